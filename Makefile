@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+# Cypress top-level build. `make` builds build/cypress.elf and build/cypress.iso.
+# `make run` boots it on the best platform here; `make test` runs everything CI runs.
+
+BUILD := build
+CC := gcc
+HOSTCC := gcc
+OBJCOPY := objcopy
+
+# Every kernel source in these directories is linked: adding a file is enough.
+KDIRS := boot lib arch/x86 mm drivers core sched
+KSRCS := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
+KSRCS := $(filter-out arch/x86/asm-offsets.c,$(KSRCS))
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wvla -Wundef -Wno-address-of-packed-member
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-I. -I$(BUILD)/gen -MMD -MP
+KASFLAGS := -I. -I$(BUILD)/gen -MMD -MP -D__ASSEMBLY__
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+	-Wl,--build-id=none -Wl,-z,norelro
+
+all: $(BUILD)/cypress.elf $(BUILD)/cypress.iso
+
+$(BUILD)/gen/asm-offsets.h: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm-offsets.s $<
+	tools/gen-offsets $(BUILD)/gen/asm-offsets.s > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/k/%.c.o: %.c $(BUILD)/gen/asm-offsets.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+$(BUILD)/k/%.S.o: %.S $(BUILD)/gen/asm-offsets.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c -o $@ $<
+
+$(BUILD)/linker.ld: linker.ld $(BUILD)/gen/asm-offsets.h
+	$(CC) -E -P -x c -I$(BUILD)/gen -D__ASSEMBLY__ -o $@ $<
+
+$(BUILD)/cypress.elf: $(KOBJS) $(BUILD)/linker.ld
+	$(CC) $(KLDFLAGS) -T $(BUILD)/linker.ld -o $@ $(KOBJS)
+	grub-file --is-x86-multiboot2 $@ || (echo "error: $@ has no valid multiboot2 header" >&2; exit 1)
+
+$(BUILD)/cypress.iso: $(BUILD)/cypress.elf tools/mkiso
+	tools/mkiso -o $@ -k $(BUILD)/cypress.elf
+
+-include $(shell find $(BUILD)/k -name '*.d' 2>/dev/null)
+
+# ---- host unit tests (tests/unit/test_<name>.c, sources in test_<name>.mk) ----
+HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-address-of-packed-member \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-I. -DHOST_TEST
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+include $(wildcard tests/unit/*.mk)
+UNIT_BINS := $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/%.mk $(wildcard tests/unit/*.h) FORCE_DEPS
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $($*_srcs) -lcmocka -lpthread
+
+FORCE_DEPS: ;
+.PHONY: FORCE_DEPS
+
+unit: deps-check-unit $(UNIT_BINS)
+	@tools/run-unit $(UNIT_BINS)
+
+# ---- entry points ----
+deps:
+	@tools/deps all
+deps-check-unit:
+	@tools/deps unit
+
+test:
+	@tools/deps all
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) format-check
+	tests/boot/run-all
+
+run:
+	@tools/deps all
+	$(MAKE) all
+	tools/run-best
+
+bench:
+	@tools/deps all
+	$(MAKE) all
+	tools/bench-boot
+
+format-check:
+	@tools/format-check
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all unit deps deps-check-unit test run bench format-check clean
