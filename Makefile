@@ -17,7 +17,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wpointer-arith -Wvla -Wundef -Wno-address-of-packed-member
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
-	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-I. -I$(BUILD)/gen -MMD -MP

@@ -1,0 +1,1 @@
+test_printf_srcs := lib/printf.c
