@@ -1,0 +1,1 @@
+test_acpi_srcs := arch/x86/acpi.c arch/x86/acpi_madt.c arch/x86/acpi_fadt.c tests/unit/fake_console.c
