@@ -1,0 +1,1 @@
+test_mailbox_srcs := lib/mailbox.c tests/unit/fake_console.c
