@@ -29,26 +29,31 @@ all: $(BUILD)/cypress.elf $(BUILD)/cypress.iso
 
 $(BUILD)/gen/asm-offsets.h: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm-offsets.s $<
-	tools/gen-offsets $(BUILD)/gen/asm-offsets.s > $@.tmp && mv $@.tmp $@
+	@echo "  GEN     $@"
+	@$(CC) $(KCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm-offsets.s $<
+	@tools/gen-offsets $(BUILD)/gen/asm-offsets.s > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/k/%.c.o: %.c $(BUILD)/gen/asm-offsets.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c -o $@ $<
 
 $(BUILD)/k/%.S.o: %.S $(BUILD)/gen/asm-offsets.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c -o $@ $<
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c -o $@ $<
 
 $(BUILD)/linker.ld: linker.ld $(BUILD)/gen/asm-offsets.h
-	$(CC) -E -P -x c -I$(BUILD)/gen -D__ASSEMBLY__ -o $@ $<
+	@$(CC) -E -P -x c -I$(BUILD)/gen -D__ASSEMBLY__ -o $@ $<
 
 $(BUILD)/cypress.elf: $(KOBJS) $(BUILD)/linker.ld
-	$(CC) $(KLDFLAGS) -T $(BUILD)/linker.ld -o $@ $(KOBJS)
-	grub-file --is-x86-multiboot2 $@ || (echo "error: $@ has no valid multiboot2 header" >&2; exit 1)
+	@echo "  LD      $@"
+	@$(CC) $(KLDFLAGS) -T $(BUILD)/linker.ld -o $@ $(KOBJS)
+	@grub-file --is-x86-multiboot2 $@ || (echo "error: $@ has no valid multiboot2 header" >&2; exit 1)
 
 $(BUILD)/cypress.iso: $(BUILD)/cypress.elf tools/mkiso
-	tools/mkiso -o $@ -k $(BUILD)/cypress.elf
+	@echo "  ISO     $@"
+	@tools/mkiso -o $@ -k $(BUILD)/cypress.elf
 
 -include $(shell find $(BUILD)/k -name '*.d' 2>/dev/null)
 
@@ -62,7 +67,8 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/%.mk $(wildcard tests/unit/*.h) FORCE_DEPS
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $($*_srcs) -lcmocka -lpthread
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $($*_srcs) -lcmocka -lpthread
 
 FORCE_DEPS: ;
 .PHONY: FORCE_DEPS

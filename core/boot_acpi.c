@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/power.h"
 #include "core/boot.h"
+#include "lib/errno.h"
 #include "lib/printf.h"
 
 struct acpi_info boot_acpi;

@@ -4,6 +4,7 @@
  * Environment: freestanding hypervisor, boot core, interrupts off.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/pcpu.h"
 #include "arch/x86/smp.h"
 #include "core/boot.h"
 #include "lib/printf.h"
@@ -48,8 +49,7 @@ uint32_t boot_start_aps(uint64_t tramp, const struct cmdline_opts *o)
 			continue;
 		}
 		struct pcpu *p = (struct pcpu *)(uintptr_t)pa;
-		p->id = n + 1;
-		p->apic_id = apic;
+		pcpu_prepare(p, n + 1, apic);
 		pcpu_by_id[n + 1] = p;
 		targets[n].apic_id = apic;
 		targets[n].skip_sipi = o->have_test_hang_apic && o->test_hang_apic == apic;

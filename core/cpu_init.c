@@ -44,9 +44,12 @@ __noreturn void cpu_idle(void)
 
 __noreturn void ap_main(struct pcpu *p)
 {
+	uint32_t st = PCPU_STARTING;
+
 	pcpu_install(p);
-	/* Too late: the boot core gave up on us and no longer counts us. */
-	if (__atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE) != PCPU_STARTING)
+	/* Too late if the boot core already gave up on us: then park. */
+	if (!__atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ALIVE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		cpu_stop();
 	cpu_init_common(p);
 	cpu_idle();

@@ -9,6 +9,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/pic.h"
 #include "arch/x86/power.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/timer.h"
@@ -36,6 +37,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 {
 	struct pcpu *bsp = pcpu_bsp();
 
+	pcpu_prepare(bsp, 0, 0); /* APIC ID filled in once the APIC is set up */
 	pcpu_install(bsp);
 	pcpu_by_id[0] = bsp;
 	pcpu_count = 1;
@@ -65,6 +67,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	uint64_t tramp = smp_trampoline_install(bi.mmap, bi.nmmap);
 	boot_memory_init(&bi, tramp);
 	cpu_features_print();
+	pic_disable();
 	apic_setup_mode(false);
 	tsc_calibrate();
 	timer_init();

@@ -79,6 +79,12 @@ void console_write_raw(const char *s, size_t n)
 		irq_enable();
 }
 
+void console_flush(void)
+{
+	if (active & CONSOLE_COM1)
+		uart_flush(COM1_PORT);
+}
+
 static void flush_line(const char *text, size_t n)
 {
 	char prefix[32];

@@ -25,4 +25,7 @@ void console_select(unsigned int sinks);
 /* Write raw bytes (no prefix) under the console lock; for panic banners. */
 void console_write_raw(const char *s, size_t n);
 
+/* Wait until everything written has left the UART (before power-off). */
+void console_flush(void);
+
 #endif

@@ -16,6 +16,7 @@
 #define UART_LSR 5
 #define UART_SCR 7
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40
 #define LCR_DLAB 0x80
 
 bool uart_init(uint16_t port)
@@ -45,4 +46,15 @@ void uart_putc(uint16_t port, char c)
 		cpu_relax();
 	}
 	outb((uint16_t)(port + UART_THR), (uint8_t)c);
+}
+
+void uart_flush(uint16_t port)
+{
+	/* TEMT (not just THRE): an emulator that ends the run right after the
+	 * last write would otherwise drop the bytes still being shifted out. */
+	for (int i = 0; i < 1000000; i++) {
+		if (inb((uint16_t)(port + UART_LSR)) & LSR_TEMT)
+			break;
+		cpu_relax();
+	}
 }

@@ -19,4 +19,7 @@ bool uart_init(uint16_t port);
 /* Send one byte; gives up after a bounded wait so a dead UART cannot hang us. */
 void uart_putc(uint16_t port, char c);
 
+/* Wait (bounded) until every byte left the transmitter: shift register empty. */
+void uart_flush(uint16_t port);
+
 #endif

@@ -19,10 +19,16 @@ struct pcpu *pcpu_bsp(void)
 	return &bsp_pcpu_block.cpu;
 }
 
-void pcpu_install(struct pcpu *p)
+void pcpu_prepare(struct pcpu *p, uint32_t id, uint32_t apic_id)
 {
 	p->self = p;
 	p->stack_top = (uint64_t)(p->stack + sizeof(p->stack));
+	p->id = id;
+	p->apic_id = apic_id;
+}
+
+void pcpu_install(struct pcpu *p)
+{
 	/* SDM Vol. 3A, 3.4.4: in 64-bit mode the GS base comes from this MSR. */
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	gs_ready = true;

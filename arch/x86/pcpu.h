@@ -43,6 +43,7 @@ struct idt_gate {
 enum pcpu_state {
 	PCPU_ABSENT = 0, /* no block, or core skipped */
 	PCPU_STARTING,	 /* IPIs sent, not yet checked in */
+	PCPU_ALIVE,	 /* reached C, initialising */
 	PCPU_ONLINE,	 /* running the hypervisor */
 	PCPU_STOPPED,	 /* stopped by a fatal exception */
 };
@@ -129,8 +130,14 @@ extern uint32_t pcpu_count;
 extern struct pcpu *pcpu_by_id[CONFIG_MAX_CPUS];
 
 /*
- * Point %gs at `p` on the calling core and record id and apic_id.
- * Precondition: interrupts off; `p` zeroed except for fields set by the BSP.
+ * Fill in a zeroed block for core `id` before that core runs: self
+ * pointer, stack top (the AP trampoline switches to it), ids.
+ */
+void pcpu_prepare(struct pcpu *p, uint32_t id, uint32_t apic_id);
+
+/*
+ * Point %gs at `p` on the calling core.
+ * Precondition: interrupts off; pcpu_prepare(p, ...) done.
  */
 void pcpu_install(struct pcpu *p);
 

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/power.h"
 #include "arch/x86/tsc.h"
+#include "drivers/console.h"
 #include "lib/printf.h"
 
 static struct power_acpi acpi;
@@ -18,9 +19,10 @@ void power_set_acpi(const struct power_acpi *pa)
 
 static bool on_emulator(void)
 {
-	/* QEMU's debugcon and Bochs's port_e9_hack read back 0xe9; real
-	 * hardware has nothing there and reads 0xff. */
-	return inb(0xe9) == 0xe9;
+	/* Bochs's port_e9_hack and QEMU's debugcon read back 0xe9; QEMU and
+	 * other hypervisors set CPUID.1:ECX[31]. Real hardware has neither,
+	 * and there we do not poke ports that mean nothing to it. */
+	return inb(0xe9) == 0xe9 || (cpuid(1, 0).ecx & (1U << 31));
 }
 
 static void acpi_s5(void)
@@ -35,15 +37,16 @@ static void acpi_s5(void)
 			udelay(1000);
 	}
 	/* ACPI 6.x, 4.8.3.2.1: SLP_TYPx in bits 10-12, SLP_EN bit 13. */
-	outw((uint16_t)acpi.pm1a_cnt, (uint16_t)((acpi.slp_typa << 10) | (1 << 13)));
+	outw((uint16_t)acpi.pm1a_cnt, (uint16_t)(((acpi.slp_typa & 7) << 10) | (1 << 13)));
 	if (acpi.pm1b_cnt)
-		outw((uint16_t)acpi.pm1b_cnt, (uint16_t)((acpi.slp_typb << 10) | (1 << 13)));
+		outw((uint16_t)acpi.pm1b_cnt, (uint16_t)(((acpi.slp_typb & 7) << 10) | (1 << 13)));
 	udelay(100000);
 }
 
 __noreturn void power_off(uint8_t status)
 {
 	kprintf("power-off status=%u\n", status);
+	console_flush();
 	irq_disable();
 	if (on_emulator()) {
 		/* QEMU isa-debug-exit: exit code (status << 1) | 1. */

@@ -68,14 +68,19 @@ uint64_t smp_trampoline_install(const struct mem_region *map, size_t n)
 	return 0;
 }
 
-static bool all_arrived(uint32_t n)
+/*
+ * Progress of the started cores: one point for reaching C, one more for
+ * coming online. Any change means bring-up is still moving.
+ */
+static uint32_t progress(uint32_t n)
 {
+	uint32_t k = 0;
+
 	for (uint32_t i = 0; i < n; i++) {
-		struct pcpu *p = ap_boot_table[i].pcpu;
-		if (__atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE) == PCPU_STARTING)
-			return false;
+		uint32_t st = __atomic_load_n(&ap_boot_table[i].pcpu->shared.state, __ATOMIC_ACQUIRE);
+		k += st == PCPU_ALIVE ? 1 : st == PCPU_STARTING ? 0 : 2;
 	}
-	return true;
+	return k;
 }
 
 uint32_t smp_start(uint64_t tramp, const struct smp_target *t, uint32_t n, uint64_t timeout_us)
@@ -109,20 +114,37 @@ uint32_t smp_start(uint64_t tramp, const struct smp_target *t, uint32_t n, uint6
 		udelay(200); /* SDM 9.4.4.1: 200 us between STARTUP IPIs */
 	}
 
+	/* The deadline moves with progress: give up only after `timeout_us`
+	 * without a single new arrival, so a slow emulator with many cores
+	 * is not mistaken for dead cores, and a dead core costs one timeout. */
+	uint32_t seen = 0;
 	uint64_t deadline = rdtsc() + tsc_from_us(timeout_us);
-	while (!all_arrived(ap_boot_count) && (int64_t)(rdtsc() - deadline) < 0)
+	while ((int64_t)(rdtsc() - deadline) < 0) {
+		uint32_t now = progress(ap_boot_count);
+		if (now == 2 * ap_boot_count)
+			break;
+		if (now != seen) {
+			seen = now;
+			deadline = rdtsc() + tsc_from_us(timeout_us);
+		}
 		cpu_relax();
+	}
 
 	for (uint32_t i = 0; i < ap_boot_count; i++) {
 		struct pcpu *p = ap_boot_table[i].pcpu;
-		uint32_t st = __atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE);
-		if (st == PCPU_ONLINE) {
-			online++;
-		} else if (st == PCPU_STARTING) {
-			/* Mark it absent so a late arrival parks itself (ap_main). */
-			__atomic_store_n(&p->shared.state, PCPU_ABSENT, __ATOMIC_RELEASE);
-			kprintf("smp: cpu %u apic=%u did not answer SIPI within %llu ms; skipped\n",
+		uint32_t st = PCPU_STARTING;
+		/* Claim the stragglers: a late AP then finds ABSENT and parks. */
+		if (__atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ABSENT, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			kprintf("smp: cpu %u apic=%u did not answer SIPI (no progress for %llu ms); "
+				"skipped\n",
 				p->id, p->apic_id, (unsigned long long)(timeout_us / 1000));
+		} else if (st == PCPU_ONLINE) {
+			online++;
+		} else if (st == PCPU_ALIVE) {
+			kprintf("smp: cpu %u apic=%u started but did not finish initialising; "
+				"not counted\n",
+				p->id, p->apic_id);
 		}
 	}
 	return online;
