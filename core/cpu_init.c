@@ -21,10 +21,16 @@ void cpu_init_common(struct pcpu *p)
 	topology_detect(p);
 	vmx_enable_cpu(p, cpu_init_cfg.novmx);
 	p->tsc_online = rdtsc();
+	/* Release: everything above is visible before others see ONLINE. An
+	 * AP the boot core gave up on (state no longer ALIVE) parks instead. */
+	uint32_t st = p->id == 0 ? p->shared.state : PCPU_ALIVE;
+	if (!__atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ONLINE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		kprintf("cpu %u parked: came online after the boot cpu gave up on it\n", p->id);
+		cpu_stop();
+	}
 	kprintf("cpu %u online apic=%u pkg=%u core=%u smt=%u type=%s\n", p->id, p->apic_id,
 		p->pkg_id, p->core_id, p->smt_id, core_type_name(p->hybrid_type));
-	/* Release: everything above is visible before others see ONLINE. */
-	__atomic_store_n(&p->shared.state, PCPU_ONLINE, __ATOMIC_RELEASE);
 }
 
 __noreturn void cpu_idle(void)

@@ -132,19 +132,18 @@ uint32_t smp_start(uint64_t tramp, const struct smp_target *t, uint32_t n, uint6
 
 	for (uint32_t i = 0; i < ap_boot_count; i++) {
 		struct pcpu *p = ap_boot_table[i].pcpu;
-		uint32_t st = PCPU_STARTING;
+		uint32_t st = __atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE);
 		/* Claim the stragglers: a late AP then finds ABSENT and parks. */
-		if (__atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ABSENT, false,
+		if ((st == PCPU_STARTING || st == PCPU_ALIVE) &&
+		    __atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ABSENT, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			kprintf("smp: cpu %u apic=%u did not answer SIPI (no progress for %llu ms); "
-				"skipped\n",
-				p->id, p->apic_id, (unsigned long long)(timeout_us / 1000));
+			kprintf("smp: cpu %u apic=%u %s (no progress for %llu ms); skipped\n", p->id,
+				p->apic_id,
+				st == PCPU_STARTING ? "did not answer SIPI"
+						    : "started but did not finish initialising",
+				(unsigned long long)(timeout_us / 1000));
 		} else if (st == PCPU_ONLINE) {
 			online++;
-		} else if (st == PCPU_ALIVE) {
-			kprintf("smp: cpu %u apic=%u started but did not finish initialising; "
-				"not counted\n",
-				p->id, p->apic_id);
 		}
 	}
 	return online;

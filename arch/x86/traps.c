@@ -117,10 +117,10 @@ __noreturn void fatal_stop(const char *why, const struct trap_frame *f)
 	irq_disable();
 	if (p->in_exception++) {
 		/* Faulted while reporting: do not recurse, just stop. */
+		__atomic_store_n(&p->shared.state, PCPU_STOPPED, __ATOMIC_RELEASE);
 		cpu_stop();
 	}
 	p->line_len = 0; /* drop a half-built line: this report must be whole */
-	__atomic_store_n(&p->shared.state, PCPU_STOPPED, __ATOMIC_RELEASE);
 	kprintf("FATAL cpu %u: %s\n", p->id, why);
 	if (f) {
 		kprintf("  vector %llu error 0x%llx rip 0x%016llx cs 0x%llx rflags 0x%llx\n",
@@ -146,6 +146,8 @@ __noreturn void fatal_stop(const char *why, const struct trap_frame *f)
 		backtrace((uint64_t)__builtin_frame_address(0));
 	}
 	kprintf("cpu %u stopped\n", p->id);
+	/* Last: whoever waits for STOPPED then sees the whole report. */
+	__atomic_store_n(&p->shared.state, PCPU_STOPPED, __ATOMIC_RELEASE);
 	cpu_stop();
 }
 
