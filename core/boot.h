@@ -13,9 +13,9 @@
 #define CYPRESS_VERSION "0.1"
 
 /* Power-off statuses of the boot itself (selftests use 1). */
-#define BOOT_STATUS_OK 0
+#define BOOT_STATUS_OK		0
 #define BOOT_STATUS_TEST_FAILED 1
-#define BOOT_STATUS_BAD_BOOT 3
+#define BOOT_STATUS_BAD_BOOT	3
 
 /* What ACPI told us; have_madt false when there were no usable tables. */
 extern struct acpi_info boot_acpi;

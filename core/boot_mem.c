@@ -26,14 +26,14 @@ void boot_memory_init(const struct boot_info *bi, uint64_t tramp)
 	static struct mem_region res[MB2_MAX_MODS + 4];
 	size_t n = 0;
 
-	res[n++] = (struct mem_region){(uint64_t)__image_start,
-				       (uint64_t)(__image_end - __image_start), MEM_RESERVED};
-	res[n++] = (struct mem_region){bi->info_phys, bi->info_size, MEM_RESERVED};
+	res[n++] = (struct mem_region){ (uint64_t)__image_start,
+					(uint64_t)(__image_end - __image_start), MEM_RESERVED };
+	res[n++] = (struct mem_region){ bi->info_phys, bi->info_size, MEM_RESERVED };
 	if (tramp)
-		res[n++] = (struct mem_region){tramp, PAGE_SIZE, MEM_RESERVED};
+		res[n++] = (struct mem_region){ tramp, PAGE_SIZE, MEM_RESERVED };
 	for (uint32_t i = 0; i < bi->nmods; i++)
-		res[n++] = (struct mem_region){bi->mods[i].start,
-					       bi->mods[i].end - bi->mods[i].start, MEM_RESERVED};
+		res[n++] = (struct mem_region){ bi->mods[i].start,
+						bi->mods[i].end - bi->mods[i].start, MEM_RESERVED };
 
 	if (frame_init(bi->mmap, bi->nmmap, res, n, phys_to_virt) < 0) {
 		kprintf("mem: no usable memory above 1 MiB; cannot continue\n");

@@ -54,8 +54,8 @@ __noreturn void ap_main(struct pcpu *p)
 
 	pcpu_install(p);
 	/* Too late if the boot core already gave up on us: then park. */
-	if (!__atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ALIVE, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ALIVE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		cpu_stop();
 	cpu_init_common(p);
 	cpu_idle();

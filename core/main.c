@@ -53,9 +53,9 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 
 	mb2_parse((const void *)(uintptr_t)info_phys, info_phys, &bi);
 	cmdline_parse(bi.cmdline, &opts);
-	console_select(!strcmp(opts.console, "com1") ? CONSOLE_COM1
-		       : !strcmp(opts.console, "e9") ? CONSOLE_E9
-						      : CONSOLE_BOTH);
+	console_select(!strcmp(opts.console, "com1") ? CONSOLE_COM1 :
+		       !strcmp(opts.console, "e9")   ? CONSOLE_E9 :
+						       CONSOLE_BOTH);
 	cmdline_print(&opts);
 	mb2_print(&bi);
 	if (!bi.have_mmap) {

@@ -26,7 +26,7 @@ int msg_send(uint32_t cpu, uint16_t type, uint64_t a0, uint64_t a1, uint64_t a2)
 
 	if (!t || __atomic_load_n(&t->shared.state, __ATOMIC_ACQUIRE) != PCPU_ONLINE)
 		return -E_NOENT;
-	struct mbox_msg m = {.type = type, .from = this_cpu_id(), .arg = {a0, a1, a2}};
+	struct mbox_msg m = { .type = type, .from = this_cpu_id(), .arg = { a0, a1, a2 } };
 	int rc = mbox_send(&t->shared.mbox, &m);
 	if (rc == 0 && t != this_cpu())
 		apic_send_ipi(t->apic_id, VEC_MAILBOX);
@@ -44,7 +44,8 @@ unsigned int msg_poll(void)
 		if (h)
 			h(&m);
 		else
-			kprintf("msg: type %u from cpu %u has no handler; dropped\n", m.type, m.from);
+			kprintf("msg: type %u from cpu %u has no handler; dropped\n", m.type,
+				m.from);
 		n++;
 	}
 	if (n)

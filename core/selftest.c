@@ -17,8 +17,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define RING_LAPS 3
-#define FLOOD_PER_CPU 500 /* x63 senders still keeps a 64-slot mailbox full */
+#define RING_LAPS	3
+#define FLOOD_PER_CPU	500 /* x63 senders still keeps a 64-slot mailbox full */
 #define TEST_TIMEOUT_US 20000000
 
 /* Written only by the boot core (in its handlers or its driver loop). */
@@ -204,7 +204,7 @@ static int test_timer(uint32_t online)
 	want_done = 0;
 	for (uint32_t c = 0; c < pcpu_count; c++) {
 		if (c == 0) {
-			struct mbox_msg m = {.type = MSG_TEST_TIMER, .from = 0, .arg = {us}};
+			struct mbox_msg m = { .type = MSG_TEST_TIMER, .from = 0, .arg = { us } };
 			timer_test_handler(&m);
 			want_done++;
 			continue;

@@ -104,14 +104,14 @@ static int parse_int(const char **p)
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = {buf, size, 0};
+	struct out o = { buf, size, 0 };
 
 	for (const char *p = fmt; *p; p++) {
 		if (*p != '%') {
 			put(&o, *p);
 			continue;
 		}
-		struct spec sp = {.prec = -1};
+		struct spec sp = { .prec = -1 };
 		for (;; p++) {
 			if (p[1] == '-')
 				sp.left = true;
@@ -146,7 +146,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				sp.prec = parse_int(&p);
 			}
 		}
-		int lng = 0; /* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size/ptrdiff/intmax */
+		int lng =
+			0; /* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size/ptrdiff/intmax */
 		for (;; p++) {
 			if (*p == 'l')
 				lng = lng == 1 ? 2 : 1;
@@ -177,7 +178,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X':
 		case 'o':
 			if (lng >= 1)
-				u = lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned long long);
+				u = lng == 1 ? va_arg(ap, unsigned long) :
+					       va_arg(ap, unsigned long long);
 			else
 				u = va_arg(ap, unsigned int);
 			if (lng == -1)
@@ -191,7 +193,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			emit_num(&o, &sp, (uintptr_t)va_arg(ap, void *), false, 16, false);
 			break;
 		case 'c': {
-			char c[2] = {(char)va_arg(ap, int), 0};
+			char c[2] = { (char)va_arg(ap, int), 0 };
 			sp.prec = 1;
 			emit_str(&o, &sp, c);
 			break;

@@ -14,7 +14,10 @@ typedef struct {
 	uint32_t owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 
 static inline void cpu_relax(void)
 {
@@ -32,8 +35,8 @@ static inline bool spin_trylock(spinlock_t *l)
 {
 	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
 	uint32_t expect = owner;
-	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(spinlock_t *l)

@@ -157,8 +157,8 @@ int acpi_find_rsdp_in(const void *buf, uint64_t buf_phys, uint64_t len, uint64_t
 		return -E_INVAL;
 	}
 	/* ACPI 6.5 section 5.2.5.1: the RSDP sits on a 16-byte boundary. */
-	for (uint64_t off = (16 - (buf_phys & 15)) & 15;
-	     off < len && len - off >= ACPI_RSDP_V1_LEN; off += 16) {
+	for (uint64_t off = (16 - (buf_phys & 15)) & 15; off < len && len - off >= ACPI_RSDP_V1_LEN;
+	     off += 16) {
 		if (memcmp(b + off, "RSD PTR ", 8))
 			continue;
 		rsdp_name(name, buf_phys + off);
@@ -215,8 +215,8 @@ static void visit_table(uint64_t phys, acpi_map_fn map, void *ctx, uint32_t max_
 }
 
 /* Walks the RSDT (4-byte entries, section 5.2.7) or XSDT (8-byte, 5.2.8). */
-static int walk_root(uint64_t root_phys, bool xsdt, acpi_map_fn map, void *ctx,
-		     uint32_t max_cpus, struct acpi_info *out)
+static int walk_root(uint64_t root_phys, bool xsdt, acpi_map_fn map, void *ctx, uint32_t max_cpus,
+		     struct acpi_info *out)
 {
 	const char *sig = xsdt ? "XSDT" : "RSDT";
 	const struct acpi_sdt_header *root;

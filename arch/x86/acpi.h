@@ -58,7 +58,7 @@ struct acpi_gas {
 	uint64_t address;
 } __packed;
 #define ACPI_GAS_SYSTEM_MEMORY 0
-#define ACPI_GAS_SYSTEM_IO 1
+#define ACPI_GAS_SYSTEM_IO     1
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS layout");
 
 /* Multiple APIC Description Table, ACPI 6.5 section 5.2.12 (signature "APIC"). */
@@ -66,7 +66,7 @@ struct acpi_madt {
 	struct acpi_sdt_header hdr;
 	uint32_t lapic_addr;
 	uint32_t flags; /* ACPI_MADT_PCAT_COMPAT */
-	/* struct acpi_madt_entry records follow to hdr.length */
+			/* struct acpi_madt_entry records follow to hdr.length */
 } __packed;
 #define ACPI_MADT_PCAT_COMPAT (1u << 0) /* section 5.2.12, Multiple APIC Flags */
 _Static_assert(sizeof(struct acpi_madt) == 44, "MADT layout");
@@ -96,7 +96,7 @@ struct acpi_madt_lapic {
 _Static_assert(sizeof(struct acpi_madt_lapic) == 8, "MADT LAPIC layout");
 
 /* Local APIC Flags, ACPI 6.5 section 5.2.12.2 (online-capable since 6.3). */
-#define ACPI_MADT_ENABLED (1u << 0)
+#define ACPI_MADT_ENABLED	 (1u << 0)
 #define ACPI_MADT_ONLINE_CAPABLE (1u << 1)
 
 /* I/O APIC Structure, ACPI 6.5 section 5.2.12.3. */
@@ -190,7 +190,7 @@ struct acpi_fadt {
 	struct acpi_gas sleep_status_reg;
 	uint64_t hypervisor_vendor_id;
 } __packed;
-#define ACPI_FADT_V1_LEN 116		/* ACPI 1.0 FADT ends after `flags` */
+#define ACPI_FADT_V1_LEN     116	/* ACPI 1.0 FADT ends after `flags` */
 #define ACPI_FADT_HW_REDUCED (1u << 20) /* section 5.2.9, Fixed Feature Flags */
 _Static_assert(offsetof(struct acpi_fadt, flags) == 112, "FADT flags offset");
 _Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT offset");
@@ -220,9 +220,9 @@ typedef const void *(*acpi_map_fn)(uint64_t phys, uint64_t len, void *ctx);
 
 /* A usable core: enabled, or online-capable (hot-pluggable). */
 struct acpi_cpu {
-	uint32_t apic_id; /* xAPIC ID, or x2APIC ID if x2apic */
-	uint32_t uid;	  /* ACPI Processor UID */
-	bool x2apic;	  /* described by a Processor Local x2APIC entry */
+	uint32_t apic_id;    /* xAPIC ID, or x2APIC ID if x2apic */
+	uint32_t uid;	     /* ACPI Processor UID */
+	bool x2apic;	     /* described by a Processor Local x2APIC entry */
 	bool online_capable; /* not enabled at boot, may be brought online */
 };
 
@@ -238,9 +238,9 @@ struct acpi_info {
 	bool xsdt;	    /* the XSDT (not the RSDT) was walked */
 
 	bool have_madt;
-	uint64_t lapic_addr; /* from the MADT, or its 64-bit override (type 5) */
-	bool pcat_compat;    /* MADT flag: dual 8259s present */
-	uint32_t ncpus;	     /* recorded in cpus[] (<= max_cpus given to acpi_parse) */
+	uint64_t lapic_addr;	 /* from the MADT, or its 64-bit override (type 5) */
+	bool pcat_compat;	 /* MADT flag: dual 8259s present */
+	uint32_t ncpus;		 /* recorded in cpus[] (<= max_cpus given to acpi_parse) */
 	uint32_t ncpus_listed;	 /* distinct usable cpus the MADT lists (may exceed ncpus) */
 	uint32_t ncpus_disabled; /* entries neither enabled nor online-capable */
 	struct acpi_cpu cpus[CONFIG_MAX_CPUS]; /* in MADT order */
@@ -257,7 +257,7 @@ struct acpi_info {
 	bool hw_reduced; /* HW_REDUCED_ACPI: no fixed PM1 hardware */
 	uint64_t dsdt_phys;
 
-	bool have_s5; /* from the DSDT \_S5 package */
+	bool have_s5;		    /* from the DSDT \_S5 package */
 	uint8_t slp_typa, slp_typb; /* raw values; PM1x_CNT.SLP_TYP uses bits 2:0 */
 
 	uint64_t hpet_addr; /* 0 if no (usable) HPET table */
@@ -340,7 +340,7 @@ void acpi_parse_madt(const struct acpi_sdt_header *hdr, uint64_t phys, uint32_t 
  * Parses a validated FADT (hdr->length readable bytes at hdr, found at phys)
  * into out, then maps its DSDT through map and looks for \_S5 there.
  */
-void acpi_parse_fadt(const struct acpi_sdt_header *hdr, uint64_t phys, acpi_map_fn map,
-		     void *ctx, struct acpi_info *out);
+void acpi_parse_fadt(const struct acpi_sdt_header *hdr, uint64_t phys, acpi_map_fn map, void *ctx,
+		     struct acpi_info *out);
 
 #endif

@@ -14,15 +14,15 @@
 	(offsetof(struct acpi_fadt, field) + sizeof(((struct acpi_fadt *)0)->field) <= (len))
 
 /* AML encodings, ACPI 6.5 section 20.2 ("AML Grammar Definition"). */
-#define AML_ZERO_OP 0x00
-#define AML_ONE_OP 0x01
-#define AML_NAME_OP 0x08	/* 20.2.5.1 */
-#define AML_BYTE_PREFIX 0x0a	/* 20.2.3 */
-#define AML_WORD_PREFIX 0x0b
+#define AML_ZERO_OP	 0x00
+#define AML_ONE_OP	 0x01
+#define AML_NAME_OP	 0x08 /* 20.2.5.1 */
+#define AML_BYTE_PREFIX	 0x0a /* 20.2.3 */
+#define AML_WORD_PREFIX	 0x0b
 #define AML_DWORD_PREFIX 0x0c
 #define AML_QWORD_PREFIX 0x0e
-#define AML_PACKAGE_OP 0x12	/* 20.2.5.4 */
-#define AML_ROOT_CHAR '\\'	/* 20.2.2 */
+#define AML_PACKAGE_OP	 0x12 /* 20.2.5.4 */
+#define AML_ROOT_CHAR	 '\\' /* 20.2.2 */
 
 /*
  * ACPI 6.5 section 5.2.9: when an X_ block is present and nonzero it
@@ -156,8 +156,8 @@ static void find_s5(const uint8_t *aml, uint32_t len, uint64_t dsdt_phys, struct
 		(unsigned long long)dsdt_phys);
 }
 
-void acpi_parse_fadt(const struct acpi_sdt_header *hdr, uint64_t phys, acpi_map_fn map,
-		     void *ctx, struct acpi_info *out)
+void acpi_parse_fadt(const struct acpi_sdt_header *hdr, uint64_t phys, acpi_map_fn map, void *ctx,
+		     struct acpi_info *out)
 {
 	const struct acpi_fadt *f = (const void *)hdr;
 	const struct acpi_sdt_header *dsdt;

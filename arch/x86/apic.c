@@ -9,12 +9,12 @@
 #include "lib/printf.h"
 
 #define APIC_BASE_EXTD (1ULL << 10) /* IA32_APIC_BASE bit 10: x2APIC mode */
-#define APIC_BASE_EN (1ULL << 11)
-#define ICR_INIT 0x00000500
-#define ICR_STARTUP 0x00000600
-#define ICR_ASSERT 0x00004000
-#define ICR_PENDING 0x00001000
-#define LVT_MASKED 0x00010000
+#define APIC_BASE_EN   (1ULL << 11)
+#define ICR_INIT       0x00000500
+#define ICR_STARTUP    0x00000600
+#define ICR_ASSERT     0x00004000
+#define ICR_PENDING    0x00001000
+#define LVT_MASKED     0x00010000
 
 bool apic_x2;
 static volatile uint32_t *xapic_mmio;

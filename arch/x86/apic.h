@@ -10,27 +10,27 @@
 #include "lib/types.h"
 
 /* Interrupt vectors the hypervisor uses. */
-#define VEC_TIMER 0x20
-#define VEC_MAILBOX 0x21
+#define VEC_TIMER      0x20
+#define VEC_MAILBOX    0x21
 #define VEC_APIC_ERROR 0xfe
-#define VEC_SPURIOUS 0xff
+#define VEC_SPURIOUS   0xff
 
 /* Register offsets (xAPIC MMIO; x2APIC MSR = 0x800 + off/16). */
-#define APIC_ID 0x20
-#define APIC_VERSION 0x30
-#define APIC_TPR 0x80
-#define APIC_EOI 0xb0
-#define APIC_SVR 0xf0
-#define APIC_ESR 0x280
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
-#define APIC_LVT_TIMER 0x320
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_LVT_ERROR 0x370
+#define APIC_ID		0x20
+#define APIC_VERSION	0x30
+#define APIC_TPR	0x80
+#define APIC_EOI	0xb0
+#define APIC_SVR	0xf0
+#define APIC_ESR	0x280
+#define APIC_ICR_LO	0x300
+#define APIC_ICR_HI	0x310
+#define APIC_LVT_TIMER	0x320
+#define APIC_LVT_LINT0	0x350
+#define APIC_LVT_LINT1	0x360
+#define APIC_LVT_ERROR	0x370
 #define APIC_TIMER_INIT 0x380
-#define APIC_TIMER_CUR 0x390
-#define APIC_TIMER_DIV 0x3e0
+#define APIC_TIMER_CUR	0x390
+#define APIC_TIMER_DIV	0x3e0
 
 /* True once the boot core chose x2APIC mode (all cores follow). */
 extern bool apic_x2;

@@ -10,25 +10,25 @@
 #include "lib/spinlock.h" /* cpu_relax() */
 #include "lib/types.h"
 
-#define CR0_PE (1UL << 0)
-#define CR0_NE (1UL << 5)
-#define CR0_WP (1UL << 16)
-#define CR0_PG (1UL << 31)
-#define CR4_PAE (1UL << 5)
-#define CR4_PGE (1UL << 7)
+#define CR0_PE	 (1UL << 0)
+#define CR0_NE	 (1UL << 5)
+#define CR0_WP	 (1UL << 16)
+#define CR0_PG	 (1UL << 31)
+#define CR4_PAE	 (1UL << 5)
+#define CR4_PGE	 (1UL << 7)
 #define CR4_VMXE (1UL << 13)
 #define CR4_SMEP (1UL << 20)
 
-#define MSR_IA32_APIC_BASE 0x1b
+#define MSR_IA32_APIC_BASE	 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
-#define MSR_IA32_TSC_DEADLINE 0x6e0
-#define MSR_IA32_MISC_ENABLE 0x1a0
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define EFER_LME (1UL << 8)
-#define EFER_NXE (1UL << 11)
+#define MSR_IA32_TSC_DEADLINE	 0x6e0
+#define MSR_IA32_MISC_ENABLE	 0x1a0
+#define MSR_EFER		 0xc0000080
+#define MSR_FS_BASE		 0xc0000100
+#define MSR_GS_BASE		 0xc0000101
+#define MSR_KERNEL_GS_BASE	 0xc0000102
+#define EFER_LME		 (1UL << 8)
+#define EFER_NXE		 (1UL << 11)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -75,7 +75,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
 			 : "memory");
 }
 
@@ -99,15 +101,15 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                   \
-	static inline uint64_t read_cr##n(void)                        \
-	{                                                              \
-		uint64_t v;                                            \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));      \
-		return v;                                              \
-	}                                                              \
-	static inline void write_cr##n(uint64_t v)                     \
-	{                                                              \
+#define DEFINE_CR(n)                                                       \
+	static inline uint64_t read_cr##n(void)                            \
+	{                                                                  \
+		uint64_t v;                                                \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(uint64_t v)                         \
+	{                                                                  \
 		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
 	}
 DEFINE_CR(0)

@@ -18,7 +18,7 @@ extern char __image_start[], __image_end[];
 uint64_t paging_cr3;
 static uint64_t nx_bit;
 
-#define LOW4G 0x100000000ULL
+#define LOW4G	   0x100000000ULL
 #define MAX_MAPPED GiB(1024)
 
 static uint64_t *table_alloc(void)

@@ -9,13 +9,13 @@
 
 #include "mm/frame.h"
 
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
-#define PTE_PS (1ULL << 7)
-#define PTE_G (1ULL << 8)
-#define PTE_NX (1ULL << 63)
+#define PTE_P	 (1ULL << 0)
+#define PTE_W	 (1ULL << 1)
+#define PTE_PWT	 (1ULL << 3)
+#define PTE_PCD	 (1ULL << 4)
+#define PTE_PS	 (1ULL << 7)
+#define PTE_G	 (1ULL << 8)
+#define PTE_NX	 (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
 /* CR3 value of the hypervisor tables; 0 before paging_init(). Below 4 GiB. */

@@ -9,9 +9,9 @@
 #ifndef ARCH_X86_PCPU_H
 #define ARCH_X86_PCPU_H
 
-#define PCPU_SIZE 0x10000 /* 64 KiB; linker.ld asserts the BSP block's size */
+#define PCPU_SIZE	0x10000 /* 64 KiB; linker.ld asserts the BSP block's size */
 #define PCPU_STACK_SIZE 0x4000
-#define PCPU_IST_SIZE 0x1000
+#define PCPU_IST_SIZE	0x1000
 
 #ifndef __ASSEMBLY__
 
@@ -48,30 +48,30 @@ enum pcpu_state {
 	PCPU_STOPPED,	 /* stopped by a fatal exception */
 };
 
-#define GDT_NULL 0
-#define GDT_CODE64 1
-#define GDT_DATA 2
-#define GDT_TSS 3 /* takes two slots */
+#define GDT_NULL    0
+#define GDT_CODE64  1
+#define GDT_DATA    2
+#define GDT_TSS	    3 /* takes two slots */
 #define GDT_ENTRIES 5
-#define SEL_CODE64 (GDT_CODE64 << 3)
-#define SEL_DATA (GDT_DATA << 3)
-#define SEL_TSS (GDT_TSS << 3)
+#define SEL_CODE64  (GDT_CODE64 << 3)
+#define SEL_DATA    (GDT_DATA << 3)
+#define SEL_TSS	    (GDT_TSS << 3)
 
 #define CONSOLE_LINE_MAX 240
 
 /* What other cores may read or write, each field with atomics. */
 struct pcpu_shared {
-	struct mailbox mbox;	/* messages for this core (lib/mailbox.h) */
-	uint32_t state;		/* enum pcpu_state */
-	uint32_t vmx_on;	/* 1 once VMXON succeeded on this core */
-	uint64_t msgs_handled;	/* read by tests and statistics */
+	struct mailbox mbox;   /* messages for this core (lib/mailbox.h) */
+	uint32_t state;	       /* enum pcpu_state */
+	uint32_t vmx_on;       /* 1 once VMXON succeeded on this core */
+	uint64_t msgs_handled; /* read by tests and statistics */
 } __aligned(64);
 
 struct pcpu {
 	/* Fields at fixed offsets used by assembly (asm-offsets.h). */
-	struct pcpu *self;	/* %gs:0 */
-	uint64_t stack_top;	/* the AP trampoline loads %rsp from here */
-	uint32_t id;		/* logical cpu number, MADT order, BSP = 0 */
+	struct pcpu *self;  /* %gs:0 */
+	uint64_t stack_top; /* the AP trampoline loads %rsp from here */
+	uint32_t id;	    /* logical cpu number, MADT order, BSP = 0 */
 	uint32_t apic_id;
 
 	/* Topology from CPUID leaf 0xB/0x1F and 0x1A (filled by the core itself). */

@@ -52,8 +52,8 @@ uint64_t smp_trampoline_install(const struct mem_region *map, size_t n)
 				ok = true;
 		}
 		for (size_t i = 0; ok && i < n; i++) {
-			if (map[i].type != MEM_AVAILABLE && map[i].len && map[i].base < pg + PAGE_SIZE &&
-			    pg < map[i].base + map[i].len)
+			if (map[i].type != MEM_AVAILABLE && map[i].len &&
+			    map[i].base < pg + PAGE_SIZE && pg < map[i].base + map[i].len)
 				ok = false;
 		}
 		if (!ok)
@@ -77,7 +77,8 @@ static uint32_t progress(uint32_t n)
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t st = __atomic_load_n(&ap_boot_table[i].pcpu->shared.state, __ATOMIC_ACQUIRE);
+		uint32_t st =
+			__atomic_load_n(&ap_boot_table[i].pcpu->shared.state, __ATOMIC_ACQUIRE);
 		k += st == PCPU_ALIVE ? 1 : st == PCPU_STARTING ? 0 : 2;
 	}
 	return k;
@@ -95,10 +96,12 @@ uint32_t smp_start(uint64_t tramp, const struct smp_target *t, uint32_t n, uint6
 		if (!p)
 			continue;
 		p->shared.state = PCPU_STARTING;
-		ap_boot_table[ap_boot_count++] = (struct ap_boot_entry){t[i].apic_id, 0, p};
+		ap_boot_table[ap_boot_count++] = (struct ap_boot_entry){ t[i].apic_id, 0, p };
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
+	if (ap_boot_count == 0)
+		return online;
 	uint8_t vec = (uint8_t)(tramp >> 12);
 	for (uint32_t i = 0; i < ap_boot_count; i++)
 		apic_send_init(ap_boot_table[i].apic_id);
@@ -137,10 +140,10 @@ uint32_t smp_start(uint64_t tramp, const struct smp_target *t, uint32_t n, uint6
 		if ((st == PCPU_STARTING || st == PCPU_ALIVE) &&
 		    __atomic_compare_exchange_n(&p->shared.state, &st, PCPU_ABSENT, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			kprintf("smp: cpu %u apic=%u %s (no progress for %llu ms); skipped\n", p->id,
-				p->apic_id,
-				st == PCPU_STARTING ? "did not answer SIPI"
-						    : "started but did not finish initialising",
+			kprintf("smp: cpu %u apic=%u %s (no progress for %llu ms); skipped\n",
+				p->id, p->apic_id,
+				st == PCPU_STARTING ? "did not answer SIPI" :
+						      "started but did not finish initialising",
 				(unsigned long long)(timeout_us / 1000));
 		} else if (st == PCPU_ONLINE) {
 			online++;

@@ -11,7 +11,7 @@
 #include "arch/x86/tsc.h"
 #include "lib/printf.h"
 
-#define DIV_16 0x3 /* divide configuration register encoding for /16 */
+#define DIV_16	   0x3 /* divide configuration register encoding for /16 */
 #define LVT_MASKED 0x10000
 
 uint32_t lapic_ticks_per_ms;

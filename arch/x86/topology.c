@@ -18,7 +18,9 @@ const char *core_type_name(uint8_t t)
 void topology_detect(struct pcpu *p)
 {
 	uint32_t max = cpuid(0, 0).eax;
-	uint32_t leaf = max >= 0x1f && cpuid(0x1f, 0).ebx ? 0x1f : max >= 0xb && cpuid(0xb, 0).ebx ? 0xb : 0;
+	uint32_t leaf = max >= 0x1f && cpuid(0x1f, 0).ebx ? 0x1f :
+			max >= 0xb && cpuid(0xb, 0).ebx	  ? 0xb :
+							    0;
 
 	if (leaf) {
 		uint32_t smt_shift = 0, pkg_shift = 0, x2id = 0;
@@ -33,9 +35,9 @@ void topology_detect(struct pcpu *p)
 			x2id = r.edx;
 		}
 		p->smt_id = x2id & ((1U << smt_shift) - 1);
-		p->core_id = pkg_shift > smt_shift
-				     ? (x2id >> smt_shift) & ((1U << (pkg_shift - smt_shift)) - 1)
-				     : 0;
+		p->core_id = pkg_shift > smt_shift ?
+				     (x2id >> smt_shift) & ((1U << (pkg_shift - smt_shift)) - 1) :
+				     0;
 		p->pkg_id = pkg_shift < 32 ? x2id >> pkg_shift : 0;
 	} else {
 		/* No extended leaf: treat every core as its own package. */
@@ -62,10 +64,10 @@ void cpu_features_print(void)
 		fam += (f.eax >> 20) & 0xff;
 	if (fam == 6 || fam >= 0xf)
 		model |= ((f.eax >> 16) & 0xf) << 4;
-	struct cpuid_regs e = cpuid(0x80000000, 0).eax >= 0x80000007 ? cpuid(0x80000001, 0)
-								      : (struct cpuid_regs){0};
+	struct cpuid_regs e = cpuid(0x80000000, 0).eax >= 0x80000007 ? cpuid(0x80000001, 0) :
+								       (struct cpuid_regs){ 0 };
 	uint32_t inv = cpuid(0x80000000, 0).eax >= 0x80000007 ? cpuid(0x80000007, 0).edx : 0;
-	struct cpuid_regs l7 = v.eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){0};
+	struct cpuid_regs l7 = v.eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0 };
 
 	kprintf("cpuid: %s family 0x%x model 0x%x max leaf 0x%x:%s%s%s%s%s%s%s%s%s\n", vendor, fam,
 		model, v.eax, f.ecx & (1U << 5) ? " vmx" : "", f.ecx & (1U << 21) ? " x2apic" : "",

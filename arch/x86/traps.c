@@ -12,21 +12,45 @@
 #include "lib/string.h"
 
 #define IST_NMI 1
-#define IST_DF 2
-#define IST_MC 3
+#define IST_DF	2
+#define IST_MC	3
 
 extern const uint64_t isr_table[256];
 static irq_handler_t irq_handlers[256];
 
 static const char *const exc_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM no math", "#DF double fault",
-	"coprocessor overrun", "#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-	"#GP general protection", "#PF page fault", "reserved 15", "#MF x87 error",
-	"#AC alignment check", "#MC machine check", "#XM SIMD error", "#VE virtualization",
-	"#CP control protection", "reserved 22", "reserved 23", "reserved 24", "reserved 25",
-	"reserved 26", "reserved 27", "#HV hypervisor injection", "#VC VMM communication",
-	"#SX security", "reserved 31",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM no math",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security",
+	"reserved 31",
 };
 
 static void set_gate(struct idt_gate *g, uint64_t addr, uint8_t ist)
@@ -68,7 +92,8 @@ void traps_init_cpu(struct pcpu *p)
 	struct __packed {
 		uint16_t limit;
 		uint64_t base;
-	} gdtr = {sizeof(p->gdt) - 1, (uint64_t)p->gdt}, idtr = {sizeof(p->idt) - 1, (uint64_t)p->idt};
+	} gdtr = { sizeof(p->gdt) - 1, (uint64_t)p->gdt },
+	  idtr = { sizeof(p->idt) - 1, (uint64_t)p->idt };
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"

@@ -10,9 +10,9 @@
 
 uint64_t tsc_khz;
 
-#define PIT_HZ 1193182
-#define PIT_CH2 0x42
-#define PIT_CMD 0x43
+#define PIT_HZ	 1193182
+#define PIT_CH2	 0x42
+#define PIT_CMD	 0x43
 #define PIT_GATE 0x61
 
 void pit_delay_us(uint32_t us)

@@ -34,9 +34,9 @@ static void read_caps(struct vmx_caps *c)
 	/* Secondary controls exist only if primary allowed-1 bit 31 is set
 	 * (SDM 3D, A.3.2); EPT/VPID caps only if secondary allows EPT or VPID. */
 	c->procbased2 = (c->procbased >> 63) & 1 ? rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) : 0;
-	c->ept_vpid = (c->procbased2 >> 32) & ((1ULL << 1) | (1ULL << 5))
-			      ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP)
-			      : 0;
+	c->ept_vpid = (c->procbased2 >> 32) & ((1ULL << 1) | (1ULL << 5)) ?
+			      rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) :
+			      0;
 }
 
 bool vmx_enable_cpu(struct pcpu *p, bool disabled)
@@ -72,7 +72,9 @@ bool vmx_enable_cpu(struct pcpu *p, bool disabled)
 	/* SDM 3D, A.1: region size at most 4096; write-back (6) is the only
 	 * type real processors report and the one our pages have. */
 	if (size > PAGE_SIZE || memtype != 6)
-		return fail(p, "IA32_VMX_BASIC reports an unsupported VMXON region size or memory type");
+		return fail(
+			p,
+			"IA32_VMX_BASIC reports an unsupported VMXON region size or memory type");
 
 	/* SDM 3C, 24.8 and 3D, A.7/A.8: CR0 and CR4 must respect the fixed
 	 * bits. CR0.NE is one of them; we set it (we use no x87 errors). */

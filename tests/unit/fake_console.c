@@ -51,8 +51,8 @@ void kvprintf(const char *fmt, va_list ap)
 	if (cap_len < sizeof(cap) - 1) {
 		int n = vsnprintf(cap + cap_len, sizeof(cap) - cap_len, fmt, ap);
 		if (n > 0)
-			cap_len = cap_len + (size_t)n < sizeof(cap) - 1 ? cap_len + (size_t)n
-								       : sizeof(cap) - 1;
+			cap_len = cap_len + (size_t)n < sizeof(cap) - 1 ? cap_len + (size_t)n :
+									  sizeof(cap) - 1;
 	}
 }
 

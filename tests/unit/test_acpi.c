@@ -21,7 +21,7 @@
 
 #define FAKE_BASE 0x100000ull
 #define FAKE_SIZE (512u * 1024u)
-#define OUTSIDE 0xdead0000ull /* not in the fake address space */
+#define OUTSIDE	  0xdead0000ull /* not in the fake address space */
 
 static uint8_t *mem;
 static uint64_t mem_next;
@@ -187,8 +187,9 @@ static void madt_lapic(uint8_t uid, uint8_t id, uint32_t flags)
 
 static void madt_x2apic(uint32_t id, uint32_t uid, uint32_t flags)
 {
-	struct acpi_madt_x2apic e = { .h = { ACPI_MADT_X2APIC, 16 }, .x2apic_id = id,
-				      .flags = flags, .uid = uid };
+	struct acpi_madt_x2apic e = {
+		.h = { ACPI_MADT_X2APIC, 16 }, .x2apic_id = id, .flags = flags, .uid = uid
+	};
 
 	madt_raw(&e, sizeof(e));
 }
@@ -229,8 +230,8 @@ static uint64_t std_madt(void)
 
 /* A DSDT whose \_S5 is Package(4) {5, 5, 0, 0}, after an unrelated _S5_ reference. */
 static const uint8_t std_aml[] = {
-	0x10, 0x05, '_', 'S', 'B', '_', 0x70, '_', 'S', '5', '_', 0x00,
-	0x08, '_',  'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
+	0x10, 0x05, '_', 'S', 'B',  '_',  0x70, '_',  'S',  '5',  '_',	0x00, 0x08,
+	'_',  'S',  '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
 };
 
 static uint64_t put_dsdt(const uint8_t *aml, uint32_t len)
@@ -351,7 +352,6 @@ static void assert_std_tables(void)
 	assert_int_equal(info.slp_typb, 5);
 	assert_int_equal(info.hpet_addr, 0xfed00000);
 }
-
 
 /* ---- happy paths ---- */
 
@@ -1048,8 +1048,8 @@ static void test_fadt_v1_legacy_fields(void **state)
 
 static void test_fadt_x_fields_preferred(void **state)
 {
-	static const uint8_t other_aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02,
-					     0x0a, 0x03, 0x0a, 0x04 };
+	static const uint8_t other_aml[] = { 0x08, '_',	 'S',  '5',  '_',  0x12,
+					     0x06, 0x02, 0x0a, 0x03, 0x0a, 0x04 };
 	uint64_t dsdt32 = put_dsdt(std_aml, sizeof(std_aml));
 	uint64_t dsdt64 = put_dsdt(other_aml, sizeof(other_aml));
 	struct acpi_fadt f = std_fadt_struct(dsdt64);
@@ -1159,10 +1159,10 @@ struct s5_case {
 
 /* The bytes, then their count. */
 #define AML(...) { __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
-#define S5 0x08, '_', 'S', '5', '_'
+#define S5	 0x08, '_', 'S', '5', '_'
 static const struct s5_case s5_cases[] = {
-	{ "byte prefix", AML(S5, 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x07, 0x00, 0x00), NULL,
-	  5, 7 },
+	{ "byte prefix", AML(S5, 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x07, 0x00, 0x00), NULL, 5,
+	  7 },
 	{ "zero ops", AML(S5, 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00), NULL, 0, 0 },
 	{ "one op", AML(S5, 0x12, 0x06, 0x04, 0x01, 0x0a, 0x02, 0x00), NULL, 1, 2 },
 	{ "root prefix",
@@ -1175,8 +1175,8 @@ static const struct s5_case s5_cases[] = {
 	{ "raw bytes", AML(S5, 0x12, 0x04, 0x02, 0x05, 0x06), NULL, 5, 6 },
 	{ "word prefix", AML(S5, 0x12, 0x08, 0x02, 0x0b, 0x05, 0x00, 0x0b, 0x06, 0x00), NULL, 5,
 	  6 },
-	{ "not NameOp first", AML(0x70, '_', 'S', '5', '_', S5, 0x12, 0x04, 0x02, 0x00, 0x01),
-	  NULL, 0, 1 },
+	{ "not NameOp first", AML(0x70, '_', 'S', '5', '_', S5, 0x12, 0x04, 0x02, 0x00, 0x01), NULL,
+	  0, 1 },
 	{ "not a package", AML(S5, 0x0a, 0x05), "is not a package", 0, 0 },
 	{ "one element", AML(S5, 0x12, 0x04, 0x01, 0x0a, 0x05), "has fewer than 2 elements", 0, 0 },
 	{ "pkglen past end", AML(S5, 0x12, 0x3f, 0x02, 0x0a, 0x05, 0x0a, 0x05),
@@ -1222,8 +1222,8 @@ static void test_s5_variants(void **state)
 
 static void test_dsdt_without_s5(void **state)
 {
-	static const uint8_t aml[] = { 0x10, 0x05, '_', 'S', 'B', '_', 0x08, '_', 'S', '4', '_',
-				       0x12, 0x04, 0x02, 0x00, 0x00, 0x5f, 0x53, 0x35 };
+	static const uint8_t aml[] = { 0x10, 0x05, '_',	 'S',  'B',  '_',  0x08, '_',  'S', '4',
+				       '_',  0x12, 0x04, 0x02, 0x00, 0x00, 0x5f, 0x53, 0x35 };
 	uint64_t dsdt = put_dsdt(aml, sizeof(aml));
 	struct acpi_fadt f = std_fadt_struct(dsdt);
 	uint64_t t[2] = { std_madt(), put_fadt(&f, sizeof(f), 6) };

@@ -20,13 +20,13 @@
 #pragma GCC diagnostic ignored "-Wformat-extra-args"
 #pragma GCC diagnostic ignored "-Wformat-overflow"
 
-#define SAME(...)                                                            \
-	do {                                                                 \
-		char a[256], b[256];                                         \
-		int na = ksnprintf(a, sizeof(a), __VA_ARGS__);               \
-		int nb = snprintf(b, sizeof(b), __VA_ARGS__);                \
-		assert_string_equal(a, b);                                   \
-		assert_int_equal(na, nb);                                    \
+#define SAME(...)                                              \
+	do {                                                   \
+		char a[256], b[256];                           \
+		int na = ksnprintf(a, sizeof(a), __VA_ARGS__); \
+		int nb = snprintf(b, sizeof(b), __VA_ARGS__);  \
+		assert_string_equal(a, b);                     \
+		assert_int_equal(na, nb);                      \
 	} while (0)
 
 static void test_integers(void **state)
@@ -102,10 +102,8 @@ static void test_odd_formats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_width_precision),
-		cmocka_unit_test(test_strings_chars),
-		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_integers),      cmocka_unit_test(test_width_precision),
+		cmocka_unit_test(test_strings_chars), cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_odd_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
