@@ -15,36 +15,70 @@ const char *core_type_name(uint8_t t)
 	return t == CORE_TYPE_CORE ? "core" : t == CORE_TYPE_ATOM ? "atom" : "-";
 }
 
+/* Bits needed to hold values 0..n-1 (n >= 1). */
+static uint32_t width(uint32_t n)
+{
+	uint32_t w = 0;
+
+	while ((1U << w) < n && w < 31)
+		w++;
+	return w;
+}
+
+/*
+ * Shifts from leaf 0x1F/0xB (SDM Vol. 2A, CPUID leaf 0BH): level type in
+ * ECX[15:8] (1 SMT, 2 core, 3+ module/tile/die), shift to the next level
+ * in EAX[4:0]. Returns false when the leaf is absent or its first level is
+ * invalid (type 0), which some emulators report.
+ */
+static bool shifts_from_leaf(uint32_t leaf, uint32_t *smt, uint32_t *pkg, uint32_t *x2id)
+{
+	bool any = false;
+
+	*smt = 0;
+	for (uint32_t sub = 0; sub < 8; sub++) {
+		struct cpuid_regs r = cpuid(leaf, sub);
+		uint32_t type = (r.ecx >> 8) & 0xff;
+		if (type == 0)
+			break;
+		if (type == 1)
+			*smt = r.eax & 0x1f;
+		*pkg = r.eax & 0x1f; /* the last valid level's shift covers the package */
+		*x2id = r.edx;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Legacy rule (SDM Vol. 3A, 10.9.1): CPUID.1:EBX[23:16] logical IDs per
+ * package (when EDX.HTT), CPUID.4:EAX[31:26] + 1 cores per package.
+ */
+static void shifts_from_legacy(uint32_t max, uint32_t *smt, uint32_t *pkg)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	uint32_t logical = (r.edx & (1U << 28)) ? (r.ebx >> 16) & 0xff : 1;
+	uint32_t cores = max >= 4 ? (cpuid(4, 0).eax >> 26) + 1 : 1;
+
+	if (logical < cores)
+		logical = cores;
+	*smt = width(logical / cores);
+	*pkg = *smt + width(cores);
+}
+
 void topology_detect(struct pcpu *p)
 {
 	uint32_t max = cpuid(0, 0).eax;
-	uint32_t leaf = max >= 0x1f && cpuid(0x1f, 0).ebx ? 0x1f :
-			max >= 0xb && cpuid(0xb, 0).ebx	  ? 0xb :
-							    0;
+	uint32_t smt = 0, pkg = 0, x2id = p->apic_id;
 
-	if (leaf) {
-		uint32_t smt_shift = 0, pkg_shift = 0, x2id = 0;
-		for (uint32_t sub = 0; sub < 8; sub++) {
-			struct cpuid_regs r = cpuid(leaf, sub);
-			uint32_t type = (r.ecx >> 8) & 0xff;
-			if (type == 0)
-				break; /* invalid level ends the list */
-			if (type == 1)
-				smt_shift = r.eax & 0x1f;
-			pkg_shift = r.eax & 0x1f; /* the last level's shift covers the package */
-			x2id = r.edx;
-		}
-		p->smt_id = x2id & ((1U << smt_shift) - 1);
-		p->core_id = pkg_shift > smt_shift ?
-				     (x2id >> smt_shift) & ((1U << (pkg_shift - smt_shift)) - 1) :
-				     0;
-		p->pkg_id = pkg_shift < 32 ? x2id >> pkg_shift : 0;
-	} else {
-		/* No extended leaf: treat every core as its own package. */
-		p->smt_id = 0;
-		p->core_id = 0;
-		p->pkg_id = p->apic_id;
-	}
+	if (!(max >= 0x1f && shifts_from_leaf(0x1f, &smt, &pkg, &x2id)) &&
+	    !(max >= 0xb && shifts_from_leaf(0xb, &smt, &pkg, &x2id)))
+		shifts_from_legacy(max, &smt, &pkg);
+	if (pkg < smt)
+		pkg = smt;
+	p->smt_id = x2id & ((1U << smt) - 1);
+	p->core_id = (x2id >> smt) & ((1U << (pkg - smt)) - 1);
+	p->pkg_id = pkg < 32 ? x2id >> pkg : 0;
 	p->hybrid_type = 0;
 	if (max >= 0x1a && (cpuid(7, 0).edx & (1U << 15)))
 		p->hybrid_type = (uint8_t)(cpuid(0x1a, 0).eax >> 24);
