@@ -76,6 +76,12 @@ static const struct opt_desc opts[] = {
 	  .arg = "<apic-id>",
 	  .help = "testing hook: this APIC id never answers SIPI" },
 	{ .name = "verbose", .kind = OPT_FLAG, FIELD(verbose), .help = "more boot output" },
+	{ .name = "testhook.poweroff",
+	  .kind = OPT_ENUM,
+	  FIELD(poweroff),
+	  .choices = "auto|acpi",
+	  .def = "auto",
+	  .help = "testing hook: power off through ACPI S5 only, skipping emulator ports" },
 };
 
 /* A piece of the line, not NUL-terminated; may still contain '"'. */

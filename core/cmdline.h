@@ -39,6 +39,7 @@ struct cmdline_opts {
 	uint32_t test_hang_apic;  /* testing hook: this APIC id never answers SIPI */
 	bool have_test_hang_apic; /* test_hang_apic was given */
 	bool verbose;		  /* more boot output */
+	char poweroff[8];	  /* testing hook: "auto" (default) or "acpi" (S5 only) */
 };
 
 /*

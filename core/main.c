@@ -57,6 +57,8 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 		       !strcmp(opts.console, "e9")   ? CONSOLE_E9 :
 						       CONSOLE_BOTH);
 	cmdline_print(&opts);
+	if (!strcmp(opts.poweroff, "acpi"))
+		power_force_acpi();
 	mb2_print(&bi);
 	if (!bi.have_mmap) {
 		kprintf("boot: no usable memory map; cannot continue\n");

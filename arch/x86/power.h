@@ -18,6 +18,9 @@ struct power_acpi {
 /* Remember how to enter ACPI S5 on this machine. Boot core, after ACPI parse. */
 void power_set_acpi(const struct power_acpi *pa);
 
+/* Skip the emulator exit ports and use ACPI S5 only (to test S5 under QEMU). */
+void power_force_acpi(void);
+
 /*
  * Print `power-off status=N`, then try in turn: QEMU's isa-debug-exit
  * (port 0xf4), the Bochs shutdown port (0x8900), ACPI S5; if all fail,

@@ -374,12 +374,32 @@ static void test_print(void **state)
 	assert_int_equal(console_capture_lines(), 1);
 }
 
+static void test_poweroff_hook(void **state)
+{
+	struct cmdline_opts o;
+
+	(void)state;
+	assert_int_equal(cmdline_parse("", &o), 0);
+	assert_string_equal(o.poweroff, "auto");
+	assert_int_equal(cmdline_parse("testhook.poweroff=acpi", &o), 0);
+	assert_string_equal(o.poweroff, "acpi");
+	console_capture_reset();
+	assert_int_equal(cmdline_parse("testhook.poweroff=reboot", &o), 1);
+	assert_string_equal(o.poweroff, "auto");
+	assert_true(console_capture_has("testhook.poweroff='reboot' is not one of auto|acpi"));
+}
+
 static void test_help(void **state)
 {
 	static const char *const names[] = {
-		"maxcpus=<n>",	 "novmx",	"console=com1|e9|both",
-		"exit=off|idle", "test=<name>", "testhook.hang_apic=<apic-id>",
+		"maxcpus=<n>",
+		"novmx",
+		"console=com1|e9|both",
+		"exit=off|idle",
+		"test=<name>",
+		"testhook.hang_apic=<apic-id>",
 		"verbose",
+		"testhook.poweroff=auto|acpi",
 	};
 
 	(void)state;
@@ -412,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_null_output),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_poweroff_hook),
 		cmocka_unit_test(test_help),
 	};
 
