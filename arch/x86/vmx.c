@@ -34,6 +34,13 @@ static void read_caps(struct vmx_caps *c)
 	/* Secondary controls exist only if primary allowed-1 bit 31 is set
 	 * (SDM 3D, A.3.2); EPT/VPID caps only if secondary allows EPT or VPID. */
 	c->procbased2 = (c->procbased >> 63) & 1 ? rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) : 0;
+	/* TRUE_* controls exist when IA32_VMX_BASIC bit 55 is set (SDM 3D, A.2). */
+	if ((c->basic >> 55) & 1) {
+		c->true_pin = rdmsr(MSR_IA32_VMX_TRUE_PINBASED_CTLS);
+		c->true_proc = rdmsr(MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+		c->true_exit = rdmsr(MSR_IA32_VMX_TRUE_EXIT_CTLS);
+		c->true_entry = rdmsr(MSR_IA32_VMX_TRUE_ENTRY_CTLS);
+	}
 	c->ept_vpid = (c->procbased2 >> 32) & ((1ULL << 1) | (1ULL << 5)) ?
 			      rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) :
 			      0;
@@ -64,8 +71,22 @@ bool vmx_enable_cpu(struct pcpu *p, bool disabled)
 	}
 
 	read_caps(&c);
-	if (p->id == 0)
+	if (p->id == 0) {
 		vmx_caps = c;
+		/* Recorded in logs so host tests can replay real capability sets. */
+		kprintf("vmx: caps basic=0x%llx pin=0x%llx proc=0x%llx proc2=0x%llx\n",
+			(unsigned long long)c.basic, (unsigned long long)c.pinbased,
+			(unsigned long long)c.procbased, (unsigned long long)c.procbased2);
+		kprintf("vmx: caps exit=0x%llx entry=0x%llx misc=0x%llx ept_vpid=0x%llx\n",
+			(unsigned long long)c.exit, (unsigned long long)c.entry,
+			(unsigned long long)c.misc, (unsigned long long)c.ept_vpid);
+		kprintf("vmx: caps cr0=0x%llx/0x%llx cr4=0x%llx/0x%llx true_pin=0x%llx "
+			"true_proc=0x%llx true_exit=0x%llx true_entry=0x%llx\n",
+			(unsigned long long)c.cr0_fixed0, (unsigned long long)c.cr0_fixed1,
+			(unsigned long long)c.cr4_fixed0, (unsigned long long)c.cr4_fixed1,
+			(unsigned long long)c.true_pin, (unsigned long long)c.true_proc,
+			(unsigned long long)c.true_exit, (unsigned long long)c.true_entry);
+	}
 	uint32_t rev = (uint32_t)(c.basic & 0x7fffffff);
 	uint32_t size = (uint32_t)((c.basic >> 32) & 0x1fff);
 	uint32_t memtype = (uint32_t)((c.basic >> 50) & 0xf);

@@ -35,6 +35,7 @@ struct vmx_caps {
 	uint64_t basic, pinbased, procbased, exit, entry, misc;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t procbased2, ept_vpid;
+	uint64_t true_pin, true_proc, true_exit, true_entry; /* 0 if not reported */
 };
 
 extern struct vmx_caps vmx_caps;
