@@ -18,6 +18,7 @@ static const char *const err_names[] = {
 	[E_BUSY] = "E_BUSY",
 	[E_EXIST] = "E_EXIST",
 	[E_PERM] = "E_PERM",
+	[E_NOSYS] = "E_NOSYS",
 };
 
 const char *err_name(int err)

@@ -19,6 +19,7 @@
 #define E_BUSY	   9  /* resource in use */
 #define E_EXIST	   10 /* already exists */
 #define E_PERM	   11 /* not allowed */
+#define E_NOSYS	   12 /* no such call (unknown hypercall number) */
 
 /* Short name of an error code, for log lines ("E_FULL"). */
 const char *err_name(int err);
