@@ -8,7 +8,7 @@ HOSTCC := gcc
 OBJCOPY := objcopy
 
 # Every kernel source in these directories is linked: adding a file is enough.
-KDIRS := boot lib arch/x86 mm drivers core sched
+KDIRS := boot lib arch/x86 arch/x86/vmx mm drivers core sched
 KSRCS := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 KSRCS := $(filter-out arch/x86/asm-offsets.c,$(KSRCS))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))

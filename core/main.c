@@ -21,6 +21,7 @@
 #include "core/cmdline.h"
 #include "core/cpu_init.h"
 #include "core/msg.h"
+#include "core/partition.h"
 #include "core/selftest.h"
 #include "drivers/console.h"
 #include "lib/printf.h"
@@ -75,6 +76,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	timer_init();
 	msg_init();
 	selftest_register();
+	partition_register();
 
 	cpu_init_cfg.novmx = opts.novmx;
 	bsp->apic_id = boot_cpu_apic_id();
@@ -89,6 +91,8 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 		status = selftest_run(opts.test, online);
 	kprintf("boot complete cpus=%u\n", online);
 	kprintf("boot ticks=%llu\n", (unsigned long long)(rdtsc() - boot_tsc));
+	if (partition_boot(&bi))
+		status |= partition_wait_and_report();
 	if (!strcmp(opts.exit_mode, "idle"))
 		cpu_idle();
 	power_off((uint8_t)status);

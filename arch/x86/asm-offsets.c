@@ -5,6 +5,7 @@
  * Environment: build time only.
  */
 #include "arch/x86/pcpu.h"
+#include "core/vm.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n->" #sym " %0" : : "i"(val))
 
@@ -20,4 +21,22 @@ void asm_offsets(void)
 	DEFINE(PCPU_STACK_END, offsetof(struct pcpu, stack) + PCPU_STACK_SIZE);
 	DEFINE(PCPU_STRUCT_SIZE, sizeof(struct pcpu));
 	DEFINE(PCPU_BLOCK_SIZE, sizeof(union pcpu_block));
+
+	/* struct guest_regs, for arch/x86/vmx/entry.S */
+	DEFINE(G_RAX, offsetof(struct guest_regs, rax));
+	DEFINE(G_RCX, offsetof(struct guest_regs, rcx));
+	DEFINE(G_RDX, offsetof(struct guest_regs, rdx));
+	DEFINE(G_RBX, offsetof(struct guest_regs, rbx));
+	DEFINE(G_RBP, offsetof(struct guest_regs, rbp));
+	DEFINE(G_RSI, offsetof(struct guest_regs, rsi));
+	DEFINE(G_RDI, offsetof(struct guest_regs, rdi));
+	DEFINE(G_R8, offsetof(struct guest_regs, r8));
+	DEFINE(G_R9, offsetof(struct guest_regs, r9));
+	DEFINE(G_R10, offsetof(struct guest_regs, r10));
+	DEFINE(G_R11, offsetof(struct guest_regs, r11));
+	DEFINE(G_R12, offsetof(struct guest_regs, r12));
+	DEFINE(G_R13, offsetof(struct guest_regs, r13));
+	DEFINE(G_R14, offsetof(struct guest_regs, r14));
+	DEFINE(G_R15, offsetof(struct guest_regs, r15));
+	DEFINE(VCPU_REGS, offsetof(struct vcpu, regs));
 }

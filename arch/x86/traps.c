@@ -176,6 +176,19 @@ __noreturn void fatal_stop(const char *why, const struct trap_frame *f)
 	cpu_stop();
 }
 
+void irq_dispatch_vector(uint8_t vec)
+{
+	struct trap_frame f = {.vector = vec};
+
+	if (vec < 32)
+		return;
+	if (vec == VEC_SPURIOUS)
+		return;
+	if (irq_handlers[vec])
+		irq_handlers[vec](&f);
+	apic_eoi();
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32) {

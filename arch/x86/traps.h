@@ -29,6 +29,12 @@ void traps_init_cpu(struct pcpu *p);
 /* Route vector `vec` (32..255) to `h` on every core. Boot core, before SMP. */
 void irq_register(uint8_t vec, irq_handler_t h);
 
+/*
+ * Run the handler of interrupt `vec` (>= 32) and EOI it, as if it had come
+ * through the IDT: for interrupts acknowledged on VM exit (SDM 3C 24.7.1).
+ */
+void irq_dispatch_vector(uint8_t vec);
+
 /* Called from isr.S for every vector. */
 void trap_dispatch(struct trap_frame *f);
 

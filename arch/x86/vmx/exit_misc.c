@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The smaller exit handlers: VMCALL, HLT, control-register writes, XSETBV,
+ * EPT faults, triple fault, interrupts and NMIs, the preemption timer,
+ * failed VM entries, and instructions the guest must see as undefined.
+ * Environment: VMX root, the vCPU's core, interrupts off.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/traps.h"
+#include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/vmexit.h"
+#include "core/hypercall.h"
+#include "core/msg.h"
+#include "lib/printf.h"
+
+int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
+{
+	struct hc_args a = {
+		.nr = (uint32_t)v->regs.rax,
+		.a1 = (uint32_t)v->regs.rbx,
+		.a2 = (uint32_t)v->regs.rcx,
+		.a3 = (uint32_t)v->regs.rdx,
+	};
+	struct hc_result r = hypercall_dispatch(v, &a);
+
+	if (r.stop)
+		return VMEXIT_STOP;
+	v->regs.rax = (uint32_t)(int32_t)r.ret;
+	vmexit_skip_insn(x);
+	return VMEXIT_RESUME;
+}
+
+int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
+{
+	vmexit_skip_insn(x);
+	/* No interrupt source can reach this vCPU yet (the virtual LAPIC is
+	 * not there), so the core sleeps until a message says the VM ended.
+	 * Host interrupts stay serviced while it waits. */
+	while (!vm_ended(v->vm)) {
+		safe_halt();
+		irq_disable();
+		msg_poll();
+	}
+	return VMEXIT_STOP;
+}
+
+/*
+ * MOV to CR0/CR4 of a bit the hypervisor owns (SDM 3C 28.2.1 table 28-3).
+ * CR0.NE and CR4.VMXE must stay 1 in VMX operation; the guest sees its own
+ * value through the read shadow.
+ */
+int vmexit_cr_access(struct vcpu *v, const struct vmexit *x)
+{
+	uint32_t cr = x->qual & 0xf, type = (x->qual >> 4) & 3, reg = (x->qual >> 8) & 0xf;
+	uint64_t val;
+
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		vm_fail(v->vm, x->rip, "control-register access type %u to CR%u not emulated",
+			type, cr);
+		return VMEXIT_STOP;
+	}
+	val = reg == 4 ? vmread(VMCS_GUEST_RSP) : ((uint64_t *)&v->regs)[reg];
+	if (cr == 0) {
+		v->cr0_shadow = val;
+		vmwrite(VMCS_CR0_SHADOW, val);
+		vmwrite(VMCS_GUEST_CR0, val | CR0_NE);
+	} else {
+		v->cr4_shadow = val;
+		vmwrite(VMCS_CR4_SHADOW, val);
+		vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE);
+	}
+	vmexit_skip_insn(x);
+	return VMEXIT_RESUME;
+}
+
+int vmexit_xsetbv(struct vcpu *v, const struct vmexit *x)
+{
+	uint64_t val = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
+	struct cpuid_regs r = cpuid(0xd, 0);
+	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
+
+	/* SDM 2D XSETBV: #GP unless XCR0 index 0, bit 0 set, only supported
+	 * bits, and AVX (bit 2) only together with SSE (bit 1). */
+	if ((uint32_t)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) ||
+	    ((val & 4) && !(val & 2))) {
+		vmexit_inject_exception(13, true, 0);
+		return VMEXIT_RESUME;
+	}
+	/* The hypervisor uses no extended state, so the core's XCR0 is the guest's. */
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	vmexit_skip_insn(x);
+	return VMEXIT_RESUME;
+}
+
+int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
+{
+	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	const char *what = x->qual & 2 ? "write" : x->qual & 4 ? "instruction fetch" : "read";
+
+	/* SDM 3C 28.2.1 table 28-7: bits 0-2 say the access, 3-5 what was allowed. */
+	vm_fail(v->vm, x->rip,
+		"EPT violation: %s at guest-physical 0x%llx, outside the partition's %llu MiB",
+		what, (unsigned long long)gpa, (unsigned long long)(v->vm->mem_size >> 20));
+	return VMEXIT_STOP;
+}
+
+int vmexit_ept_misconfig(struct vcpu *v, const struct vmexit *x)
+{
+	/* A misconfigured EPT entry is our bug, but it only affects this VM. */
+	vm_fail(v->vm, x->rip, "EPT misconfiguration at guest-physical 0x%llx (hypervisor bug)",
+		(unsigned long long)vmread(VMCS_GUEST_PHYS_ADDR));
+	return VMEXIT_STOP;
+}
+
+int vmexit_triple_fault(struct vcpu *v, const struct vmexit *x)
+{
+	vm_fail(v->vm, x->rip, "triple fault");
+	return VMEXIT_STOP;
+}
+
+/*
+ * With "acknowledge interrupt on exit" the vector is in the exit
+ * information (SDM 3C 28.2.2); run the host handler as the IDT would.
+ */
+int vmexit_external_interrupt(struct vcpu *v, const struct vmexit *x)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+
+	(void)x;
+	if (info & (1u << 31))
+		irq_dispatch_vector((uint8_t)info);
+	msg_poll();
+	return vm_ended(v->vm) ? VMEXIT_STOP : VMEXIT_RESUME;
+}
+
+int vmexit_exception_nmi(struct vcpu *v, const struct vmexit *x)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+	uint32_t type = (info >> 8) & 7;
+
+	if (type == 2) {
+		/* A host NMI while the guest ran: nothing uses NMIs yet. */
+		return VMEXIT_RESUME;
+	}
+	/* The exception bitmap is empty, so this cannot be a guest exception. */
+	vm_fail(v->vm, x->rip, "unexpected exception exit, vector %u", info & 0xff);
+	return VMEXIT_STOP;
+}
+
+int vmexit_preemption_timer(struct vcpu *v, const struct vmexit *x)
+{
+	/* Armed for time slicing; partitions own their cores, so it only
+	 * gives the hypervisor a periodic look at messages. */
+	(void)x;
+	vmwrite(VMCS_PREEMPTION_TIMER, VCPU_PREEMPT_TICKS);
+	msg_poll();
+	return vm_ended(v->vm) ? VMEXIT_STOP : VMEXIT_RESUME;
+}
+
+int vmexit_entry_failure(struct vcpu *v, const struct vmexit *x)
+{
+	static const char *const why[] = {
+		[EXIT_ENTRY_FAIL_GUEST] = "invalid guest state",
+		[EXIT_ENTRY_FAIL_MSR] = "MSR loading",
+		[EXIT_ENTRY_FAIL_MC] = "machine-check event",
+	};
+	vm_fail(v->vm, x->rip, "VM entry rejected: %s (exit qualification %llu)",
+		x->reason < ARRAY_SIZE(why) && why[x->reason] ? why[x->reason] : "?",
+		(unsigned long long)x->qual);
+	return VMEXIT_STOP;
+}
+
+int vmexit_undefined_opcode(struct vcpu *v, const struct vmexit *x)
+{
+	(void)v;
+	(void)x;
+	vmexit_inject_exception(6, false, 0); /* #UD: the guest sees no VMX/SMX */
+	return VMEXIT_RESUME;
+}
+
+int vmexit_invd(struct vcpu *v, const struct vmexit *x)
+{
+	(void)v;
+	/* Dropping dirty lines would corrupt other partitions' memory: write back. */
+	__asm__ volatile("wbinvd" ::: "memory");
+	vmexit_skip_insn(x);
+	return VMEXIT_RESUME;
+}

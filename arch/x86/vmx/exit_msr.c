@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/*
+ * RDMSR/WRMSR exits. Every MSR access exits (the MSR bitmap is all ones
+ * except the syscall MSRs, which the hypervisor never uses on a partition's
+ * dedicated core). Only the MSRs in `allow` below are emulated; anything
+ * else raises #GP in the guest, as a CPU does for an MSR it lacks
+ * (SDM Vol. 2B, RDMSR: "#GP(0) if ECX specifies a reserved or
+ * unimplemented MSR address").
+ * Environment: VMX root, the vCPU's core, interrupts off.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vmexit.h"
+
+#define MSR_TSC 0x10
+#define MSR_PLATFORM_ID 0x17
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PAT 0x277
+
+struct msr_desc;
+typedef bool (*msr_read_t)(struct vcpu *v, const struct msr_desc *d, uint64_t *val);
+typedef bool (*msr_write_t)(struct vcpu *v, const struct msr_desc *d, uint64_t val);
+
+struct msr_desc {
+	uint32_t msr;
+	msr_read_t read;   /* NULL: reads #GP */
+	msr_write_t write; /* NULL: writes #GP */
+	enum vmcs_field field;
+};
+
+static bool rd_tsc(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)v;
+	(void)d;
+	*val = rdtsc();
+	return true;
+}
+
+static bool rd_zero(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)v;
+	(void)d;
+	*val = 0;
+	return true;
+}
+
+static bool wr_ignore(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+	(void)v;
+	(void)d;
+	(void)val;
+	return true;
+}
+
+static bool rd_apic_base(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = v->apic_base;
+	return true;
+}
+
+static bool wr_apic_base(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+	(void)d;
+	/* SDM 3A 11.4.4: base must stay page aligned and below MAXPHYADDR;
+	 * we keep the architectural base (the guest cannot move its LAPIC). */
+	if ((val & ~0xfffULL) != (v->apic_base & ~0xfffULL) || (val & 0x2ff))
+		return false;
+	v->apic_base = (v->apic_base & ~0xc00ULL) | (val & 0xc00);
+	return true;
+}
+
+static bool rd_misc_enable(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)v;
+	(void)d;
+	/* Fast strings (0), BTS unavailable (11), PEBS unavailable (12). */
+	*val = (1ULL << 0) | (1ULL << 11) | (1ULL << 12);
+	return true;
+}
+
+/* PAT entries must be UC, WC, WT, WP, WB or UC- (SDM 3A 13.12.2). */
+static bool pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (i * 8));
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val);
+static bool wr_field(struct vcpu *v, const struct msr_desc *d, uint64_t val);
+
+static const struct msr_desc allow[] = {
+	{MSR_TSC, rd_tsc, NULL, 0},
+	{MSR_PLATFORM_ID, rd_zero, NULL, 0},
+	{MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, 0},
+	{MSR_BIOS_SIGN_ID, rd_zero, wr_ignore, 0},
+	{MSR_IA32_MISC_ENABLE, rd_misc_enable, NULL, 0},
+	{MSR_SYSENTER_CS, rd_field, wr_field, VMCS_GUEST_SYSENTER_CS},
+	{MSR_SYSENTER_ESP, rd_field, wr_field, VMCS_GUEST_SYSENTER_ESP},
+	{MSR_SYSENTER_EIP, rd_field, wr_field, VMCS_GUEST_SYSENTER_EIP},
+	{MSR_PAT, rd_field, wr_field, VMCS_GUEST_PAT},
+	{MSR_EFER, rd_field, wr_field, VMCS_GUEST_EFER},
+	{MSR_FS_BASE, rd_field, wr_field, VMCS_GUEST_FS_BASE},
+	{MSR_GS_BASE, rd_field, wr_field, VMCS_GUEST_GS_BASE},
+};
+
+static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)v;
+	(void)d;
+	*val = vmread(d->field);
+	return true;
+}
+
+static bool wr_field(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+	(void)v;
+	(void)d;
+	switch (d->msr) {
+	case MSR_PAT:
+		if (!pat_valid(val))
+			return false;
+		break;
+	case MSR_EFER:
+		/* SCE 0, LME 8, LMA 10 (hardware-owned: kept), NXE 11. */
+		if (val & ~((1ULL << 0) | (1ULL << 8) | (1ULL << 10) | (1ULL << 11)))
+			return false;
+		val = (val & ~(1ULL << 10)) | (vmread(VMCS_GUEST_EFER) & (1ULL << 10));
+		break;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+		/* Must be canonical (SDM 2B WRMSR). */
+		if ((uint64_t)((int64_t)(val << 16) >> 16) != val)
+			return false;
+		break;
+	default:
+		break;
+	}
+	vmwrite(d->field, val);
+	return true;
+}
+
+static const struct msr_desc *find(uint32_t msr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(allow); i++)
+		if (allow[i].msr == msr)
+			return &allow[i];
+	return NULL;
+}
+
+int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x)
+{
+	const struct msr_desc *d = find((uint32_t)v->regs.rcx);
+	uint64_t val;
+
+	if (!d || !d->read || !d->read(v, d, &val)) {
+		vmexit_inject_exception(13, true, 0);
+		return VMEXIT_RESUME;
+	}
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	vmexit_skip_insn(x);
+	return VMEXIT_RESUME;
+}
+
+int vmexit_wrmsr(struct vcpu *v, const struct vmexit *x)
+{
+	const struct msr_desc *d = find((uint32_t)v->regs.rcx);
+	uint64_t val = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
+
+	if (!d || !d->write || !d->write(v, d, val)) {
+		vmexit_inject_exception(13, true, 0);
+		return VMEXIT_RESUME;
+	}
+	vmexit_skip_insn(x);
+	return VMEXIT_RESUME;
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMCS initialisation (SDM Vol. 3C, 25 "Organization of VMCS Data" and
+ * 27.2-27.3, the checks VM entry applies to host and guest state).
+ * Environment: VMX root, the vCPU's own core, interrupts off.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/pcpu.h"
+#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vcpu.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+
+struct vmx_ctls vmx_controls;
+
+#define MSR_PAT 0x277
+#define MULTIBOOT_MAGIC 0x2badb002
+#define AR_CODE32 0xc09b /* G, D/B, P, S, type 11 (execute/read, accessed) */
+#define AR_DATA32 0xc093 /* G, D/B, P, S, type 3 (read/write, accessed) */
+#define AR_TSS32_BUSY 0x008b
+#define AR_UNUSABLE 0x10000
+
+extern char vmx_exit[];
+
+int vmx_controls_init(void)
+{
+	struct vmx_ctl_req req;
+	char why[128];
+
+	vmx_ctl_cypress_request(&req);
+	if (vmx_ctl_compute(&vmx_caps, &req, &vmx_controls, why, sizeof(why)) < 0) {
+		kprintf("vmx: cannot run guests: %s\n", why);
+		return -E_NOTSUP;
+	}
+	vmx_ctl_print(&vmx_controls);
+	return 0;
+}
+
+static bool w(enum vmcs_field f, uint64_t v, int *bad)
+{
+	if (!vmwrite(f, v)) {
+		kprintf("vmx: VMWRITE of field 0x%x failed\n", f);
+		(*bad)++;
+		return false;
+	}
+	return true;
+}
+
+static void host_state(int *bad)
+{
+	struct pcpu *p = this_cpu();
+	struct __packed {
+		uint16_t limit;
+		uint64_t base;
+	} gdtr, idtr;
+
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	w(VMCS_HOST_CR0, read_cr0(), bad);
+	w(VMCS_HOST_CR3, read_cr3(), bad);
+	w(VMCS_HOST_CR4, read_cr4(), bad);
+	w(VMCS_HOST_CS_SEL, SEL_CODE64, bad);
+	w(VMCS_HOST_SS_SEL, SEL_DATA, bad);
+	w(VMCS_HOST_DS_SEL, SEL_DATA, bad);
+	w(VMCS_HOST_ES_SEL, SEL_DATA, bad);
+	w(VMCS_HOST_FS_SEL, 0, bad);
+	w(VMCS_HOST_GS_SEL, 0, bad);
+	w(VMCS_HOST_TR_SEL, SEL_TSS, bad);
+	w(VMCS_HOST_FS_BASE, 0, bad);
+	w(VMCS_HOST_GS_BASE, (uint64_t)p, bad);
+	w(VMCS_HOST_TR_BASE, (uint64_t)&p->tss, bad);
+	w(VMCS_HOST_GDTR_BASE, gdtr.base, bad);
+	w(VMCS_HOST_IDTR_BASE, idtr.base, bad);
+	w(VMCS_HOST_SYSENTER_CS, 0, bad);
+	w(VMCS_HOST_SYSENTER_ESP, 0, bad);
+	w(VMCS_HOST_SYSENTER_EIP, 0, bad);
+	w(VMCS_HOST_EFER, rdmsr(MSR_EFER), bad);
+	if (vmx_controls.exit & VMX_EXIT_LOAD_PAT)
+		w(VMCS_HOST_PAT, rdmsr(MSR_PAT), bad);
+	w(VMCS_HOST_RIP, (uint64_t)vmx_exit, bad);
+	/* HOST_RSP is written by vmx_enter() on every entry. */
+}
+
+static void segment(enum vmcs_field sel, uint16_t s, uint32_t ar, int *bad)
+{
+	/* Selector, limit, access rights and base fields of one segment are
+	 * laid out at fixed distances from the selector encoding (SDM 3D B). */
+	uint32_t i = (sel - VMCS_GUEST_ES_SEL) / 2;
+
+	w(sel, s, bad);
+	w((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i), ar == AR_UNUSABLE ? 0 : 0xffffffff, bad);
+	w((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i), ar, bad);
+	w((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0, bad);
+}
+
+/* Multiboot 0.6.96 section 3.2: the machine state at the guest's entry. */
+static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
+{
+	/* CR0: PE and ET. NE must be 1 in VMX operation; the guest does not
+	 * see it (read shadow), and PG/PE may be 0 with unrestricted guest. */
+	v->cr0_shadow = CR0_PE | (1ULL << 4);
+	v->cr4_shadow = 0;
+	w(VMCS_GUEST_CR0, v->cr0_shadow | CR0_NE, bad);
+	w(VMCS_CR0_MASK, CR0_NE, bad);
+	w(VMCS_CR0_SHADOW, v->cr0_shadow, bad);
+	w(VMCS_GUEST_CR4, CR4_VMXE, bad);
+	w(VMCS_CR4_MASK, CR4_VMXE, bad);
+	w(VMCS_CR4_SHADOW, 0, bad);
+	w(VMCS_GUEST_CR3, 0, bad);
+	w(VMCS_GUEST_DR7, 0x400, bad);
+
+	segment(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32, bad);
+	segment(VMCS_GUEST_DS_SEL, 0x10, AR_DATA32, bad);
+	segment(VMCS_GUEST_ES_SEL, 0x10, AR_DATA32, bad);
+	segment(VMCS_GUEST_FS_SEL, 0x10, AR_DATA32, bad);
+	segment(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32, bad);
+	segment(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32, bad);
+	segment(VMCS_GUEST_LDTR_SEL, 0, AR_UNUSABLE, bad);
+	/* TR must be usable even though the guest has no TSS yet (SDM 3C 27.3.1.2). */
+	w(VMCS_GUEST_TR_SEL, 0, bad);
+	w(VMCS_GUEST_TR_LIMIT, 0xff, bad);
+	w(VMCS_GUEST_TR_AR, AR_TSS32_BUSY, bad);
+	w(VMCS_GUEST_TR_BASE, 0, bad);
+	w(VMCS_GUEST_GDTR_BASE, 0, bad);
+	w(VMCS_GUEST_GDTR_LIMIT, 0, bad);
+	w(VMCS_GUEST_IDTR_BASE, 0, bad);
+	w(VMCS_GUEST_IDTR_LIMIT, 0, bad);
+
+	w(VMCS_GUEST_RIP, entry, bad);
+	w(VMCS_GUEST_RSP, 0, bad);
+	w(VMCS_GUEST_RFLAGS, 0x2, bad);
+	w(VMCS_GUEST_EFER, 0, bad);
+	if (vmx_controls.entry & VMX_ENTRY_LOAD_PAT)
+		w(VMCS_GUEST_PAT, 0x0007040600070406ULL, bad); /* power-on PAT */
+	w(VMCS_GUEST_SYSENTER_CS, 0, bad);
+	w(VMCS_GUEST_SYSENTER_ESP, 0, bad);
+	w(VMCS_GUEST_SYSENTER_EIP, 0, bad);
+	w(VMCS_GUEST_INTERRUPTIBILITY, 0, bad);
+	w(VMCS_GUEST_ACTIVITY, 0, bad);
+	w(VMCS_GUEST_PENDING_DBG, 0, bad);
+	w(VMCS_LINK_POINTER, ~0ULL, bad);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rax = MULTIBOOT_MAGIC;
+	v->regs.rbx = mbi;
+	/* IA32_APIC_BASE: 0xfee00000, enabled (11), BSP flag (8) on vCPU 0. */
+	v->apic_base = 0xfee00000ULL | (1ULL << 11) | (v->id == 0 ? 1ULL << 8 : 0);
+}
+
+static void controls(struct vcpu *v, int *bad)
+{
+	struct vm *vm = v->vm;
+
+	w(VMCS_PIN_CTLS, vmx_controls.pin, bad);
+	w(VMCS_PROC_CTLS, vmx_controls.proc, bad);
+	w(VMCS_PROC2_CTLS, vmx_controls.proc2, bad);
+	w(VMCS_EXIT_CTLS, vmx_controls.exit, bad);
+	w(VMCS_ENTRY_CTLS, vmx_controls.entry, bad);
+	w(VMCS_EXCEPTION_BITMAP, 0, bad);
+	w(VMCS_PF_ERR_MASK, 0, bad);
+	w(VMCS_PF_ERR_MATCH, 0, bad);
+	w(VMCS_CR3_TARGET_COUNT, 0, bad);
+	w(VMCS_EXIT_MSR_STORE_COUNT, 0, bad);
+	w(VMCS_EXIT_MSR_LOAD_COUNT, 0, bad);
+	w(VMCS_ENTRY_MSR_LOAD_COUNT, 0, bad);
+	w(VMCS_ENTRY_INTR_INFO, 0, bad);
+	w(VMCS_IO_BITMAP_A, vm->io_bitmap_pa[0], bad);
+	w(VMCS_IO_BITMAP_B, vm->io_bitmap_pa[1], bad);
+	w(VMCS_MSR_BITMAP, vm->msr_bitmap_pa, bad);
+	w(VMCS_EPTP, vm->eptp, bad);
+	if (vmx_controls.proc2 & VMX_PROC2_VPID)
+		w(VMCS_VPID, v->vpid, bad);
+	if (vmx_controls.pin & VMX_PIN_PREEMPTION_TIMER)
+		w(VMCS_PREEMPTION_TIMER, VCPU_PREEMPT_TICKS, bad);
+	w(VMCS_TSC_OFFSET, 0, bad);
+}
+
+int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi)
+{
+	uint64_t pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
+	int bad = 0;
+
+	if (!pa)
+		return -E_NOMEM;
+	/* SDM 3C 25.2: the first 31 bits hold the VMCS revision identifier. */
+	*(uint32_t *)(uintptr_t)pa = (uint32_t)(vmx_caps.basic & 0x7fffffff);
+	if (!vmclear(pa) || !vmptrld(pa)) {
+		frame_free(pa, 1);
+		return -E_INVAL;
+	}
+	v->vmcs_pa = pa;
+	host_state(&bad);
+	controls(v, &bad);
+	guest_state(v, entry, mbi, &bad);
+	return bad ? -E_INVAL : 0;
+}

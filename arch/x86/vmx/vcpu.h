@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMCS set-up for a vCPU: controls computed once from the capability MSRs,
+ * host state from the running core, guest state for the multiboot entry.
+ * Environment: VMX root; vmx_controls_init on the boot core, the rest on
+ * the core that runs the vCPU.
+ */
+#ifndef ARCH_X86_VMX_VCPU_H
+#define ARCH_X86_VMX_VCPU_H
+
+#include "arch/x86/vmx_ctl.h"
+#include "core/vm.h"
+
+/* Preemption-timer reload: ~2^22 timer ticks between looks at messages. */
+#define VCPU_PREEMPT_TICKS (1u << 22)
+
+/* The controls every VMCS uses; valid after vmx_controls_init() returned 0. */
+extern struct vmx_ctls vmx_controls;
+
+/*
+ * Compute the VMCS controls from the boot core's capability MSRs. Prints
+ * the result, or one line saying which required control is missing.
+ * Returns 0 or -E_NOTSUP (then no partition can run).
+ */
+int vmx_controls_init(void);
+
+/*
+ * Allocate and initialise v's VMCS on the calling core (its own core):
+ * host state, controls, bitmaps, EPT pointer, VPID, and the guest state of
+ * a multiboot entry (32-bit protected mode, paging off, EAX=0x2BADB002,
+ * EBX=mbi, EIP=entry). Returns 0, -E_NOMEM or -E_INVAL (VMCS refused).
+ */
+int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VM-exit handling: one table indexed by basic exit reason (style rule 2),
+ * handlers named vmexit_<reason>() in arch/x86/vmx/exit_*.c.
+ * Environment: VMX root, the core running `v`, interrupts off, v's VMCS current.
+ */
+#ifndef ARCH_X86_VMX_VMEXIT_H
+#define ARCH_X86_VMX_VMEXIT_H
+
+#include "core/vm.h"
+
+/* What the exit was, read once from the VMCS by the dispatcher. */
+struct vmexit {
+	uint32_t reason; /* basic reason, bits 15:0 */
+	uint32_t insn_len;
+	uint64_t qual; /* exit qualification */
+	uint64_t rip;
+};
+
+/* Handler results. */
+#define VMEXIT_RESUME 0 /* enter the guest again */
+#define VMEXIT_STOP 1	/* the VM ended (vm_fail or a requested exit) */
+
+typedef int (*vmexit_handler_t)(struct vcpu *v, const struct vmexit *x);
+
+/* Move the guest's RIP past the exiting instruction. */
+void vmexit_skip_insn(const struct vmexit *x);
+
+/* Inject hardware exception `vec` (with error code if has_err) at the next entry. */
+void vmexit_inject_exception(uint8_t vec, bool has_err, uint32_t err);
+
+/* Handlers (the table lives in arch/x86/vmx/exit.c). */
+int vmexit_cpuid(struct vcpu *v, const struct vmexit *x);
+int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x);
+int vmexit_wrmsr(struct vcpu *v, const struct vmexit *x);
+int vmexit_io(struct vcpu *v, const struct vmexit *x);
+int vmexit_vmcall(struct vcpu *v, const struct vmexit *x);
+int vmexit_hlt(struct vcpu *v, const struct vmexit *x);
+int vmexit_cr_access(struct vcpu *v, const struct vmexit *x);
+int vmexit_xsetbv(struct vcpu *v, const struct vmexit *x);
+int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x);
+int vmexit_ept_misconfig(struct vcpu *v, const struct vmexit *x);
+int vmexit_triple_fault(struct vcpu *v, const struct vmexit *x);
+int vmexit_external_interrupt(struct vcpu *v, const struct vmexit *x);
+int vmexit_exception_nmi(struct vcpu *v, const struct vmexit *x);
+int vmexit_preemption_timer(struct vcpu *v, const struct vmexit *x);
+int vmexit_entry_failure(struct vcpu *v, const struct vmexit *x);
+int vmexit_undefined_opcode(struct vcpu *v, const struct vmexit *x);
+int vmexit_invd(struct vcpu *v, const struct vmexit *x);
+
+/*
+ * Run vCPU `v` on the calling core until its VM ends. Sets up the VMCS on
+ * first use. Called from the core's message handler (core/partition.c).
+ */
+void vcpu_run(struct vcpu *v);
+
+#endif

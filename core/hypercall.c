@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hypercall table. Numbers are the ABI and never reused; every handler
+ * validates its decoded arguments and answers a defined error code.
+ * Environment: VMX root, the calling vCPU's core, interrupts off.
+ */
+#include "core/hypercall.h"
+#include "guest-abi/cypress.h"
+#include "lib/errno.h"
+
+#define HC_CONSOLE_MAX 4096
+
+typedef struct hc_result (*hc_fn)(struct vcpu *v, const struct hc_args *a);
+
+enum hc_perm {
+	HC_ANY = 0, /* every partition may call it */
+};
+
+struct hc_desc {
+	hc_fn fn;
+	enum hc_perm perm;
+	const char *name;
+};
+
+static struct hc_result ok(int64_t r)
+{
+	return (struct hc_result){r, false};
+}
+
+static struct hc_result hc_abi_version(struct vcpu *v, const struct hc_args *a)
+{
+	(void)v;
+	(void)a;
+	return ok(CYPRESS_ABI_VERSION);
+}
+
+static struct hc_result hc_console_write(struct vcpu *v, const struct hc_args *a)
+{
+	struct vm *vm = v->vm;
+
+	if (a->a2 > HC_CONSOLE_MAX)
+		return ok(-E_INVAL);
+	const uint8_t *buf = vm_gpa_to_host(vm, a->a1, a->a2);
+	if (!buf && a->a2)
+		return ok(-E_RANGE);
+	spin_lock(&vm->uart_lock);
+	for (uint64_t i = 0; i < a->a2; i++)
+		vuart_putc(&vm->uart, buf[i]);
+	spin_unlock(&vm->uart_lock);
+	return ok((int64_t)a->a2);
+}
+
+static struct hc_result hc_exit(struct vcpu *v, const struct hc_args *a)
+{
+	vm_exit_request(v->vm, (uint32_t)a->a1);
+	return (struct hc_result){0, true};
+}
+
+static const struct hc_desc table[CYPRESS_HC_COUNT] = {
+	[CYPRESS_HC_ABI_VERSION] = {hc_abi_version, HC_ANY, "abi_version"},
+	[CYPRESS_HC_CONSOLE_WRITE] = {hc_console_write, HC_ANY, "console_write"},
+	[CYPRESS_HC_EXIT] = {hc_exit, HC_ANY, "exit"},
+};
+
+struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)
+{
+	if (a->nr >= CYPRESS_HC_COUNT || !table[a->nr].fn)
+		return ok(-E_NOSYS);
+	return table[a->nr].fn(v, a);
+}

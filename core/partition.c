@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Partitions from the manifest: exclusive cores and memory, EPT mapping
+ * guest-physical 0..size onto the partition's memory, the guest image
+ * loaded by the multiboot loader, and vCPU 0 started on the partition's
+ * first core by message. Anything wrong with one partition refuses that
+ * partition alone, with one line; the others boot.
+ * Environment: freestanding hypervisor, boot core (cpu 0).
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/ept.h"
+#include "arch/x86/pcpu.h"
+#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/vmexit.h"
+#include "core/guest_load.h"
+#include "core/manifest.h"
+#include "core/msg.h"
+#include "core/partition.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+
+#define HV_RESERVE MiB(16) /* kept back for the hypervisor's own use */
+#define MSR_KERNEL_GS 0xc0000102
+#define MSR_STAR 0xc0000081
+
+static const struct boot_info *boot;
+static struct manifest manifest;
+static uint16_t next_vpid = 1;
+
+static const struct mb2_module *find_module(const char *name)
+{
+	for (uint32_t i = 0; i < boot->nmods; i++) {
+		const char *c = boot->mods[i].cmdline;
+		size_t n = strlen(name);
+		if (!strncmp(c, name, n) && (c[n] == '\0' || c[n] == ' '))
+			return &boot->mods[i];
+	}
+	return NULL;
+}
+
+static bool module_exists(const char *name, void *ctx)
+{
+	(void)ctx;
+	return find_module(name) != NULL;
+}
+
+static uint64_t ept_alloc(void *ctx)
+{
+	(void)ctx;
+	return frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
+}
+
+static void ept_free(uint64_t pa, void *ctx)
+{
+	(void)ctx;
+	frame_free(pa, 1);
+}
+
+static void *ept_p2v(uint64_t pa, void *ctx)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)pa;
+}
+
+static const struct ept_ops ept_ops = {ept_alloc, ept_free, ept_p2v, NULL};
+
+/* SDM 3C 25.6.9: bit set = exit. Syscall MSRs pass through: the
+ * hypervisor never uses them on a partition's dedicated core. */
+static void msr_pass(uint8_t *bm, uint32_t msr)
+{
+	uint32_t base = msr >= 0xc0000000 ? 1024 : 0, bit = msr & 0x1fff;
+
+	bm[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));	  /* read */
+	bm[2048 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8)); /* write */
+}
+
+static int make_bitmaps(struct vm *vm)
+{
+	uint64_t msr = frame_alloc(1, PAGE_SIZE, UINT64_MAX);
+	uint64_t io = frame_alloc(2, PAGE_SIZE, UINT64_MAX);
+
+	if (!msr || !io)
+		return -E_NOMEM;
+	memset((void *)(uintptr_t)msr, 0xff, PAGE_SIZE);
+	memset((void *)(uintptr_t)io, 0xff, 2 * PAGE_SIZE);
+	for (uint32_t m = MSR_STAR; m <= MSR_STAR + 3; m++) /* STAR LSTAR CSTAR SFMASK */
+		msr_pass((uint8_t *)(uintptr_t)msr, m);
+	msr_pass((uint8_t *)(uintptr_t)msr, MSR_KERNEL_GS);
+	vm->msr_bitmap_pa = msr;
+	vm->io_bitmap_pa[0] = io;
+	vm->io_bitmap_pa[1] = io + PAGE_SIZE;
+	return 0;
+}
+
+static uint32_t first_core(const struct manifest_part *mp, uint32_t skip)
+{
+	for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++)
+		if ((mp->core_mask[c / 64] >> (c % 64)) & 1 && skip-- == 0)
+			return c;
+	return 0;
+}
+
+static struct vm *create_vm(const struct manifest_part *mp)
+{
+	const struct mb2_module *mod = find_module(mp->kernel);
+	struct vm *vm = kzalloc(sizeof(*vm));
+	struct ept ept;
+
+	if (!vm || !mod)
+		goto nomem;
+	ksnprintf(vm->name, sizeof(vm->name), "%s", mp->name);
+	vm->mem_size = mp->mem_bytes;
+	vm->mem_hpa = frame_alloc_zeroed(mp->mem_bytes / PAGE_SIZE, MiB(2), UINT64_MAX);
+	if (!vm->mem_hpa)
+		goto nomem;
+	if (ept_init(&ept, &ept_ops, false) < 0 ||
+	    ept_map(&ept, 0, vm->mem_hpa, vm->mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB, true) <
+		    0)
+		goto nomem;
+	vm->eptp = ept.eptp;
+	if (make_bitmaps(vm) < 0)
+		goto nomem;
+
+	struct guest_image img = {(const uint8_t *)(uintptr_t)mod->start, mod->end - mod->start,
+				  mp->kernel};
+	struct guest_mem gm = {(uint8_t *)(uintptr_t)vm->mem_hpa, vm->mem_size};
+	struct guest_boot gb;
+	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
+		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
+			mp->kernel);
+		return NULL; /* its memory stays reserved: a boot-time leak we report */
+	}
+	vm->nvcpus = mp->vcpus;
+	vuart_init(&vm->uart, vm->name);
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = kzalloc(sizeof(*v));
+		if (!v)
+			goto nomem;
+		v->vm = vm;
+		v->id = i;
+		v->pcpu = first_core(mp, i);
+		v->vpid = next_vpid++;
+		vm->vcpu[i] = v;
+	}
+	vm->vcpu[0]->boot_entry = gb.entry;
+	vm->vcpu[0]->boot_mbi = gb.mbi;
+	return vm;
+nomem:
+	kprintf("partition '%s' refused: out of hypervisor memory while creating it\n", mp->name);
+	return NULL;
+}
+
+/* On the vCPU's own core: set up its VMCS and run it until the VM ends. */
+static void vcpu_run_handler(const struct mbox_msg *m)
+{
+	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];
+	struct vm *vm = v->vm;
+
+	__atomic_fetch_add(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
+	irq_disable();
+	int rc = vcpu_vmcs_init(v, v->boot_entry, v->boot_mbi);
+	if (rc < 0)
+		vm_fail(vm, v->boot_entry, "vcpu %u: VMCS set-up failed (%s)", v->id, err_name(rc));
+	else
+		vcpu_run(v);
+	__atomic_fetch_sub(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
+	while (msg_send(0, MSG_VCPU_DONE, vm->id, v->id, 0) == -E_FULL)
+		cpu_relax();
+	irq_enable();
+}
+
+static void kick_handler(const struct mbox_msg *m)
+{
+	(void)m; /* the IPI already made the vCPU loop look at its VM's state */
+}
+
+static volatile uint32_t done_msgs;
+static void vcpu_done_handler(const struct mbox_msg *m)
+{
+	(void)m;
+	done_msgs++;
+}
+
+void partition_register(void)
+{
+	msg_register(MSG_VCPU_RUN, vcpu_run_handler);
+	msg_register(MSG_VM_KICK, kick_handler);
+	msg_register(MSG_VCPU_DONE, vcpu_done_handler);
+}
+
+uint32_t partition_boot(const struct boot_info *bi)
+{
+	const struct mb2_module *mf;
+	static uint64_t usable[CONFIG_MAX_CPUS / 64];
+	struct frame_stats st;
+
+	boot = bi;
+	if (!(mf = find_module("manifest"))) {
+		kprintf("partition: no manifest module; no guests to run\n");
+		return 0;
+	}
+	manifest_parse((const char *)(uintptr_t)mf->start, mf->end - mf->start, &manifest);
+	for (uint32_t c = 1; c < pcpu_count; c++) {
+		struct pcpu *p = pcpu_by_id[c];
+		if (p && __atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE) == PCPU_ONLINE &&
+		    __atomic_load_n(&p->shared.vmx_on, __ATOMIC_ACQUIRE))
+			usable[c / 64] |= 1ULL << (c % 64);
+	}
+	frame_stats(&st);
+	uint64_t free_bytes = st.free * PAGE_SIZE;
+	struct manifest_resources r = {
+		.ncpus = pcpu_count,
+		.cpu_usable_mask = usable,
+		.mem_free_bytes = free_bytes > HV_RESERVE ? free_bytes - HV_RESERVE : 0,
+		.module_exists = module_exists,
+	};
+	manifest_assign(&manifest, &r);
+	manifest_print(&manifest);
+	if (!manifest.nvalid)
+		return 0;
+	if (vmx_controls_init() < 0)
+		return 0;
+
+	for (uint32_t i = 0; i < manifest.nparts && vm_count < VM_MAX; i++) {
+		if (!manifest.part[i].valid)
+			continue;
+		struct vm *vm = create_vm(&manifest.part[i]);
+		if (!vm)
+			continue;
+		vm->id = vm_count;
+		vm_table[vm_count++] = vm;
+	}
+	for (uint32_t i = 0; i < vm_count; i++) {
+		struct vcpu *v0 = vm_table[i]->vcpu[0];
+		if (vm_table[i]->nvcpus > 1)
+			kprintf("partition '%s': vcpus 1-%u wait for INIT/SIPI from vcpu 0\n",
+				vm_table[i]->name, vm_table[i]->nvcpus - 1);
+		kprintf("partition '%s': starting vcpu 0 on cpu %u\n", vm_table[i]->name, v0->pcpu);
+		msg_send(v0->pcpu, MSG_VCPU_RUN, (uint64_t)(uintptr_t)v0, 0, 0);
+	}
+	return vm_count;
+}
+
+static bool all_ended(void)
+{
+	for (uint32_t i = 0; i < vm_count; i++) {
+		struct vm *vm = vm_table[i];
+		if (!vm_ended(vm) || __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE))
+			return false;
+	}
+	return true;
+}
+
+static void report(const struct vm *vm)
+{
+	uint64_t exits[EXIT_REASONS] = {0}, total = 0;
+	char line[200];
+	int n = 0;
+
+	if (vm->state == VM_FAILED)
+		kprintf("summary: vm %s: FAILED: %s (rip 0x%llx)\n", vm->name, vm->fail_reason,
+			(unsigned long long)vm->fail_rip);
+	else
+		kprintf("summary: vm %s: exited status=%u\n", vm->name, vm->exit_status);
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		for (uint32_t r = 0; r < EXIT_REASONS; r++)
+			exits[r] += vm->vcpu[i]->exits[r];
+	for (uint32_t r = 0; r < EXIT_REASONS; r++) {
+		total += exits[r];
+		if (exits[r] && n < (int)sizeof(line) - 40)
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", vmx_exit_name(r),
+				       (unsigned long long)exits[r]);
+	}
+	kprintf("summary: vm %s: %llu exits:%s\n", vm->name, (unsigned long long)total,
+		n ? line : " none");
+}
+
+int partition_wait_and_report(void)
+{
+	uint32_t ok = 0;
+
+	while (!all_ended()) {
+		irq_disable();
+		if (!msg_poll() && !all_ended())
+			safe_halt();
+		irq_enable();
+	}
+	for (uint32_t i = 0; i < vm_count; i++) {
+		report(vm_table[i]);
+		ok += vm_table[i]->state == VM_EXITED && vm_table[i]->exit_status == 0;
+	}
+	kprintf("summary: %u VMs, %u succeeded, %u failed or nonzero\n", vm_count, ok,
+		vm_count - ok);
+	return ok == vm_count ? 0 : 1;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Global Partition Manager's boot-time job: turn the manifest into
+ * running VMs, wait for them all to end, and report.
+ * Environment: freestanding hypervisor, boot core (cpu 0), after SMP.
+ */
+#ifndef CORE_PARTITION_H
+#define CORE_PARTITION_H
+
+#include "boot/mb2.h"
+
+/* Register the message handlers vCPU cores use. Boot core, before SMP. */
+void partition_register(void);
+
+/*
+ * Find the manifest module, create every valid partition (memory, EPT,
+ * guest image, vCPUs) and start vCPU 0 of each on its first core.
+ * Returns the number of VMs started (0 when there is no manifest).
+ */
+uint32_t partition_boot(const struct boot_info *bi);
+
+/*
+ * Wait until every started VM has ended, print the summary (per VM: exit
+ * status or failure reason, exits by reason) and return the run status:
+ * 0 if every VM exited with status 0, else 1.
+ */
+int partition_wait_and_report(void);
+
+#endif

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM life cycle verbs shared by every exit handler: vm_fail() for a guest
+ * that misbehaves, vm_exit_request() for one that asks to stop. Both end
+ * only that VM: its cores are told by message and every other partition
+ * runs on.
+ * Environment: freestanding hypervisor, any core running a vCPU of the VM.
+ */
+#include <stdarg.h>
+
+#include "arch/x86/pcpu.h"
+#include "core/msg.h"
+#include "core/vm.h"
+#include "lib/printf.h"
+
+struct vm *vm_table[VM_MAX];
+uint32_t vm_count;
+
+/* Wake every other core of the VM so its vCPU sees the VM has ended. */
+static void kick_vcpus(struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpu[i];
+		if (v && v->pcpu != this_cpu_id())
+			msg_send(v->pcpu, MSG_VM_KICK, vm->id, 0, 0);
+	}
+}
+
+/* First ending wins; returns true for the caller that ended the VM. */
+static bool end_vm(struct vm *vm, uint32_t state)
+{
+	bool won = false;
+
+	spin_lock(&vm->lock);
+	if (vm->state == VM_RUNNING) {
+		__atomic_store_n(&vm->state, state, __ATOMIC_RELEASE);
+		won = true;
+	}
+	spin_unlock(&vm->lock);
+	return won;
+}
+
+void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...)
+{
+	va_list ap;
+	char why[sizeof(vm->fail_reason)];
+
+	va_start(ap, fmt);
+	kvsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	spin_lock(&vm->lock);
+	bool first = vm->state == VM_RUNNING;
+	if (first) {
+		ksnprintf(vm->fail_reason, sizeof(vm->fail_reason), "%s", why);
+		vm->fail_rip = rip;
+		__atomic_store_n(&vm->state, VM_FAILED, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&vm->lock);
+	if (!first)
+		return;
+	spin_lock(&vm->uart_lock);
+	vuart_flush(&vm->uart);
+	spin_unlock(&vm->uart_lock);
+	kprintf("vm %s: FAILED: %s (rip 0x%llx)\n", vm->name, why, (unsigned long long)rip);
+	kick_vcpus(vm);
+}
+
+void vm_exit_request(struct vm *vm, uint32_t status)
+{
+	vm->exit_status = status;
+	if (!end_vm(vm, VM_EXITED))
+		return;
+	spin_lock(&vm->uart_lock);
+	vuart_flush(&vm->uart);
+	spin_unlock(&vm->uart_lock);
+	kprintf("vm %s: exited with status %u\n", vm->name, status);
+	kick_vcpus(vm);
+}
+
+void *vm_gpa_to_host(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->mem_size || len > vm->mem_size - gpa)
+		return NULL;
+	return (void *)(uintptr_t)(vm->mem_hpa + gpa);
+}

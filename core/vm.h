@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM model shared by the partition manager (core/) and the VMX exit
+ * handlers (arch/x86/vmx/): a VM is one partition; each vCPU runs on one
+ * dedicated core of that partition and only that core touches its state.
+ * Environment: freestanding hypervisor.
+ */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+
+#include "arch/x86/vmcs.h"
+#include "core/vuart.h"
+#include "lib/spinlock.h"
+#include "lib/types.h"
+
+#define VM_MAX 64
+#define VM_MAX_VCPUS 64
+#define VM_NAME_MAX 16
+
+/* Guest general registers in x86 encoding order, so decoders index by
+ * register number. RSP lives in the VMCS; its slot here is unused. The
+ * layout is shared with arch/x86/vmx/entry.S (asm-offsets). */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum vcpu_state {
+	VCPU_IDLE = 0,	  /* not started (APs wait for a SIPI) */
+	VCPU_RUNNING = 1, /* in its run loop on its core */
+	VCPU_DONE = 2,	  /* left the run loop for good */
+};
+
+struct vm;
+
+struct vcpu {
+	struct guest_regs regs; /* first: entry.S gets &vcpu->regs */
+	struct vm *vm;
+	uint32_t id;   /* index within the VM, 0 = bootstrap vCPU */
+	uint32_t pcpu; /* the core it runs on */
+	uint32_t state;
+	uint16_t vpid;
+	bool launched;
+	uint64_t vmcs_pa;
+	uint32_t boot_entry, boot_mbi;	  /* multiboot entry state (vCPU 0) */
+	uint64_t cr0_shadow, cr4_shadow; /* what the guest believes */
+	uint64_t apic_base;		  /* IA32_APIC_BASE as the guest set it */
+	uint64_t entries;		  /* VM entries, for statistics */
+	uint64_t exits[EXIT_REASONS];	  /* by basic reason */
+	uint64_t exits_other;		  /* reasons beyond the table */
+};
+
+enum vm_state {
+	VM_RUNNING = 0,
+	VM_EXITED = 1, /* the guest asked to stop (isa-debug-exit or hypercall) */
+	VM_FAILED = 2, /* vm_fail(): the guest did something we stop it for */
+};
+
+struct vm {
+	char name[VM_NAME_MAX];
+	uint32_t id;
+	uint32_t state; /* enum vm_state, written once with the lock held */
+	spinlock_t lock; /* guards state, status, reason */
+	uint32_t exit_status;
+	char fail_reason[128];
+	uint64_t fail_rip;
+
+	uint64_t mem_hpa; /* guest-physical 0 is host-physical mem_hpa */
+	uint64_t mem_size;
+	uint64_t eptp;
+
+	uint64_t msr_bitmap_pa;
+	uint64_t io_bitmap_pa[2];
+
+	uint32_t nvcpus;
+	uint32_t vcpus_running; /* atomic: vCPUs inside their run loop */
+	struct vcpu *vcpu[VM_MAX_VCPUS];
+
+	spinlock_t uart_lock; /* vCPUs on several cores may print */
+	struct vuart uart;    /* emulated COM1 and port 0xE9 */
+};
+
+/* All VMs, by id; set up by core/partition.c before any vCPU runs. */
+extern struct vm *vm_table[VM_MAX];
+extern uint32_t vm_count;
+
+/*
+ * Stop `vm` because the guest misbehaved: record why (first reason wins),
+ * print one line "vm NAME: FAILED: <why> (rip 0x...)", and make every
+ * vCPU of the VM leave its run loop. Never returns to the guest. Any
+ * core running a vCPU of `vm`.
+ */
+void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...) __printf(3, 4);
+
+/* The guest asked to end with `status` (isa-debug-exit or hypercall). */
+void vm_exit_request(struct vm *vm, uint32_t status);
+
+/* True once the VM is no longer RUNNING. */
+static inline bool vm_ended(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING;
+}
+
+/*
+ * Guest-physical range [gpa, gpa + len) as a host pointer, or NULL if any
+ * byte lies outside the VM's memory.
+ */
+void *vm_gpa_to_host(const struct vm *vm, uint64_t gpa, uint64_t len);
+
+#endif

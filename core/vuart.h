@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Emulated 16550 UART (the guest's COM1). Output is gathered into lines and
+ * printed on the hypervisor console as "[partition] text". There is no
+ * input: RBR reads 0 and LSR never shows data ready.
+ * Environment: pure (hosted tests too); one vCPU's core at a time.
+ */
+#ifndef CORE_VUART_H
+#define CORE_VUART_H
+
+#include "lib/types.h"
+
+#define VUART_LINE_MAX 200
+
+struct vuart {
+	const char *name; /* prefix on the console */
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	uint32_t len;
+	char line[VUART_LINE_MAX];
+	uint64_t bytes; /* bytes the guest sent */
+};
+
+/* Reset to the power-on state (SDM-less: PC16550D data sheet, table 3). */
+void vuart_init(struct vuart *u, const char *name);
+
+/* Guest OUT to COM1 base + `off` (0..7). */
+void vuart_write(struct vuart *u, uint32_t off, uint8_t val);
+
+/* Guest IN from COM1 base + `off` (0..7). */
+uint8_t vuart_read(struct vuart *u, uint32_t off);
+
+/* A byte on the guest's debug port (0xE9): same line assembly as COM1. */
+void vuart_putc(struct vuart *u, uint8_t c);
+
+/* Print a pending partial line (when the VM ends). */
+void vuart_flush(struct vuart *u);
+
+#endif
