@@ -24,7 +24,7 @@ struct hc_desc {
 
 static struct hc_result ok(int64_t r)
 {
-	return (struct hc_result){r, false};
+	return (struct hc_result){ r, false };
 }
 
 static struct hc_result hc_abi_version(struct vcpu *v, const struct hc_args *a)
@@ -53,13 +53,13 @@ static struct hc_result hc_console_write(struct vcpu *v, const struct hc_args *a
 static struct hc_result hc_exit(struct vcpu *v, const struct hc_args *a)
 {
 	vm_exit_request(v->vm, (uint32_t)a->a1);
-	return (struct hc_result){0, true};
+	return (struct hc_result){ 0, true };
 }
 
 static const struct hc_desc table[CYPRESS_HC_COUNT] = {
-	[CYPRESS_HC_ABI_VERSION] = {hc_abi_version, HC_ANY, "abi_version"},
-	[CYPRESS_HC_CONSOLE_WRITE] = {hc_console_write, HC_ANY, "console_write"},
-	[CYPRESS_HC_EXIT] = {hc_exit, HC_ANY, "exit"},
+	[CYPRESS_HC_ABI_VERSION] = { hc_abi_version, HC_ANY, "abi_version" },
+	[CYPRESS_HC_CONSOLE_WRITE] = { hc_console_write, HC_ANY, "console_write" },
+	[CYPRESS_HC_EXIT] = { hc_exit, HC_ANY, "exit" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

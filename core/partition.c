@@ -23,9 +23,9 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 
-#define HV_RESERVE MiB(16) /* kept back for the hypervisor's own use */
+#define HV_RESERVE    MiB(16) /* kept back for the hypervisor's own use */
 #define MSR_KERNEL_GS 0xc0000102
-#define MSR_STAR 0xc0000081
+#define MSR_STAR      0xc0000081
 
 static const struct boot_info *boot;
 static struct manifest manifest;
@@ -66,7 +66,7 @@ static void *ept_p2v(uint64_t pa, void *ctx)
 	return (void *)(uintptr_t)pa;
 }
 
-static const struct ept_ops ept_ops = {ept_alloc, ept_free, ept_p2v, NULL};
+static const struct ept_ops ept_ops = { ept_alloc, ept_free, ept_p2v, NULL };
 
 /* SDM 3C 25.6.9: bit set = exit. Syscall MSRs pass through: the
  * hypervisor never uses them on a partition's dedicated core. */
@@ -74,8 +74,8 @@ static void msr_pass(uint8_t *bm, uint32_t msr)
 {
 	uint32_t base = msr >= 0xc0000000 ? 1024 : 0, bit = msr & 0x1fff;
 
-	bm[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));	  /* read */
-	bm[2048 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8)); /* write */
+	bm[base + bit / 8] &= (uint8_t) ~(1u << (bit % 8));	   /* read */
+	bm[2048 + base + bit / 8] &= (uint8_t) ~(1u << (bit % 8)); /* write */
 }
 
 static int make_bitmaps(struct vm *vm)
@@ -118,16 +118,15 @@ static struct vm *create_vm(const struct manifest_part *mp)
 	if (!vm->mem_hpa)
 		goto nomem;
 	if (ept_init(&ept, &ept_ops, false) < 0 ||
-	    ept_map(&ept, 0, vm->mem_hpa, vm->mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB, true) <
-		    0)
+	    ept_map(&ept, 0, vm->mem_hpa, vm->mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB, true) < 0)
 		goto nomem;
 	vm->eptp = ept.eptp;
 	if (make_bitmaps(vm) < 0)
 		goto nomem;
 
-	struct guest_image img = {(const uint8_t *)(uintptr_t)mod->start, mod->end - mod->start,
-				  mp->kernel};
-	struct guest_mem gm = {(uint8_t *)(uintptr_t)vm->mem_hpa, vm->mem_size};
+	struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start, mod->end - mod->start,
+				   mp->kernel };
+	struct guest_mem gm = { (uint8_t *)(uintptr_t)vm->mem_hpa, vm->mem_size };
 	struct guest_boot gb;
 	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
 		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
@@ -257,7 +256,7 @@ static bool all_ended(void)
 
 static void report(const struct vm *vm)
 {
-	uint64_t exits[EXIT_REASONS] = {0}, total = 0;
+	uint64_t exits[EXIT_REASONS] = { 0 }, total = 0;
 	char line[200];
 	int n = 0;
 
@@ -272,8 +271,8 @@ static void report(const struct vm *vm)
 	for (uint32_t r = 0; r < EXIT_REASONS; r++) {
 		total += exits[r];
 		if (exits[r] && n < (int)sizeof(line) - 40)
-			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", vmx_exit_name(r),
-				       (unsigned long long)exits[r]);
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu",
+				       vmx_exit_name(r), (unsigned long long)exits[r]);
 	}
 	kprintf("summary: vm %s: %llu exits:%s\n", vm->name, (unsigned long long)total,
 		n ? line : " none");

@@ -242,7 +242,10 @@ static inline uint64_t vmread(enum vmcs_field f)
 static inline bool vmwrite(enum vmcs_field f, uint64_t v)
 {
 	uint8_t bad;
-	__asm__ volatile("vmwrite %2, %1; setna %0" : "=qm"(bad) : "r"((uint64_t)f), "rm"(v) : "cc");
+	__asm__ volatile("vmwrite %2, %1; setna %0"
+			 : "=qm"(bad)
+			 : "r"((uint64_t)f), "rm"(v)
+			 : "cc");
 	return !bad;
 }
 

@@ -41,15 +41,15 @@ static void filter(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		if (r->eax & 0x1f)
 			r->eax = (r->eax & 0x03ffffff) | (((n - 1) & 0x3f) << 26);
 		break;
-	case 5:	 /* MONITOR/MWAIT: hidden */
-	case 6:	 /* thermal and power management: not ours to give */
+	case 5:	  /* MONITOR/MWAIT: hidden */
+	case 6:	  /* thermal and power management: not ours to give */
 	case 0xa: /* architectural performance monitoring */
 		r->eax = r->ebx = r->ecx = r->edx = 0;
 		break;
 	case 7:
 		if (sub == 0) {
-			r->ebx &= ~BIT(2);  /* SGX */
-			r->ecx &= ~BIT(5);  /* WAITPKG */
+			r->ebx &= ~BIT(2); /* SGX */
+			r->ecx &= ~BIT(5); /* WAITPKG */
 			/* EDX: IBRS/IBPB 26, STIBP 27, L1D_FLUSH 28,
 			 * ARCH_CAPABILITIES 29, CORE_CAPABILITIES 30, SSBD 31. */
 			r->edx &= ~(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31));
@@ -84,7 +84,7 @@ int vmexit_cpuid(struct vcpu *v, const struct vmexit *x)
 	struct cpuid_regs r;
 
 	if (leaf >= CYPRESS_CPUID_BASE && leaf <= CYPRESS_CPUID_BASE + 0xff) {
-		r = (struct cpuid_regs){0};
+		r = (struct cpuid_regs){ 0 };
 		if (leaf == CYPRESS_CPUID_BASE) {
 			r.eax = CYPRESS_CPUID_MAX;
 			r.ebx = CYPRESS_SIG_EBX;

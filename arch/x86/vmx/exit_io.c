@@ -9,7 +9,7 @@
  */
 #include "arch/x86/vmx/vmexit.h"
 
-#define COM1 0x3f8
+#define COM1	   0x3f8
 #define DEBUG_PORT 0xe9
 #define DEBUG_EXIT 0xf4
 

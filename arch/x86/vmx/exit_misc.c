@@ -55,8 +55,8 @@ int vmexit_cr_access(struct vcpu *v, const struct vmexit *x)
 	uint64_t val;
 
 	if (type != 0 || (cr != 0 && cr != 4)) {
-		vm_fail(v->vm, x->rip, "control-register access type %u to CR%u not emulated",
-			type, cr);
+		vm_fail(v->vm, x->rip, "control-register access type %u to CR%u not emulated", type,
+			cr);
 		return VMEXIT_STOP;
 	}
 	val = reg == 4 ? vmread(VMCS_GUEST_RSP) : ((uint64_t *)&v->regs)[reg];

@@ -11,13 +11,13 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmexit.h"
 
-#define MSR_TSC 0x10
-#define MSR_PLATFORM_ID 0x17
+#define MSR_TSC		 0x10
+#define MSR_PLATFORM_ID	 0x17
 #define MSR_BIOS_SIGN_ID 0x8b
-#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_CS	 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
-#define MSR_PAT 0x277
+#define MSR_PAT		 0x277
 
 struct msr_desc;
 typedef bool (*msr_read_t)(struct vcpu *v, const struct msr_desc *d, uint64_t *val);
@@ -96,18 +96,18 @@ static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val);
 static bool wr_field(struct vcpu *v, const struct msr_desc *d, uint64_t val);
 
 static const struct msr_desc allow[] = {
-	{MSR_TSC, rd_tsc, NULL, 0},
-	{MSR_PLATFORM_ID, rd_zero, NULL, 0},
-	{MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, 0},
-	{MSR_BIOS_SIGN_ID, rd_zero, wr_ignore, 0},
-	{MSR_IA32_MISC_ENABLE, rd_misc_enable, NULL, 0},
-	{MSR_SYSENTER_CS, rd_field, wr_field, VMCS_GUEST_SYSENTER_CS},
-	{MSR_SYSENTER_ESP, rd_field, wr_field, VMCS_GUEST_SYSENTER_ESP},
-	{MSR_SYSENTER_EIP, rd_field, wr_field, VMCS_GUEST_SYSENTER_EIP},
-	{MSR_PAT, rd_field, wr_field, VMCS_GUEST_PAT},
-	{MSR_EFER, rd_field, wr_field, VMCS_GUEST_EFER},
-	{MSR_FS_BASE, rd_field, wr_field, VMCS_GUEST_FS_BASE},
-	{MSR_GS_BASE, rd_field, wr_field, VMCS_GUEST_GS_BASE},
+	{ MSR_TSC, rd_tsc, NULL, 0 },
+	{ MSR_PLATFORM_ID, rd_zero, NULL, 0 },
+	{ MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, 0 },
+	{ MSR_BIOS_SIGN_ID, rd_zero, wr_ignore, 0 },
+	{ MSR_IA32_MISC_ENABLE, rd_misc_enable, NULL, 0 },
+	{ MSR_SYSENTER_CS, rd_field, wr_field, VMCS_GUEST_SYSENTER_CS },
+	{ MSR_SYSENTER_ESP, rd_field, wr_field, VMCS_GUEST_SYSENTER_ESP },
+	{ MSR_SYSENTER_EIP, rd_field, wr_field, VMCS_GUEST_SYSENTER_EIP },
+	{ MSR_PAT, rd_field, wr_field, VMCS_GUEST_PAT },
+	{ MSR_EFER, rd_field, wr_field, VMCS_GUEST_EFER },
+	{ MSR_FS_BASE, rd_field, wr_field, VMCS_GUEST_FS_BASE },
+	{ MSR_GS_BASE, rd_field, wr_field, VMCS_GUEST_GS_BASE },
 };
 
 static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val)

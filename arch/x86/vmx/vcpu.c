@@ -15,12 +15,12 @@
 
 struct vmx_ctls vmx_controls;
 
-#define MSR_PAT 0x277
+#define MSR_PAT		0x277
 #define MULTIBOOT_MAGIC 0x2badb002
-#define AR_CODE32 0xc09b /* G, D/B, P, S, type 11 (execute/read, accessed) */
-#define AR_DATA32 0xc093 /* G, D/B, P, S, type 3 (read/write, accessed) */
-#define AR_TSS32_BUSY 0x008b
-#define AR_UNUSABLE 0x10000
+#define AR_CODE32	0xc09b /* G, D/B, P, S, type 11 (execute/read, accessed) */
+#define AR_DATA32	0xc093 /* G, D/B, P, S, type 3 (read/write, accessed) */
+#define AR_TSS32_BUSY	0x008b
+#define AR_UNUSABLE	0x10000
 
 extern char vmx_exit[];
 

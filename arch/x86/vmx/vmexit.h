@@ -19,7 +19,7 @@ struct vmexit {
 
 /* Handler results. */
 #define VMEXIT_RESUME 0 /* enter the guest again */
-#define VMEXIT_STOP 1	/* the VM ended (vm_fail or a requested exit) */
+#define VMEXIT_STOP   1 /* the VM ended (vm_fail or a requested exit) */
 
 typedef int (*vmexit_handler_t)(struct vcpu *v, const struct vmexit *x);
 

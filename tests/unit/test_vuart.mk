@@ -1,0 +1,1 @@
+test_vuart_srcs := core/vuart.c tests/unit/fake_console.c
