@@ -17,8 +17,8 @@ struct hc_args {
 
 /* Result of a dispatched call. */
 struct hc_result {
-	int64_t ret;	/* goes to the guest's EAX */
-	bool stop;	/* the VM ended during the call (exit hypercall) */
+	int64_t ret; /* goes to the guest's EAX */
+	bool stop;   /* the VM ended during the call (exit hypercall) */
 };
 
 /* Run hypercall `a` for vCPU `v`. */

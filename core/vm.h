@@ -13,9 +13,9 @@
 #include "lib/spinlock.h"
 #include "lib/types.h"
 
-#define VM_MAX 64
+#define VM_MAX	     64
 #define VM_MAX_VCPUS 64
-#define VM_NAME_MAX 16
+#define VM_NAME_MAX  16
 
 /* Guest general registers in x86 encoding order, so decoders index by
  * register number. RSP lives in the VMCS; its slot here is unused. The
@@ -42,12 +42,12 @@ struct vcpu {
 	uint16_t vpid;
 	bool launched;
 	uint64_t vmcs_pa;
-	uint32_t boot_entry, boot_mbi;	  /* multiboot entry state (vCPU 0) */
+	uint32_t boot_entry, boot_mbi;	 /* multiboot entry state (vCPU 0) */
 	uint64_t cr0_shadow, cr4_shadow; /* what the guest believes */
-	uint64_t apic_base;		  /* IA32_APIC_BASE as the guest set it */
-	uint64_t entries;		  /* VM entries, for statistics */
-	uint64_t exits[EXIT_REASONS];	  /* by basic reason */
-	uint64_t exits_other;		  /* reasons beyond the table */
+	uint64_t apic_base;		 /* IA32_APIC_BASE as the guest set it */
+	uint64_t entries;		 /* VM entries, for statistics */
+	uint64_t exits[EXIT_REASONS];	 /* by basic reason */
+	uint64_t exits_other;		 /* reasons beyond the table */
 };
 
 enum vm_state {
@@ -59,7 +59,7 @@ enum vm_state {
 struct vm {
 	char name[VM_NAME_MAX];
 	uint32_t id;
-	uint32_t state; /* enum vm_state, written once with the lock held */
+	uint32_t state;	 /* enum vm_state, written once with the lock held */
 	spinlock_t lock; /* guards state, status, reason */
 	uint32_t exit_status;
 	char fail_reason[128];
