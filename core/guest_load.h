@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Multiboot (version 1) guest kernel loader: validates a kernel image, copies
+ * it into a partition's memory and builds the multiboot information there.
+ * Environment: freestanding hypervisor, any core, interrupts either way; pure
+ * code (no hardware access), also built hosted for unit tests.
+ *
+ * Follows the Multiboot Specification 0.6.96: section 3.1 (OS image format,
+ * the multiboot header), 3.3 (boot information format). The CPU state of
+ * section 3.2 (EAX = 0x2BADB002, EBX = guest_boot.mbi) is the caller's job.
+ *
+ * Guest memory layout chosen here (guest-physical addresses):
+ *   [0, 0x1000)          never written: no image byte may land there
+ *   [0x8000, 0x9F000)    the multiboot info block: info structure, memory
+ *                        map, boot loader name, command line. Preferred at
+ *                        0x9000; if the image overlaps that, the first of
+ *                        0x8000 or the page after an image segment that
+ *                        fits without overlap is used; none -> refused
+ *   [0xA0000, 0x100000)  legacy hole (VGA, BIOS): no image byte may land there
+ *   [0x100000, size)     usual home of the kernel
+ *
+ * Every refusal prints exactly one "guest: ..." console line and writes
+ * nothing into guest memory: all checks run before the first byte is copied.
+ *
+ * Limits: command line up to 4095 bytes, boot loader name up to 63, at most
+ * 256 ELF program headers, every segment below 4 GiB. Segments that overlap
+ * each other are not refused (the later one wins, as with GRUB); an a.out
+ * kludge entry_addr must lie within the bytes loaded from the file.
+ */
+#ifndef CORE_GUEST_LOAD_H
+#define CORE_GUEST_LOAD_H
+
+#include "lib/types.h"
+
+/* Multiboot 0.6.96 section 3.1.1 (header magic) and 3.2 (EAX at entry). */
+#define MB1_HEADER_MAGIC     0x1BADB002u
+#define MB1_BOOTLOADER_MAGIC 0x2BADB002u
+#define MB1_SEARCH_BYTES     8192u /* header lies within the first 8 KiB */
+
+/* Header flags, section 3.1.2: bits 0-15 required, 16-31 optional. */
+#define MB1_HF_PAGE_ALIGN 0x00000001u /* page-align modules */
+#define MB1_HF_MEMINFO	  0x00000002u /* mem_* fields wanted */
+#define MB1_HF_VIDEO	  0x00000004u /* video mode table wanted */
+#define MB1_HF_AOUT	  0x00010000u /* address fields valid ("a.out kludge") */
+
+/* Info flags, section 3.3. */
+#define MB1_INFO_MEM	 0x00000001u
+#define MB1_INFO_CMDLINE 0x00000004u
+#define MB1_INFO_MMAP	 0x00000040u
+#define MB1_INFO_LOADER	 0x00000200u
+
+/* Where the info block may go and where it goes when the image allows. */
+#define GUEST_MBI_AREA_START 0x8000u
+#define GUEST_MBI_AREA_END   0x9F000u
+#define GUEST_MBI_PREFERRED  0x9000u
+/* Offsets inside the info block (from guest_boot.mbi). */
+#define GUEST_MBI_OFF_MMAP    96u
+#define GUEST_MBI_OFF_LOADER  192u
+#define GUEST_MBI_OFF_CMDLINE 256u
+#define GUEST_MBI_MMAP_COUNT  4u
+#define GUEST_CMDLINE_MAX     4095u /* bytes, without the NUL */
+#define GUEST_LOADER_MAX      63u   /* bytes, without the NUL */
+
+/* No image byte below this or inside [GUEST_HOLE_START, GUEST_HOLE_END). */
+#define GUEST_LOW_RESERVED 0x1000u
+#define GUEST_HOLE_START   0xA0000u
+#define GUEST_HOLE_END	   0x100000u
+#define GUEST_MIN_MEM	   MiB(2)
+#define GUEST_MAX_PHNUM	   256u /* more ELF program headers are refused */
+
+/* Multiboot information structure, section 3.3 (0.6.96 layout, 88 bytes). */
+struct mb1_info {
+	uint32_t flags;
+	uint32_t mem_lower, mem_upper; /* KiB below 640 KiB / above 1 MiB */
+	uint32_t boot_device;
+	uint32_t cmdline;
+	uint32_t mods_count, mods_addr;
+	uint32_t syms[4];
+	uint32_t mmap_length, mmap_addr;
+	uint32_t drives_length, drives_addr;
+	uint32_t config_table;
+	uint32_t boot_loader_name;
+	uint32_t apm_table;
+	uint32_t vbe_control_info, vbe_mode_info;
+	uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
+} __packed;
+
+/* One memory map entry, section 3.3; `size` excludes itself (always 20). */
+struct mb1_mmap_entry {
+	uint32_t size;
+	uint64_t base_addr, length;
+	uint32_t type; /* 1 = available RAM, 2 = reserved */
+} __packed;
+
+/* The kernel module as it sits in host memory (read only). */
+struct guest_image {
+	const uint8_t *data;
+	uint64_t size;
+	const char *name; /* for messages; NULL prints as "guest" */
+};
+
+/* The partition's memory: guest-physical 0 is base[0]. */
+struct guest_mem {
+	uint8_t *base;
+	uint64_t size;
+};
+
+/* Result of a successful load. */
+struct guest_boot {
+	uint32_t entry;		       /* EIP for vCPU 0 */
+	uint32_t mbi;		       /* EBX: guest address of struct mb1_info */
+	uint32_t load_start, load_end; /* span of all segments incl. bss, end exclusive */
+	uint32_t mb_flags;	       /* flags word of the multiboot header */
+	bool elf64;		       /* loaded from an ELF64 container */
+};
+
+/*
+ * Load the multiboot v1 kernel img into mem: find and check the multiboot
+ * header (section 3.1), take the load layout from its address fields (flag
+ * bit 16) or else from the ELF32 (EM_386) / ELF64 (EM_X86_64) program
+ * headers (PT_LOAD segments go to p_paddr), copy the file bytes, zero the
+ * bss, and write the info block (flags MEM|CMDLINE|MMAP|LOADER_NAME, no
+ * modules). cmdline may be NULL (the guest sees ""); loader_name may be
+ * NULL ("Cypress"). Prints one success line
+ * "guest: 'name' loaded: ELF32, 0x100000-0x10a000, entry 0x10000c, mbi 0x9000".
+ * Preconditions: mem->base holds mem->size writable bytes, already zeroed
+ * by the caller (nothing outside the image and the info block is touched);
+ * img->data holds img->size readable bytes.
+ * Returns 0 and fills *out, or a negative error (-E_INVAL malformed image,
+ * -E_CHECKSUM bad header checksum, -E_NOTSUP unsupported required feature,
+ * -E_RANGE does not fit) with one console line and guest memory untouched;
+ * *out is zeroed then.
+ */
+int guest_load(const struct guest_image *img, struct guest_mem *mem, const char *cmdline,
+	       const char *loader_name, struct guest_boot *out);
+
+/* ---- internal interface between core/guest_load.c and core/guest_elf.c ---- */
+
+/* One piece of the image: file bytes [file_off, file_off + file_size) go to
+ * guest-physical paddr; the mem_size - file_size bytes after them are zeroed. */
+struct guest_seg {
+	uint64_t file_off, file_size;
+	uint64_t paddr, mem_size;
+};
+
+enum guest_kind {
+	GUEST_AOUT,
+	GUEST_ELF32,
+	GUEST_ELF64,
+};
+
+/* How to walk an image's segments once its headers have been checked. */
+struct guest_layout {
+	enum guest_kind kind;
+	uint32_t entry;
+	uint32_t nslots;       /* slots for guest_layout_seg(): phnum, or 1 for a.out */
+	uint64_t phoff;	       /* ELF: program header table offset */
+	uint32_t phentsize;    /* ELF: program header entry size */
+	struct guest_seg aout; /* a.out kludge: its single segment */
+};
+
+/*
+ * Check the ELF header and every program header of img and fill *lay.
+ * Checked: magic, class, little-endian, ET_EXEC, machine matching the class,
+ * header and program-header table inside the file, for each PT_LOAD its file
+ * range inside the file, p_filesz <= p_memsz, p_paddr + p_memsz not wrapping,
+ * at least one non-empty PT_LOAD, and (ELF64) an entry point below 4 GiB.
+ * Placement in guest memory is the caller's check. name is for messages.
+ * Returns 0, or -E_INVAL / -E_RANGE after printing one "guest: " line.
+ * Precondition: img->data holds img->size bytes.
+ */
+int guest_elf_parse(const struct guest_image *img, const char *name, struct guest_layout *lay);
+
+/*
+ * Read slot i (0 <= i < lay->nslots) of a layout checked by guest_elf_parse()
+ * or built for the a.out kludge. Returns true and fills *seg if the slot is
+ * a non-empty loadable segment, false if it is to be skipped.
+ */
+bool guest_layout_seg(const struct guest_image *img, const struct guest_layout *lay, uint32_t i,
+		      struct guest_seg *seg);
+
+#endif
