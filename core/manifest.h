@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Partition manifest: parses the plain-text manifest boot module that
+ * declares the partitions (VMs), and checks it against the machine.
+ * Environment: freestanding hypervisor, boot CPU at early boot, interrupts
+ * either way; pure code, also built hosted for unit tests.
+ *
+ * Format (docs/manifest.md has the full description and examples):
+ *
+ *   # comment: '#' starts one anywhere outside double quotes
+ *   [partition hello]        # NAME: 1..15 characters of A-Z a-z 0-9 _ -
+ *   cores = 2                # a count, or a list of cpu ids: 1,3-4
+ *   memory = 64M             # bytes, or K/M/G suffix; multiple of 2 MiB
+ *   kernel = hello.elf       # boot module name (first word of its cmdline)
+ *   cmdline = "console=ttyS0 foo"   # optional guest command line
+ *   vcpus = 1                # optional, 1..cores of this partition
+ *
+ * A single number after "cores" is a count; a list is recognised by ',' or
+ * '-' (one explicit cpu is written "5-5").
+ *
+ * Two steps: manifest_parse() checks the text alone; manifest_assign() then
+ * hands out cores and memory in manifest order. Every problem prints one
+ * "manifest: ..." console line and refuses the one partition it concerns;
+ * the others carry on.
+ */
+#ifndef CORE_MANIFEST_H
+#define CORE_MANIFEST_H
+
+#include "lib/types.h"
+
+#define MANIFEST_MAX_PARTS   64
+#define MANIFEST_NAME_MAX    16	 /* incl. NUL: names are 1..15 characters */
+#define MANIFEST_CMDLINE_MAX 256 /* incl. NUL */
+#define MANIFEST_MODULE_MAX  64	 /* incl. NUL */
+#define MANIFEST_LINE_MAX    512 /* longest accepted line, terminator excluded */
+#define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
+
+struct manifest_part {
+	char name[MANIFEST_NAME_MAX];
+	uint32_t line;	     /* line of the [partition] header (1-based) */
+	uint32_t ncores_req; /* count asked for (or size of the list) */
+	bool cores_listed;   /* an explicit cpu list was given */
+	/* the explicit list as written (parse); empty for a count */
+	uint64_t core_list[MANIFEST_MASK_WORDS];
+	/* chosen logical cpus (filled by manifest_assign) */
+	uint64_t core_mask[MANIFEST_MASK_WORDS];
+	uint64_t mem_bytes;
+	char kernel[MANIFEST_MODULE_MAX];
+	char cmdline[MANIFEST_CMDLINE_MAX];
+	uint32_t vcpus; /* default 1 */
+	bool valid;	/* false: refused; the reason was printed */
+};
+
+struct manifest {
+	uint32_t nparts; /* entries used in part[], valid or not */
+	struct manifest_part part[MANIFEST_MAX_PARTS];
+	uint32_t nvalid; /* how many of them are valid */
+};
+
+/* What manifest_assign() may hand out. */
+struct manifest_resources {
+	uint32_t ncpus; /* logical cpus 0..ncpus-1 exist (clamped to CONFIG_MAX_CPUS) */
+	/*
+	 * Bit i set: logical cpu i is online and may be given to a partition.
+	 * Holds at least (ncpus + 63) / 64 words. Cpu 0 is never handed out
+	 * whatever this says: it runs the Global Partition Manager.
+	 */
+	const uint64_t *cpu_usable_mask;
+	uint64_t mem_free_bytes; /* memory available for partitions */
+	/* True if a boot module with this name (first word of its cmdline) exists. */
+	bool (*module_exists)(const char *name, void *ctx);
+	void *ctx; /* passed to module_exists */
+};
+
+/*
+ * Parse len bytes of manifest text into *out (which is cleared first).
+ * The text need not be NUL-terminated: len bounds every access. Trailing
+ * NUL padding is ignored; any other NUL byte is an error for its line.
+ * Parses everything it can: an error refuses the partition it occurs in
+ * (valid = false), never the whole manifest, and prints exactly one line
+ * naming the line number and the problem. An empty manifest is valid and
+ * prints "manifest: no partitions declared".
+ * Returns the number of valid partitions, or -E_INVAL (one line printed)
+ * if text or out is NULL. core_mask stays empty until manifest_assign().
+ */
+int manifest_parse(const char *text, size_t len, struct manifest *out);
+
+/*
+ * Give each valid partition of m, strictly in manifest order, its kernel
+ * check, its cores and its memory from *r: explicit lists must name usable
+ * cores (not 0, online, not taken by an earlier partition); counts take the
+ * lowest-numbered free usable cores; memory must fit in what is left.
+ * A partition that fails is refused with one line and consumes nothing, so
+ * later partitions can still have its cores. Fills core_mask (cleared for
+ * refused partitions) and m->nvalid.
+ * Precondition: m was filled by manifest_parse(). Returns the number of
+ * partitions still valid, or -E_INVAL (one line printed) if m, r,
+ * r->cpu_usable_mask or r->module_exists is NULL.
+ */
+int manifest_assign(struct manifest *m, const struct manifest_resources *r);
+
+/*
+ * Print one console line per valid partition:
+ * "manifest: partition 'hello' cores=1-2 memory=64 MiB kernel=hello.elf
+ * vcpus=1 cmdline="..."" (cores shown as "N (unassigned)" before
+ * manifest_assign() for a count). Prints "manifest: no valid partitions"
+ * if there are none. m may be NULL (prints nothing).
+ */
+void manifest_print(const struct manifest *m);
+
+/*
+ * Value grammar, used by manifest_parse() and usable on its own. Each takes
+ * a NUL-terminated value without quotes or surrounding blanks, and on
+ * failure writes the reason ("range 4-3 is backwards") into why (why_size
+ * bytes, always NUL-terminated) and returns -E_INVAL (malformed) or
+ * -E_RANGE (well-formed but outside a limit); on success it returns 0.
+ */
+
+/*
+ * A decimal count in 1..CONFIG_MAX_CPUS into *out; what names the unit in
+ * messages ("cores": "more than 1024 cores").
+ */
+int manifest_parse_count(const char *s, uint32_t *out, const char *what, char *why,
+			 size_t why_size);
+
+/*
+ * An explicit cpu list ("1,3-4": items separated by ',', each a decimal cpu
+ * id below CONFIG_MAX_CPUS or an inclusive range a-b; blanks around items
+ * allowed; no cpu twice) into mask (MANIFEST_MASK_WORDS words, cleared
+ * first) and the number of cpus into *count.
+ */
+int manifest_parse_cpus(const char *s, uint64_t *mask, uint32_t *count, char *why, size_t why_size);
+
+/*
+ * A memory size (decimal or 0x hexadecimal, optional K/M/G suffix, any
+ * case, powers of 1024) into *bytes. Must fit in 64 bits, be at least
+ * 2 MiB and a multiple of 2 MiB (the large-page size partitions are
+ * mapped with, Intel SDM Vol 3C section 29.3.2, EPT translation).
+ */
+int manifest_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_size);
+
+/*
+ * Format the cpus set in mask (MANIFEST_MASK_WORDS words) as ranges,
+ * "1-2,5,7-9", into buf (always NUL-terminated; ends in "..." if cut).
+ * Writes "none" for an empty mask. Precondition: buf_size >= 8.
+ */
+void manifest_format_cpus(const uint64_t *mask, char *buf, size_t buf_size);
+
+#endif
