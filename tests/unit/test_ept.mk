@@ -1,0 +1,1 @@
+test_ept_srcs := arch/x86/ept.c tests/unit/fake_console.c
