@@ -76,6 +76,12 @@ FORCE_DEPS: ;
 unit: deps-check-unit $(UNIT_BINS)
 	@tools/run-unit $(UNIT_BINS)
 
+# ---- guest test kernels (tests/guests/guests.mk) ----
+include tests/guests/guests.mk
+
+DEFAULT_MANIFEST := tests/guests/default.manifest
+DEFAULT_GUESTS := $(patsubst %,$(GUEST_OUT)/%,$(shell sed -n 's/^kernel *= *\([^ #]*\).*/\1/p' $(DEFAULT_MANIFEST)))
+
 # ---- entry points ----
 deps:
 	@tools/deps all
@@ -84,15 +90,17 @@ deps-check-unit:
 
 test:
 	@tools/deps all
-	$(MAKE) all
+	$(MAKE) all guests
 	$(MAKE) unit
 	$(MAKE) format-check
 	tests/boot/run-all
+	tests/vmx/run-all
 
 run:
 	@tools/deps all
-	$(MAKE) all
-	tools/run-best
+	$(MAKE) all guests
+	tools/run-best --module $(DEFAULT_MANIFEST):manifest \
+		$(foreach g,$(DEFAULT_GUESTS),--module $(g):$(notdir $(g)))
 
 bench:
 	@tools/deps all
@@ -105,4 +113,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit deps deps-check-unit test run bench format-check clean
+.PHONY: all guests unit deps deps-check-unit test run bench format-check clean

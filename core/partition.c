@@ -29,6 +29,7 @@
 
 static const struct boot_info *boot;
 static struct manifest manifest;
+static uint32_t refused; /* declared partitions that never started */
 static uint16_t next_vpid = 1;
 
 static const struct mb2_module *find_module(const char *name)
@@ -203,12 +204,20 @@ uint32_t partition_boot(const struct boot_info *bi)
 		return 0;
 	}
 	manifest_parse((const char *)(uintptr_t)mf->start, mf->end - mf->start, &manifest);
+	uint32_t novmx = 0;
 	for (uint32_t c = 1; c < pcpu_count; c++) {
 		struct pcpu *p = pcpu_by_id[c];
-		if (p && __atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE) == PCPU_ONLINE &&
-		    __atomic_load_n(&p->shared.vmx_on, __ATOMIC_ACQUIRE))
+		if (!p || __atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE) != PCPU_ONLINE)
+			continue;
+		if (__atomic_load_n(&p->shared.vmx_on, __ATOMIC_ACQUIRE))
 			usable[c / 64] |= 1ULL << (c % 64);
+		else
+			novmx++;
 	}
+	if (novmx)
+		kprintf("partition: %u online cores have no VMX (see the 'vmx N unavailable' lines); "
+			"they cannot host partitions\n",
+			novmx);
 	frame_stats(&st);
 	uint64_t free_bytes = st.free * PAGE_SIZE;
 	struct manifest_resources r = {
@@ -219,17 +228,22 @@ uint32_t partition_boot(const struct boot_info *bi)
 	};
 	manifest_assign(&manifest, &r);
 	manifest_print(&manifest);
+	refused = manifest.nparts - manifest.nvalid;
 	if (!manifest.nvalid)
-		return 0;
-	if (vmx_controls_init() < 0)
-		return 0;
+		return refused;
+	if (vmx_controls_init() < 0) {
+		refused = manifest.nparts;
+		return refused;
+	}
 
 	for (uint32_t i = 0; i < manifest.nparts && vm_count < VM_MAX; i++) {
 		if (!manifest.part[i].valid)
 			continue;
 		struct vm *vm = create_vm(&manifest.part[i]);
-		if (!vm)
+		if (!vm) {
+			refused++;
 			continue;
+		}
 		vm->id = vm_count;
 		vm_table[vm_count++] = vm;
 	}
@@ -241,7 +255,7 @@ uint32_t partition_boot(const struct boot_info *bi)
 		kprintf("partition '%s': starting vcpu 0 on cpu %u\n", vm_table[i]->name, v0->pcpu);
 		msg_send(v0->pcpu, MSG_VCPU_RUN, (uint64_t)(uintptr_t)v0, 0, 0);
 	}
-	return vm_count;
+	return vm_count + refused;
 }
 
 static bool all_ended(void)
@@ -292,7 +306,8 @@ int partition_wait_and_report(void)
 		report(vm_table[i]);
 		ok += vm_table[i]->state == VM_EXITED && vm_table[i]->exit_status == 0;
 	}
-	kprintf("summary: %u VMs, %u succeeded, %u failed or nonzero\n", vm_count, ok,
-		vm_count - ok);
-	return ok == vm_count ? 0 : 1;
+	kprintf("summary: %u VMs ran, %u succeeded, %u failed or exited nonzero, %u partitions "
+		"refused\n",
+		vm_count, ok, vm_count - ok, refused);
+	return ok == vm_count && !refused ? 0 : 1;
 }

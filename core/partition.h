@@ -15,14 +15,15 @@ void partition_register(void);
 /*
  * Find the manifest module, create every valid partition (memory, EPT,
  * guest image, vCPUs) and start vCPU 0 of each on its first core.
- * Returns the number of VMs started (0 when there is no manifest).
+ * Returns the number of partitions the manifest declared, started or
+ * refused (0 when there is no manifest).
  */
 uint32_t partition_boot(const struct boot_info *bi);
 
 /*
  * Wait until every started VM has ended, print the summary (per VM: exit
  * status or failure reason, exits by reason) and return the run status:
- * 0 if every VM exited with status 0, else 1.
+ * 0 if every VM exited with status 0 and no partition was refused, else 1.
  */
 int partition_wait_and_report(void);
 

@@ -531,7 +531,8 @@ static void test_core_lists(void **state)
 
 /* ---- assignment ---- */
 
-static const char *const mods[] = { "a.elf", "b.elf", "c.elf", "hello.elf", "smp.elf", NULL };
+static const char *const mods[] = { "a.elf",   "b.elf",	    "c.elf", "hello.elf",
+				    "smp.elf", "cpuid.elf", NULL };
 
 static bool have_module(const char *name, void *ctx)
 {
@@ -832,8 +833,8 @@ static void test_default_manifest(void **state)
 	assert_string_equal(console_capture(),
 			    "manifest: partition 'hello' cores=1 memory=32 MiB kernel=hello.elf "
 			    "vcpus=1 cmdline=\"from the default manifest\"\n"
-			    "manifest: partition 'smp' cores=2-3 memory=32 MiB kernel=smp.elf "
-			    "vcpus=2 cmdline=\"\"\n");
+			    "manifest: partition 'cpuid' cores=2 memory=32 MiB kernel=cpuid.elf "
+			    "vcpus=1 cmdline=\"\"\n");
 }
 
 /* ---- fuzz ---- */
