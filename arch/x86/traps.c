@@ -178,7 +178,7 @@ __noreturn void fatal_stop(const char *why, const struct trap_frame *f)
 
 void irq_dispatch_vector(uint8_t vec)
 {
-	struct trap_frame f = {.vector = vec};
+	struct trap_frame f = { .vector = vec };
 
 	if (vec < 32)
 		return;
