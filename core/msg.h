@@ -23,6 +23,7 @@ enum msg_type {
 	MSG_TEST_FAULT = 6,	  /* selftest: take a page fault (the core must stop alone) */
 	MSG_VCPU_RUN = 7,	  /* run vCPU arg[0] (struct vcpu *) on this core */
 	MSG_VM_KICK = 8,	  /* VM arg[0] ended: a vCPU here must leave its loop */
+	MSG_VLAPIC_DELIVER = 10,  /* interrupt for vCPU arg[0]: delivery arg[1], vector arg[2] */
 	MSG_VCPU_DONE = 9,	  /* to the GPM: vCPU arg[1] of VM arg[0] left its loop */
 	MSG_TYPES = 16,
 };

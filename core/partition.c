@@ -12,6 +12,7 @@
 #include "arch/x86/pcpu.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "core/guest_load.h"
 #include "core/manifest.h"
@@ -145,6 +146,7 @@ static struct vm *create_vm(const struct manifest_part *mp)
 		v->pcpu = first_core(mp, i);
 		v->vpid = next_vpid++;
 		vm->vcpu[i] = v;
+		vcpu_lapic_init(v);
 	}
 	vm->vcpu[0]->boot_entry = gb.entry;
 	vm->vcpu[0]->boot_mbi = gb.mbi;
@@ -154,15 +156,17 @@ nomem:
 	return NULL;
 }
 
-/* On the vCPU's own core: set up its VMCS and run it until the VM ends. */
-static void vcpu_run_handler(const struct mbox_msg *m)
+/*
+ * On the vCPU's own core: set up its VMCS (multiboot entry for vCPU 0, real
+ * mode at the STARTUP vector for the others) and run it until the VM ends.
+ */
+static void run_vcpu(struct vcpu *v, bool sipi, uint8_t vec)
 {
-	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];
 	struct vm *vm = v->vm;
 
 	__atomic_fetch_add(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
 	irq_disable();
-	int rc = vcpu_vmcs_init(v, v->boot_entry, v->boot_mbi);
+	int rc = sipi ? vcpu_vmcs_init_sipi(v, vec) : vcpu_vmcs_init(v, v->boot_entry, v->boot_mbi);
 	if (rc < 0)
 		vm_fail(vm, v->boot_entry, "vcpu %u: VMCS set-up failed (%s)", v->id, err_name(rc));
 	else
@@ -171,6 +175,27 @@ static void vcpu_run_handler(const struct mbox_msg *m)
 	while (msg_send(0, MSG_VCPU_DONE, vm->id, v->id, 0) == -E_FULL)
 		cpu_relax();
 	irq_enable();
+}
+
+static void vcpu_run_handler(const struct mbox_msg *m)
+{
+	run_vcpu((struct vcpu *)(uintptr_t)m->arg[0], false, 0);
+}
+
+/* An interrupt message from another vCPU of the same VM. */
+static void vlapic_deliver_handler(const struct mbox_msg *m)
+{
+	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];
+	uint8_t vec = 0;
+
+	if (vm_ended(v->vm))
+		return;
+	if (vcpu_lapic_deliver(v, (uint8_t)m->arg[1], (uint8_t)m->arg[2], &vec) ==
+	    VLAPIC_START_SIPI) {
+		kprintf("vm %s: vcpu %u started by STARTUP IPI at 0x%x on cpu %u\n", v->vm->name,
+			v->id, vec << 12, v->pcpu);
+		run_vcpu(v, true, vec);
+	}
 }
 
 static void kick_handler(const struct mbox_msg *m)
@@ -190,6 +215,7 @@ void partition_register(void)
 	msg_register(MSG_VCPU_RUN, vcpu_run_handler);
 	msg_register(MSG_VM_KICK, kick_handler);
 	msg_register(MSG_VCPU_DONE, vcpu_done_handler);
+	msg_register(MSG_VLAPIC_DELIVER, vlapic_deliver_handler);
 }
 
 uint32_t partition_boot(const struct boot_info *bi)

@@ -18,7 +18,7 @@
 #include "lib/string.h"
 
 #define RING_LAPS	3
-#define FLOOD_PER_CPU	500 /* x63 senders still keeps a 64-slot mailbox full */
+#define FLOOD_PER_CPU	500	/* x63 senders still keeps a 64-slot mailbox full */
 #define TEST_TIMEOUT_US 5000000 /* without any progress */
 
 /* Written only by the boot core (in its handlers or its driver loop). */

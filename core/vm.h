@@ -8,6 +8,7 @@
 #ifndef CORE_VM_H
 #define CORE_VM_H
 
+#include "arch/x86/vlapic.h"
 #include "arch/x86/vmcs.h"
 #include "core/vuart.h"
 #include "lib/spinlock.h"
@@ -44,7 +45,11 @@ struct vcpu {
 	uint64_t vmcs_pa;
 	uint32_t boot_entry, boot_mbi;	 /* multiboot entry state (vCPU 0) */
 	uint64_t cr0_shadow, cr4_shadow; /* what the guest believes */
-	uint64_t apic_base;		 /* IA32_APIC_BASE as the guest set it */
+	struct vlapic lapic;		 /* its virtual local APIC */
+	struct vlapic_ops lapic_ops;	 /* callbacks with ctx = this vCPU */
+	volatile bool timer_due;	 /* the host timer for the vLAPIC fired */
+	bool nmi_pending;		 /* an NMI IPI waits for injection */
+	bool init_seen;			 /* INIT arrived while idle: a STARTUP may start it */
 	uint64_t entries;		 /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS];	 /* by basic reason */
 	uint64_t exits_other;		 /* reasons beyond the table */

@@ -7,6 +7,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "lib/printf.h"
 
@@ -16,6 +17,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_EXCEPTION_NMI] = vmexit_exception_nmi,
 	[EXIT_EXTERNAL_INTERRUPT] = vmexit_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = vmexit_triple_fault,
+	[EXIT_INTERRUPT_WINDOW] = vmexit_interrupt_window,
 	[EXIT_CPUID] = vmexit_cpuid,
 	[EXIT_GETSEC] = vmexit_undefined_opcode,
 	[EXIT_HLT] = vmexit_hlt,
@@ -129,6 +131,7 @@ void vcpu_run(struct vcpu *v)
 	}
 	v->state = VCPU_RUNNING;
 	while (!vm_ended(v->vm)) {
+		vcpu_lapic_prepare_entry(v);
 		int rc = vmx_enter(&v->regs, v->launched);
 		if (rc) {
 			vm_fail(v->vm, vmread(VMCS_GUEST_RIP),

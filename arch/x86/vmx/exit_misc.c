@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/traps.h"
 #include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "core/hypercall.h"
 #include "core/msg.h"
@@ -33,13 +34,16 @@ int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
 int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 {
 	vmexit_skip_insn(x);
-	/* No interrupt source can reach this vCPU yet (the virtual LAPIC is
-	 * not there), so the core sleeps until a message says the VM ended.
-	 * Host interrupts stay serviced while it waits. */
+	/* The core is the vCPU's alone: sleep until its vLAPIC has an
+	 * interrupt the guest can take (timer, IPI), serving host interrupts
+	 * and messages meanwhile; an event that arrives between the check and
+	 * the halt is an interrupt too, and ends the halt (sti; hlt). */
 	while (!vm_ended(v->vm)) {
-		safe_halt();
+		if (vcpu_lapic_wakeup(v))
+			return VMEXIT_RESUME;
+		if (!msg_poll())
+			safe_halt();
 		irq_disable();
-		msg_poll();
 	}
 	return VMEXIT_STOP;
 }
@@ -95,6 +99,9 @@ int vmexit_xsetbv(struct vcpu *v, const struct vmexit *x)
 int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+
+	if (gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE)
+		return vcpu_lapic_mmio(v, x, gpa);
 	const char *what = x->qual & 2 ? "write" : x->qual & 4 ? "instruction fetch" : "read";
 
 	/* SDM 3C 28.2.1 table 28-7: bits 0-2 say the access, 3-5 what was allowed. */

@@ -57,18 +57,29 @@ static bool wr_ignore(struct vcpu *v, const struct msr_desc *d, uint64_t val)
 static bool rd_apic_base(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
 {
 	(void)d;
-	*val = v->apic_base;
+	*val = vlapic_apic_base(&v->lapic, v->id == 0);
 	return true;
 }
 
 static bool wr_apic_base(struct vcpu *v, const struct msr_desc *d, uint64_t val)
 {
 	(void)d;
-	/* SDM 3A 11.4.4: base must stay page aligned and below MAXPHYADDR;
-	 * we keep the architectural base (the guest cannot move its LAPIC). */
-	if ((val & ~0xfffULL) != (v->apic_base & ~0xfffULL) || (val & 0x2ff))
-		return false;
-	v->apic_base = (v->apic_base & ~0xc00ULL) | (val & 0xc00);
+	/* SDM 3A 11.12.5: the model refuses invalid mode transitions and
+	 * moving the base; those raise #GP. */
+	return vlapic_set_apic_base(&v->lapic, val) == 0;
+}
+
+static bool rd_tsc_deadline(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = vlapic_tsc_deadline_read(&v->lapic);
+	return true;
+}
+
+static bool wr_tsc_deadline(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+	(void)d;
+	vlapic_tsc_deadline_write(&v->lapic, val, rdtsc());
 	return true;
 }
 
@@ -99,6 +110,7 @@ static const struct msr_desc allow[] = {
 	{ MSR_TSC, rd_tsc, NULL, 0 },
 	{ MSR_PLATFORM_ID, rd_zero, NULL, 0 },
 	{ MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, 0 },
+	{ MSR_IA32_TSC_DEADLINE, rd_tsc_deadline, wr_tsc_deadline, 0 },
 	{ MSR_BIOS_SIGN_ID, rd_zero, wr_ignore, 0 },
 	{ MSR_IA32_MISC_ENABLE, rd_misc_enable, NULL, 0 },
 	{ MSR_SYSENTER_CS, rd_field, wr_field, VMCS_GUEST_SYSENTER_CS },
@@ -156,10 +168,28 @@ static const struct msr_desc *find(uint32_t msr)
 	return NULL;
 }
 
+/* x2APIC registers (SDM 3A 11.12.1): MSRs 0x800-0x8ff, handled by the model. */
+static bool is_x2apic_msr(uint32_t msr)
+{
+	return msr >= 0x800 && msr <= 0x8ff;
+}
+
 int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x)
 {
-	const struct msr_desc *d = find((uint32_t)v->regs.rcx);
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	const struct msr_desc *d = find(msr);
 	uint64_t val;
+
+	if (is_x2apic_msr(msr)) {
+		if (vlapic_msr_read(&v->lapic, msr, rdtsc(), &val) < 0) {
+			vmexit_inject_exception(13, true, 0);
+			return VMEXIT_RESUME;
+		}
+		v->regs.rax = (uint32_t)val;
+		v->regs.rdx = val >> 32;
+		vmexit_skip_insn(x);
+		return VMEXIT_RESUME;
+	}
 
 	if (!d || !d->read || !d->read(v, d, &val)) {
 		vmexit_inject_exception(13, true, 0);
@@ -173,8 +203,18 @@ int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_wrmsr(struct vcpu *v, const struct vmexit *x)
 {
-	const struct msr_desc *d = find((uint32_t)v->regs.rcx);
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	const struct msr_desc *d = find(msr);
 	uint64_t val = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
+
+	if (is_x2apic_msr(msr)) {
+		if (vlapic_msr_write(&v->lapic, msr, val, rdtsc()) < 0) {
+			vmexit_inject_exception(13, true, 0);
+			return VMEXIT_RESUME;
+		}
+		vmexit_skip_insn(x);
+		return VMEXIT_RESUME;
+	}
 
 	if (!d || !d->write || !d->write(v, d, val)) {
 		vmexit_inject_exception(13, true, 0);

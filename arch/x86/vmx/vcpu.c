@@ -143,8 +143,6 @@ static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rax = MULTIBOOT_MAGIC;
 	v->regs.rbx = mbi;
-	/* IA32_APIC_BASE: 0xfee00000, enabled (11), BSP flag (8) on vCPU 0. */
-	v->apic_base = 0xfee00000ULL | (1ULL << 11) | (v->id == 0 ? 1ULL << 8 : 0);
 }
 
 static void controls(struct vcpu *v, int *bad)
@@ -175,10 +173,10 @@ static void controls(struct vcpu *v, int *bad)
 	w(VMCS_TSC_OFFSET, 0, bad);
 }
 
-int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi)
+/* Allocate, clear and load a VMCS with host state and controls. */
+static int vmcs_create(struct vcpu *v, int *bad)
 {
 	uint64_t pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
-	int bad = 0;
 
 	if (!pa)
 		return -E_NOMEM;
@@ -189,8 +187,56 @@ int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi)
 		return -E_INVAL;
 	}
 	v->vmcs_pa = pa;
-	host_state(&bad);
-	controls(v, &bad);
+	host_state(bad);
+	controls(v, bad);
+	return 0;
+}
+
+int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi)
+{
+	int bad = 0;
+	int rc = vmcs_create(v, &bad);
+
+	if (rc < 0)
+		return rc;
 	guest_state(v, entry, mbi, &bad);
+	return bad ? -E_INVAL : 0;
+}
+
+/*
+ * State after INIT and a STARTUP IPI with vector `vec` (SDM 3A 9.1.1 table
+ * 9-1, 9.4.4): real mode, CS selector vec << 8 and base vec << 12, IP 0.
+ * Real mode in VMX non-root needs the unrestricted-guest control, which
+ * Cypress requires.
+ */
+int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec)
+{
+	int bad = 0;
+	int rc = vmcs_create(v, &bad);
+
+	if (rc < 0)
+		return rc;
+	guest_state(v, 0, 0, &bad); /* then turn the protected-mode state into real mode */
+	v->cr0_shadow = 1ULL << 4;  /* ET */
+	w(VMCS_GUEST_CR0, v->cr0_shadow | CR0_NE, &bad);
+	w(VMCS_CR0_SHADOW, v->cr0_shadow, &bad);
+	static const enum vmcs_field segs[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL,
+						VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL,
+						VMCS_GUEST_GS_SEL };
+	for (size_t i = 0; i < ARRAY_SIZE(segs); i++) {
+		uint32_t k = (segs[i] - VMCS_GUEST_ES_SEL) / 2;
+		w(segs[i], 0, &bad);
+		w((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * k), 0xffff, &bad);
+		w((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * k), 0x93, &bad);
+		w((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * k), 0, &bad);
+	}
+	w(VMCS_GUEST_CS_SEL, (uint64_t)vec << 8, &bad);
+	w(VMCS_GUEST_CS_BASE, (uint64_t)vec << 12, &bad);
+	w(VMCS_GUEST_CS_LIMIT, 0xffff, &bad);
+	w(VMCS_GUEST_CS_AR, 0x9b, &bad);
+	w(VMCS_GUEST_GDTR_LIMIT, 0xffff, &bad);
+	w(VMCS_GUEST_IDTR_LIMIT, 0xffff, &bad);
+	w(VMCS_GUEST_RIP, 0, &bad);
+	memset(&v->regs, 0, sizeof(v->regs));
 	return bad ? -E_INVAL : 0;
 }

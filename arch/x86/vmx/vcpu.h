@@ -32,4 +32,7 @@ int vmx_controls_init(void);
  */
 int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi);
 
+/* Same, with the state of an AP woken by INIT + STARTUP vector `vec`. */
+int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec);
+
 #endif

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The virtual LAPIC's side effects. IPIs between vCPUs travel as
+ * cross-core messages (core/msg.h), so only a vCPU's own core ever touches
+ * its vLAPIC; interrupts are injected by event injection at VM entry
+ * (SDM 3C 26.6), with interrupt-window exiting when the guest cannot take
+ * them yet (SDM 3C 25.7.5).
+ * Environment: VMX root, the vCPU's own core, interrupts off.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/decode.h"
+#include "arch/x86/timer.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/vmx/vlapic_exit.h"
+#include "arch/x86/vmx_ctl.h"
+#include "core/msg.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+
+#define RFLAGS_IF (1ULL << 9)
+#define DELIVERY_FIXED 0
+#define DELIVERY_LOWEST 1
+#define DELIVERY_NMI 4
+#define DELIVERY_INIT 5
+#define DELIVERY_SIPI 6
+
+static void timer_fired(void *arg)
+{
+	((struct vcpu *)arg)->timer_due = true;
+}
+
+static void arm_timer(void *ctx, uint64_t deadline)
+{
+	struct vcpu *v = ctx;
+	uint64_t now = rdtsc();
+
+	if (!deadline) {
+		timer_cancel();
+		return;
+	}
+	uint64_t us = deadline > now ? (deadline - now) * 1000 / tsc_khz : 0;
+	timer_oneshot_us(us ? us : 1, timer_fired, v);
+}
+
+static void send_one(struct vcpu *from, struct vcpu *to, uint8_t delivery, uint8_t vector)
+{
+	if (to == from) {
+		uint8_t unused;
+		vcpu_lapic_deliver(to, delivery, vector, &unused);
+		return;
+	}
+	/* A full mailbox means the target core is busy: make room in ours
+	 * (it may be sending to us) and retry; never drop an interrupt. */
+	while (msg_send(to->pcpu, MSG_VLAPIC_DELIVER, (uint64_t)(uintptr_t)to, delivery, vector) ==
+	       -E_FULL)
+		msg_poll();
+}
+
+static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorthand,
+		     uint8_t delivery, uint8_t vector, bool level_assert)
+{
+	struct vcpu *v = ctx;
+	struct vm *vm = v->vm;
+
+	(void)level_assert;
+	if (delivery != DELIVERY_FIXED && delivery != DELIVERY_LOWEST && delivery != DELIVERY_NMI &&
+	    delivery != DELIVERY_INIT && delivery != DELIVERY_SIPI)
+		return; /* SMI: no SMM in guests */
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = vm->vcpu[i];
+		bool hit = shorthand == 1   ? t == v
+			   : shorthand == 2 ? true
+			   : shorthand == 3 ? t != v
+					    : vlapic_match_dest(&t->lapic, dest, dest_mode, v->lapic.x2apic);
+		if (!hit)
+			continue;
+		send_one(v, t, delivery, vector);
+		/* Lowest priority: any one target will do; take the first. */
+		if (delivery == DELIVERY_LOWEST && shorthand == 0)
+			break;
+	}
+}
+
+void vcpu_lapic_init(struct vcpu *v)
+{
+	v->lapic_ops = (struct vlapic_ops){.send_ipi = send_ipi, .arm_timer = arm_timer, .ctx = v};
+	vlapic_init(&v->lapic, v->id, tsc_khz, &v->lapic_ops);
+}
+
+enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
+				      uint8_t *sipi_vec)
+{
+	switch (delivery) {
+	case DELIVERY_FIXED:
+	case DELIVERY_LOWEST:
+		vlapic_accept(&v->lapic, vector, false);
+		break;
+	case DELIVERY_NMI:
+		v->nmi_pending = true;
+		break;
+	case DELIVERY_INIT:
+		vlapic_init_signal(&v->lapic);
+		if (v->state == VCPU_IDLE)
+			v->init_seen = true;
+		break;
+	case DELIVERY_SIPI:
+		/* SDM 3A 9.4.4: STARTUP is honoured only in wait-for-SIPI; the
+		 * second one of the usual pair finds the vCPU running. */
+		if (v->state == VCPU_IDLE && v->init_seen) {
+			v->init_seen = false;
+			*sipi_vec = vector;
+			return VLAPIC_START_SIPI;
+		}
+		break;
+	default:
+		break;
+	}
+	return VLAPIC_NONE;
+}
+
+static void window_exiting(bool on)
+{
+	uint64_t proc = vmread(VMCS_PROC_CTLS);
+	uint64_t want = on ? proc | VMX_PROC_INTR_WINDOW_EXIT : proc & ~(uint64_t)VMX_PROC_INTR_WINDOW_EXIT;
+
+	if (want != proc)
+		vmwrite(VMCS_PROC_CTLS, want);
+}
+
+static bool can_take_interrupt(void)
+{
+	return (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
+}
+
+void vcpu_lapic_prepare_entry(struct vcpu *v)
+{
+	if (v->timer_due) {
+		v->timer_due = false;
+		vlapic_timer_expired(&v->lapic, rdtsc());
+	}
+	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
+		return; /* an exception is already being injected */
+	if (v->nmi_pending && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (1u << 3))) {
+		v->nmi_pending = false;
+		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (2u << 8) | 2); /* type 2 = NMI */
+		return;
+	}
+	int vec = vlapic_pending(&v->lapic);
+	if (vec < 0) {
+		window_exiting(false);
+		return;
+	}
+	if (can_take_interrupt()) {
+		/* Type 0 = external interrupt (SDM 3C 26.6.1.1). */
+		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (uint32_t)vec);
+		vlapic_ack(&v->lapic, (uint8_t)vec);
+		window_exiting(false);
+	} else {
+		window_exiting(true);
+	}
+}
+
+bool vcpu_lapic_wakeup(struct vcpu *v)
+{
+	if (v->timer_due) {
+		v->timer_due = false;
+		vlapic_timer_expired(&v->lapic, rdtsc());
+	}
+	/* SDM 3A 9.7.? HLT: an interrupt wakes only if RFLAGS.IF allows it. */
+	return v->nmi_pending ||
+	       (vlapic_pending(&v->lapic) >= 0 && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF));
+}
+
+int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x)
+{
+	(void)v;
+	(void)x;
+	window_exiting(false); /* prepare_entry injects now that the window is open */
+	return VMEXIT_RESUME;
+}
+
+static enum decode_mode code_mode(void)
+{
+	uint64_t ar = vmread(VMCS_GUEST_CS_AR);
+
+	if ((vmread(VMCS_GUEST_EFER) & (1ULL << 10)) && (ar & (1ULL << 13)))
+		return DECODE_64;
+	return ar & (1ULL << 14) ? DECODE_32 : DECODE_16;
+}
+
+int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
+{
+	struct mmio_insn in;
+	uint8_t bytes[DECODE_MAX_LEN];
+
+	if (vmread(VMCS_GUEST_CR0) & CR0_PG) {
+		/* Fetching the instruction would need a guest page walk. */
+		vm_fail(v->vm, x->rip,
+			"xAPIC MMIO access with guest paging on is not emulated; use x2APIC");
+		return VMEXIT_STOP;
+	}
+	uint64_t lin = vmread(VMCS_GUEST_CS_BASE) + x->rip;
+	size_t n = 0;
+	while (n < sizeof(bytes) && vm_gpa_to_host(v->vm, lin + n, 1)) {
+		bytes[n] = *(uint8_t *)vm_gpa_to_host(v->vm, lin + n, 1);
+		n++;
+	}
+	if (decode_mmio(bytes, n, code_mode(), &in) < 0) {
+		vm_fail(v->vm, x->rip, "xAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
+			(unsigned long long)gpa);
+		return VMEXIT_STOP;
+	}
+	uint32_t off = (uint32_t)(gpa - XAPIC_MMIO_BASE) & ~0xfU;
+	uint64_t *regs = (uint64_t *)&v->regs;
+	if (in.write) {
+		vlapic_write(&v->lapic, off, (uint32_t)decode_store_value(&in, regs), rdtsc());
+	} else {
+		uint32_t val = 0;
+		vlapic_read(&v->lapic, off, rdtsc(), &val);
+		regs[4] = vmread(VMCS_GUEST_RSP);
+		decode_apply_load(&in, val, regs);
+		vmwrite(VMCS_GUEST_RSP, regs[4]);
+	}
+	vmwrite(VMCS_GUEST_RIP, x->rip + in.len);
+	return VMEXIT_RESUME;
+}

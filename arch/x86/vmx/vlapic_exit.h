@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Wiring each vCPU's virtual LAPIC (arch/x86/vlapic.c, a pure model) to
+ * the machine: the host LAPIC timer of the vCPU's core, cross-core messages
+ * for IPIs, interrupt injection at VM entry, xAPIC MMIO decoding.
+ * Environment: VMX root, the vCPU's own core, interrupts off.
+ */
+#ifndef ARCH_X86_VMX_VLAPIC_EXIT_H
+#define ARCH_X86_VMX_VLAPIC_EXIT_H
+
+#include "arch/x86/vmx/vmexit.h"
+
+#define XAPIC_MMIO_BASE 0xfee00000ULL
+
+/* What delivering an interrupt message to a vCPU asks of its core. */
+enum vlapic_action {
+	VLAPIC_NONE = 0,
+	VLAPIC_START_SIPI = 1, /* an idle vCPU got INIT then STARTUP: start it */
+};
+
+/* Set up v's vLAPIC (xAPIC mode, APIC ID = vCPU index). Any core, before v runs. */
+void vcpu_lapic_init(struct vcpu *v);
+
+/*
+ * Deliver an interrupt message (delivery mode, vector) that a vCPU of the
+ * same VM sent to `v`. Runs on v's core. Returns VLAPIC_START_SIPI when
+ * an idle vCPU should now be started in real mode at `*sipi_vec`.
+ */
+enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
+				      uint8_t *sipi_vec);
+
+/* Before each VM entry: expire timers, inject the highest pending interrupt or ask for a window. */
+void vcpu_lapic_prepare_entry(struct vcpu *v);
+
+/* True when a halted vCPU must wake: an interrupt it can take is pending. */
+bool vcpu_lapic_wakeup(struct vcpu *v);
+
+/* EPT violation inside the xAPIC page: decode and emulate the access. */
+int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa);
+
+int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x);
+
+#endif
