@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: MIT
+# Guest test kernels (included by the top-level Makefile): `make guests` builds
+# build/guests/<name>.elf for every tests/guests/<name>/main.c, linked with the
+# shared library in tests/guests/lib/. Adding a directory is enough.
+# `make guests-qemu` runs them under plain QEMU TCG (tests/guests/run-qemu).
+# 32-bit freestanding i386 ELF, multiboot v1; built with the host gcc, no
+# multilib needed (gcc's own freestanding headers, no libc, no libgcc).
+# Environment: GNU make, included by the top-level Makefile; host gcc, binutils, grub-file.
+
+GUEST_CC := gcc
+GUEST_LD := ld
+GUEST_OUT := build/guests
+GUEST_NAMES := $(sort $(patsubst tests/guests/%/main.c,%,$(wildcard tests/guests/*/main.c)))
+GUEST_LDS := tests/guests/lib/guest.ld
+GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S))
+GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
+GUEST_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wvla -Wundef
+GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g $(GUEST_WARN) -ffreestanding -nostdlib \
+	-nostdinc -isystem $(shell $(GUEST_CC) -print-file-name=include) \
+	-fno-pic -fno-pie -fno-stack-protector -mno-sse -mno-mmx -mgeneral-regs-only \
+	-fno-builtin -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -I. -MMD -MP
+GUEST_ASFLAGS := -m32 -I. -MMD -MP -D__ASSEMBLER__
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -static --build-id=none -z noexecstack \
+	-z max-page-size=0x1000
+
+$(GUEST_OUT)/obj/%.c.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC $<"
+	@$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_OUT)/obj/%.S.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	@echo "  GUESTAS $<"
+	@$(GUEST_CC) $(GUEST_ASFLAGS) -c -o $@ $<
+
+# One link rule per test directory; every .c/.S in the directory is linked.
+define GUEST_template
+$(GUEST_OUT)/$(1).elf: $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(sort $(wildcard tests/guests/$(1)/*.c tests/guests/$(1)/*.S))) $(GUEST_LIB_OBJS) $(GUEST_LDS)
+	@echo "  GUESTLD $$@"
+	@$(GUEST_LD) $(GUEST_LDFLAGS) -T $(GUEST_LDS) -o $$@ $$(filter %.o,$$^)
+	@grub-file --is-x86-multiboot $$@ || (echo "error: $$@ has no valid multiboot header" >&2; rm -f $$@; exit 1)
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_template,$(g))))
+
+guests: $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES))
+
+guests-qemu: guests
+	tests/guests/run-qemu
+
+-include $(wildcard $(GUEST_OUT)/obj/*/*.d)
+
+.PHONY: guests guests-qemu

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest test "msr": the hypervisor's MSR policy as a guest sees it. MSRs an
+ * ordinary kernel needs must work without a fault; VMX, feature-control,
+ * AMD and nonexistent MSRs must raise #GP. First it checks that a caught
+ * fault really comes back (UD2 -> #UD). Outside Cypress the "must #GP" rows
+ * are strict only where the platform faults on a nonexistent MSR at all
+ * (QEMU KVM does; QEMU 7.2 TCG reads 0 instead), and the rows marked
+ * cypress_only are notes there (docs/guest-tests.md).
+ * Environment: guest test kernel (multiboot v1, 32-bit, paging off), BSP only.
+ */
+#include "tests/guests/lib/guest.h"
+
+const char guest_test_name[] = "msr";
+
+#define MSR_TSC		    0x10
+#define MSR_APIC_BASE	    0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_MISC_ENABLE	    0x1a0
+#define MSR_PAT		    0x277
+#define MSR_VMX_BASIC	    0x480
+#define MSR_EFER	    0xc0000080u
+#define MSR_AMD_PERFEVTSEL0 0xc0010000u /* AMD PerfEvtSel0 (K7 legacy) */
+#define MSR_NONEXISTENT	    0x12345678u
+
+static bool cypress;
+static bool platform_gps; /* the platform faults on a nonexistent MSR */
+static unsigned int checks;
+
+static void must_read(uint32_t msr, const char *name, uint64_t *val)
+{
+	int v = rdmsr_safe(msr, val);
+
+	checks++;
+	if (v >= 0)
+		fail("rdmsr 0x%x (%s) raised %s", msr, name, exception_name((unsigned int)v));
+	else
+		gprintf("msr: rdmsr 0x%x (%s) = 0x%llx\n", msr, name, *val);
+}
+
+static void must_write(uint32_t msr, const char *name, uint64_t val)
+{
+	int v = wrmsr_safe(msr, val);
+
+	checks++;
+	if (v >= 0)
+		fail("wrmsr 0x%x (%s) <- 0x%llx raised %s", msr, name, val,
+		     exception_name((unsigned int)v));
+}
+
+/* Expect #GP; outside Cypress a cypress_only row only prints a note. */
+static void must_gp(bool write, uint32_t msr, const char *name, bool cypress_only)
+{
+	uint64_t val = 0;
+	int v = write ? wrmsr_safe(msr, 0) : rdmsr_safe(msr, &val);
+	const char *op = write ? "wrmsr" : "rdmsr";
+
+	checks++;
+	if (v == VEC_GP) {
+		gprintf("msr: %s 0x%x (%s) raised #GP as expected\n", op, msr, name);
+		return;
+	}
+	if (v >= 0) {
+		fail("%s 0x%x (%s) raised %s, want #GP", op, msr, name,
+		     exception_name((unsigned int)v));
+		return;
+	}
+	if (!cypress && (cypress_only || !platform_gps))
+		gprintf("msr: note: %s 0x%x (%s) did not fault (value 0x%llx); allowed outside Cypress\n",
+			op, msr, name, val);
+	else
+		fail("%s 0x%x (%s) did not raise #GP (value 0x%llx)", op, msr, name, val);
+}
+
+static void do_ud2(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("ud2");
+}
+
+void guest_main(uint32_t magic, uint32_t mbi)
+{
+	uint64_t apic_base, tsc, misc, pat, pat2 = 0, efer, junk;
+	struct fault_info fi;
+	int v;
+
+	(void)magic;
+	(void)mbi;
+	v = catch_fault(do_ud2, NULL, &fi);
+	if (v != VEC_UD || fi.vector != VEC_UD)
+		verdict(VERDICT_ERROR, "fault catcher broken: UD2 gave %d (want %d)", v, VEC_UD);
+	cypress = hv_is_cypress();
+	platform_gps = rdmsr_safe(MSR_NONEXISTENT, &junk) == VEC_GP;
+	gprintf("msr: %s\n", cypress ? "under Cypress: every row is strict" :
+			     platform_gps ?
+				       "not under Cypress: Cypress-only #GP rows are notes" :
+				       "platform does not #GP on unknown MSRs: #GP rows are notes");
+
+	/* The allow list: what a simple kernel touches. */
+	must_read(MSR_APIC_BASE, "IA32_APIC_BASE", &apic_base);
+	if (verdict_level_now() == VERDICT_SUCCESS)
+		must_write(MSR_APIC_BASE, "IA32_APIC_BASE", apic_base);
+	must_read(MSR_TSC, "IA32_TSC", &tsc);
+	must_read(MSR_MISC_ENABLE, "IA32_MISC_ENABLE", &misc);
+	if (rdmsr_safe(MSR_PAT, &pat) < 0) {
+		gprintf("msr: rdmsr 0x%x (IA32_PAT) = 0x%llx\n", MSR_PAT, pat);
+		must_write(MSR_PAT, "IA32_PAT", pat);
+		checks++;
+		if (rdmsr_safe(MSR_PAT, &pat2) >= 0 || pat2 != pat)
+			fail("IA32_PAT reads back 0x%llx after writing 0x%llx", pat2, pat);
+	} else {
+		fail("rdmsr 0x%x (IA32_PAT) faulted", MSR_PAT);
+	}
+	must_read(MSR_EFER, "EFER", &efer);
+
+	/* Never for a guest: VMX and feature control, other vendors, nonsense. */
+	must_gp(false, MSR_FEATURE_CONTROL, "IA32_FEATURE_CONTROL", true);
+	must_gp(true, MSR_FEATURE_CONTROL, "IA32_FEATURE_CONTROL", true);
+	must_gp(false, MSR_VMX_BASIC, "IA32_VMX_BASIC", false);
+	must_gp(false, MSR_AMD_PERFEVTSEL0, "AMD K7 PerfEvtSel0", true);
+	must_gp(false, MSR_NONEXISTENT, "nonexistent", false);
+
+	report("%u MSR checks%s", checks, cypress ? "" : " (not under Cypress)");
+}
