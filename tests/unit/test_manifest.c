@@ -832,9 +832,9 @@ static void test_default_manifest(void **state)
 	manifest_print(&m);
 	assert_string_equal(console_capture(),
 			    "manifest: partition 'hello' cores=1 memory=32 MiB kernel=hello.elf "
-			    "vcpus=1 cmdline=\"from the default manifest\"\n"
-			    "manifest: partition 'cpuid' cores=2 memory=32 MiB kernel=cpuid.elf "
-			    "vcpus=1 cmdline=\"\"\n");
+			    "vcpus=1 cmdline=\"the default manifest\"\n"
+			    "manifest: partition 'smp' cores=2-3 memory=32 MiB kernel=smp.elf "
+			    "vcpus=2 cmdline=\"cpus=2\"\n");
 }
 
 /* ---- fuzz ---- */
