@@ -17,12 +17,12 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 
-#define RFLAGS_IF (1ULL << 9)
-#define DELIVERY_FIXED 0
+#define RFLAGS_IF	(1ULL << 9)
+#define DELIVERY_FIXED	0
 #define DELIVERY_LOWEST 1
-#define DELIVERY_NMI 4
-#define DELIVERY_INIT 5
-#define DELIVERY_SIPI 6
+#define DELIVERY_NMI	4
+#define DELIVERY_INIT	5
+#define DELIVERY_SIPI	6
 
 static void timer_fired(void *arg)
 {
@@ -68,10 +68,11 @@ static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorth
 		return; /* SMI: no SMM in guests */
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = vm->vcpu[i];
-		bool hit = shorthand == 1   ? t == v
-			   : shorthand == 2 ? true
-			   : shorthand == 3 ? t != v
-					    : vlapic_match_dest(&t->lapic, dest, dest_mode, v->lapic.x2apic);
+		bool hit = shorthand == 1 ? t == v :
+			   shorthand == 2 ? true :
+			   shorthand == 3 ? t != v :
+					    vlapic_match_dest(&t->lapic, dest, dest_mode,
+							      v->lapic.x2apic);
 		if (!hit)
 			continue;
 		send_one(v, t, delivery, vector);
@@ -83,7 +84,8 @@ static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorth
 
 void vcpu_lapic_init(struct vcpu *v)
 {
-	v->lapic_ops = (struct vlapic_ops){.send_ipi = send_ipi, .arm_timer = arm_timer, .ctx = v};
+	v->lapic_ops =
+		(struct vlapic_ops){ .send_ipi = send_ipi, .arm_timer = arm_timer, .ctx = v };
 	vlapic_init(&v->lapic, v->id, tsc_khz, &v->lapic_ops);
 }
 
@@ -121,7 +123,8 @@ enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t 
 static void window_exiting(bool on)
 {
 	uint64_t proc = vmread(VMCS_PROC_CTLS);
-	uint64_t want = on ? proc | VMX_PROC_INTR_WINDOW_EXIT : proc & ~(uint64_t)VMX_PROC_INTR_WINDOW_EXIT;
+	uint64_t want = on ? proc | VMX_PROC_INTR_WINDOW_EXIT :
+			     proc & ~(uint64_t)VMX_PROC_INTR_WINDOW_EXIT;
 
 	if (want != proc)
 		vmwrite(VMCS_PROC_CTLS, want);
@@ -129,7 +132,8 @@ static void window_exiting(bool on)
 
 static bool can_take_interrupt(void)
 {
-	return (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
+	return (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
 }
 
 void vcpu_lapic_prepare_entry(struct vcpu *v)
@@ -206,7 +210,8 @@ int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
 		n++;
 	}
 	if (decode_mmio(bytes, n, code_mode(), &in) < 0) {
-		vm_fail(v->vm, x->rip, "xAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
+		vm_fail(v->vm, x->rip,
+			"xAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
 			(unsigned long long)gpa);
 		return VMEXIT_STOP;
 	}
