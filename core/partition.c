@@ -106,11 +106,27 @@ static uint32_t first_core(const struct manifest_part *mp, uint32_t skip)
 	return 0;
 }
 
+/* Give back what a partially created VM holds. */
+static void destroy_vm(struct vm *vm, struct ept *ept)
+{
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		kfree(vm->vcpu[i]);
+	if (ept->pml4_phys)
+		ept_destroy(ept);
+	if (vm->msr_bitmap_pa)
+		frame_free(vm->msr_bitmap_pa, 1);
+	if (vm->io_bitmap_pa[0])
+		frame_free(vm->io_bitmap_pa[0], 2);
+	if (vm->mem_hpa)
+		frame_free(vm->mem_hpa, vm->mem_size / PAGE_SIZE);
+	kfree(vm);
+}
+
 static struct vm *create_vm(const struct manifest_part *mp)
 {
 	const struct mb2_module *mod = find_module(mp->kernel);
 	struct vm *vm = kzalloc(sizeof(*vm));
-	struct ept ept;
+	struct ept ept = { 0 };
 
 	if (!vm || !mod)
 		goto nomem;
@@ -133,7 +149,8 @@ static struct vm *create_vm(const struct manifest_part *mp)
 	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
 		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
 			mp->kernel);
-		return NULL; /* its memory stays reserved: a boot-time leak we report */
+		destroy_vm(vm, &ept);
+		return NULL;
 	}
 	vm->nvcpus = mp->vcpus;
 	vuart_init(&vm->uart, vm->name);
@@ -153,6 +170,8 @@ static struct vm *create_vm(const struct manifest_part *mp)
 	return vm;
 nomem:
 	kprintf("partition '%s' refused: out of hypervisor memory while creating it\n", mp->name);
+	if (vm)
+		destroy_vm(vm, &ept);
 	return NULL;
 }
 
