@@ -104,8 +104,9 @@ run:
 
 bench:
 	@tools/deps all
-	$(MAKE) all
+	$(MAKE) all guests
 	tools/bench-boot
+	tools/bench-vmx
 
 format-check:
 	@tools/format-check
