@@ -174,24 +174,30 @@ static bool is_x2apic_msr(uint32_t msr)
 	return msr >= 0x800 && msr <= 0x8ff;
 }
 
+/* One RDMSR: the x2APIC range goes to the vLAPIC model, the rest to `allow`. */
+static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	const struct msr_desc *d = find(msr);
+
+	if (is_x2apic_msr(msr))
+		return vlapic_msr_read(&v->lapic, msr, rdtsc(), val) == 0;
+	return d && d->read && d->read(v, d, val);
+}
+
+static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	const struct msr_desc *d = find(msr);
+
+	if (is_x2apic_msr(msr))
+		return vlapic_msr_write(&v->lapic, msr, val, rdtsc()) == 0;
+	return d && d->write && d->write(v, d, val);
+}
+
 int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x)
 {
-	uint32_t msr = (uint32_t)v->regs.rcx;
-	const struct msr_desc *d = find(msr);
 	uint64_t val;
 
-	if (is_x2apic_msr(msr)) {
-		if (vlapic_msr_read(&v->lapic, msr, rdtsc(), &val) < 0) {
-			vmexit_inject_exception(13, true, 0);
-			return VMEXIT_RESUME;
-		}
-		v->regs.rax = (uint32_t)val;
-		v->regs.rdx = val >> 32;
-		vmexit_skip_insn(x);
-		return VMEXIT_RESUME;
-	}
-
-	if (!d || !d->read || !d->read(v, d, &val)) {
+	if (!msr_read(v, (uint32_t)v->regs.rcx, &val)) {
 		vmexit_inject_exception(13, true, 0);
 		return VMEXIT_RESUME;
 	}
@@ -203,20 +209,9 @@ int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_wrmsr(struct vcpu *v, const struct vmexit *x)
 {
-	uint32_t msr = (uint32_t)v->regs.rcx;
-	const struct msr_desc *d = find(msr);
 	uint64_t val = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
 
-	if (is_x2apic_msr(msr)) {
-		if (vlapic_msr_write(&v->lapic, msr, val, rdtsc()) < 0) {
-			vmexit_inject_exception(13, true, 0);
-			return VMEXIT_RESUME;
-		}
-		vmexit_skip_insn(x);
-		return VMEXIT_RESUME;
-	}
-
-	if (!d || !d->write || !d->write(v, d, val)) {
+	if (!msr_write(v, (uint32_t)v->regs.rcx, val)) {
 		vmexit_inject_exception(13, true, 0);
 		return VMEXIT_RESUME;
 	}
