@@ -91,7 +91,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 		status = selftest_run(opts.test, online);
 	kprintf("boot complete cpus=%u\n", online);
 	kprintf("boot ticks=%llu\n", (unsigned long long)(rdtsc() - boot_tsc));
-	if (partition_boot(&bi))
+	if (partition_boot(&bi, opts.bad_entry))
 		status |= partition_wait_and_report();
 	if (!strcmp(opts.exit_mode, "idle"))
 		cpu_idle();

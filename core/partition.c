@@ -237,7 +237,7 @@ void partition_register(void)
 	msg_register(MSG_VLAPIC_DELIVER, vlapic_deliver_handler);
 }
 
-uint32_t partition_boot(const struct boot_info *bi)
+uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry)
 {
 	const struct mb2_module *mf;
 	static uint64_t usable[CONFIG_MAX_CPUS / 64];
@@ -290,6 +290,7 @@ uint32_t partition_boot(const struct boot_info *bi)
 			continue;
 		}
 		vm->id = vm_count;
+		vm->vcpu[0]->bad_entry = bad_entry[0] && !strcmp(bad_entry, vm->name);
 		vm_table[vm_count++] = vm;
 	}
 	for (uint32_t i = 0; i < vm_count; i++) {

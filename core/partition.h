@@ -15,10 +15,11 @@ void partition_register(void);
 /*
  * Find the manifest module, create every valid partition (memory, EPT,
  * guest image, vCPUs) and start vCPU 0 of each on its first core.
- * Returns the number of partitions the manifest declared, started or
+ * `bad_entry` names a partition whose vCPU 0 gets an invalid guest state
+ * (testing hook, "" for none). Returns the number of partitions the manifest declared, started or
  * refused (0 when there is no manifest).
  */
-uint32_t partition_boot(const struct boot_info *bi);
+uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry);
 
 /*
  * Wait until every started VM has ended, print the summary (per VM: exit

@@ -44,6 +44,7 @@ struct vcpu {
 	bool launched;
 	uint64_t vmcs_pa;
 	uint32_t boot_entry, boot_mbi;	 /* multiboot entry state (vCPU 0) */
+	bool bad_entry;			 /* testing hook: make the first VM entry fail */
 	uint64_t cr0_shadow, cr4_shadow; /* what the guest believes */
 	struct vlapic lapic;		 /* its virtual local APIC */
 	struct vlapic_ops lapic_ops;	 /* callbacks with ctx = this vCPU */

@@ -389,6 +389,21 @@ static void test_poweroff_hook(void **state)
 	assert_true(console_capture_has("testhook.poweroff='reboot' is not one of auto|acpi"));
 }
 
+static void test_bad_entry_hook(void **state)
+{
+	struct cmdline_opts o;
+
+	(void)state;
+	assert_int_equal(cmdline_parse("", &o), 0);
+	assert_string_equal(o.bad_entry, "");
+	assert_int_equal(cmdline_parse("testhook.bad_entry=broken", &o), 0);
+	assert_string_equal(o.bad_entry, "broken");
+	console_capture_reset();
+	assert_int_equal(cmdline_parse("testhook.bad_entry=a-name-far-too-long-for-it", &o), 1);
+	assert_string_equal(o.bad_entry, "");
+	assert_true(console_capture_has("testhook.bad_entry"));
+}
+
 static void test_help(void **state)
 {
 	static const char *const names[] = {
@@ -400,6 +415,7 @@ static void test_help(void **state)
 		"testhook.hang_apic=<apic-id>",
 		"verbose",
 		"testhook.poweroff=auto|acpi",
+		"testhook.bad_entry=<partition>",
 	};
 
 	(void)state;
@@ -433,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_null_output),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_poweroff_hook),
+		cmocka_unit_test(test_bad_entry_hook),
 		cmocka_unit_test(test_help),
 	};
 

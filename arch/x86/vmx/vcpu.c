@@ -200,6 +200,11 @@ int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi)
 	if (rc < 0)
 		return rc;
 	guest_state(v, entry, mbi, &bad);
+	/* Testing hook: RFLAGS bit 1 clear is invalid guest state (SDM 3C
+	 * 27.3.1.4, "bit 1 must be 1"), so entry fails the way a broken VMCS
+	 * would and vm_fail() must contain it. */
+	if (v->bad_entry)
+		w(VMCS_GUEST_RFLAGS, 0, &bad);
 	return bad ? -E_INVAL : 0;
 }
 
