@@ -40,6 +40,7 @@ struct cmdline_opts {
 	bool have_test_hang_apic; /* test_hang_apic was given */
 	bool verbose;		  /* more boot output */
 	char poweroff[8];	  /* testing hook: "auto" (default) or "acpi" (S5 only) */
+	bool novid;		  /* deliver guest interrupts by event injection only */
 	char bad_entry[16];	  /* testing hook: partition whose first VM entry is corrupted */
 };
 

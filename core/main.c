@@ -21,6 +21,7 @@
 #include "core/cmdline.h"
 #include "core/cpu_init.h"
 #include "core/msg.h"
+#include "arch/x86/vmx/vcpu.h"
 #include "core/partition.h"
 #include "core/selftest.h"
 #include "drivers/console.h"
@@ -91,6 +92,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 		status = selftest_run(opts.test, online);
 	kprintf("boot complete cpus=%u\n", online);
 	kprintf("boot ticks=%llu\n", (unsigned long long)(rdtsc() - boot_tsc));
+	vmx_vid_allowed = !opts.novid;
 	if (partition_boot(&bi, opts.bad_entry))
 		status |= partition_wait_and_report();
 	if (!strcmp(opts.exit_mode, "idle"))

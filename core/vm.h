@@ -50,10 +50,11 @@ struct vcpu {
 	struct vlapic_ops lapic_ops;	 /* callbacks with ctx = this vCPU */
 	volatile bool timer_due;	 /* the host timer for the vLAPIC fired */
 	bool nmi_pending;		 /* an NMI IPI waits for injection */
-	bool init_seen;			 /* INIT arrived while idle: a STARTUP may start it */
-	uint64_t entries;		 /* VM entries, for statistics */
-	uint64_t exits[EXIT_REASONS];	 /* by basic reason */
-	uint64_t exits_other;		 /* reasons beyond the table */
+	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
+	bool init_seen;	   /* INIT arrived while idle: a STARTUP may start it */
+	uint64_t entries;  /* VM entries, for statistics */
+	uint64_t exits[EXIT_REASONS]; /* by basic reason */
+	uint64_t exits_other;	      /* reasons beyond the table */
 };
 
 enum vm_state {

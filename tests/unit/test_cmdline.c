@@ -416,6 +416,7 @@ static void test_help(void **state)
 		"verbose",
 		"testhook.poweroff=auto|acpi",
 		"testhook.bad_entry=<partition>",
+		"novid",
 	};
 
 	(void)state;

@@ -142,6 +142,7 @@ void vcpu_run(struct vcpu *v)
 		}
 		v->launched = true;
 		v->entries++;
+		vcpu_lapic_after_exit(v);
 		struct vmexit x = {
 			.reason = (uint32_t)vmread(VMCS_EXIT_REASON) & 0xffff,
 			.qual = vmread(VMCS_EXIT_QUALIFICATION),

@@ -14,6 +14,7 @@
 #include "mm/frame.h"
 
 struct vmx_ctls vmx_controls;
+bool vmx_vid_allowed = true;
 
 #define MSR_PAT		0x277
 #define MULTIBOOT_MAGIC 0x2badb002
@@ -30,11 +31,23 @@ int vmx_controls_init(void)
 	char why[128];
 
 	vmx_ctl_cypress_request(&req);
+	/* Virtual-interrupt delivery (SDM 3C 30.2) where the CPU offers it:
+	 * the CPU then delivers pending virtual interrupts itself, without
+	 * interrupt-window exits. It needs the TPR shadow (SDM 3C 27.2.1.1). */
+	if (vmx_vid_allowed) {
+		req.proc_opt |= VMX_PROC_TPR_SHADOW;
+		req.proc2_opt |= VMX_PROC2_VIRT_INTR_DELIVERY;
+	}
 	if (vmx_ctl_compute(&vmx_caps, &req, &vmx_controls, why, sizeof(why)) < 0) {
 		kprintf("vmx: cannot run guests: %s\n", why);
 		return -E_NOTSUP;
 	}
+	if (!(vmx_controls.proc & VMX_PROC_TPR_SHADOW))
+		vmx_controls.proc2 &= ~VMX_PROC2_VIRT_INTR_DELIVERY;
 	vmx_ctl_print(&vmx_controls);
+	kprintf("vmx: interrupts reach guests by %s\n",
+		vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY ? "virtual-interrupt delivery" :
+								    "event injection");
 	return 0;
 }
 
@@ -171,6 +184,24 @@ static void controls(struct vcpu *v, int *bad)
 	if (vmx_controls.pin & VMX_PIN_PREEMPTION_TIMER)
 		w(VMCS_PREEMPTION_TIMER, VCPU_PREEMPT_TICKS, bad);
 	w(VMCS_TSC_OFFSET, 0, bad);
+	if (vmx_controls.proc & VMX_PROC_TPR_SHADOW) {
+		if (!v->vapic_pa)
+			v->vapic_pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
+		if (!v->vapic_pa) {
+			(*bad)++;
+			return;
+		}
+		w(VMCS_VIRTUAL_APIC, v->vapic_pa, bad);
+		w(VMCS_TPR_THRESHOLD, 0, bad);
+	}
+	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
+		/* Edge-triggered interrupts only: no EOI needs to exit. */
+		w(VMCS_EOI_EXIT_BITMAP0, 0, bad);
+		w(VMCS_EOI_EXIT_BITMAP1, 0, bad);
+		w(VMCS_EOI_EXIT_BITMAP2, 0, bad);
+		w(VMCS_EOI_EXIT_BITMAP3, 0, bad);
+		w(VMCS_GUEST_INTR_STATUS, 0, bad);
+	}
 }
 
 /* Allocate, clear and load a VMCS with host state and controls. */

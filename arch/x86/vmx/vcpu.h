@@ -14,6 +14,9 @@
 /* Preemption-timer reload: ~2^22 timer ticks between looks at messages. */
 #define VCPU_PREEMPT_TICKS (1u << 22)
 
+/* False (command line `novid`): never use virtual-interrupt delivery. */
+extern bool vmx_vid_allowed;
+
 /* The controls every VMCS uses; valid after vmx_controls_init() returned 0. */
 extern struct vmx_ctls vmx_controls;
 

@@ -11,6 +11,7 @@
 #include "arch/x86/decode.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx_ctl.h"
 #include "core/msg.h"
@@ -136,11 +137,62 @@ static bool can_take_interrupt(void)
 	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
 }
 
+/* Highest set bit of a 256-bit map, or 0 if none (vector 0 is never valid). */
+static uint8_t highest(const uint32_t map[8])
+{
+	for (int i = 7; i >= 0; i--)
+		if (map[i])
+			return (uint8_t)(i * 32 + 31 - __builtin_clz(map[i]));
+	return 0;
+}
+
+/*
+ * Virtual-interrupt delivery: the vLAPIC model stays the authority, and its
+ * TPR, IRR and ISR are copied into the virtual-APIC page (offsets 0x80,
+ * 0x200 + 16i, 0x100 + 16i: SDM 3C 30.1) with RVI/SVI before entry, and
+ * read back after exit, since the CPU moves IRR bits to ISR when it
+ * delivers and clears ISR bits on virtualized EOIs.
+ */
+static void vid_sync_in(struct vcpu *v)
+{
+	volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)v->vapic_pa;
+
+	page[0x80 / 4] = v->lapic.tpr;
+	for (int i = 0; i < 8; i++) {
+		page[(0x200 + 16 * i) / 4] = v->lapic.irr[i];
+		page[(0x100 + 16 * i) / 4] = v->lapic.isr[i];
+	}
+	vmwrite(VMCS_GUEST_INTR_STATUS,
+		(uint64_t)highest(v->lapic.irr) | ((uint64_t)highest(v->lapic.isr) << 8));
+}
+
+void vcpu_lapic_after_exit(struct vcpu *v)
+{
+	volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)v->vapic_pa;
+
+	if (!v->vapic_pa || !(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY))
+		return;
+	v->lapic.tpr = page[0x80 / 4] & 0xff;
+	for (int i = 0; i < 8; i++) {
+		v->lapic.irr[i] = page[(0x200 + 16 * i) / 4];
+		v->lapic.isr[i] = page[(0x100 + 16 * i) / 4];
+	}
+}
+
 void vcpu_lapic_prepare_entry(struct vcpu *v)
 {
 	if (v->timer_due) {
 		v->timer_due = false;
 		vlapic_timer_expired(&v->lapic, rdtsc());
+	}
+	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
+		vid_sync_in(v);
+		if (v->nmi_pending && !(vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) &&
+		    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (1u << 3))) {
+			v->nmi_pending = false;
+			vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (2u << 8) | 2);
+		}
+		return;
 	}
 	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
 		return; /* an exception is already being injected */

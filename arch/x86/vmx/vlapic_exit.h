@@ -32,6 +32,9 @@ enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t 
 /* Before each VM entry: expire timers, inject the highest pending interrupt or ask for a window. */
 void vcpu_lapic_prepare_entry(struct vcpu *v);
 
+/* After each VM exit: take back what virtual-interrupt delivery changed. */
+void vcpu_lapic_after_exit(struct vcpu *v);
+
 /* True when a halted vCPU must wake: an interrupt it can take is pending. */
 bool vcpu_lapic_wakeup(struct vcpu *v);
 
