@@ -51,8 +51,11 @@ struct vcpu {
 	volatile bool timer_due;	 /* the host timer for the vLAPIC fired */
 	bool nmi_pending;		 /* an NMI IPI waits for injection */
 	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
-	bool init_seen;	   /* INIT arrived while idle: a STARTUP may start it */
-	uint64_t entries;  /* VM entries, for statistics */
+	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
+	bool vid_valid;				  /* vid_* mirror the page */
+	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
+	bool init_seen;		      /* INIT arrived while idle: a STARTUP may start it */
+	uint64_t entries;	      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
 };

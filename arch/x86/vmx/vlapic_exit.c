@@ -156,27 +156,48 @@ static uint8_t highest(const uint32_t map[8])
 static void vid_sync_in(struct vcpu *v)
 {
 	volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)v->vapic_pa;
+	struct vlapic *a = &v->lapic;
 
-	page[0x80 / 4] = v->lapic.tpr;
+	/* Most exits change nothing here: skip the page and the VMWRITE. */
+	uint32_t diff = v->vid_valid ? v->vid_tpr ^ a->tpr : 1;
+	for (int i = 0; i < 8; i++)
+		diff |= (v->vid_irr[i] ^ a->irr[i]) | (v->vid_isr[i] ^ a->isr[i]);
+	if (!diff)
+		return;
+	page[0x80 / 4] = a->tpr;
 	for (int i = 0; i < 8; i++) {
-		page[(0x200 + 16 * i) / 4] = v->lapic.irr[i];
-		page[(0x100 + 16 * i) / 4] = v->lapic.isr[i];
+		page[(0x200 + 16 * i) / 4] = a->irr[i];
+		page[(0x100 + 16 * i) / 4] = a->isr[i];
 	}
-	vmwrite(VMCS_GUEST_INTR_STATUS,
-		(uint64_t)highest(v->lapic.irr) | ((uint64_t)highest(v->lapic.isr) << 8));
+	uint8_t rvi = highest(a->irr);
+	vmwrite(VMCS_GUEST_INTR_STATUS, (uint64_t)rvi | ((uint64_t)highest(a->isr) << 8));
+	for (int i = 0; i < 8; i++) {
+		v->vid_irr[i] = a->irr[i];
+		v->vid_isr[i] = a->isr[i];
+	}
+	v->vid_tpr = a->tpr;
+	v->vid_valid = true;
+	v->vid_may_deliver = rvi != 0;
 }
 
 void vcpu_lapic_after_exit(struct vcpu *v)
 {
 	volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)v->vapic_pa;
+	struct vlapic *a = &v->lapic;
 
 	if (!v->vapic_pa || !(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY))
 		return;
-	v->lapic.tpr = page[0x80 / 4] & 0xff;
+	/* The guest may move its TPR (MOV to CR8) without an exit. */
+	a->tpr = v->vid_tpr = page[0x80 / 4] & 0xff;
+	/* IRR and ISR change only when the CPU delivered an interrupt, which
+	 * needs RVI != 0 (EOIs exit to the model, SDM 3C 30.1.3). */
+	if (!v->vid_may_deliver)
+		return;
 	for (int i = 0; i < 8; i++) {
-		v->lapic.irr[i] = page[(0x200 + 16 * i) / 4];
-		v->lapic.isr[i] = page[(0x100 + 16 * i) / 4];
+		a->irr[i] = v->vid_irr[i] = page[(0x200 + 16 * i) / 4];
+		a->isr[i] = v->vid_isr[i] = page[(0x100 + 16 * i) / 4];
 	}
+	v->vid_may_deliver = highest(a->irr) != 0;
 }
 
 void vcpu_lapic_prepare_entry(struct vcpu *v)
