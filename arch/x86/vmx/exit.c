@@ -18,6 +18,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_EXTERNAL_INTERRUPT] = vmexit_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = vmexit_triple_fault,
 	[EXIT_INTERRUPT_WINDOW] = vmexit_interrupt_window,
+	[EXIT_TASK_SWITCH] = vmexit_task_switch,
 	[EXIT_CPUID] = vmexit_cpuid,
 	[EXIT_GETSEC] = vmexit_undefined_opcode,
 	[EXIT_HLT] = vmexit_hlt,

@@ -177,6 +177,18 @@ int vmexit_entry_failure(struct vcpu *v, const struct vmexit *x)
 	return VMEXIT_STOP;
 }
 
+int vmexit_task_switch(struct vcpu *v, const struct vmexit *x)
+{
+	/* Hardware task switches always exit (SDM 3C 26.1.2). Emulating one
+	 * means reloading every segment from TSS descriptors; 64-bit code
+	 * cannot use them and no guest Cypress targets does, so the guest is
+	 * stopped with the reason rather than run with wrong state. */
+	vm_fail(v->vm, x->rip,
+		"hardware task switch (source %llu, TSS selector 0x%llx) is not emulated",
+		(unsigned long long)((x->qual >> 30) & 3), (unsigned long long)(x->qual & 0xffff));
+	return VMEXIT_STOP;
+}
+
 int vmexit_undefined_opcode(struct vcpu *v, const struct vmexit *x)
 {
 	(void)v;

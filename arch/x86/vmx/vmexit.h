@@ -46,6 +46,7 @@ int vmexit_exception_nmi(struct vcpu *v, const struct vmexit *x);
 int vmexit_preemption_timer(struct vcpu *v, const struct vmexit *x);
 int vmexit_entry_failure(struct vcpu *v, const struct vmexit *x);
 int vmexit_undefined_opcode(struct vcpu *v, const struct vmexit *x);
+int vmexit_task_switch(struct vcpu *v, const struct vmexit *x);
 int vmexit_invd(struct vcpu *v, const struct vmexit *x);
 
 /*
