@@ -183,9 +183,11 @@ int vmexit_task_switch(struct vcpu *v, const struct vmexit *x)
 	 * means reloading every segment from TSS descriptors; 64-bit code
 	 * cannot use them and no guest Cypress targets does, so the guest is
 	 * stopped with the reason rather than run with wrong state. */
-	vm_fail(v->vm, x->rip,
-		"hardware task switch (source %llu, TSS selector 0x%llx) is not emulated",
-		(unsigned long long)((x->qual >> 30) & 3), (unsigned long long)(x->qual & 0xffff));
+	static const char *const source[] = { "CALL", "IRET", "JMP", "IDT task gate" };
+
+	/* Exit qualification: TSS selector 15:0, source 31:30 (SDM 3C table 28-2). */
+	vm_fail(v->vm, x->rip, "hardware task switch (%s to TSS selector 0x%llx) is not emulated",
+		source[(x->qual >> 30) & 3], (unsigned long long)(x->qual & 0xffff));
 	return VMEXIT_STOP;
 }
 
