@@ -21,6 +21,11 @@ void cpu_init_common(struct pcpu *p)
 	topology_detect(p);
 	vmx_enable_cpu(p, cpu_init_cfg.novmx);
 	p->tsc_online = rdtsc();
+	/* The line comes before the state change: once the boot core sees
+	 * ONLINE it may finish the boot and power off, and the log must
+	 * already say so. */
+	kprintf("cpu %u online apic=%u pkg=%u core=%u smt=%u type=%s\n", p->id, p->apic_id,
+		p->pkg_id, p->core_id, p->smt_id, core_type_name(p->hybrid_type));
 	/* Release: everything above is visible before others see ONLINE. An
 	 * AP the boot core gave up on (state no longer ALIVE) parks instead. */
 	uint32_t st = p->id == 0 ? p->shared.state : PCPU_ALIVE;
@@ -29,8 +34,6 @@ void cpu_init_common(struct pcpu *p)
 		kprintf("cpu %u parked: came online after the boot cpu gave up on it\n", p->id);
 		cpu_stop();
 	}
-	kprintf("cpu %u online apic=%u pkg=%u core=%u smt=%u type=%s\n", p->id, p->apic_id,
-		p->pkg_id, p->core_id, p->smt_id, core_type_name(p->hybrid_type));
 }
 
 __noreturn void cpu_idle(void)
