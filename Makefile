@@ -94,6 +94,7 @@ test:
 	$(MAKE) unit
 	$(MAKE) format-check
 	tests/boot/run-all
+	tests/guests/run-qemu
 	tests/vmx/run-all
 
 run:

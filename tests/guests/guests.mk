@@ -13,7 +13,10 @@ GUEST_OUT := build/guests
 GUEST_NAMES := $(sort $(patsubst tests/guests/%/main.c,%,$(wildcard tests/guests/*/main.c)))
 GUEST_LDS := tests/guests/lib/guest.ld
 GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S))
-GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
+# Pure hypervisor code the guests share: one printf for both.
+GUEST_SHARED_SRCS := lib/printf.c
+GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS)) \
+	$(patsubst %,$(GUEST_OUT)/obj/shared/%.o,$(GUEST_SHARED_SRCS))
 GUEST_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla -Wundef
 GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g $(GUEST_WARN) -ffreestanding -nostdlib \
@@ -26,6 +29,11 @@ GUEST_LDFLAGS := -m elf_i386 -nostdlib -static --build-id=none -z noexecstack \
 	-z max-page-size=0x1000
 
 $(GUEST_OUT)/obj/%.c.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC $<"
+	@$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_OUT)/obj/shared/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  GUESTCC $<"
 	@$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
