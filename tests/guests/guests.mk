@@ -14,7 +14,7 @@ GUEST_NAMES := $(sort $(patsubst tests/guests/%/main.c,%,$(wildcard tests/guests
 GUEST_LDS := tests/guests/lib/guest.ld
 GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S))
 # Pure hypervisor code the guests share: one printf for both.
-GUEST_SHARED_SRCS := lib/printf.c
+GUEST_SHARED_SRCS := lib/printf.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS)) \
 	$(patsubst %,$(GUEST_OUT)/obj/shared/%.o,$(GUEST_SHARED_SRCS))
 GUEST_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
