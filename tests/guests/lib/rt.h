@@ -2,7 +2,9 @@
 /*
  * Guest test library: what the compiler may call on its own in a
  * freestanding i386 build (memset, memcpy, memcmp, 64-bit division) and
- * two string helpers. No libc and no 32-bit libgcc are linked.
+ * two string helpers. The memory and string functions are the hypervisor's
+ * own lib/string.c built for i386; the division helpers are in rt.c. No libc
+ * and no 32-bit libgcc are linked.
  * Environment: guest test kernel, any CPU, any context.
  */
 #ifndef GUEST_RT_H
