@@ -243,7 +243,7 @@ bool vcpu_lapic_wakeup(struct vcpu *v)
 		v->timer_due = false;
 		vlapic_timer_expired(&v->lapic, rdtsc());
 	}
-	/* SDM 3A 9.7.? HLT: an interrupt wakes only if RFLAGS.IF allows it. */
+	/* SDM 2A HLT: a maskable interrupt resumes the core only when RFLAGS.IF allows it. */
 	return v->nmi_pending ||
 	       (vlapic_pending(&v->lapic) >= 0 && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF));
 }
