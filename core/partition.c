@@ -98,10 +98,11 @@ static int make_bitmaps(struct vm *vm)
 	return 0;
 }
 
-static uint32_t first_core(const struct manifest_part *mp, uint32_t skip)
+/* The n-th (from 0) core of the partition; vcpus <= cores is checked by the manifest. */
+static uint32_t nth_core(const struct manifest_part *mp, uint32_t n)
 {
 	for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++)
-		if ((mp->core_mask[c / 64] >> (c % 64)) & 1 && skip-- == 0)
+		if ((mp->core_mask[c / 64] >> (c % 64)) & 1 && n-- == 0)
 			return c;
 	return 0;
 }
@@ -160,7 +161,7 @@ static struct vm *create_vm(const struct manifest_part *mp)
 			goto nomem;
 		v->vm = vm;
 		v->id = i;
-		v->pcpu = first_core(mp, i);
+		v->pcpu = nth_core(mp, i);
 		v->vpid = next_vpid++;
 		vm->vcpu[i] = v;
 		vcpu_lapic_init(v);
