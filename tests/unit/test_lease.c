@@ -167,6 +167,25 @@ static void test_renew_refused_while_other_vm_waits(void **state)
 	assert_int_equal(cores[1].expires_us, 10 + 2 * TERM);
 }
 
+static void test_waiting_only_blocks_other_vms(void **state)
+{
+	(void)state;
+	setup_table(4, 2, TERM);
+	for (uint32_t c = 0; c < 3; c++)
+		assert_int_equal(lease_request(&tab, 0, c, 0, NULL), 0);
+	assert_int_equal(lease_request(&tab, 1, 0, 0, NULL), 0);
+	/* vm 1 is under its share of 2 and nothing is free: it waits. */
+	assert_int_equal(lease_request(&tab, 1, 1, 10, NULL), -E_BUSY);
+	/* Its own wait never blocks its own renewals; vm 0's are refused. */
+	assert_int_equal(lease_renew(&tab, 1, 0, 20), 0);
+	assert_int_equal(lease_renew(&tab, 0, 0, 20), -E_BUSY);
+	/* Once vm 1 is granted a core it no longer waits, so vm 0 may renew. */
+	assert_int_equal(lease_release(&tab, 0, 2, 30), 0);
+	assert_int_equal(lease_request(&tab, 1, 1, 40, NULL), 0);
+	assert_int_equal(lease_renew(&tab, 0, 0, 50), 0);
+	assert_int_equal(cores[0].expires_us, 50 + TERM);
+}
+
 static void test_fair_share(void **state)
 {
 	(void)state;
@@ -509,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_expire_exactly_at_end),
 		cmocka_unit_test(test_renew),
 		cmocka_unit_test(test_renew_refused_while_other_vm_waits),
+		cmocka_unit_test(test_waiting_only_blocks_other_vms),
 		cmocka_unit_test(test_fair_share),
 		cmocka_unit_test(test_share_window_is_one_term),
 		cmocka_unit_test(test_release_charges_exactly),
