@@ -1,0 +1,1 @@
+test_cores_srcs := sched/cores.c tests/unit/fake_console.c
