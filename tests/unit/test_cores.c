@@ -129,6 +129,13 @@ static void test_override(void **state)
 	assert_true(console_capture_has("owned by partition 7"));
 	snapshot_eq(before, cores, 4);
 
+	/* Partition 0 is a partition like any other. */
+	struct power_budget b0 = { 100, 0 };
+	assert_int_equal(power_grant(&inv, &b0, 0, 2), 0);
+	console_capture_reset();
+	assert_int_equal(cores_override(&inv, 2, CORE_SLOW, 100, 10), -E_BUSY);
+	assert_true(console_capture_has("owned by partition 0"));
+
 	/* A pool core may be overridden and stays in the pool. */
 	cores[3].owner = CORE_POOL;
 	assert_int_equal(cores_override(&inv, 3, CORE_FAST, 250, 60), 0);
