@@ -64,7 +64,8 @@ struct sched_ops {
 	/*
 	 * Make v runnable on c. wakeup is true when v returns from sleeping (fair
 	 * applies the sleeper rule). Preconditions: v->id and v->weight are set;
-	 * v is not runnable on another core. Returns 0, -E_EXIST if already
+	 * v is not runnable on, nor the current vCPU of, another core
+	 * (move a vCPU only after its old core has dequeued it and picked again). Returns 0, -E_EXIST if already
 	 * runnable here, -E_BUSY (noop: core already has a vCPU), -E_FULL,
 	 * -E_INVAL (bad weight).
 	 */

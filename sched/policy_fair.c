@@ -110,7 +110,7 @@ static int fair_enqueue(struct sched_core *c, struct sched_vcpu *v, bool wakeup)
 	else
 		floor = c->min_vruntime;
 	v->vruntime = MAX(v->vruntime, floor);
-	if (v->weight > 0 && v->vr_rem >= v->weight)
+	if (v->vr_rem >= v->weight)
 		v->vr_rem = 0; /* stale remainder from another weight */
 	if (c->curr == v) {
 		/* Blocked while current and woken before the next pick: it is still

@@ -177,8 +177,8 @@ int runq_update(struct runq *q, struct runq_entry *e, uint64_t new_key)
 	i = e->pos;
 	e->key = new_key;
 	e->seq = q->next_seq++;
-	/* The fresh seq only makes e later among equals, so a smaller-or-equal
-	 * key can still need to rise and a larger one to sink; try both. */
+	/* A smaller key may need to rise, a larger key (or the same key with
+	 * its fresh, later seq) may need to sink; at most one of the two moves. */
 	if (i > 0 && before(q, e, q->heap[(i - 1) / 2]))
 		sift_up(q, i);
 	else
