@@ -354,7 +354,9 @@ int gpm_replan(struct gpm *g)
 	}
 
 	uint32_t part = 0;
-	for (bool first = true; next_in_order(g, first, g->parts[part].seq, &part); first = false) {
+	uint64_t after = 0;
+	for (bool first = true; next_in_order(g, first, after, &part); first = false) {
+		after = g->parts[part].seq;
 		struct gpm_part *p = &g->parts[part];
 		uint32_t cores = vcpu_cores(&p->req, p->req.vcpus);
 
@@ -378,7 +380,11 @@ int gpm_replan(struct gpm *g)
 
 int gpm_vcpu_core(const struct gpm *g, uint32_t part, uint32_t vcpu, uint32_t *core_out)
 {
-	if (!part_live(g, part) || !core_out) {
+	if (!core_out) {
+		kprintf("gpm: vCPU lookup with a NULL result pointer\n");
+		return -E_INVAL;
+	}
+	if (!part_live(g, part)) {
 		kprintf("gpm: vCPU lookup in partition %u, which is not live\n", part);
 		return -E_INVAL;
 	}

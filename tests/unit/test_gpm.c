@@ -248,6 +248,22 @@ static void test_create_null(void **state)
 	assert_int_equal(console_capture_lines(), 3);
 	assert_true(console_capture_has("gpm: create with a NULL argument\n"));
 	assert_unchanged();
+	uint32_t ci;
+	console_capture_reset();
+	assert_int_equal(gpm_vcpu_core(&g, 0, 0, NULL), -E_INVAL);
+	assert_int_equal(gpm_vcpu_core(&g, 0, 0, &ci), -E_INVAL);
+	assert_int_equal(gpm_replan(NULL), -E_INVAL);
+	assert_string_equal(console_capture(),
+			    "gpm: vCPU lookup with a NULL result pointer\n"
+			    "gpm: vCPU lookup in partition 0, which is not live\n"
+			    "gpm: replan with a NULL argument\n");
+	/* No partition slots at all: replan is a no-op, create is -E_FULL. */
+	struct gpm empty = { .cores = cores, .ncores = 4 };
+	console_capture_reset();
+	assert_int_equal(gpm_replan(&empty), 0);
+	assert_int_equal(gpm_create(&empty, &r, &p), -E_FULL);
+	assert_string_equal(console_capture(), "gpm: no free partition slot (0 in use)\n");
+	assert_unchanged();
 	/* No cores at all: the free-core line, not a crash. */
 	g.ncores = 0;
 	console_capture_reset();
