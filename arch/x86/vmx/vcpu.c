@@ -95,16 +95,23 @@ static void host_state(int *bad)
 	/* HOST_RSP is written by vmx_enter() on every entry. */
 }
 
-static void segment(enum vmcs_field sel, uint16_t s, uint32_t ar, int *bad)
+static void segment_full(enum vmcs_field sel, uint16_t s, uint64_t base, uint32_t limit,
+			 uint32_t ar, int *bad)
 {
 	/* Selector, limit, access rights and base fields of one segment are
 	 * laid out at fixed distances from the selector encoding (SDM 3D B). */
 	uint32_t i = (sel - VMCS_GUEST_ES_SEL) / 2;
 
 	w(sel, s, bad);
-	w((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i), ar == AR_UNUSABLE ? 0 : 0xffffffff, bad);
+	w((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i), limit, bad);
 	w((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i), ar, bad);
-	w((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0, bad);
+	w((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), base, bad);
+}
+
+/* A flat 4 GiB segment (or an unusable one) at base 0. */
+static void segment(enum vmcs_field sel, uint16_t s, uint32_t ar, int *bad)
+{
+	segment_full(sel, s, 0, ar == AR_UNUSABLE ? 0 : 0xffffffff, ar, bad);
 }
 
 /* Multiboot 0.6.96 section 3.2: the machine state at the guest's entry. */
@@ -259,17 +266,10 @@ int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec)
 	static const enum vmcs_field segs[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL,
 						VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL,
 						VMCS_GUEST_GS_SEL };
-	for (size_t i = 0; i < ARRAY_SIZE(segs); i++) {
-		uint32_t k = (segs[i] - VMCS_GUEST_ES_SEL) / 2;
-		w(segs[i], 0, &bad);
-		w((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * k), 0xffff, &bad);
-		w((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * k), 0x93, &bad);
-		w((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * k), 0, &bad);
-	}
-	w(VMCS_GUEST_CS_SEL, (uint64_t)vec << 8, &bad);
-	w(VMCS_GUEST_CS_BASE, (uint64_t)vec << 12, &bad);
-	w(VMCS_GUEST_CS_LIMIT, 0xffff, &bad);
-	w(VMCS_GUEST_CS_AR, 0x9b, &bad);
+	for (size_t i = 0; i < ARRAY_SIZE(segs); i++)
+		segment_full(segs[i], 0, 0, 0xffff, 0x93, &bad);
+	segment_full(VMCS_GUEST_CS_SEL, (uint16_t)(vec << 8), (uint64_t)vec << 12, 0xffff, 0x9b,
+		     &bad);
 	w(VMCS_GUEST_GDTR_LIMIT, 0xffff, &bad);
 	w(VMCS_GUEST_IDTR_LIMIT, 0xffff, &bad);
 	w(VMCS_GUEST_RIP, 0, &bad);
