@@ -98,9 +98,11 @@ void cpu_features_print(void)
 		fam += (f.eax >> 20) & 0xff;
 	if (fam == 6 || fam >= 0xf)
 		model |= ((f.eax >> 16) & 0xf) << 4;
-	struct cpuid_regs e = cpuid(0x80000000, 0).eax >= 0x80000007 ? cpuid(0x80000001, 0) :
-								       (struct cpuid_regs){ 0 };
-	uint32_t inv = cpuid(0x80000000, 0).eax >= 0x80000007 ? cpuid(0x80000007, 0).edx : 0;
+	/* Each extended leaf exists only up to the maximum in 0x80000000:EAX. */
+	uint32_t ext_max = cpuid(0x80000000, 0).eax;
+	struct cpuid_regs e = ext_max >= 0x80000001 ? cpuid(0x80000001, 0) :
+						      (struct cpuid_regs){ 0 };
+	uint32_t inv = ext_max >= 0x80000007 ? cpuid(0x80000007, 0).edx : 0;
 	struct cpuid_regs l7 = v.eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0 };
 
 	kprintf("cpuid: %s family 0x%x model 0x%x max leaf 0x%x:%s%s%s%s%s%s%s%s%s\n", vendor, fam,
