@@ -176,17 +176,26 @@ __noreturn void fatal_stop(const char *why, const struct trap_frame *f)
 	cpu_stop();
 }
 
+/* Run the handler of interrupt f->vector (>= 32) and EOI it. */
+static void irq_run(struct trap_frame *f)
+{
+	irq_handler_t h = irq_handlers[f->vector];
+
+	if (f->vector == VEC_SPURIOUS)
+		return; /* SDM 11.9: no EOI for spurious interrupts */
+	if (h)
+		h(f);
+	else
+		kprintf("irq: unexpected vector %llu ignored\n", (unsigned long long)f->vector);
+	apic_eoi();
+}
+
 void irq_dispatch_vector(uint8_t vec)
 {
 	struct trap_frame f = { .vector = vec };
 
-	if (vec < 32)
-		return;
-	if (vec == VEC_SPURIOUS)
-		return;
-	if (irq_handlers[vec])
-		irq_handlers[vec](&f);
-	apic_eoi();
+	if (vec >= 32)
+		irq_run(&f);
 }
 
 void trap_dispatch(struct trap_frame *f)
@@ -196,12 +205,5 @@ void trap_dispatch(struct trap_frame *f)
 		ksnprintf(why, sizeof(why), "exception %s", exc_names[f->vector]);
 		fatal_stop(why, f);
 	}
-	irq_handler_t h = irq_handlers[f->vector];
-	if (f->vector == VEC_SPURIOUS)
-		return; /* SDM 11.9: no EOI for spurious interrupts */
-	if (h)
-		h(f);
-	else
-		kprintf("irq: unexpected vector %llu ignored\n", (unsigned long long)f->vector);
-	apic_eoi();
+	irq_run(f);
 }
