@@ -13,27 +13,35 @@
 #include "lib/string.h"
 #include "sched/gpm.h"
 
-static const char *const coloc_name[] = { "core", "socket", "node" };
+/* A set of cores: all of them (level GPM_COLOC_NONE), or one socket / node / core. */
+struct scope {
+	uint8_t level;
+	uint32_t val;
+};
 
-/* vCPU cores a request needs: at most two vCPUs per core when sharing. */
-static uint32_t vcpu_cores(const struct gpm_request *r, uint32_t vcpus)
-{
-	return r->share_core ? vcpus / 2 + (vcpus & 1) : vcpus;
-}
+static const struct scope all_cores = { GPM_COLOC_NONE, 0 };
 
 static bool slow(const struct gpm_core *c)
 {
 	return c->cls == GPM_CLS_SLOW;
 }
 
-static bool free_slow(const struct gpm_core *c)
+static bool usable(const struct gpm_core *c, bool only_free)
 {
-	return slow(c) && c->owner < 0;
+	return only_free ? slow(c) && c->owner < 0 : slow(c);
 }
 
-static uint32_t group_of(const struct gpm_core *c, uint8_t colocate)
+/* Socket, node or (for core-level affinity) the core's own index. */
+static uint32_t domain_of(const struct gpm *g, uint32_t i, uint8_t level)
 {
-	return colocate == GPM_COLOC_SOCKET ? c->socket : c->node;
+	const struct gpm_core *c = &g->cores[i];
+
+	return level == GPM_COLOC_SOCKET ? c->socket : level == GPM_COLOC_NODE ? c->node : i;
+}
+
+static bool in_scope(const struct gpm *g, uint32_t i, struct scope s)
+{
+	return s.level == GPM_COLOC_NONE || domain_of(g, i, s.level) == s.val;
 }
 
 static bool part_live(const struct gpm *g, uint32_t part)
@@ -41,42 +49,34 @@ static bool part_live(const struct gpm *g, uint32_t part)
 	return g && part < g->nparts_max && g->parts[part].live;
 }
 
-/* Cores matching (any group, or group grp) that are free slow (or just slow). */
-static uint32_t count_in(const struct gpm *g, uint8_t colocate, uint32_t grp, bool only_free)
+/* (Free) slow cores inside both scopes. */
+static uint32_t count_in(const struct gpm *g, struct scope s1, struct scope s2, bool only_free)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < g->ncores; i++) {
-		const struct gpm_core *c = &g->cores[i];
-
-		if (!(only_free ? free_slow(c) : slow(c)))
-			continue;
-		if (colocate == GPM_COLOC_NONE || group_of(c, colocate) == grp)
+	for (uint32_t i = 0; i < g->ncores; i++)
+		if (usable(&g->cores[i], only_free) && in_scope(g, i, s1) && in_scope(g, i, s2))
 			n++;
-	}
 	return n;
 }
 
 /*
- * Walk the socket / node numbers that have (free) slow cores in ascending
- * order. Finds the lowest one with at least need cores (returns true), and
- * reports the largest count seen in *best.
+ * Walk the socket / node / core numbers >= lo at level that have (free) slow
+ * cores inside outer, in ascending order. Finds the lowest one with at least
+ * need cores (returns true), and reports the largest count seen in *best.
  */
-static bool find_group(const struct gpm *g, uint8_t colocate, uint64_t need, bool only_free,
-		       uint32_t *grp, uint32_t *best)
+static bool find_group(const struct gpm *g, struct scope outer, uint8_t level, uint64_t lo,
+		       uint64_t need, bool only_free, uint32_t *grp, uint32_t *best)
 {
-	uint64_t lo = 0;
-
 	*best = 0;
 	for (;;) {
 		bool have = false;
 		uint32_t v = 0;
 
 		for (uint32_t i = 0; i < g->ncores; i++) {
-			const struct gpm_core *c = &g->cores[i];
-			uint32_t gv = group_of(c, colocate);
+			uint32_t gv = domain_of(g, i, level);
 
-			if (!(only_free ? free_slow(c) : slow(c)) || gv < lo)
+			if (!usable(&g->cores[i], only_free) || gv < lo || !in_scope(g, i, outer))
 				continue;
 			if (!have || gv < v) {
 				v = gv;
@@ -85,7 +85,7 @@ static bool find_group(const struct gpm *g, uint8_t colocate, uint64_t need, boo
 		}
 		if (!have)
 			return false;
-		uint32_t n = count_in(g, colocate, v, only_free);
+		uint32_t n = count_in(g, outer, (struct scope){ level, v }, only_free);
 		*best = MAX(*best, n);
 		if (n >= need) {
 			*grp = v;
@@ -95,17 +95,18 @@ static bool find_group(const struct gpm *g, uint8_t colocate, uint64_t need, boo
 	}
 }
 
-/* Give count free slow cores (of group grp when co-locating) to part. */
-static void take(struct gpm *g, uint32_t part, uint32_t count, uint8_t colocate, uint32_t grp,
-		 bool lpm_first)
+/* Give count free slow cores inside both scopes to part, tagged aff. */
+static void take(struct gpm *g, uint32_t part, uint32_t count, struct scope s1, struct scope s2,
+		 bool lpm_first, uint8_t aff)
 {
 	for (uint32_t i = 0; i < g->ncores && count; i++) {
 		struct gpm_core *c = &g->cores[i];
 
-		if (!free_slow(c) || (colocate != GPM_COLOC_NONE && group_of(c, colocate) != grp))
+		if (!usable(c, true) || !in_scope(g, i, s1) || !in_scope(g, i, s2))
 			continue;
 		c->owner = (int32_t)part;
 		c->lpm = lpm_first;
+		c->aff = aff;
 		if (lpm_first)
 			g->parts[part].lpm_core = i;
 		lpm_first = false;
@@ -113,24 +114,77 @@ static void take(struct gpm *g, uint32_t part, uint32_t count, uint8_t colocate,
 	}
 }
 
-/*
- * Place part (LPM core + cores vCPU cores) onto free cores, or change nothing
- * and return -E_RANGE. Callers have checked that the totals are sane.
- */
-static int place(struct gpm *g, uint32_t part, uint32_t cores, uint8_t colocate)
+/* Release every core of part (owner reset, LPM flag and group cleared). */
+static void release_all(struct gpm *g, uint32_t part)
 {
-	uint64_t need = (uint64_t)cores + 1;
-	uint32_t grp = 0, best;
+	for (uint32_t i = 0; i < g->ncores; i++) {
+		if (g->cores[i].owner == (int32_t)part) {
+			g->cores[i].owner = -1;
+			g->cores[i].lpm = false;
+			g->cores[i].aff = 0;
+		}
+	}
+}
 
-	if (colocate == GPM_COLOC_NONE) {
-		if (count_in(g, colocate, 0, true) < need)
+/*
+ * Place part (owning no core yet) inside outer: each group of r on its own
+ * core / socket / node, then LPM + ungrouped cores. On failure frees what it
+ * took, stores the group that did not fit in *bad (-1: the ungrouped rest).
+ */
+static int place_in(struct gpm *g, uint32_t part, const struct gpm_request *r, struct scope outer,
+		    int *bad)
+{
+	for (uint32_t k = 0; k < r->ngroups; k++) {
+		const struct gpm_affinity *a = &r->groups[k];
+		uint32_t n = gpm_aff_cores(r, k), v, best;
+
+		if (!find_group(g, outer, a->level, 0, n, true, &v, &best)) {
+			release_all(g, part);
+			*bad = (int)k;
 			return -E_RANGE;
-	} else if (!find_group(g, colocate, need, true, &grp, &best)) {
+		}
+		take(g, part, n, outer, (struct scope){ a->level, v }, false, (uint8_t)(k + 1));
+	}
+	uint32_t cores = gpm_req_cores(r, r->vcpus);
+	uint32_t rest = cores + 1; /* LPM + ungrouped vCPU cores */
+	for (uint32_t k = 0; k < r->ngroups; k++)
+		rest -= gpm_aff_cores(r, k);
+	if (count_in(g, outer, all_cores, true) < rest) {
+		release_all(g, part);
+		*bad = -1;
 		return -E_RANGE;
 	}
-	take(g, part, (uint32_t)need, colocate, grp, true);
+	take(g, part, rest, outer, all_cores, true, 0);
 	g->parts[part].ncores = cores;
 	return 0;
+}
+
+/*
+ * Place part (owning no core yet) for request r onto free cores, or change
+ * nothing and return -E_RANGE with the first misfit in *bad (see place_in()).
+ * With colocate, tries each socket / node with room for the whole partition
+ * in ascending order until the groups fit too.
+ */
+static int place(struct gpm *g, uint32_t part, const struct gpm_request *r, int *bad)
+{
+	uint64_t need = (uint64_t)gpm_req_cores(r, r->vcpus) + 1;
+	uint64_t lo = 0;
+	uint32_t v, best;
+	bool first = true;
+	int b;
+
+	*bad = -1;
+	if (r->colocate == GPM_COLOC_NONE)
+		return place_in(g, part, r, all_cores, bad);
+	while (find_group(g, all_cores, r->colocate, lo, need, true, &v, &best)) {
+		if (place_in(g, part, r, (struct scope){ r->colocate, v }, &b) == 0)
+			return 0;
+		if (first)
+			*bad = b;
+		first = false;
+		lo = (uint64_t)v + 1;
+	}
+	return -E_RANGE;
 }
 
 /* -E_RANGE with a line if cores vCPU cores + LPM exceed the power budget. */
@@ -174,9 +228,12 @@ int gpm_create(struct gpm *g, const struct gpm_request *r, uint32_t *part_out)
 			r->colocate);
 		return -E_INVAL;
 	}
-	uint32_t cores = vcpu_cores(r, r->vcpus);
+	int err = gpm_aff_check(r);
+	if (err)
+		return err;
+	uint32_t cores = gpm_req_cores(r, r->vcpus);
 	uint64_t need = (uint64_t)cores + 1;
-	int err = check_power(g, r, cores);
+	err = check_power(g, r, cores);
 	if (err)
 		return err;
 
@@ -187,38 +244,63 @@ int gpm_create(struct gpm *g, const struct gpm_request *r, uint32_t *part_out)
 		kprintf("gpm: no free partition slot (%u in use)\n", part);
 		return -E_FULL;
 	}
-	uint32_t nfree = count_in(g, GPM_COLOC_NONE, 0, true);
+	uint32_t nfree = count_in(g, all_cores, all_cores, true);
 	if (nfree < need) {
 		kprintf("gpm: request for %u vCPUs needs %llu slow cores (%u + LPM), %u are free\n",
 			r->vcpus, (unsigned long long)need, cores, nfree);
 		return -E_RANGE;
 	}
+	uint32_t grp, best;
 	if (r->colocate != GPM_COLOC_NONE) {
-		const char *what = coloc_name[r->colocate];
-		uint32_t grp, best;
+		const char *what = gpm_level_name(r->colocate);
 
-		if (!find_group(g, r->colocate, need, false, &grp, &best)) {
+		if (!find_group(g, all_cores, r->colocate, 0, need, false, &grp, &best)) {
 			kprintf("gpm: request for %u vCPUs needs %llu slow cores on one %s, the "
 				"largest %s has %u\n",
 				r->vcpus, (unsigned long long)need, what, what, best);
 			return -E_INVAL;
 		}
-		if (!find_group(g, r->colocate, need, true, &grp, &best)) {
+		if (!find_group(g, all_cores, r->colocate, 0, need, true, &grp, &best)) {
 			kprintf("gpm: request for %u vCPUs needs %llu free slow cores on one %s, "
 				"at most %u are free\n",
 				r->vcpus, (unsigned long long)need, what, best);
 			return -E_RANGE;
 		}
 	}
+	for (uint32_t k = 0; k < r->ngroups; k++) {
+		const char *what = gpm_level_name(r->groups[k].level);
+		uint32_t n = gpm_aff_cores(r, k);
 
-	struct gpm_part *p = &g->parts[part];
-	memset(p, 0, sizeof(*p));
-	p->req = *r;
-	if (place(g, part, cores, r->colocate)) {
-		/* Unreachable: the checks above are exactly what place() needs. */
-		kprintf("gpm: internal error placing partition %u\n", part);
+		if (!find_group(g, all_cores, r->groups[k].level, 0, n, false, &grp, &best)) {
+			kprintf("gpm: request for %u vCPUs: affinity group %u needs %u slow cores "
+				"on one %s, the largest %s has %u\n",
+				r->vcpus, k, n, what, what, best);
+			return -E_INVAL;
+		}
+	}
+
+	int bad;
+	if (place(g, part, r, &bad)) {
+		if (bad < 0) /* Unreachable: the totals were checked above. */
+			kprintf("gpm: internal error placing partition %u\n", part);
+		else if (r->colocate == GPM_COLOC_NONE)
+			kprintf("gpm: request for %u vCPUs: affinity group %d needs %u free slow "
+				"cores on one %s, none has that many left\n",
+				r->vcpus, bad, gpm_aff_cores(r, (uint32_t)bad),
+				gpm_level_name(r->groups[bad].level));
+		else
+			kprintf("gpm: request for %u vCPUs: affinity group %d (%u cores on one "
+				"%s) fits on no %s with room for the partition\n",
+				r->vcpus, bad, gpm_aff_cores(r, (uint32_t)bad),
+				gpm_level_name(r->groups[bad].level), gpm_level_name(r->colocate));
 		return -E_RANGE;
 	}
+	struct gpm_part *p = &g->parts[part];
+	uint32_t lpm_core = p->lpm_core;
+	memset(p, 0, sizeof(*p));
+	p->req = *r;
+	p->ncores = cores;
+	p->lpm_core = lpm_core;
 	p->live = true;
 	p->seq = g->next_seq++;
 	*part_out = part;
@@ -236,7 +318,14 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 		kprintf("gpm: resize of partition %u to 0 vCPUs (use destroy)\n", part);
 		return -E_INVAL;
 	}
-	uint32_t cores = vcpu_cores(&p->req, new_vcpus);
+	uint32_t end = gpm_aff_end(&p->req);
+	if (new_vcpus < end) {
+		kprintf("gpm: cannot shrink partition %u to %u vCPUs: its affinity groups cover "
+			"vCPUs up to %u\n",
+			part, new_vcpus, end - 1);
+		return -E_INVAL;
+	}
+	uint32_t cores = gpm_req_cores(&p->req, new_vcpus);
 	struct gpm_request r = p->req;
 	r.vcpus = new_vcpus;
 	int err = check_power(g, &r, cores);
@@ -245,25 +334,26 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 
 	if (cores > p->ncores) {
 		uint8_t co = p->req.colocate;
-		uint32_t grp = group_of(&g->cores[p->lpm_core], co);
+		struct scope home = { co, domain_of(g, p->lpm_core, co) };
 		uint32_t add = cores - p->ncores;
-		uint32_t nfree = count_in(g, co, grp, true);
+		uint32_t nfree = count_in(g, home, all_cores, true);
 
 		if (nfree < add) {
 			kprintf("gpm: cannot grow partition %u to %u vCPUs: needs %u more slow "
 				"cores%s%s, %u are free\n",
 				part, new_vcpus, add, co ? " on its " : "",
-				co ? coloc_name[co] : "", nfree);
+				co ? gpm_level_name(co) : "", nfree);
 			return -E_RANGE;
 		}
-		take(g, part, add, co, grp, false);
+		take(g, part, add, home, all_cores, false, 0);
 	} else {
 		uint32_t drop = p->ncores - cores;
 
+		/* Only ungrouped vCPU cores: groups never shrink (checked above). */
 		for (uint32_t i = g->ncores; i-- > 0 && drop;) {
 			struct gpm_core *c = &g->cores[i];
 
-			if (c->owner == (int32_t)part && !c->lpm) {
+			if (c->owner == (int32_t)part && !c->lpm && c->aff == 0) {
 				c->owner = -1;
 				drop--;
 			}
@@ -272,17 +362,6 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 	p->ncores = cores;
 	p->req.vcpus = new_vcpus;
 	return 0;
-}
-
-/* Release every core of part (owner reset, LPM flag cleared). */
-static void release_all(struct gpm *g, uint32_t part)
-{
-	for (uint32_t i = 0; i < g->ncores; i++) {
-		if (g->cores[i].owner == (int32_t)part) {
-			g->cores[i].owner = -1;
-			g->cores[i].lpm = false;
-		}
-	}
 }
 
 int gpm_destroy(struct gpm *g, uint32_t part)
@@ -343,9 +422,11 @@ int gpm_replan(struct gpm *g)
 
 		c->saved_owner = c->owner;
 		c->saved_lpm = c->lpm;
+		c->saved_aff = c->aff;
 		if (c->owner >= 0 && (uint32_t)c->owner < g->nparts_max) {
 			c->owner = -1;
 			c->lpm = false;
+			c->aff = 0;
 		}
 	}
 	for (uint32_t i = 0; i < g->nparts_max; i++) {
@@ -358,9 +439,10 @@ int gpm_replan(struct gpm *g)
 	for (bool first = true; next_in_order(g, first, after, &part); first = false) {
 		after = g->parts[part].seq;
 		struct gpm_part *p = &g->parts[part];
-		uint32_t cores = vcpu_cores(&p->req, p->req.vcpus);
+		uint32_t cores = gpm_req_cores(&p->req, p->req.vcpus);
+		int bad;
 
-		if (place(g, part, cores, p->req.colocate) == 0)
+		if (place(g, part, &p->req, &bad) == 0)
 			continue;
 		kprintf("gpm: replan failed: partition %u (%u cores + LPM) no longer fits, "
 			"previous plan kept\n",
@@ -368,6 +450,7 @@ int gpm_replan(struct gpm *g)
 		for (uint32_t i = 0; i < g->ncores; i++) {
 			g->cores[i].owner = g->cores[i].saved_owner;
 			g->cores[i].lpm = g->cores[i].saved_lpm;
+			g->cores[i].aff = g->cores[i].saved_aff;
 		}
 		for (uint32_t i = 0; i < g->nparts_max; i++) {
 			g->parts[i].ncores = g->parts[i].saved_ncores;
@@ -393,11 +476,13 @@ int gpm_vcpu_core(const struct gpm *g, uint32_t part, uint32_t vcpu, uint32_t *c
 		kprintf("gpm: partition %u has no vCPU %u (%u vCPUs)\n", part, vcpu, p->req.vcpus);
 		return -E_RANGE;
 	}
-	uint32_t k = p->req.share_core ? vcpu / 2 : vcpu;
+	uint8_t tag;
+	uint32_t k;
+	gpm_aff_slot(&p->req, vcpu, &tag, &k);
 	for (uint32_t i = 0; i < g->ncores; i++) {
 		const struct gpm_core *c = &g->cores[i];
 
-		if (c->owner == (int32_t)part && !c->lpm && k-- == 0) {
+		if (c->owner == (int32_t)part && !c->lpm && c->aff == tag && k-- == 0) {
 			*core_out = i;
 			return 0;
 		}
