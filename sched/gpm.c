@@ -5,8 +5,10 @@
  * also built hosted for unit tests and the simulator.
  *
  * Plain scans over the core array: partition changes are rare (Cypress paper
- * section 3), so O(ncores) per pick (O(ncores * groups) when co-locating) is
- * cheap enough even at thousands of cores and keeps the state a flat array.
+ * section 3), so O(ncores) per pick (O(ncores * sockets) when a partition or
+ * an affinity group must sit on one socket / node) is cheap enough even at
+ * thousands of cores and keeps the state a flat array. Affinity-group
+ * validation and vCPU bookkeeping live in sched/gpm_affinity.c.
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
