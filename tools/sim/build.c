@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Building a simulated machine and its VMs from a scenario's specs.
+ * Environment: host simulator.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/sim/build.h"
+
+static void *zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p) {
+		fprintf(stderr, "sim: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
+	       const struct vm_spec *vms, uint32_t n, FILE *log)
+{
+	memset(s, 0, sizeof(*s));
+	s->seed = m->seed;
+	s->q_ns = m->q_ns;
+	s->end = m->end_ns;
+	s->hv = *hv;
+	s->log = log;
+	s->ncores = m->ncores;
+	s->cores = zalloc(m->ncores, sizeof(*s->cores));
+	for (uint32_t c = 0; c < m->ncores; c++) {
+		struct pcore *p = &s->cores[c];
+		uint64_t sp = m->speed ? m->speed[c] : 100;
+		p->speed = (uint32_t)sp;
+		p->mw = (uint32_t)(10000 * sp * sp * sp / 1000000);
+		p->socket = m->cores_per_socket ? c / m->cores_per_socket : 0;
+		p->cls = sp > 120 ? GPM_CLS_FAST : GPM_CLS_SLOW;
+	}
+	s->nvms = n;
+	s->vms = zalloc(n, sizeof(*s->vms));
+	for (uint32_t i = 0; i < n; i++) {
+		struct vm *vm = &s->vms[i];
+		vm->name = vms[i].name;
+		vm->nvcpus = vms[i].nvcpus;
+		vm->nthreads = vms[i].nthreads;
+		vm->weight = vms[i].weight ? vms[i].weight : 1;
+		vm->pv = vms[i].pv;
+		vm->hog = vms[i].hog;
+		vm->wants_fast = vms[i].wants_fast;
+		vm->power_w = vms[i].power_w;
+		vm->req = vms[i].req;
+		vm->vcpus = zalloc(vm->nvcpus, sizeof(*vm->vcpus));
+		vm->thr = zalloc(vm->nthreads, sizeof(*vm->thr));
+		for (uint32_t t = 0; t < vm->nthreads; t++)
+			vm->thr[t].prog = vms[i].prog;
+	}
+}
+
+double sim_loops_per_s(const struct sim *s, uint32_t i)
+{
+	return (double)s->vms[i].st.loops * (double)NS_PER_S / (double)s->end;
+}
+
+void sim_irs_totals(const struct sim *s, uint64_t *sent, uint64_t *forced)
+{
+	*sent = *forced = 0;
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		*sent += s->vcpu[i]->irs.notifications;
+		*forced += s->vcpu[i]->irs.forced;
+	}
+}

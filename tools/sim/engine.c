@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simulator's clock: per-quantum message delivery, scheduling, guest
+ * execution and accounting, plus the seeded random source, the message
+ * mailboxes and the I/O completion queue.
+ * Environment: host simulator, single-threaded; the same seed and scenario
+ * always give the same run.
+ */
+#include <stdlib.h>
+
+#include "tools/sim/sim.h"
+
+uint64_t sim_rand(struct sim *s)
+{
+	/* splitmix64: tiny, well-mixed, and fixed by the seed. */
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void sim_send(struct sim *s, uint32_t to, uint32_t type, uint32_t a, uint32_t b)
+{
+	struct pcore *p = &s->cores[to];
+
+	if (p->ninbox == p->capinbox) {
+		p->capinbox = p->capinbox ? p->capinbox * 2 : 16;
+		p->inbox = realloc(p->inbox, p->capinbox * sizeof(*p->inbox));
+		if (!p->inbox) {
+			fprintf(stderr, "sim: out of memory\n");
+			exit(2);
+		}
+	}
+	p->inbox[p->ninbox++] = (struct msg){ type, s->cur_core < 0 ? to : (uint32_t)s->cur_core,
+					      a, b };
+	/* A message from the simulator itself (a device, set-up) is not cross-core. */
+	if (s->cur_core >= 0 && (uint32_t)s->cur_core != to)
+		s->msgs++;
+}
+
+void sim_io_start(struct sim *s, struct thread *t, uint64_t due)
+{
+	runq_entry_init(&s->io_ent[t->gidx], t->gidx, due);
+	runq_push(&s->io, &s->io_ent[t->gidx]);
+}
+
+static void deliver(struct sim *s, struct pcore *p)
+{
+	uint32_t n = p->ninbox;
+	struct msg *m;
+
+	if (!n)
+		return;
+	m = malloc(n * sizeof(*m));
+	if (!m)
+		exit(2);
+	for (uint32_t i = 0; i < n; i++)
+		m[i] = p->inbox[i];
+	p->ninbox = 0;
+	p->msgs_in += n;
+	for (uint32_t i = 0; i < n; i++)
+		hv_msg(s, p, &m[i]);
+	free(m);
+}
+
+static void account(struct sim *s, struct pcore *p)
+{
+	struct vcpu *v = p->cur;
+	uint64_t pj = (uint64_t)p->mw * s->q_ns;
+
+	if (!v) {
+		p->idle += s->q_ns;
+		return;
+	}
+	p->busy += s->q_ns;
+	p->energy_pj += pj;
+	v->ran += s->q_ns;
+	v->vm->st.energy_pj += pj;
+}
+
+int sim_run(struct sim *s)
+{
+	if (hv_init(s) < 0)
+		return -1;
+	for (s->now = 0; s->now < s->end; s->now += s->q_ns) {
+		struct runq_entry *e;
+		s->cur_core = -1;
+		while ((e = runq_peek_min(&s->io)) && e->key <= s->now) {
+			runq_pop_min(&s->io);
+			guest_io_done(s, s->io_thr[e->id]);
+		}
+		for (uint32_t c = 0; c < s->ncores; c++) {
+			s->cur_core = (int32_t)c;
+			deliver(s, &s->cores[c]);
+		}
+		for (uint32_t c = 0; c < s->ncores; c++) {
+			s->cur_core = (int32_t)c;
+			hv_schedule(s, &s->cores[c]);
+		}
+		for (uint32_t c = 0; c < s->ncores; c++) {
+			struct pcore *p = &s->cores[c];
+			s->cur_core = (int32_t)c;
+			if (p->cur)
+				guest_run(s, p->cur, p, s->q_ns);
+			account(s, p);
+		}
+		if (s->now % NS_PER_MS == 0) {
+			s->cur_core = (int32_t)s->gpm_core;
+			hv_periodic(s);
+		}
+	}
+	s->cur_core = -1;
+	return 0;
+}
+
+void sim_free(struct sim *s)
+{
+	for (uint32_t c = 0; c < s->ncores; c++) {
+		free(s->cores[c].inbox);
+		free(s->cores[c].rq_store);
+		free(s->cores[c].msc_slots);
+	}
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		free(s->vms[i].vcpus);
+		free(s->vms[i].thr);
+	}
+	free(s->cores);
+	free(s->vms);
+	free(s->vcpu);
+	free(s->io_store);
+	free(s->io_ent);
+	free(s->io_thr);
+	cypress_free(s);
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Cypress placement in the simulator, using sched/ unchanged: the GPM
+ * (sched/gpm.c) partitions slow cores with an LPM core each, VCPU-Bal
+ * (sched/balloon.c) sets how many vCPUs each guest keeps online, the core
+ * inventory and power budgets (sched/cores.c) and fast-core leases
+ * (sched/lease.c) give core-discovering guests fast cores for a term.
+ * Environment: host simulator; periodic work runs on the GPM's or an LPM's
+ * core and reaches other cores only by sim_send().
+ */
+#include <stdlib.h>
+
+#include "lib/errno.h"
+#include "sched/balloon.h"
+#include "sched/cores.h"
+#include "sched/lease.h"
+#include "tools/sim/sim.h"
+
+#define LEASE_TERM_US	  1000000u /* fast-core lease term: 1 s */
+#define LOAD_PERIOD_NS	  (10 * NS_PER_MS)
+#define LEASE_PERIOD_NS	  (100 * NS_PER_MS)
+#define MAX_LEASE_EVENTS  64
+
+struct cypress {
+	struct gpm g;
+	struct gpm_core *gcores;
+	struct gpm_part *parts;
+	struct core_inventory inv;
+	struct core_info *ci;
+	struct power_budget *budget;
+	struct lease_table lt;
+	struct lease_core *lcores;
+	uint64_t *charge, *held;
+	uint64_t *busy_snap;
+	uint64_t renewed, lost;
+};
+
+static void *zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p) {
+		fprintf(stderr, "sim: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+static void reject(struct sim *s, struct vm *vm, const char *why)
+{
+	vm->rejected = true;
+	vm->reject_why = why;
+	vm->balloon_target = 0;
+	s->rejected++;
+	fprintf(s->log, "sim: VM %s (%u vCPUs) rejected: %s\n", vm->name, vm->nvcpus, why);
+}
+
+/* VCPU-Bal targets over `avail` cores; legacy guests cannot balloon. */
+static void balloon_targets(struct sim *s, uint32_t avail)
+{
+	struct balloon_vm *b = zalloc(s->nvms, sizeof(*b));
+
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		b[i].weight = s->vms[i].weight;
+		b[i].vcpus_max = s->vms[i].nvcpus;
+		b[i].vcpus_min = s->vms[i].pv ? 1 : s->vms[i].nvcpus;
+		b[i].online = s->vms[i].nvcpus;
+	}
+	if (balloon_compute(b, s->nvms, avail) == 0)
+		for (uint32_t i = 0; i < s->nvms; i++)
+			s->vms[i].balloon_target = b[i].target;
+	free(b);
+}
+
+static int place_partitions(struct sim *s, struct cypress *cy)
+{
+	uint32_t nslow = 0, next = 0;
+
+	for (uint32_t c = 0; c < s->ncores; c++)
+		nslow += s->cores[c].cls == GPM_CLS_SLOW;
+	for (uint32_t i = 0; i < s->nvms; i++)
+		s->vms[i].balloon_target = s->vms[i].nvcpus;
+	if (s->hv.balloon)
+		balloon_targets(s, nslow - (s->hv.lpm_cores ? MIN(nslow, s->nvms) : 0));
+
+	cy->gcores = zalloc(s->ncores, sizeof(*cy->gcores));
+	cy->parts = zalloc(s->nvms, sizeof(*cy->parts));
+	for (uint32_t c = 0; c < s->ncores; c++) {
+		cy->gcores[c] = (struct gpm_core){ .id = c, .socket = s->cores[c].socket,
+						   .node = s->cores[c].socket,
+						   .cls = s->cores[c].cls, .owner = -1 };
+	}
+	cy->g = (struct gpm){ .cores = cy->gcores, .ncores = s->ncores, .parts = cy->parts,
+			      .nparts_max = s->nvms, .core_watts = CORES_SLOW_WATTS };
+	s->gpm_core = UINT32_MAX;
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		uint32_t t = vm->balloon_target, part;
+		int rc;
+
+		if (!s->hv.lpm_cores) {
+			/* VCPU-Bal alone: one core per online vCPU, no LPM. */
+			if (next + t > nslow) {
+				reject(s, vm, "E_RANGE: not enough free slow cores");
+				continue;
+			}
+			for (uint32_t k = 0; k < vm->nvcpus; k++)
+				vm->vcpus[k].home = (int32_t)(next + k % t);
+			next += t;
+			continue;
+		}
+		vm->req.vcpus = t;
+		vm->req.weight = vm->weight;
+		vm->req.power_w = vm->power_w;
+		rc = gpm_create(&cy->g, &vm->req, &part);
+		if (rc < 0) {
+			reject(s, vm, err_name(rc));
+			continue;
+		}
+		vm->part = (int32_t)part;
+		s->cores[cy->parts[part].lpm_core].lpm = true;
+		if (s->gpm_core == UINT32_MAX)
+			s->gpm_core = cy->parts[part].lpm_core;
+		for (uint32_t k = 0; k < vm->nvcpus; k++) {
+			uint32_t core;
+			gpm_vcpu_core(&cy->g, part, k % t, &core);
+			vm->vcpus[k].home = (int32_t)core;
+		}
+	}
+	if (s->gpm_core == UINT32_MAX)
+		s->gpm_core = 0;
+	return 0;
+}
+
+/* A free slow core granted to vm within its budget, else one it owns, else -1. */
+static int32_t slow_core_for(struct cypress *cy, uint32_t vm)
+{
+	int32_t own = -1;
+
+	for (uint32_t c = 0; c < cy->inv.n; c++) {
+		struct core_info *ci = &cy->inv.cores[c];
+		if (ci->cls != CORE_SLOW)
+			continue;
+		if (ci->owner == CORE_FREE && power_grant(&cy->inv, &cy->budget[vm], vm, c) == 0)
+			return (int32_t)c;
+		if (ci->owner == (int32_t)vm && own < 0)
+			own = (int32_t)c;
+	}
+	return own;
+}
+
+static int place_het(struct sim *s, struct cypress *cy)
+{
+	uint32_t nfast = 0;
+
+	cy->ci = zalloc(s->ncores, sizeof(*cy->ci));
+	cy->lcores = zalloc(s->ncores, sizeof(*cy->lcores));
+	cy->budget = zalloc(s->nvms, sizeof(*cy->budget));
+	cy->charge = zalloc(s->nvms, sizeof(uint64_t));
+	cy->held = zalloc(s->nvms, sizeof(uint64_t));
+	cores_from_hybrid(&cy->inv, cy->ci, s->ncores, NULL);
+	for (uint32_t c = 0; c < s->ncores; c++) {
+		struct pcore *p = &s->cores[c];
+		uint32_t w = p->mw / 1000 ? p->mw / 1000 : 1;
+		enum core_class cls = p->cls == GPM_CLS_FAST ? CORE_FAST : CORE_SLOW;
+		cores_override(&cy->inv, c, cls, p->speed, w);
+		if (cls == CORE_FAST) {
+			cy->ci[c].owner = CORE_POOL;
+			cy->lcores[nfast++] = (struct lease_core){ .core = c, .watts = w };
+		}
+	}
+	lease_init(&cy->lt, cy->lcores, nfast, LEASE_TERM_US, cy->charge, cy->held, s->nvms);
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		cy->budget[i].budget_w = vm->power_w ? vm->power_w : CORES_WATTS_MAX * s->ncores;
+		vm->balloon_target = vm->nvcpus;
+		for (uint32_t k = 0; k < vm->nvcpus; k++) {
+			uint32_t core;
+			int32_t slow;
+			if (vm->wants_fast && lease_request(&cy->lt, i, k, 0, &core) == 0) {
+				vm->vcpus[k].home = (int32_t)core;
+				continue;
+			}
+			slow = slow_core_for(cy, i);
+			if (slow < 0) {
+				reject(s, vm, "E_RANGE: power budget below one slow core");
+				break;
+			}
+			vm->vcpus[k].home = slow;
+		}
+	}
+	s->gpm_core = 0;
+	return 0;
+}
+
+int cypress_place(struct sim *s)
+{
+	struct cypress *cy = zalloc(1, sizeof(*cy));
+
+	s->cy = cy;
+	cy->busy_snap = zalloc(s->ncores, sizeof(uint64_t));
+	for (uint32_t i = 0; i < s->nvms; i++)
+		s->vms[i].part = -1;
+	return s->hv.hetaware ? place_het(s, cy) : place_partitions(s, cy);
+}
+
+void cypress_load(struct sim *s, uint32_t part, uint32_t load_pct)
+{
+	if (s->cy && s->cy->parts && part < s->nvms)
+		gpm_report_load(&s->cy->g, part, load_pct);
+}
+
+/* Each LPM measures its partition's busy time and reports it to the GPM. */
+static void report_loads(struct sim *s, struct cypress *cy)
+{
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		uint64_t busy = 0, n = 0;
+		if (vm->part < 0)
+			continue;
+		for (uint32_t k = 0; k < vm->balloon_target; k++) {
+			uint32_t c = (uint32_t)vm->vcpus[k].home;
+			busy += s->cores[c].busy - cy->busy_snap[c];
+			n++;
+		}
+		for (uint32_t k = 0; k < vm->balloon_target; k++) {
+			uint32_t c = (uint32_t)vm->vcpus[k].home;
+			cy->busy_snap[c] = s->cores[c].busy;
+		}
+		s->cur_core = (int32_t)cy->parts[vm->part].lpm_core;
+		sim_send(s, s->gpm_core, MSG_LOAD, (uint32_t)vm->part,
+			 n ? (uint32_t)(busy * 100 / (n * LOAD_PERIOD_NS)) : 0);
+	}
+	s->cur_core = (int32_t)s->gpm_core;
+}
+
+/* Renew fast-core leases; a lease that ends moves its vCPU to a slow core. */
+static void leases(struct sim *s, struct cypress *cy)
+{
+	struct lease_event ev[MAX_LEASE_EVENTS];
+	uint64_t now = s->now / NS_PER_US;
+	uint32_t n;
+
+	for (uint32_t c = 0; c < cy->lt.ncores; c++) {
+		struct lease_core *lc = &cy->lt.cores[c];
+		if (lc->owner_vm < 0 || lc->expires_us > now + 2 * LEASE_PERIOD_NS / NS_PER_US)
+			continue;
+		if (lease_renew(&cy->lt, (uint32_t)lc->owner_vm, lc->vcpu, now) == 0)
+			cy->renewed++;
+	}
+	n = lease_expire(&cy->lt, now, ev, MAX_LEASE_EVENTS);
+	for (uint32_t i = 0; i < n; i++) {
+		int32_t slow = slow_core_for(cy, ev[i].vm);
+		cy->lost++;
+		if (slow >= 0)
+			sim_send(s, ev[i].core, MSG_MOVE, s->vms[ev[i].vm].vcpus[ev[i].vcpu].gid,
+				 (uint32_t)slow);
+	}
+}
+
+void cypress_periodic(struct sim *s)
+{
+	struct cypress *cy = s->cy;
+
+	if (!cy)
+		return;
+	if (cy->parts && s->now % LOAD_PERIOD_NS == 0)
+		report_loads(s, cy);
+	if (cy->lcores && s->now % LEASE_PERIOD_NS == 0)
+		leases(s, cy);
+}
+
+void cypress_report(const struct sim *s, FILE *f)
+{
+	const struct cypress *cy = s->cy;
+
+	if (!cy)
+		return;
+	if (cy->lcores)
+		fprintf(f, "cypress: leases renewed %llu, ended %llu\n",
+			(unsigned long long)cy->renewed, (unsigned long long)cy->lost);
+	for (uint32_t i = 0; cy->parts && i < s->nvms; i++)
+		if (s->vms[i].part >= 0)
+			fprintf(f, "cypress: VM %s partition %d: %u vCPU cores + LPM core %u, load %u%%\n",
+				s->vms[i].name, s->vms[i].part, cy->parts[s->vms[i].part].ncores,
+				cy->parts[s->vms[i].part].lpm_core,
+				gpm_load(&cy->g, (uint32_t)s->vms[i].part));
+}
+
+void cypress_free(struct sim *s)
+{
+	struct cypress *cy = s->cy;
+
+	if (!cy)
+		return;
+	free(cy->gcores);
+	free(cy->parts);
+	free(cy->ci);
+	free(cy->budget);
+	free(cy->lcores);
+	free(cy->charge);
+	free(cy->held);
+	free(cy->busy_snap);
+	free(cy);
+	s->cy = NULL;
+}
