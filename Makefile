@@ -96,6 +96,7 @@ test:
 	tests/boot/run-all
 	tests/guests/run-qemu
 	tests/vmx/run-all
+	$(MAKE) sim-test
 
 run:
 	@tools/deps all
@@ -109,10 +110,28 @@ bench:
 	tools/bench-boot
 	tools/bench-vmx
 
+# ---- the many-core simulator (tools/sim): a report, not a timed test ----
+include tools/sim/sim.mk
+include tools/sim/decide.mk
+
+sim:
+	@tools/deps all
+	$(MAKE) $(SIM_BUILD)/cypress-sim
+	$(SIM_BUILD)/cypress-sim --scale $(or $(SIM_SCALE),paper) --out $(SIM_BUILD) \
+		--log $(SIM_BUILD)/sim.log > $(SIM_BUILD)/report.txt
+	tools/sim-decide --out $(SIM_BUILD) >> $(SIM_BUILD)/report.txt
+	@cat $(SIM_BUILD)/report.txt
+	tools/sim-plot --dir $(SIM_BUILD)
+	@echo "sim: tables in $(SIM_BUILD)/report.txt, plots in $(SIM_BUILD)/*.png, log in $(SIM_BUILD)/sim.log"
+
+sim-test: $(SIM_BUILD)/cypress-sim-san
+	tests/sim/run-small
+	tests/sim/decide-smoke
+
 format-check:
 	@tools/format-check
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all guests unit deps deps-check-unit test run bench format-check clean
+.PHONY: all guests unit deps deps-check-unit test run bench sim sim-test format-check clean

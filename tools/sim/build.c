@@ -48,6 +48,7 @@ void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 		vm->weight = vms[i].weight ? vms[i].weight : 1;
 		vm->pv = vms[i].pv;
 		vm->hog = vms[i].hog;
+		vm->adapt_threads = vms[i].adapt_threads;
 		vm->wants_fast = vms[i].wants_fast;
 		vm->power_w = vms[i].power_w;
 		vm->req = vms[i].req;

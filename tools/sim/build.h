@@ -15,6 +15,7 @@ struct vm_spec {
 	uint32_t nvcpus, nthreads, weight;
 	const struct program *prog;
 	bool pv, hog, wants_fast;
+	bool adapt_threads; /* a computational guest: threads = online vCPUs at start */
 	uint32_t power_w;
 	struct gpm_request req; /* Cypress constraints (vcpus is filled in) */
 };

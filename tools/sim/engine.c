@@ -32,8 +32,8 @@ void sim_send(struct sim *s, uint32_t to, uint32_t type, uint32_t a, uint32_t b)
 			exit(2);
 		}
 	}
-	p->inbox[p->ninbox++] = (struct msg){ type, s->cur_core < 0 ? to : (uint32_t)s->cur_core,
-					      a, b };
+	p->inbox[p->ninbox++] =
+		(struct msg){ type, s->cur_core < 0 ? to : (uint32_t)s->cur_core, a, b };
 	/* A message from the simulator itself (a device, set-up) is not cross-core. */
 	if (s->cur_core >= 0 && (uint32_t)s->cur_core != to)
 		s->msgs++;

@@ -12,11 +12,11 @@
  */
 #include "tools/sim/sim.h"
 
-#define GUEST_SLICE_NS	  (4 * NS_PER_MS) /* guest round-robin among threads on a vCPU */
-#define TLB_ACK_NS	  (1 * NS_PER_US) /* handling a shootdown IPI */
-#define IRQ_NS		  (2 * NS_PER_US) /* handling a device IRQ */
-#define SA_NS		  (2 * NS_PER_US) /* SA upcall: deschedule, migrate, ack */
-#define MEM_SPEED_SHARE	  20u		   /* percent of a speed-up memory-bound code sees */
+#define GUEST_SLICE_NS	(4 * NS_PER_MS) /* guest round-robin among threads on a vCPU */
+#define TLB_ACK_NS	(1 * NS_PER_US) /* handling a shootdown IPI */
+#define IRQ_NS		(2 * NS_PER_US) /* handling a device IRQ */
+#define SA_NS		(2 * NS_PER_US) /* SA upcall: deschedule, migrate, ack */
+#define MEM_SPEED_SHARE 20u		/* percent of a speed-up memory-bound code sees */
 
 void tfifo_push(struct vm *vm, struct tfifo *f, int32_t t)
 {
@@ -55,13 +55,13 @@ static uint32_t vload(const struct vcpu *u)
 }
 
 /* The least loaded online vCPU other than `not`, preferring idle ones. */
-static struct vcpu *least_loaded(struct vm *vm, const struct vcpu *not)
+static struct vcpu *least_loaded(struct vm *vm, const struct vcpu * not )
 {
 	struct vcpu *best = NULL;
 
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *u = &vm->vcpus[i];
-		if (!u->online || u == not)
+		if (!u->online || u == not )
 			continue;
 		if (!best || vload(u) < vload(best))
 			best = u;
@@ -102,6 +102,10 @@ static void advance(struct thread *t)
 void guest_init_vm(struct sim *s, struct vm *vm)
 {
 	(void)s;
+	/* VCPU-Bal section 3: computational applications spawn as many threads
+	 * as there are CPUs when they start. */
+	if (vm->adapt_threads && vm->balloon_target < vm->nthreads)
+		vm->nthreads = vm->balloon_target;
 	tfifo_init(&vm->bar_wait);
 	for (uint32_t l = 0; l < SIM_LOCKS; l++) {
 		vm->lock[l].holder = -1;

@@ -95,7 +95,8 @@ void hv_kick(struct sim *s, struct vcpu *v, enum msc_trigger why)
 	if (!msc_wants_pool(why, &s->syms, guest_ip(v)))
 		return;
 	if (s->cur_core == v->home)
-		hv_msg(s, &s->cores[v->home], &(struct msg){ MSG_POOL, (uint32_t)v->home, v->gid, 0 });
+		hv_msg(s, &s->cores[v->home],
+		       &(struct msg){ MSG_POOL, (uint32_t)v->home, v->gid, 0 });
 	else
 		sim_send(s, (uint32_t)v->home, MSG_POOL, v->gid, 0);
 }
@@ -348,7 +349,8 @@ static void costart(struct sim *s)
 		struct vcpu *v = s->vcpu[i];
 		if (v->costop && !costop_needed(s, v)) {
 			if ((int32_t)s->cur_core == v->home)
-				hv_msg(s, &s->cores[v->home], &(struct msg){ MSG_WAKE, 0, v->gid, 1 });
+				hv_msg(s, &s->cores[v->home],
+				       &(struct msg){ MSG_WAKE, 0, v->gid, 1 });
 			else
 				sim_send(s, (uint32_t)v->home, MSG_WAKE, v->gid, 1);
 		}

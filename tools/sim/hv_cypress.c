@@ -16,10 +16,10 @@
 #include "sched/lease.h"
 #include "tools/sim/sim.h"
 
-#define LEASE_TERM_US	  1000000u /* fast-core lease term: 1 s */
-#define LOAD_PERIOD_NS	  (10 * NS_PER_MS)
-#define LEASE_PERIOD_NS	  (100 * NS_PER_MS)
-#define MAX_LEASE_EVENTS  64
+#define LEASE_TERM_US	 1000000u /* fast-core lease term: 1 s */
+#define LOAD_PERIOD_NS	 (10 * NS_PER_MS)
+#define LEASE_PERIOD_NS	 (100 * NS_PER_MS)
+#define MAX_LEASE_EVENTS 64
 
 struct cypress {
 	struct gpm g;
@@ -86,12 +86,17 @@ static int place_partitions(struct sim *s, struct cypress *cy)
 	cy->gcores = zalloc(s->ncores, sizeof(*cy->gcores));
 	cy->parts = zalloc(s->nvms, sizeof(*cy->parts));
 	for (uint32_t c = 0; c < s->ncores; c++) {
-		cy->gcores[c] = (struct gpm_core){ .id = c, .socket = s->cores[c].socket,
+		cy->gcores[c] = (struct gpm_core){ .id = c,
+						   .socket = s->cores[c].socket,
 						   .node = s->cores[c].socket,
-						   .cls = s->cores[c].cls, .owner = -1 };
+						   .cls = s->cores[c].cls,
+						   .owner = -1 };
 	}
-	cy->g = (struct gpm){ .cores = cy->gcores, .ncores = s->ncores, .parts = cy->parts,
-			      .nparts_max = s->nvms, .core_watts = CORES_SLOW_WATTS };
+	cy->g = (struct gpm){ .cores = cy->gcores,
+			      .ncores = s->ncores,
+			      .parts = cy->parts,
+			      .nparts_max = s->nvms,
+			      .core_watts = CORES_SLOW_WATTS };
 	s->gpm_core = UINT32_MAX;
 	for (uint32_t i = 0; i < s->nvms; i++) {
 		struct vm *vm = &s->vms[i];
@@ -281,7 +286,8 @@ void cypress_report(const struct sim *s, FILE *f)
 			(unsigned long long)cy->renewed, (unsigned long long)cy->lost);
 	for (uint32_t i = 0; cy->parts && i < s->nvms; i++)
 		if (s->vms[i].part >= 0)
-			fprintf(f, "cypress: VM %s partition %d: %u vCPU cores + LPM core %u, load %u%%\n",
+			fprintf(f,
+				"cypress: VM %s partition %d: %u vCPU cores + LPM core %u, load %u%%\n",
 				s->vms[i].name, s->vms[i].part, cy->parts[s->vms[i].part].ncores,
 				cy->parts[s->vms[i].part].lpm_core,
 				gpm_load(&cy->g, (uint32_t)s->vms[i].part));

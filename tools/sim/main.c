@@ -57,7 +57,8 @@ static int parse_args(int argc, char **argv, struct ctx *c, const char **out, co
 			else if (!strcmp(v, "full"))
 				c->scale = SCALE_FULL;
 			else {
-				fprintf(stderr, "cypress-sim: --scale %s: want test, paper or full\n", v);
+				fprintf(stderr,
+					"cypress-sim: --scale %s: want test, paper or full\n", v);
 				return -1;
 			}
 		} else if (!strcmp(a, "--seed")) {

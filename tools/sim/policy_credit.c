@@ -17,7 +17,7 @@
 #include "lib/errno.h"
 #include "tools/sim/sim.h"
 
-#define BOOST_NS (10 * NS_PER_MS) /* Xen drops BOOST at the next 10 ms tick */
+#define BOOST_NS  (10 * NS_PER_MS) /* Xen drops BOOST at the next 10 ms tick */
 #define PERIOD_NS (30 * NS_PER_MS)
 
 static struct vcpu *vc(struct sched_vcpu *sv)

@@ -17,18 +17,20 @@ static const struct op mem_ops[] = { { OP_MEM, 0, 1 * MS } };
 const struct program prog_cpu = { "cpu", cpu_ops, 1, false, 0 };
 const struct program prog_mem = { "mem", mem_ops, 1, false, 0 };
 
-/* Data-parallel with spin-then-block barriers (OpenMP-like, GOMP spins first). */
-static const struct op spin_ops[] = { { OP_CPU, 0, 2 * MS }, { OP_SPIN, 0, 20 * US },
+/* Data-parallel with spin-then-block barriers (GOMP spins ~0.2 ms, then sleeps). */
+static const struct op spin_ops[] = { { OP_CPU, 0, 2 * MS },
+				      { OP_SPIN, 0, 20 * US },
 				      { OP_BARRIER, 0, 0 } };
-const struct program prog_spin = { "spin", spin_ops, 3, true, 2 * MS };
+const struct program prog_spin = { "spin", spin_ops, 3, true, 200 * US };
 
 /* Data-parallel with a mutex and blocking barriers (pthreads-like). */
-static const struct op block_ops[] = { { OP_CPU, 0, 2 * MS }, { OP_MUTEX, 0, 20 * US },
+static const struct op block_ops[] = { { OP_CPU, 0, 2 * MS },
+				       { OP_MUTEX, 0, 20 * US },
 				       { OP_BARRIER, 0, 0 } };
 const struct program prog_block = { "block", block_ops, 3, false, 0 };
 
 /* Kernel-lock heavy (exim/gmake-like): short sections under a guest spinlock. */
-static const struct op klock_ops[] = { { OP_CPU, 0, 40 * US }, { OP_KSPIN, 0, 4 * US } };
+static const struct op klock_ops[] = { { OP_CPU, 0, 200 * US }, { OP_KSPIN, 0, 20 * US } };
 const struct program prog_klock = { "lock", klock_ops, 2, false, 0 };
 
 /* TLB-shootdown heavy (dedup/vips-like: munmap in a loop). */

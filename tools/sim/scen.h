@@ -12,11 +12,15 @@
 #include "tools/sim/build.h"
 #include "tools/sim/report.h"
 
-enum scale { SCALE_TEST, SCALE_PAPER, SCALE_FULL };
+enum scale {
+	SCALE_TEST,
+	SCALE_PAPER,
+	SCALE_FULL
+};
 
 struct ctx {
 	struct results *r;
-	FILE *log;	 /* sched/ lines, rejections, per-run notes */
+	FILE *log; /* sched/ lines, rejections, per-run notes */
 	enum scale scale;
 	uint64_t seed;
 };

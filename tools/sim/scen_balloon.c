@@ -16,10 +16,21 @@ static const char *const bal_cfg[] = { "credit", "pinned", "balloon", "cypress" 
 static double bal_one(struct ctx *c, int cfg, const struct program *prog)
 {
 	struct vm_spec vms[2] = {
-		{ .name = "vm1", .nvcpus = 12, .nthreads = 12, .prog = prog, .pv = true },
-		{ .name = "vm2", .nvcpus = 12, .nthreads = 12, .prog = prog, .pv = true },
+		{ .name = "vm1",
+		  .nvcpus = 12,
+		  .nthreads = 12,
+		  .prog = prog,
+		  .pv = true,
+		  .adapt_threads = true },
+		{ .name = "vm2",
+		  .nvcpus = 12,
+		  .nthreads = 12,
+		  .prog = prog,
+		  .pv = true,
+		  .adapt_threads = true },
 	};
-	struct machine m = { .ncores = 12, .q_ns = 10 * NS_PER_US,
+	struct machine m = { .ncores = 12,
+			     .q_ns = 10 * NS_PER_US,
 			     .end_ns = (c->scale == SCALE_TEST ? 300 : 2000) * NS_PER_MS,
 			     .seed = c->seed };
 	uint32_t pin[24];

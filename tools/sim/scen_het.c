@@ -19,12 +19,19 @@ static const char *const het_cfg[] = { "default", "basic", "hetaware" };
 static int het_one(struct ctx *c, int cfg, uint64_t seed, double ips[2], double epi[2])
 {
 	struct vm_spec vms[2] = {
-		{ .name = "sixtrack", .nvcpus = 2, .nthreads = 2, .prog = &prog_cpu, .pv = true,
+		{ .name = "sixtrack",
+		  .nvcpus = 2,
+		  .nthreads = 2,
+		  .prog = &prog_cpu,
+		  .pv = true,
 		  .wants_fast = true },
 		{ .name = "mcf", .nvcpus = 2, .nthreads = 2, .prog = &prog_mem, .pv = true },
 	};
-	struct machine m = { .ncores = 4, .speed = het_speed, .q_ns = 100 * NS_PER_US,
-			     .end_ns = (c->scale == SCALE_TEST ? 1 : 4) * NS_PER_S, .seed = seed };
+	struct machine m = { .ncores = 4,
+			     .speed = het_speed,
+			     .q_ns = 100 * NS_PER_US,
+			     .end_ns = (c->scale == SCALE_TEST ? 1 : 4) * NS_PER_S,
+			     .seed = seed };
 	uint32_t pin[4];
 	struct hv_conf hv = { .name = het_cfg[cfg], .queue = HVQ_FAIR, .slice_ns = 30 * NS_PER_MS };
 	struct sim s;
@@ -84,8 +91,10 @@ int scen_het(struct ctx *c)
 	}
 	for (int cfg = 0; cfg < 3; cfg++) {
 		for (int w = 0; w < 2; w++) {
-			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "ips_norm", ips[cfg][w] / maxi);
-			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "epi_norm", epi[cfg][w] / maxe);
+			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "ips_norm",
+				ips[cfg][w] / maxi);
+			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "epi_norm",
+				epi[cfg][w] / maxe);
 			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "ips_vs_default",
 				ips[cfg][w] / ips[0][w]);
 			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "epi_vs_default",

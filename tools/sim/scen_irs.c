@@ -17,9 +17,11 @@ static const char *const irs_cfg[] = { "vanilla", "ple", "cosched", "irs" };
 
 static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32_t hogs)
 {
-	struct vm_spec vms[5] = { { .name = "par", .nvcpus = 4, .nthreads = 4, .prog = prog,
-				    .pv = true } };
-	struct machine m = { .ncores = 4, .q_ns = 10 * NS_PER_US,
+	struct vm_spec vms[5] = {
+		{ .name = "par", .nvcpus = 4, .nthreads = 4, .prog = prog, .pv = true }
+	};
+	struct machine m = { .ncores = 4,
+			     .q_ns = 10 * NS_PER_US,
 			     .end_ns = (c->scale == SCALE_TEST ? 300 : 2000) * NS_PER_MS,
 			     .seed = c->seed };
 	uint32_t pin[8] = { 0, 1, 2, 3, 0, 1, 2, 3 };
@@ -29,8 +31,9 @@ static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32
 	double thr;
 
 	for (uint32_t j = 0; j < hogs; j++)
-		vms[1 + j] = (struct vm_spec){ .name = "hog", .nvcpus = 1, .nthreads = 1,
-					       .prog = &prog_cpu, .hog = true };
+		vms[1 + j] = (struct vm_spec){
+			.name = "hog", .nvcpus = 1, .nthreads = 1, .prog = &prog_cpu, .hog = true
+		};
 	hv.pin = pin;
 	hv.steal = false;
 	hv.name = irs_cfg[cfg];
@@ -45,9 +48,10 @@ static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32
 		return -1;
 	thr = sim_loops_per_s(&s, 0);
 	sim_irs_totals(&s, &sent, &forced);
-	if (cfg == 3)
-		fprintf(c->log, "irs: %s hogs=%u: %llu SA upcalls, %llu cut off at the hard limit\n",
-			prog->name, hogs, (unsigned long long)sent, (unsigned long long)forced);
+	fprintf(c->log,
+		"irs: %s/%s hogs=%u: %.1f loops/s, %llu PLE exits, %llu SA upcalls, %llu cut off at the hard limit\n",
+		irs_cfg[cfg], prog->name, hogs, thr, (unsigned long long)s.vms[0].st.ple,
+		(unsigned long long)sent, (unsigned long long)forced);
 	sim_free(&s);
 	return thr;
 }

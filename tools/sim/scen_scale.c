@@ -18,13 +18,15 @@
 #define VM_VCPUS 16
 
 static const struct program *const mix[] = { &prog_spin, &prog_block, &prog_klock,
-					      &prog_tlb, &prog_io, &prog_cpu };
+					     &prog_tlb,	 &prog_io,    &prog_cpu };
 
 static int scale_one(struct ctx *c, uint32_t ncores, bool cypress)
 {
 	uint32_t nvms = ncores * 2 / VM_VCPUS;
 	struct vm_spec *vms = calloc(nvms, sizeof(*vms));
-	struct machine m = { .ncores = ncores, .cores_per_socket = 16, .q_ns = 10 * NS_PER_US,
+	struct machine m = { .ncores = ncores,
+			     .cores_per_socket = 16,
+			     .q_ns = 10 * NS_PER_US,
 			     .end_ns = (c->scale == SCALE_FULL ? 200 : 50) * NS_PER_MS,
 			     .seed = c->seed };
 	struct hv_conf hv = cypress ? hv_cypress_part(true) : hv_credit();
@@ -37,19 +39,26 @@ static int scale_one(struct ctx *c, uint32_t ncores, bool cypress)
 		return -1;
 	for (uint32_t i = 0; i < nvms; i++)
 		vms[i] = (struct vm_spec){ .name = mix[i % ARRAY_SIZE(mix)]->name,
-					   .nvcpus = VM_VCPUS, .nthreads = VM_VCPUS,
-					   .prog = mix[i % ARRAY_SIZE(mix)], .pv = true,
+					   .nvcpus = VM_VCPUS,
+					   .nthreads = VM_VCPUS,
+					   .prog = mix[i % ARRAY_SIZE(mix)],
+					   .pv = true,
 					   .req = { .colocate = GPM_COLOC_SOCKET } };
 	sim_build(&s, &m, &hv, vms, nvms, c->log);
 	if (scen_run(&s) < 0) {
 		free(vms);
 		return -1;
 	}
+	uint32_t lpm = 0;
 	for (uint32_t i = 0; i < nvms; i++)
 		work += (double)s.vms[i].st.work;
+	for (uint32_t k = 0; k < ncores; k++)
+		lpm += s.cores[k].lpm;
 	snprintf(x, sizeof(x), "%u", ncores);
 	res_add(c->r, "scale", cfg, "mix", x, "throughput_per_core",
 		work / NS_PER_MS / ncores / secs);
+	res_add(c->r, "scale", cfg, "mix", x, "throughput_per_vcpu_core",
+		work / NS_PER_MS / (ncores - lpm) / secs);
 	res_add(c->r, "scale", cfg, "mix", x, "msgs_per_core_s", (double)s.msgs / ncores / secs);
 	res_add(c->r, "scale", cfg, "mix", x, "xcore_writes", (double)s.xwrites);
 	res_add(c->r, "scale", cfg, "mix", x, "decisions_per_core_s",
@@ -76,15 +85,22 @@ int scen_reject(struct ctx *c)
 {
 	struct vm_spec vms[] = {
 		{ .name = "ok", .nvcpus = 4, .nthreads = 4, .prog = &prog_cpu, .pv = true },
-		{ .name = "too-many-vcpus", .nvcpus = 32, .nthreads = 4, .prog = &prog_cpu },
-		{ .name = "budget-below-one-core", .nvcpus = 2, .nthreads = 2, .prog = &prog_cpu,
+		{ .name = "too-many", .nvcpus = 32, .nthreads = 4, .prog = &prog_cpu },
+		{ .name = "budget-low",
+		  .nvcpus = 2,
+		  .nthreads = 2,
+		  .prog = &prog_cpu,
 		  .power_w = 5 },
-		{ .name = "gang-and-shared", .nvcpus = 2, .nthreads = 2, .prog = &prog_cpu,
+		{ .name = "gang+shared",
+		  .nvcpus = 2,
+		  .nthreads = 2,
+		  .prog = &prog_cpu,
 		  .req = { .gang = true, .share_core = true } },
 		{ .name = "ok-too", .nvcpus = 3, .nthreads = 3, .prog = &prog_cpu, .pv = true },
 	};
-	struct machine m = { .ncores = 16, .q_ns = 100 * NS_PER_US, .end_ns = 100 * NS_PER_MS,
-			     .seed = c->seed };
+	struct machine m = {
+		.ncores = 16, .q_ns = 100 * NS_PER_US, .end_ns = 100 * NS_PER_MS, .seed = c->seed
+	};
 	struct hv_conf hv = hv_cypress_part(true);
 	struct sim s;
 

@@ -126,6 +126,28 @@ static void init_cores(struct sim *s)
 	s->pool_size = s->hv.msc_adaptive ? 0 : limit;
 }
 
+/*
+ * First wake-ups in a seeded random order: machines never start every core's
+ * queue in the same phase, and a fixed order would gang-schedule by accident.
+ */
+static void start(struct sim *s)
+{
+	struct vcpu **order = zalloc(s->nvcpus, sizeof(*order));
+
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		order[i] = s->vcpu[i];
+	for (uint32_t i = s->nvcpus; i > 1; i--) {
+		uint32_t j = (uint32_t)(sim_rand(s) % i);
+		struct vcpu *t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (order[i]->st == VC_BLOCKED && guest_wants_cpu(order[i]))
+			hv_kick(s, order[i], MSC_TRIG_IPI);
+	free(order);
+}
+
 int hv_init(struct sim *s)
 {
 	s->rng = s->seed;
@@ -147,9 +169,8 @@ int hv_init(struct sim *s)
 				v->home = 0;
 			if (!v->online)
 				v->st = VC_OFFLINE;
-			else if (guest_wants_cpu(v))
-				hv_kick(s, v, MSC_TRIG_IPI);
 		}
 	}
+	start(s);
 	return 0;
 }

@@ -55,11 +55,15 @@ struct program {
 	const char *name;
 	const struct op *ops;
 	uint32_t n;
-	bool spin_barrier;	   /* barrier waiters spin (else block) */
-	uint64_t barrier_spin_ns;  /* spin this long first, then block (0 = never block if spin_barrier) */
+	bool spin_barrier;	  /* barrier waiters spin (else block) */
+	uint64_t barrier_spin_ns; /* spin this long first, then block (0 = never block if spin_barrier) */
 };
 
-enum thr_state { T_READY, T_RUNNING, T_BLOCKED };
+enum thr_state {
+	T_READY,
+	T_RUNNING,
+	T_BLOCKED
+};
 
 struct vm;
 struct cypress;
@@ -69,9 +73,9 @@ struct thread {
 	uint32_t gidx; /* index over all VMs (the I/O queue's entry) */
 	struct vm *vm;
 	const struct program *prog;
-	uint32_t pc;	   /* current op */
-	uint64_t left;	   /* work left in the current op, ns at speed 100 */
-	bool started;	   /* current op's entry action done (lock taken, IPIs sent) */
+	uint32_t pc;   /* current op */
+	uint64_t left; /* work left in the current op, ns at speed 100 */
+	bool started;  /* current op's entry action done (lock taken, IPIs sent) */
 	enum thr_state st;
 	int32_t vcpu;	   /* guest vCPU it is on (queued or running) */
 	int32_t next;	   /* FIFO link in a guest runqueue or wait list */
@@ -150,17 +154,19 @@ struct vm {
 	struct vcpu *vcpus;
 	struct thread *thr;
 	uint32_t weight;
-	bool pv;	     /* paravirtual: SA upcalls and ballooning */
-	bool hog;	     /* interference: never counted as the VM under test */
+	bool pv;	    /* paravirtual: SA upcalls and ballooning */
+	bool hog;	    /* interference: never counted as the VM under test */
+	bool adapt_threads; /* spawns one thread per online vCPU (PARSEC-like) */
 	uint32_t balloon_target;
 	struct vlock lock[SIM_LOCKS];
 	uint32_t bar_arrived, bar_gen;
 	struct tfifo bar_wait;
 	struct vm_stats st;
-	struct gpm_request req; /* Cypress: what the guest asks the GPM for (vcpus set at placement) */
-	uint32_t power_w;	/* Cypress: power budget in watts, 0 = none */
-	bool wants_fast;	/* Cypress: a core-discovering guest asks for fast cores */
-	int32_t part;		/* Cypress partition, -1 */
+	struct gpm_request
+		req;	  /* Cypress: what the guest asks the GPM for (vcpus set at placement) */
+	uint32_t power_w; /* Cypress: power budget in watts, 0 = none */
+	bool wants_fast;  /* Cypress: a core-discovering guest asks for fast cores */
+	int32_t part;	  /* Cypress partition, -1 */
 	bool rejected;
 	const char *reject_why;
 };
@@ -195,28 +201,32 @@ struct pcore {
 /* ---- hypervisor configuration -------------------------------------------- */
 
 /* Per-core queue policy: sched_ops tables (sched/ for Cypress, tools/sim for credit). */
-enum hv_queue { HVQ_CREDIT, HVQ_FAIR, HVQ_NOOP };
+enum hv_queue {
+	HVQ_CREDIT,
+	HVQ_FAIR,
+	HVQ_NOOP
+};
 
 struct hv_conf {
 	const char *name;
 	enum hv_queue queue;
-	uint64_t slice_ns;	 /* time-sharing slice */
-	bool boost;		 /* credit BOOST: a waking vCPU preempts */
-	bool steal;		 /* idle cores steal from peers (shared balancing) */
-	bool ple;		 /* pause-loop exit yields the vCPU */
-	uint64_t ple_window_ns;	 /* spinning this long causes a PLE exit */
-	bool cosched;		 /* relaxed co-scheduling */
-	uint64_t skew_ns;	 /* co-stop a vCPU this far ahead of a stopped sibling */
-	bool irs;		 /* scheduler-activation notification before preemption */
-	uint64_t irs_limit_ns;	 /* hard limit on waiting for the ack */
-	uint32_t msc_static;	 /* micro-sliced pool size, fixed */
-	bool msc_adaptive;	 /* Algorithm 1 picks the size (msc_static = limit) */
-	bool partition;		 /* Cypress: GPM partitions, LPM cores, balloon */
-	bool lpm_cores;		 /* each partition gets a dedicated LPM core */
-	bool balloon;		 /* VCPU-Bal: guests online target vCPUs only */
-	bool hetaware;		 /* fast cores leased to CPU-bound vCPUs */
-	const uint32_t *pin;	 /* fixed home core per global vCPU, or NULL */
-	bool msg_wake;		 /* wakes travel as messages (Cypress), else direct writes */
+	uint64_t slice_ns;	/* time-sharing slice */
+	bool boost;		/* credit BOOST: a waking vCPU preempts */
+	bool steal;		/* idle cores steal from peers (shared balancing) */
+	bool ple;		/* pause-loop exit yields the vCPU */
+	uint64_t ple_window_ns; /* spinning this long causes a PLE exit */
+	bool cosched;		/* relaxed co-scheduling */
+	uint64_t skew_ns;	/* co-stop a vCPU this far ahead of a stopped sibling */
+	bool irs;		/* scheduler-activation notification before preemption */
+	uint64_t irs_limit_ns;	/* hard limit on waiting for the ack */
+	uint32_t msc_static;	/* micro-sliced pool size, fixed */
+	bool msc_adaptive;	/* Algorithm 1 picks the size (msc_static = limit) */
+	bool partition;		/* Cypress: GPM partitions, LPM cores, balloon */
+	bool lpm_cores;		/* each partition gets a dedicated LPM core */
+	bool balloon;		/* VCPU-Bal: guests online target vCPUs only */
+	bool hetaware;		/* fast cores leased to CPU-bound vCPUs */
+	const uint32_t *pin;	/* fixed home core per global vCPU, or NULL */
+	bool msg_wake;		/* wakes travel as messages (Cypress), else direct writes */
 };
 
 /* ---- the simulation ----------------------------------------------------- */
@@ -245,20 +255,28 @@ struct sim {
 	struct msc_adapt adapt;
 	struct msc_events ev;
 	uint32_t pool_size, pool_rr;
-	uint32_t gpm_core; /* core running the Global Partition Manager */
+	uint32_t gpm_core;  /* core running the Global Partition Manager */
 	struct cypress *cy; /* hv_cypress.c state, NULL for the baselines */
 	FILE *log;	    /* sched/ console lines and rejected requests */
 };
 
 /* Record that the running core writes state owned by core `owner`. */
-#define SIM_OWN(s, owner)                                                       \
-	do {                                                                    \
-		if ((s)->cur_core >= 0 && (uint32_t)(s)->cur_core != (owner))   \
-			(s)->xwrites++;                                         \
+#define SIM_OWN(s, owner)                                                     \
+	do {                                                                  \
+		if ((s)->cur_core >= 0 && (uint32_t)(s)->cur_core != (owner)) \
+			(s)->xwrites++;                                       \
 	} while (0)
 
 /* Message types between cores. */
-enum { MSG_WAKE = 1, MSG_POOL, MSG_POOL_RUN, MSG_RETURN, MSG_BALLOON, MSG_LOAD, MSG_MOVE };
+enum {
+	MSG_WAKE = 1,
+	MSG_POOL,
+	MSG_POOL_RUN,
+	MSG_RETURN,
+	MSG_BALLOON,
+	MSG_LOAD,
+	MSG_MOVE
+};
 
 /* Synthetic guest kernel symbols (engine.c builds the table, guest.c the IPs). */
 #define SYM_USER 0x100000ull /* user code: not critical */
