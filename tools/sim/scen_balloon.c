@@ -2,7 +2,9 @@
 /*
  * Scenario "balloon": VCPU-Bal (Song et al.). 12 cores, two 12-vCPU VMs of
  * equal weight running 12 threads each, spinning and blocking workloads.
- * Configurations: credit (Xen-credit-like time sharing of 24 vCPUs), pinned
+ * Configurations: credit (Xen-credit-like time sharing of 24 vCPUs), cfs
+ * (CFS-like: per-core virtual-runtime queues, sched/policy_fair.c, 4 ms slice,
+ * idle stealing), pinned
  * (vCPU k of each VM pinned to core k, time-shared), balloon (sched/balloon.c
  * targets 6+6, each online vCPU owns a core) and cypress (the whole design:
  * GPM partitions with a dedicated LPM core each, so 5+5 vCPU cores + 2 LPM).
@@ -11,7 +13,8 @@
  */
 #include "tools/sim/scen.h"
 
-static const char *const bal_cfg[] = { "credit", "pinned", "balloon", "cypress" };
+static const char *const bal_cfg[] = { "credit", "cfs", "pinned", "balloon", "cypress" };
+#define NCFG 5
 
 static double bal_one(struct ctx *c, int cfg, const struct program *prog)
 {
@@ -39,19 +42,23 @@ static double bal_one(struct ctx *c, int cfg, const struct program *prog)
 	double thr;
 
 	if (cfg == 1) {
+		hv.queue = HVQ_FAIR;
+		hv.slice_ns = 4 * NS_PER_MS;
+		hv.boost = false;
+	} else if (cfg == 2) {
 		for (uint32_t i = 0; i < 24; i++)
 			pin[i] = i % 12;
 		hv.pin = pin;
 		hv.steal = false;
-	} else if (cfg >= 2) {
-		hv = hv_cypress_part(cfg == 3);
+	} else if (cfg >= 3) {
+		hv = hv_cypress_part(cfg == 4);
 	}
 	hv.name = bal_cfg[cfg];
 	sim_build(&s, &m, &hv, vms, 2, c->log);
 	if (scen_run(&s) < 0)
 		return -1;
 	thr = sim_loops_per_s(&s, 0) + sim_loops_per_s(&s, 1);
-	if (cfg == 3)
+	if (cfg == 4)
 		cypress_report(&s, c->log);
 	fprintf(c->log, "balloon: %s/%s: %.1f loops/s, vm1 %u vCPUs online, xcore writes %llu\n",
 		bal_cfg[cfg], prog->name, thr, s.vms[0].balloon_target,
@@ -65,13 +72,13 @@ int scen_balloon(struct ctx *c)
 	const struct program *progs[2] = { &prog_spin, &prog_block };
 
 	for (int w = 0; w < 2; w++) {
-		double thr[4];
-		for (int cfg = 0; cfg < 4; cfg++) {
+		double thr[NCFG];
+		for (int cfg = 0; cfg < NCFG; cfg++) {
 			thr[cfg] = bal_one(c, cfg, progs[w]);
 			if (thr[cfg] < 0)
 				return -1;
 		}
-		for (int cfg = 0; cfg < 4; cfg++) {
+		for (int cfg = 0; cfg < NCFG; cfg++) {
 			res_add(c->r, "balloon", bal_cfg[cfg], progs[w]->name, "-", "time_norm",
 				thr[cfg] > 0 ? thr[0] / thr[cfg] : 0);
 			res_add(c->r, "balloon", bal_cfg[cfg], progs[w]->name, "-", "loops_per_s",
