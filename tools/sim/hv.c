@@ -291,7 +291,9 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		break;
 	case MSG_POOL: {
 		uint32_t n = s->pool_size, to;
-		if (v->st != VC_READY || v->in_pool || vc_of(p->sc.curr) == v || !v->sv.runnable)
+		/* The pool may have shrunk (Algorithm 1) since the request was sent. */
+		if (n == 0 || v->st != VC_READY || v->in_pool || vc_of(p->sc.curr) == v ||
+		    !v->sv.runnable)
 			break;
 		p->sc.ops->dequeue(&p->sc, &v->sv);
 		v->in_pool = true;
