@@ -8,17 +8,6 @@
 
 #include "tools/sim/build.h"
 
-static void *zalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		fprintf(stderr, "sim: out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
 void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 	       const struct vm_spec *vms, uint32_t n, FILE *log)
 {
@@ -29,7 +18,7 @@ void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 	s->hv = *hv;
 	s->log = log;
 	s->ncores = m->ncores;
-	s->cores = zalloc(m->ncores, sizeof(*s->cores));
+	s->cores = sim_zalloc(m->ncores, sizeof(*s->cores));
 	for (uint32_t c = 0; c < m->ncores; c++) {
 		struct pcore *p = &s->cores[c];
 		uint64_t sp = m->speed ? m->speed[c] : 100;
@@ -39,7 +28,7 @@ void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 		p->cls = sp > 120 ? GPM_CLS_FAST : GPM_CLS_SLOW;
 	}
 	s->nvms = n;
-	s->vms = zalloc(n, sizeof(*s->vms));
+	s->vms = sim_zalloc(n, sizeof(*s->vms));
 	for (uint32_t i = 0; i < n; i++) {
 		struct vm *vm = &s->vms[i];
 		vm->name = vms[i].name;
@@ -52,8 +41,8 @@ void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 		vm->wants_fast = vms[i].wants_fast;
 		vm->power_w = vms[i].power_w;
 		vm->req = vms[i].req;
-		vm->vcpus = zalloc(vm->nvcpus, sizeof(*vm->vcpus));
-		vm->thr = zalloc(vm->nthreads, sizeof(*vm->thr));
+		vm->vcpus = sim_zalloc(vm->nvcpus, sizeof(*vm->vcpus));
+		vm->thr = sim_zalloc(vm->nthreads, sizeof(*vm->thr));
 		for (uint32_t t = 0; t < vm->nthreads; t++)
 			vm->thr[t].prog = vms[i].prog;
 	}

@@ -20,6 +20,17 @@ uint64_t sim_rand(struct sim *s)
 	return z ^ (z >> 31);
 }
 
+void *sim_zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p) {
+		fprintf(stderr, "sim: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
 void sim_send(struct sim *s, uint32_t to, uint32_t type, uint32_t a, uint32_t b)
 {
 	struct pcore *p = &s->cores[to];

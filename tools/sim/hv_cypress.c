@@ -35,17 +35,6 @@ struct cypress {
 	uint64_t renewed, lost;
 };
 
-static void *zalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		fprintf(stderr, "sim: out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
 static void reject(struct sim *s, struct vm *vm, const char *why)
 {
 	vm->rejected = true;
@@ -58,7 +47,7 @@ static void reject(struct sim *s, struct vm *vm, const char *why)
 /* VCPU-Bal targets over `avail` cores; legacy guests cannot balloon. */
 static void balloon_targets(struct sim *s, uint32_t avail)
 {
-	struct balloon_vm *b = zalloc(s->nvms, sizeof(*b));
+	struct balloon_vm *b = sim_zalloc(s->nvms, sizeof(*b));
 
 	for (uint32_t i = 0; i < s->nvms; i++) {
 		b[i].weight = s->vms[i].weight;
@@ -83,8 +72,8 @@ static int place_partitions(struct sim *s, struct cypress *cy)
 	if (s->hv.balloon)
 		balloon_targets(s, nslow - (s->hv.lpm_cores ? MIN(nslow, s->nvms) : 0));
 
-	cy->gcores = zalloc(s->ncores, sizeof(*cy->gcores));
-	cy->parts = zalloc(s->nvms, sizeof(*cy->parts));
+	cy->gcores = sim_zalloc(s->ncores, sizeof(*cy->gcores));
+	cy->parts = sim_zalloc(s->nvms, sizeof(*cy->parts));
 	for (uint32_t c = 0; c < s->ncores; c++) {
 		cy->gcores[c] = (struct gpm_core){ .id = c,
 						   .socket = s->cores[c].socket,
@@ -158,11 +147,11 @@ static int place_het(struct sim *s, struct cypress *cy)
 {
 	uint32_t nfast = 0;
 
-	cy->ci = zalloc(s->ncores, sizeof(*cy->ci));
-	cy->lcores = zalloc(s->ncores, sizeof(*cy->lcores));
-	cy->budget = zalloc(s->nvms, sizeof(*cy->budget));
-	cy->charge = zalloc(s->nvms, sizeof(uint64_t));
-	cy->held = zalloc(s->nvms, sizeof(uint64_t));
+	cy->ci = sim_zalloc(s->ncores, sizeof(*cy->ci));
+	cy->lcores = sim_zalloc(s->ncores, sizeof(*cy->lcores));
+	cy->budget = sim_zalloc(s->nvms, sizeof(*cy->budget));
+	cy->charge = sim_zalloc(s->nvms, sizeof(uint64_t));
+	cy->held = sim_zalloc(s->nvms, sizeof(uint64_t));
 	cores_from_hybrid(&cy->inv, cy->ci, s->ncores, NULL);
 	for (uint32_t c = 0; c < s->ncores; c++) {
 		struct pcore *p = &s->cores[c];
@@ -200,10 +189,10 @@ static int place_het(struct sim *s, struct cypress *cy)
 
 int cypress_place(struct sim *s)
 {
-	struct cypress *cy = zalloc(1, sizeof(*cy));
+	struct cypress *cy = sim_zalloc(1, sizeof(*cy));
 
 	s->cy = cy;
-	cy->busy_snap = zalloc(s->ncores, sizeof(uint64_t));
+	cy->busy_snap = sim_zalloc(s->ncores, sizeof(uint64_t));
 	for (uint32_t i = 0; i < s->nvms; i++)
 		s->vms[i].part = -1;
 	return s->hv.hetaware ? place_het(s, cy) : place_partitions(s, cy);

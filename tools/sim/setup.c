@@ -18,17 +18,6 @@ static const struct msc_sym guest_syms[] = {
 	{ SYM_IRQ, SYM_SIZE, 2 },		  /* do_IRQ */
 };
 
-static void *zalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		fprintf(stderr, "sim: out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
 static void index_vcpus(struct sim *s)
 {
 	uint32_t nv = 0, nt = 0;
@@ -39,10 +28,10 @@ static void index_vcpus(struct sim *s)
 	}
 	s->nvcpus = nv;
 	s->nthr_total = nt;
-	s->vcpu = zalloc(nv, sizeof(*s->vcpu));
-	s->io_thr = zalloc(nt, sizeof(*s->io_thr));
-	s->io_ent = zalloc(nt, sizeof(*s->io_ent));
-	s->io_store = zalloc(nt, sizeof(*s->io_store));
+	s->vcpu = sim_zalloc(nv, sizeof(*s->vcpu));
+	s->io_thr = sim_zalloc(nt, sizeof(*s->io_thr));
+	s->io_ent = sim_zalloc(nt, sizeof(*s->io_ent));
+	s->io_store = sim_zalloc(nt, sizeof(*s->io_store));
 	runq_init(&s->io, s->io_store, nt ? nt : 1);
 	nv = nt = 0;
 	for (uint32_t i = 0; i < s->nvms; i++) {
@@ -103,7 +92,7 @@ static const struct sched_ops *policy(const struct sim *s, uint32_t homed)
 
 static void init_cores(struct sim *s)
 {
-	uint32_t *homed = zalloc(s->ncores, sizeof(uint32_t));
+	uint32_t *homed = sim_zalloc(s->ncores, sizeof(uint32_t));
 	uint32_t limit = s->hv.msc_static;
 
 	for (uint32_t i = 0; i < s->nvcpus; i++)
@@ -112,10 +101,10 @@ static void init_cores(struct sim *s)
 	for (uint32_t c = 0; c < s->ncores; c++) {
 		struct pcore *p = &s->cores[c];
 		p->id = c;
-		p->rq_store = zalloc(s->nvcpus, sizeof(*p->rq_store));
+		p->rq_store = sim_zalloc(s->nvcpus, sizeof(*p->rq_store));
 		policy(s, homed[c])->init(&p->sc, p->rq_store, s->nvcpus, s->hv.slice_ns);
 		if (c + limit >= s->ncores && limit) {
-			p->msc_slots = zalloc(s->nvcpus, sizeof(uint32_t));
+			p->msc_slots = sim_zalloc(s->nvcpus, sizeof(uint32_t));
 			msc_core_init(&p->msc, p->msc_slots, s->nvcpus);
 		}
 	}
@@ -132,7 +121,7 @@ static void init_cores(struct sim *s)
  */
 static void start(struct sim *s)
 {
-	struct vcpu **order = zalloc(s->nvcpus, sizeof(*order));
+	struct vcpu **order = sim_zalloc(s->nvcpus, sizeof(*order));
 
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		order[i] = s->vcpu[i];

@@ -288,6 +288,8 @@ enum {
 
 /* engine.c */
 uint64_t sim_rand(struct sim *s);
+/* calloc that never returns NULL: out of memory ends the program (status 2). */
+void *sim_zalloc(size_t n, size_t size);
 void sim_send(struct sim *s, uint32_t to, uint32_t type, uint32_t a, uint32_t b);
 void sim_io_start(struct sim *s, struct thread *t, uint64_t due);
 int sim_run(struct sim *s);
