@@ -227,6 +227,19 @@ static void check_invariants(void)
 	check_vcpu_map();
 }
 
+/*
+ * call must fail with err, print exactly line, and leave every core and
+ * partition as it was. A macro so the snapshot is taken before call runs.
+ */
+#define EXPECT_REFUSED(call, err, line)                         \
+	do {                                                    \
+		take_snap(&before);                             \
+		console_capture_reset();                        \
+		assert_int_equal((call), (err));                \
+		assert_string_equal(console_capture(), (line)); \
+		assert_unchanged();                             \
+	} while (0)
+
 /* Expect err and exactly one console line equal to line; state untouched. */
 static void expect_create_fails(const struct gpm_request *r, int err, const char *line)
 {
@@ -471,20 +484,13 @@ static void test_resize(void **state)
 	assert_int_equal(cores[3].owner, (int32_t)a);
 	check_invariants();
 	/* Power 40 W caps at 3 cores + LPM. */
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_resize(&g, a, 4), -E_RANGE);
-	assert_string_equal(console_capture(),
-			    "gpm: 4 vCPUs need 50 W (4 cores + LPM at 10 W), budget is 40 W\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_resize(&g, a, 4), -E_RANGE,
+		       "gpm: 4 vCPUs need 50 W (4 cores + LPM at 10 W), budget is 40 W\n");
 	parts[a].req.power_w = 0;
 	/* Socket 0 is full; socket 1 has 4 free but co-location forbids it. */
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_resize(&g, a, 4), -E_RANGE);
-	assert_string_equal(console_capture(), "gpm: cannot grow partition 0 to 4 vCPUs: needs "
-					       "1 more slow cores on its socket, 0 are free\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_resize(&g, a, 4), -E_RANGE,
+		       "gpm: cannot grow partition 0 to 4 vCPUs: needs "
+		       "1 more slow cores on its socket, 0 are free\n");
 	/* Shrink releases the highest cores, keeps the LPM. */
 	assert_int_equal(gpm_resize(&g, a, 1), 0);
 	assert_int_equal(cores[0].owner, (int32_t)a);
@@ -599,12 +605,9 @@ static void test_replan(void **state)
 	/* Too many cores gone: rollback, exact previous plan, one line. */
 	for (uint32_t i = 8; i <= 12; i++)
 		cores[i].cls = GPM_CLS_FAST;
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_replan(&g), -E_RANGE);
-	assert_string_equal(console_capture(), "gpm: replan failed: partition 0 (3 cores + LPM) "
-					       "no longer fits, previous plan kept\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_replan(&g), -E_RANGE,
+		       "gpm: replan failed: partition 0 (3 cores + LPM) "
+		       "no longer fits, previous plan kept\n");
 	/* Nothing live: trivially fine. */
 	assert_int_equal(gpm_destroy(&g, b), 0);
 	assert_int_equal(gpm_destroy(&g, c), 0);
@@ -1014,12 +1017,9 @@ static void test_aff_resize(void **state)
 	assert_int_equal(parts[b].lpm_core, 2);
 	assert_int_equal(vcore(b, 0), 3);
 
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_resize(&g, b, 3), -E_INVAL);
-	assert_string_equal(console_capture(), "gpm: cannot shrink partition 1 to 3 vCPUs: its "
-					       "affinity groups cover vCPUs up to 3\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_resize(&g, b, 3), -E_INVAL,
+		       "gpm: cannot shrink partition 1 to 3 vCPUs: its "
+		       "affinity groups cover vCPUs up to 3\n");
 
 	/* Growth appends ungrouped vCPUs; grouped ones stay where they were. */
 	assert_int_equal(gpm_resize(&g, b, 5), 0);
@@ -1031,19 +1031,12 @@ static void test_aff_resize(void **state)
 
 	/* Group cores count against the power budget too. */
 	parts[b].req.power_w = 60;
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_resize(&g, b, 6), -E_RANGE);
-	assert_string_equal(console_capture(),
-			    "gpm: 6 vCPUs need 70 W (6 cores + LPM at 10 W), budget is 60 W\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_resize(&g, b, 6), -E_RANGE,
+		       "gpm: 6 vCPUs need 70 W (6 cores + LPM at 10 W), budget is 60 W\n");
 	parts[b].req.power_w = 0;
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_resize(&g, b, 6), -E_RANGE);
-	assert_string_equal(console_capture(), "gpm: cannot grow partition 1 to 6 vCPUs: needs "
-					       "1 more slow cores, 0 are free\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_resize(&g, b, 6), -E_RANGE,
+		       "gpm: cannot grow partition 1 to 6 vCPUs: needs "
+		       "1 more slow cores, 0 are free\n");
 
 	/* Shrinking drops the highest ungrouped core (7), never group cores. */
 	assert_int_equal(gpm_resize(&g, b, 4), 0);
@@ -1111,12 +1104,9 @@ static void test_aff_replan(void **state)
 	cores[7].cls = GPM_CLS_FAST;
 	cores[10].cls = GPM_CLS_FAST;
 	cores[11].cls = GPM_CLS_FAST;
-	take_snap(&before);
-	console_capture_reset();
-	assert_int_equal(gpm_replan(&g), -E_RANGE);
-	assert_string_equal(console_capture(), "gpm: replan failed: partition 1 (4 cores + LPM) "
-					       "no longer fits, previous plan kept\n");
-	assert_unchanged();
+	EXPECT_REFUSED(gpm_replan(&g), -E_RANGE,
+		       "gpm: replan failed: partition 1 (4 cores + LPM) "
+		       "no longer fits, previous plan kept\n");
 	assert_int_equal(vcore(b, 1), 2);
 	assert_int_equal(cores[2].aff, 1);
 	/* Socket 2 gets its cores back: the group moves there. */
