@@ -79,6 +79,15 @@ static void wake(struct sim *s, struct vcpu *v)
 	sim_send(s, home->id, MSG_WAKE, v->gid, 0);
 }
 
+/* A message to core `to`: handled at once if this core is `to`, else sent. */
+static void post(struct sim *s, uint32_t to, uint32_t type, uint32_t a, uint32_t b)
+{
+	if (s->cur_core == (int32_t)to)
+		hv_msg(s, &s->cores[to], &(struct msg){ type, to, a, b });
+	else
+		sim_send(s, to, type, a, b);
+}
+
 static bool pool_active(const struct sim *s)
 {
 	return s->pool_size > 0;
@@ -94,11 +103,7 @@ void hv_kick(struct sim *s, struct vcpu *v, enum msc_trigger why)
 		return;
 	if (!msc_wants_pool(why, &s->syms, guest_ip(v)))
 		return;
-	if (s->cur_core == v->home)
-		hv_msg(s, &s->cores[v->home],
-		       &(struct msg){ MSG_POOL, (uint32_t)v->home, v->gid, 0 });
-	else
-		sim_send(s, (uint32_t)v->home, MSG_POOL, v->gid, 0);
+	post(s, (uint32_t)v->home, MSG_POOL, v->gid, 0);
 }
 
 void hv_block(struct sim *s, struct vcpu *v)
@@ -207,10 +212,7 @@ static bool pool_schedule(struct sim *s, struct pcore *p)
 		if (u->st == VC_RUNNING) {
 			u->st = VC_READY;
 			u->pcore = -1;
-			if (u->home == (int32_t)p->id)
-				enqueue(s, p, u, false);
-			else
-				sim_send(s, (uint32_t)u->home, MSG_RETURN, u->gid, 0);
+			post(s, (uint32_t)u->home, MSG_RETURN, u->gid, 0);
 		}
 	}
 	if (pk.run == MSC_NO_VCPU)
@@ -299,20 +301,13 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		v->in_pool = true;
 		v->vm->st.pool_moves++;
 		to = s->ncores - 1 - (s->pool_rr++ % n);
-		if (to == p->id)
-			hv_msg(s, p, &(struct msg){ MSG_POOL_RUN, p->id, v->gid, 0 });
-		else
-			sim_send(s, to, MSG_POOL_RUN, v->gid, 0);
+		post(s, to, MSG_POOL_RUN, v->gid, 0);
 		break;
 	}
 	case MSG_POOL_RUN:
 		if (msc_core_push(&p->msc, v->gid) == 0)
 			break;
-		v->in_pool = false;
-		if (v->home == (int32_t)p->id)
-			enqueue(s, p, v, false);
-		else
-			sim_send(s, (uint32_t)v->home, MSG_RETURN, v->gid, 0);
+		post(s, (uint32_t)v->home, MSG_RETURN, v->gid, 0);
 		break;
 	case MSG_RETURN:
 		v->in_pool = false;
@@ -349,13 +344,8 @@ static void costart(struct sim *s)
 {
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
 		struct vcpu *v = s->vcpu[i];
-		if (v->costop && !costop_needed(s, v)) {
-			if ((int32_t)s->cur_core == v->home)
-				hv_msg(s, &s->cores[v->home],
-				       &(struct msg){ MSG_WAKE, 0, v->gid, 1 });
-			else
-				sim_send(s, (uint32_t)v->home, MSG_WAKE, v->gid, 1);
-		}
+		if (v->costop && !costop_needed(s, v))
+			post(s, (uint32_t)v->home, MSG_WAKE, v->gid, 1);
 	}
 }
 
