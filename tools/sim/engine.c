@@ -56,23 +56,29 @@ void sim_io_start(struct sim *s, struct thread *t, uint64_t due)
 	runq_push(&s->io, &s->io_ent[t->gidx]);
 }
 
+/*
+ * Handle p's inbox. The buffer is detached first, so messages sent to p while
+ * handling go to a fresh inbox for the next quantum; the detached buffer is
+ * given back when none came, so the steady state allocates nothing.
+ */
 static void deliver(struct sim *s, struct pcore *p)
 {
-	uint32_t n = p->ninbox;
-	struct msg *m;
+	struct msg *m = p->inbox;
+	uint32_t n = p->ninbox, cap = p->capinbox;
 
 	if (!n)
 		return;
-	m = malloc(n * sizeof(*m));
-	if (!m)
-		exit(2);
-	for (uint32_t i = 0; i < n; i++)
-		m[i] = p->inbox[i];
-	p->ninbox = 0;
+	p->inbox = NULL;
+	p->ninbox = p->capinbox = 0;
 	p->msgs_in += n;
 	for (uint32_t i = 0; i < n; i++)
 		hv_msg(s, p, &m[i]);
-	free(m);
+	if (p->inbox) {
+		free(m);
+		return;
+	}
+	p->inbox = m;
+	p->capinbox = cap;
 }
 
 static void account(struct sim *s, struct pcore *p)
