@@ -53,4 +53,11 @@ void verdict(enum verdict_level level, const char *fmt, ...)
  */
 void guest_exit(uint32_t code) __attribute__((noreturn));
 
+/*
+ * Replace the isa-debug-exit write in guest_exit() with fn(code) (a test
+ * that exercises another way out); NULL restores the default. If fn
+ * returns, guest_exit() still writes the port and halts.
+ */
+void guest_exit_hook_set(void (*fn)(uint32_t code));
+
 #endif
