@@ -79,14 +79,16 @@ lm_compat:
 	pop %ebp
 	ret
 
-	.section .rodata
+	.data
 	.align 16
-/* Null, 32-bit code 0x08, data 0x10 (as boot.S), 64-bit code 0x18 (L=1). */
+/* Null, 32-bit code 0x08, data 0x10 (as boot.S), 64-bit code 0x18 (L=1).
+ * Accessed bits preset and in .data: loading a selector sets the bit in
+ * memory (SDM 3A 3.4.5.1), which would look like a change to read-only data. */
 lm_gdt:
 	.quad 0
-	.quad 0x00CF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-	.quad 0x00AF9A000000FFFF
+	.quad 0x00CF9B000000FFFF
+	.quad 0x00CF93000000FFFF
+	.quad 0x00AF9B000000FFFF
 lm_gdt_end:
 	.align 4
 	.word 0
@@ -94,7 +96,6 @@ lm_gdt_desc:
 	.word lm_gdt_end - lm_gdt - 1
 	.long lm_gdt
 
-	.data
 	.align 4
 	.word 0
 lm_old_gdt:
