@@ -139,9 +139,9 @@ static inline void write_cr4(uint32_t v)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
-#define CR0_PE (1u << 0)
-#define CR0_NE (1u << 5)
-#define CR0_PG (1u << 31)
+#define CR0_PE	    (1u << 0)
+#define CR0_NE	    (1u << 5)
+#define CR0_PG	    (1u << 31)
 #define CR4_PSE	    (1u << 4)
 #define CR4_PAE	    (1u << 5)
 #define CR4_VMXE    (1u << 13)

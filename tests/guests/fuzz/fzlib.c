@@ -7,7 +7,7 @@
  */
 #include "tests/guests/fuzz/fuzz.h"
 
-#define MSR_APIC_BASE 0x1b
+#define MSR_APIC_BASE  0x1b
 #define APIC_BASE_BSP  (1u << 8)
 #define APIC_BASE_EXTD (1u << 10)
 #define APIC_BASE_EN   (1u << 11)
@@ -37,8 +37,7 @@ void fz_apic_sane(void)
 	uint64_t base;
 	uint64_t want = XAPIC_BASE | APIC_BASE_EN | (fz.x2apic ? APIC_BASE_EXTD : 0);
 
-	if (rdmsr_safe(MSR_APIC_BASE, &base) < 0 &&
-	    (base & ~(uint64_t)APIC_BASE_BSP) != want) {
+	if (rdmsr_safe(MSR_APIC_BASE, &base) < 0 && (base & ~(uint64_t)APIC_BASE_BSP) != want) {
 		/* x2APIC -> xAPIC or a moved base: through disabled (SDM 3A
 		 * 11.12.5, figure 11-27), then xAPIC, then x2APIC if wanted. */
 		uint64_t bsp = base & APIC_BASE_BSP;

@@ -58,8 +58,7 @@ static bool listed(const char *key, const char *name)
 	size_t kl = strlen(key), nl = strlen(name);
 
 	for (; *c; c++) {
-		if ((c != mb_cmdline() && c[-1] != ' ') || strncmp(c, key, kl) != 0 ||
-		    c[kl] != '=')
+		if ((c != mb_cmdline() && c[-1] != ' ') || strncmp(c, key, kl) != 0 || c[kl] != '=')
 			continue;
 		const char *p = c + kl + 1;
 		while (*p && *p != ' ') {
@@ -94,7 +93,8 @@ static void choose_kinds(void)
 	for (size_t i = 0; i < NKINDS; i++) {
 		struct kind *k = &kinds[i];
 
-		k->on = only ? listed("only", k->name) : !(k->flags & K_OFF) || listed("on", k->name);
+		k->on = only ? listed("only", k->name) :
+			       !(k->flags & K_OFF) || listed("on", k->name);
 		if (listed("skip", k->name))
 			k->on = false;
 		if ((k->flags & K_CYPRESS) && !fz.cypress)
@@ -314,7 +314,6 @@ static void vprint(const char *prefix, const char *fmt, va_list ap)
 	else
 		gprintf("%s", buf);
 }
-
 
 void opline(const char *fmt, ...)
 {

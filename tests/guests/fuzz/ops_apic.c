@@ -22,8 +22,8 @@ static uint32_t rnd_apic_off(void)
 		return rnd_below(0x1000);
 	if (one_in(4))
 		return PICK(((const uint32_t[]){ 0x20, 0x30, 0x80, 0xb0, 0xf0, 0x280, 0x300, 0x310,
-						 0x320, 0x350, 0x360, 0x370, 0x380, 0x390,
-						 0x3e0, 0x3f0 }));
+						 0x320, 0x350, 0x360, 0x370, 0x380, 0x390, 0x3e0,
+						 0x3f0 }));
 	return rnd_below(0x100) << 4;
 }
 
@@ -207,7 +207,7 @@ static void do_apicodd(void *arg)
 
 void op_apicodd(void)
 {
-	static const char *const names[] = { "or",   "and",  "xor",	"add",	   "xchg",  "movs-ld",
+	static const char *const names[] = { "or",	"and",	"xor", "add",	  "xchg", "movs-ld",
 					     "movs-st", "test", "inc", "lock-or", "push", "paging" };
 	struct mm m;
 	uint32_t off = rnd_apic_off() & ~3u;
@@ -304,9 +304,9 @@ void op_hlt(void)
 	if (how == 2 && !lapic_has_tsc_deadline())
 		how = 0;
 	opline("%s vec=0x%x count=%u",
-	       how == 0	  ? "oneshot"
-	       : how == 1 ? "selfipi"
-			  : "deadline",
+	       how == 0 ? "oneshot" :
+	       how == 1 ? "selfipi" :
+			  "deadline",
 	       vec, count);
 	if (how == 0)
 		lapic_timer_start((uint8_t)vec, LAPIC_TIMER_ONESHOT, count, 1);

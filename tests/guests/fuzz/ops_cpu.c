@@ -138,17 +138,16 @@ void op_cpuid(void)
 	cpuid(leaf, sub, &a, &b, &c, &d);
 	if (!fz.cypress)
 		return;
-	if (leaf == CYPRESS_CPUID_BASE &&
-	    (a < CYPRESS_CPUID_MAX || b != CYPRESS_SIG_EBX || c != CYPRESS_SIG_ECX ||
-	     d != CYPRESS_SIG_EDX))
+	if (leaf == CYPRESS_CPUID_BASE && (a < CYPRESS_CPUID_MAX || b != CYPRESS_SIG_EBX ||
+					   c != CYPRESS_SIG_ECX || d != CYPRESS_SIG_EDX))
 		fail("cpuid 0x40000000 sub 0x%x = %x %x %x %x", sub, a, b, c, d);
 	if (leaf == CYPRESS_CPUID_VERSION && (a != CYPRESS_ABI_VERSION || b || c || d))
 		fail("cpuid 0x40000001 = %x %x %x %x, want %x 0 0 0", a, b, c, d,
 		     CYPRESS_ABI_VERSION);
 	/* docs/guest-abi.md: hypervisor bit set; no VMX, SMX, MONITOR, MTRR,
 	 * MCE/MCA, thermal (ACPI 22, TM 29, TM2 8) or PDCM (15). */
-	if (leaf == 1 && (!(c & (1u << 31)) || (c & ((1u << 5) | (1u << 6) | (1u << 3) |
-						       (1u << 8) | (1u << 15))) ||
+	if (leaf == 1 && (!(c & (1u << 31)) ||
+			  (c & ((1u << 5) | (1u << 6) | (1u << 3) | (1u << 8) | (1u << 15))) ||
 			  (d & ((1u << 12) | (1u << 7) | (1u << 14) | (1u << 22) | (1u << 29)))))
 		fail("cpuid 1 ecx=0x%x edx=0x%x offers a feature docs/guest-abi.md filters", c, d);
 }
@@ -326,11 +325,11 @@ static void do_insn(void *arg)
 
 void op_insn(void)
 {
-	static const char *const names[] = { "invlpg", "wbinvd",  "invd",   "clflush", "pause",
-					      "rdtsc",	"rdtscp",  "rdpid",  "rdrand",	"rdseed",
-					      "rdpmc",	"ud2",	   "int3",   "vmread",	"vmxoff",
-					      "getsec", "div0",	   "invpcid", "vmcall2", "dr7",
-					      "xgetbv", "vmfunc",  "lmsw" };
+	static const char *const names[] = { "invlpg", "wbinvd", "invd",    "clflush", "pause",
+					     "rdtsc",  "rdtscp", "rdpid",   "rdrand",  "rdseed",
+					     "rdpmc",  "ud2",	 "int3",    "vmread",  "vmxoff",
+					     "getsec", "div0",	 "invpcid", "vmcall2", "dr7",
+					     "xgetbv", "vmfunc", "lmsw" };
 	insn_sel = rnd_below(sizeof(names) / sizeof(names[0]));
 	insn_arg = rnd_value32();
 	if (insn_sel == 3 || insn_sel == 0)

@@ -134,7 +134,9 @@ void op_cr(void)
 	if (w.which == 4 && !fz.cypress)
 		w.val &= ~CR4_VMXE; /* see op_crbad */
 	opline("cr%u 0x%x (was 0x%x)", w.which, w.val,
-	       w.which == 0 ? cr0 : w.which == 3 ? cr3 : cr4);
+	       w.which == 0 ? cr0 :
+	       w.which == 3 ? cr3 :
+			      cr4);
 	int v = fz_try(do_crw, &w);
 	fz_restore_crs(cr0, cr3, cr4);
 	/* VMXE is not a feature the guest sees, so only CR0 and the plain CR4
@@ -198,13 +200,15 @@ void op_crbad(void)
 	/* QEMU 7.2 TCG spins forever on a MOV to CR4 that sets VMXE. */
 	if (w.which == 4 && !fz.cypress)
 		w.val &= ~CR4_VMXE;
-	opline("cr%u 0x%x (was 0x%x)", w.which, w.val,
-	       w.which == 0 ? cr0 : w.which == 2 ? 0 : cr4);
+	opline("cr%u 0x%x (was 0x%x)", w.which, w.val, w.which == 0 ? cr0 : w.which == 2 ? 0 : cr4);
 	int v;
 	if (sel == 7) {
 		/* Both writes back to back: nothing may run in between. */
 		uint32_t pe_off = w.val, back = cr0;
-		__asm__ volatile("mov %0, %%cr0; mov %1, %%cr0" : : "r"(pe_off), "r"(back) : "memory");
+		__asm__ volatile("mov %0, %%cr0; mov %1, %%cr0"
+				 :
+				 : "r"(pe_off), "r"(back)
+				 : "memory");
 		v = -1;
 	} else {
 		v = fz_try(do_crw, &w);

@@ -62,8 +62,9 @@ static uint32_t hc_buffer(void)
 
 static uint32_t hc_length(uint32_t buf)
 {
-	static const uint32_t edges[] = { 0, 1, 4095, 4096, 4097, 0x7fffffff, 0x80000000,
-					  0xffffffff };
+	static const uint32_t edges[] = {
+		0, 1, 4095, 4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff
+	};
 	bool in_text = buf >= (uint32_t)(uintptr_t)text &&
 		       buf < (uint32_t)(uintptr_t)text + sizeof(text);
 
@@ -78,8 +79,8 @@ static uint32_t hc_length(uint32_t buf)
 
 void op_vmcall(void)
 {
-	static const uint32_t odd_nr[] = { CYPRESS_HC_COUNT, 0x7fffffff, 0x80000000, 0xffffffff,
-					   0x100, 0x40000000 };
+	static const uint32_t odd_nr[] = { CYPRESS_HC_COUNT, 0x7fffffff, 0x80000000,
+					   0xffffffff,	     0x100,	 0x40000000 };
 	struct hc h = { 0 };
 	uint32_t r = rnd_below(20);
 
@@ -130,7 +131,7 @@ void op_vmcall(void)
 
 /* ---- port I/O ---- */
 
-static const uint16_t interesting[] = { 0x20,  0x21,  0xa0,  0xa1,  0x40,  0x41,  0x42,  0x43,
+static const uint16_t interesting[] = { 0x20,  0x21,  0xa0,  0xa1,  0x40,  0x41,  0x42,	 0x43,
 					0x60,  0x64,  0x70,  0x71,  0x3f8, 0x3f9, 0x3fa, 0x3fb,
 					0x3fc, 0x3fd, 0x3fe, 0x3ff, 0x2f8, 0xcf8, 0xcfc, 0xcfd,
 					0xcfe, 0xcff, 0xe9,  0x80,  0x402, 0x510, 0x511 };
@@ -206,17 +207,16 @@ void op_io(void)
 	if (!p.in && !fz.cypress && bare_unsafe(p.port))
 		p.in = true;
 	/* QEMU 7.2 aborts (an assertion in its 16550) on wider accesses. */
-	if (!fz.cypress && (touches(p.port, p.width, 0x3f8, 0x3ff) ||
-			    touches(p.port, p.width, 0x2f8, 0x2ff)))
+	if (!fz.cypress &&
+	    (touches(p.port, p.width, 0x3f8, 0x3ff) || touches(p.port, p.width, 0x2f8, 0x2ff)))
 		p.width = 1;
 	if (touches(p.port, p.width, 0xf4, 0xf4))
 		p.port = 0x80;
-	opline("%s%c 0x%x 0x%x", p.in ? "in" : "out", "?bw?l"[p.width], p.port,
-	       p.in ? 0 : p.val);
+	opline("%s%c 0x%x 0x%x", p.in ? "in" : "out", "?bw?l"[p.width], p.port, p.in ? 0 : p.val);
 	int v = fz_try(do_pio, &p);
 	bool com = touches(p.port, p.width, 0x3f8, 0x3ff) || touches(p.port, p.width, 0xe9, 0xe9);
-	if (!p.in && (com || touches(p.port, p.width, 0x20, 0x21) ||
-		      touches(p.port, p.width, 0xa0, 0xa1)))
+	if (!p.in &&
+	    (com || touches(p.port, p.width, 0x20, 0x21) || touches(p.port, p.width, 0xa0, 0xa1)))
 		fz_serial_reset();
 	if (!fz.cypress)
 		return;
@@ -305,13 +305,13 @@ void op_strio(void)
 		sbuf[i] = (uint8_t)('A' + i % 26);
 	if (!s.in && !fz.cypress && bare_unsafe(s.port))
 		s.in = true;
-	if (!fz.cypress && (touches(s.port, s.width, 0x3f8, 0x3ff) ||
-			    touches(s.port, s.width, 0x2f8, 0x2ff)))
+	if (!fz.cypress &&
+	    (touches(s.port, s.width, 0x3f8, 0x3ff) || touches(s.port, s.width, 0x2f8, 0x2ff)))
 		s.width = 1; /* as in op_io */
 	if (touches(s.port, s.width, 0xf4, 0xf4))
 		s.port = 0x80;
-	opline("%s%s%c 0x%x count=%u", s.rep ? "rep " : "", s.in ? "ins" : "outs",
-	       "?bw?l"[s.width], s.port, s.rep ? s.count : 1);
+	opline("%s%s%c 0x%x count=%u", s.rep ? "rep " : "", s.in ? "ins" : "outs", "?bw?l"[s.width],
+	       s.port, s.rep ? s.count : 1);
 	fz_try(do_sio, &s);
 	fz_serial_reset();
 }
