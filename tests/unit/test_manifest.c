@@ -339,6 +339,30 @@ static void test_errors_vcpus(void **state)
 	       "partition 'p' refused\n");
 }
 
+/* The watchdog key: a duration, none, or an error that refuses the partition. */
+static void test_timeout(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(P_OK "timeout = 30s\n"), 1);
+	assert_true(m.part[0].timeout_set);
+	assert_int_equal(m.part[0].timeout_ms, 30000);
+	assert_int_equal(parse(P_OK "timeout = none\n"), 1);
+	assert_true(m.part[0].timeout_set);
+	assert_int_equal(m.part[0].timeout_ms, 0);
+	assert_int_equal(parse(P_OK), 1);
+	assert_false(m.part[0].timeout_set);
+	assert_int_equal(m.part[0].timeout_ms, 0);
+	expect(P_OK "timeout = 30\n", 0,
+	       "manifest: line 5: timeout = '30': not a duration: want a number with ms, s or m, "
+	       "or none; partition 'p' refused\n");
+	expect(P_OK "timeout = 0ms\n", 0,
+	       "manifest: line 5: timeout = '0ms': a zero duration: write none for no limit; "
+	       "partition 'p' refused\n");
+	expect(P_OK "timeout = 25h\n", 0,
+	       "manifest: line 5: timeout = '25h': not a duration: want a number with ms, s or "
+	       "m, or none; partition 'p' refused\n");
+}
+
 static void test_errors_headers(void **state)
 {
 	(void)state;
@@ -422,6 +446,7 @@ static void test_too_many_partitions(void **state)
 		 64 * 4 + 1);
 	expect(text, 64, want);
 	assert_int_equal(m.nparts, 64);
+	assert_int_equal(m.ndropped, 6); /* p64..p69 still count as refused */
 	assert_string_equal(m.part[63].name, "p63");
 }
 
@@ -971,6 +996,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors_keys),
 		cmocka_unit_test(test_errors_vcpus),
 		cmocka_unit_test(test_errors_headers),
+		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_bad_between_good),
 		cmocka_unit_test(test_too_many_partitions),
 		cmocka_unit_test(test_sizes),
