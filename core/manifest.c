@@ -73,6 +73,16 @@ static char *trim(char *s)
 	return s;
 }
 
+char *manifest_printable(char *s)
+{
+	/* As guest output is (core/vuart.c): control bytes and 0x7f-0xff
+	 * become '?', so manifest text cannot put raw bytes on the console. */
+	for (char *c = s; *c; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	return s;
+}
+
 /* Copy s into buf for a message, cut to SHOW_MAX characters with "...". */
 static const char *show(const char *s, char *buf)
 {
@@ -84,7 +94,7 @@ static const char *show(const char *s, char *buf)
 		memcpy(buf, s, SHOW_MAX - 3);
 		memcpy(buf + SHOW_MAX - 3, "...", 4);
 	}
-	return buf;
+	return manifest_printable(buf);
 }
 
 static bool set_cores(struct manifest_part *p, const char *val, char *why, size_t n)
@@ -113,6 +123,10 @@ static bool set_kernel(struct manifest_part *p, const char *val, char *why, size
 	for (size_t i = 0; i < len; i++) {
 		if (is_blank(val[i])) {
 			ksnprintf(why, n, "a module name is one word");
+			return false;
+		}
+		if ((unsigned char)val[i] >= 0x7f) {
+			ksnprintf(why, n, "a module name is printable ASCII");
 			return false;
 		}
 	}

@@ -113,6 +113,13 @@ int manifest_assign(struct manifest *m, const struct manifest_resources *r);
 void manifest_print(const struct manifest *m);
 
 /*
+ * Make NUL-terminated s safe to print, in place: control bytes other than
+ * tab, and bytes 0x7f-0xff, become '?' (as guest console output does).
+ * Returns s.
+ */
+char *manifest_printable(char *s);
+
+/*
  * Value grammar, used by manifest_parse() and usable on its own. Each takes
  * a NUL-terminated value without quotes or surrounding blanks, and on
  * failure writes the reason ("range 4-3 is backwards") into why (why_size

@@ -155,6 +155,7 @@ static struct vm *create_vm(const struct manifest_part *mp)
 	if (!vm || !mod)
 		goto nomem;
 	ksnprintf(vm->name, sizeof(vm->name), "%s", mp->name);
+	ksnprintf(vm->tag, sizeof(vm->tag), "vm %s: ", mp->name);
 	vm->mem_size = mp->mem_bytes;
 	vm->mem_hpa = frame_alloc_zeroed(mp->mem_bytes / PAGE_SIZE, MiB(2), UINT64_MAX);
 	if (!vm->mem_hpa)

@@ -70,6 +70,7 @@ enum vm_state {
 
 struct vm {
 	char name[VM_NAME_MAX];
+	char tag[VM_NAME_MAX + 8]; /* "vm NAME: ", for console_tag() */
 	uint32_t id;
 	uint32_t state;	 /* enum vm_state, written once with the lock held */
 	spinlock_t lock; /* guards state, status, reason */
