@@ -100,8 +100,19 @@ static void do_apic(void *arg)
 	case 18:
 		__asm__ volatile("movl %%es:(%1), %0" : "=r"(v) : "r"(p32) : "memory");
 		break;
-	default: /* 8-bit register high half */
+	case 19: /* 8-bit register high half */
 		__asm__ volatile("movb (%1), %%ah" : "+a"(v) : "r"(p32) : "memory");
+		break;
+	case 20: /* 13 DS prefixes + 8B 01: exactly the 15-byte limit (SDM 2A 2.3.11) */
+		__asm__ volatile(
+			".byte 0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,"
+			"0x3e\n\tmovl (%1), %0"
+			: "=a"(v)
+			: "c"(p32)
+			: "memory");
+		break;
+	default: /* a REP prefix the CPU ignores on MOV */
+		__asm__ volatile(".byte 0xf3\n\tmovl (%1), %0" : "=a"(v) : "c"(p32) : "memory");
 		break;
 	}
 	m->val = v;
@@ -118,7 +129,7 @@ void op_apic(void)
 	struct mm m;
 	uint32_t off = rnd_apic_off();
 
-	m.sel = rnd_below(20);
+	m.sel = rnd_below(22);
 	m.val = rnd_value32();
 	/* The store forms with a displacement land 0x10 higher. */
 	if (m.sel == 11 && off >= 0xff0)
@@ -296,25 +307,32 @@ static void do_hlt(void *arg)
 
 void op_hlt(void)
 {
-	uint32_t how = rnd_below(3), vec = 0x40 + rnd_below(0x80);
+	static const char *const hows[] = { "oneshot", "selfipi", "deadline", "periodic" };
+	uint32_t how = rnd_below(4), vec = 0x40 + rnd_below(0x80);
 	uint32_t count = 1 + rnd_below(20000);
 
 	fz_apic_sane();
 	irq_register(vec, wake_irq);
 	if (how == 2 && !lapic_has_tsc_deadline())
 		how = 0;
-	opline("%s vec=0x%x count=%u",
-	       how == 0 ? "oneshot" :
-	       how == 1 ? "selfipi" :
-			  "deadline",
-	       vec, count);
+	/* Periodic: fast, but each period longer than the handler, or the
+	 * guest livelocks between STI and CLI (QEMU TCG does at 27 counts). */
+	if (how == 3)
+		count = 1000 + count % 4000;
+	opline("%s vec=0x%x count=%u", hows[how], vec, count);
 	if (how == 0)
 		lapic_timer_start((uint8_t)vec, LAPIC_TIMER_ONESHOT, count, 1);
 	else if (how == 1)
 		lapic_send_fixed(this_cpu()->apic_id, (uint8_t)vec);
-	else
+	else if (how == 2)
 		lapic_timer_deadline((uint8_t)vec, rdtsc() + count);
+	else
+		lapic_timer_start((uint8_t)vec, LAPIC_TIMER_PERIODIC, count, 16);
+	uint32_t before = woke;
 	fz_try(do_hlt, NULL);
+	/* A few more halts, each woken by the next tick. */
+	for (int i = 0; how == 3 && i < 8 && woke - before < 8; i++)
+		fz_try(do_hlt, NULL);
 	lapic_timer_stop();
 }
 
