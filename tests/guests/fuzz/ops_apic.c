@@ -126,8 +126,24 @@ void op_apic(void)
 	struct mm m;
 	uint32_t off = rnd_apic_off();
 
-	m.sel = rnd_below(21);
+	m.sel = rnd_below(22);
 	m.val = rnd_value32();
+	if (m.sel == 21) {
+		/* The MOV is the last instruction in RAM: the decoder may fetch
+		 * only 2 bytes of it, then the RET (3 bytes before the end). */
+		volatile uint8_t *tail = (volatile uint8_t *)(uintptr_t)(fz.ram_top - 3);
+		uint32_t v;
+		tail[0] = 0x8b; /* mov (%ecx), %eax */
+		tail[1] = 0x01;
+		tail[2] = 0xc3; /* ret */
+		opline("tail code=0x%x off=0x%x", fz.ram_top - 3, off & ~3u);
+		__asm__ volatile("call *%2"
+				 : "=a"(v)
+				 : "c"(XAPIC + (off & 0xff0u)), "r"(tail)
+				 : "edx", "memory", "cc");
+		(void)v;
+		return;
+	}
 	/* The store forms with a displacement land 0x10 higher. */
 	if (m.sel == 11 && off >= 0xff0)
 		off = 0x300;
@@ -257,6 +273,14 @@ void op_ipi(void)
 	uint32_t sh = rnd_below(4); /* none, self, all, all but self */
 	uint32_t dest = one_in(2) ? rnd_below(4) : rnd_value32();
 
+	bool self_msr = one_in(6);
+
+	if (self_msr && fz.x2apic) {
+		/* x2APIC SELF IPI register (SDM 3A 11.12.11): any vector, 0-15 illegal. */
+		opline("self-ipi msr vec=0x%x", vec);
+		wrmsr_safe(0x83f, vec);
+		return;
+	}
 	if (!fz.x2apic)
 		dest &= 0xff;
 	/* INIT and SIPI never reach this vCPU here (op_ipiinit does that). */
