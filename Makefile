@@ -92,6 +92,7 @@ test:
 	@tools/deps all
 	$(MAKE) all guests
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) format-check
 	tests/boot/run-all
 	tests/guests/run-qemu
@@ -130,6 +131,18 @@ sim-test: $(SIM_BUILD)/cypress-sim-san
 
 format-check:
 	@tools/format-check
+
+# ---- fuzzing (tests/fuzz/fuzz.mk, README "Fuzzing"): harnesses run one after another ----
+include tests/fuzz/fuzz.mk
+FUZZ_TIME ?= 300
+
+fuzz: deps-check-fuzz fuzz-bins
+	tools/fuzz-run --time $(FUZZ_TIME) --out $(BUILD)/fuzz $(FUZZ_BINS)
+
+fuzz-smoke: deps-check-fuzz fuzz-bins
+	@tools/fuzz-run --smoke --out $(BUILD)/fuzz $(FUZZ_BINS)
+
+.PHONY: fuzz fuzz-smoke
 
 clean:
 	rm -rf $(BUILD)
