@@ -192,8 +192,9 @@ static int aout_layout(const struct guest_image *img, const char *name, const st
 	return 0;
 }
 
-/* Every segment inside [0x1000, mem->size), clear of the legacy hole, below
- * 4 GiB; records the span. Segment ends cannot wrap (checked by the parsers). */
+/* Every segment inside [0x1000, mem->size), below 4 GiB; records the span.
+ * The legacy hole is guest RAM like any other (QEMU's -kernel loads there
+ * as well), so it is allowed; the info block is placed clear of the image. Segment ends cannot wrap (checked by the parsers). */
 static int check_placement(const struct guest_image *img, const char *name,
 			   const struct guest_layout *lay, const struct guest_mem *mem,
 			   struct guest_boot *out)
@@ -227,8 +228,6 @@ static int check_placement(const struct guest_image *img, const char *name,
 		}
 		if (s.paddr < GUEST_LOW_RESERVED)
 			why = "starts in the first page (0x0-0xFFF), which stays free";
-		else if (s.paddr < GUEST_HOLE_END && end > GUEST_HOLE_START)
-			why = "overlaps the legacy hole 0xA0000-0xFFFFF";
 		else if (end > UINT32_MAX)
 			why = "ends above 4 GiB, out of reach of 32-bit code";
 		if (why) {

@@ -16,7 +16,10 @@
  *                        0x9000; if the image overlaps that, the first of
  *                        0x8000 or the page after an image segment that
  *                        fits without overlap is used; none -> refused
- *   [0xA0000, 0x100000)  legacy hole (VGA, BIOS): no image byte may land there
+ *   [0xA0000, 0x100000)  the PC's legacy hole: reserved in the memory map,
+ *                        but guest RAM, so image segments may land there (as
+ *                        with QEMU's -kernel, where GNU ld's header segment
+ *                        at 0xff000 is common)
  *   [0x100000, size)     usual home of the kernel
  *
  * Every refusal prints exactly one "guest: ..." console line and writes
@@ -61,7 +64,7 @@
 #define GUEST_CMDLINE_MAX     4095u /* bytes, without the NUL */
 #define GUEST_LOADER_MAX      63u   /* bytes, without the NUL */
 
-/* No image byte below this or inside [GUEST_HOLE_START, GUEST_HOLE_END). */
+/* No image byte below this. The legacy hole bounds the memory map's entries. */
 #define GUEST_LOW_RESERVED 0x1000u
 #define GUEST_HOLE_START   0xA0000u
 #define GUEST_HOLE_END	   0x100000u

@@ -43,13 +43,13 @@ struct vcpu {
 	uint16_t vpid;
 	bool launched;
 	uint64_t vmcs_pa;
-	uint32_t boot_entry, boot_mbi;	 /* multiboot entry state (vCPU 0) */
-	bool bad_entry;			 /* testing hook: make the first VM entry fail */
-	uint64_t cr0_shadow, cr4_shadow; /* what the guest believes */
-	struct vlapic lapic;		 /* its virtual local APIC */
-	struct vlapic_ops lapic_ops;	 /* callbacks with ctx = this vCPU */
-	volatile bool timer_due;	 /* the host timer for the vLAPIC fired */
-	bool nmi_pending;		 /* an NMI IPI waits for injection */
+	uint32_t boot_entry, boot_mbi; /* multiboot entry state (vCPU 0) */
+	bool bad_entry;		       /* testing hook: make the first VM entry fail */
+	uint64_t xcr0;		       /* the guest's XCR0, 0 without XSAVE */
+	struct vlapic lapic;	       /* its virtual local APIC */
+	struct vlapic_ops lapic_ops;   /* callbacks with ctx = this vCPU */
+	volatile bool timer_due;       /* the host timer for the vLAPIC fired */
+	bool nmi_pending;	       /* an NMI IPI waits for injection */
 	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
 	bool vid_valid;				  /* vid_* mirror the page */

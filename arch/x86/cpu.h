@@ -10,14 +10,15 @@
 #include "lib/spinlock.h" /* cpu_relax() */
 #include "lib/types.h"
 
-#define CR0_PE	 (1UL << 0)
-#define CR0_NE	 (1UL << 5)
-#define CR0_WP	 (1UL << 16)
-#define CR0_PG	 (1UL << 31)
-#define CR4_PAE	 (1UL << 5)
-#define CR4_PGE	 (1UL << 7)
-#define CR4_VMXE (1UL << 13)
-#define CR4_SMEP (1UL << 20)
+#define CR0_PE	    (1UL << 0)
+#define CR0_NE	    (1UL << 5)
+#define CR0_WP	    (1UL << 16)
+#define CR0_PG	    (1UL << 31)
+#define CR4_PAE	    (1UL << 5)
+#define CR4_PGE	    (1UL << 7)
+#define CR4_VMXE    (1UL << 13)
+#define CR4_OSXSAVE (1UL << 18)
+#define CR4_SMEP    (1UL << 20)
 
 #define MSR_IA32_APIC_BASE	 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a

@@ -90,6 +90,7 @@ struct pcpu {
 	/* VMX root state (arch/x86/vmx.c). */
 	uint64_t vmxon_phys;
 	char vmx_reason[96];
+	uint64_t xcr0; /* XCR0 loaded now: the last vCPU's (arch/x86/vmx/vcpu.c), 0 without XSAVE */
 
 	uint64_t tsc_online; /* TSC when this core reached the online state */
 	uint32_t in_exception;

@@ -105,8 +105,14 @@ bool vmx_enable_cpu(struct pcpu *p, bool disabled)
 	cr4 = (cr4 | c.cr4_fixed0) & c.cr4_fixed1;
 	if (!(cr4 & CR4_VMXE))
 		return fail(p, "IA32_VMX_CR4_FIXED1 does not allow CR4.VMXE");
+	/* CR4.OSXSAVE makes XSETBV usable, so guests' XCR0 can be loaded on
+	 * their core (SDM 1 13.3); the host itself uses no extended state. */
+	bool xsave = (cpuid(1, 0).ecx >> 26) & 1;
+	if (xsave)
+		cr4 |= CR4_OSXSAVE;
 	write_cr0(cr0);
 	write_cr4(cr4);
+	p->xcr0 = xsave ? 1 : 0; /* XCR0's reset value: x87 only */
 
 	memset(p->vmxon_region, 0, sizeof(p->vmxon_region));
 	memcpy(p->vmxon_region, &rev, sizeof(rev));

@@ -694,16 +694,18 @@ static void test_refuse_segments(void **state)
 	expect_refused(size, -E_RANGE,
 		       "guest: 'hello.elf': segment at 0xfffff000-0x100005fff falls outside the "
 		       "partition's 32 MiB\n");
-	size = build_hello();
-	hello_ph32(0, 12, 0x9f000); /* runs into the hole */
-	expect_refused(size, -E_RANGE,
-		       "guest: 'hello.elf': segment at 0x9f000-0xa0fff overlaps the legacy hole "
-		       "0xA0000-0xFFFFF\n");
-	size = build_hello();
-	hello_ph32(0, 12, 0xff000); /* leaves the hole */
-	expect_refused(size, -E_RANGE,
-		       "guest: 'hello.elf': segment at 0xff000-0x100fff overlaps the legacy hole "
-		       "0xA0000-0xFFFFF\n");
+	/* The legacy hole is plain guest RAM under Cypress: QEMU's -kernel
+	 * loads there too (GNU ld can put an ELF-header-only segment at
+	 * 0xff000), so a segment in it loads (issue 8 regression). */
+	static const uint32_t in_hole[] = { 0x9f000, 0xa0000, 0xff000 };
+	for (size_t i = 0; i < sizeof(in_hole) / sizeof(in_hole[0]); i++) {
+		size = build_hello();
+		hello_ph32(0, 12, in_hole[i]);
+		memset(gm.base, 0, gm.size);
+		assert_int_equal(load(size, "hello.elf", "quiet", NULL), 0);
+		assert_int_equal(boot.load_start, in_hole[i]);
+		assert_guards_intact();
+	}
 	size = build_hello();
 	hello_ph32(0, 12, 0x800);
 	expect_refused(size, -E_RANGE,
@@ -792,10 +794,6 @@ static void test_refuse_aout(void **state)
 	expect_refused(0x3000, -E_RANGE,
 		       "guest: 'hello.elf': segment at 0x1000000-0x2000000 falls outside the "
 		       "partition's 32 MiB\n");
-	put_aout(0x40, 0xa0040, 0xa0000, 0, 0, 0xa0000);
-	expect_refused(0x3000, -E_RANGE,
-		       "guest: 'hello.elf': segment at 0xa0000-0xa2fff overlaps the legacy hole "
-		       "0xA0000-0xFFFFF\n");
 }
 
 static void test_refuse_memory_and_args(void **state)

@@ -18,6 +18,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_EXTERNAL_INTERRUPT] = vmexit_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = vmexit_triple_fault,
 	[EXIT_INTERRUPT_WINDOW] = vmexit_interrupt_window,
+	[EXIT_NMI_WINDOW] = vmexit_nmi_window,
 	[EXIT_TASK_SWITCH] = vmexit_task_switch,
 	[EXIT_CPUID] = vmexit_cpuid,
 	[EXIT_GETSEC] = vmexit_undefined_opcode,
@@ -48,55 +49,112 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_XSETBV] = vmexit_xsetbv,
 };
 
+/* Every basic exit reason of SDM 3D appendix C; numbers it leaves unused read RESERVED. */
 static const char *const exit_names[EXIT_REASONS] = {
-	[EXIT_EXCEPTION_NMI] = "EXCEPTION_NMI",
-	[EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
-	[EXIT_TRIPLE_FAULT] = "TRIPLE_FAULT",
-	[EXIT_INIT] = "INIT",
-	[EXIT_SIPI] = "SIPI",
-	[EXIT_INTERRUPT_WINDOW] = "INTERRUPT_WINDOW",
-	[EXIT_NMI_WINDOW] = "NMI_WINDOW",
-	[EXIT_TASK_SWITCH] = "TASK_SWITCH",
-	[EXIT_CPUID] = "CPUID",
-	[EXIT_GETSEC] = "GETSEC",
-	[EXIT_HLT] = "HLT",
-	[EXIT_INVD] = "INVD",
-	[EXIT_INVLPG] = "INVLPG",
-	[EXIT_RDPMC] = "RDPMC",
-	[EXIT_RDTSC] = "RDTSC",
-	[EXIT_VMCALL] = "VMCALL",
-	[EXIT_CR_ACCESS] = "CR_ACCESS",
-	[EXIT_DR_ACCESS] = "DR_ACCESS",
-	[EXIT_IO] = "IO",
-	[EXIT_RDMSR] = "RDMSR",
-	[EXIT_WRMSR] = "WRMSR",
-	[EXIT_ENTRY_FAIL_GUEST] = "ENTRY_FAIL_GUEST",
-	[EXIT_ENTRY_FAIL_MSR] = "ENTRY_FAIL_MSR",
-	[EXIT_MWAIT] = "MWAIT",
-	[EXIT_MTF] = "MTF",
-	[EXIT_MONITOR] = "MONITOR",
-	[EXIT_PAUSE] = "PAUSE",
-	[EXIT_APIC_ACCESS] = "APIC_ACCESS",
-	[EXIT_EPT_VIOLATION] = "EPT_VIOLATION",
-	[EXIT_EPT_MISCONFIG] = "EPT_MISCONFIG",
-	[EXIT_PREEMPTION_TIMER] = "PREEMPTION_TIMER",
-	[EXIT_WBINVD] = "WBINVD",
-	[EXIT_XSETBV] = "XSETBV",
-	[EXIT_APIC_WRITE] = "APIC_WRITE",
+	[0] = "EXCEPTION_NMI",
+	[1] = "EXTERNAL_INTERRUPT",
+	[2] = "TRIPLE_FAULT",
+	[3] = "INIT",
+	[4] = "SIPI",
+	[5] = "IO_SMI",
+	[6] = "OTHER_SMI",
+	[7] = "INTERRUPT_WINDOW",
+	[8] = "NMI_WINDOW",
+	[9] = "TASK_SWITCH",
+	[10] = "CPUID",
+	[11] = "GETSEC",
+	[12] = "HLT",
+	[13] = "INVD",
+	[14] = "INVLPG",
+	[15] = "RDPMC",
+	[16] = "RDTSC",
+	[17] = "RSM",
+	[18] = "VMCALL",
+	[19] = "VMCLEAR",
+	[20] = "VMLAUNCH",
+	[21] = "VMPTRLD",
+	[22] = "VMPTRST",
+	[23] = "VMREAD",
+	[24] = "VMRESUME",
+	[25] = "VMWRITE",
+	[26] = "VMXOFF",
+	[27] = "VMXON",
+	[28] = "CR_ACCESS",
+	[29] = "DR_ACCESS",
+	[30] = "IO",
+	[31] = "RDMSR",
+	[32] = "WRMSR",
+	[33] = "ENTRY_FAIL_GUEST",
+	[34] = "ENTRY_FAIL_MSR",
+	[35] = "RESERVED",
+	[36] = "MWAIT",
+	[37] = "MTF",
+	[38] = "RESERVED",
+	[39] = "MONITOR",
+	[40] = "PAUSE",
+	[41] = "ENTRY_FAIL_MC",
+	[42] = "RESERVED",
+	[43] = "TPR_BELOW",
+	[44] = "APIC_ACCESS",
+	[45] = "VIRT_EOI",
+	[46] = "GDTR_IDTR",
+	[47] = "LDTR_TR",
+	[48] = "EPT_VIOLATION",
+	[49] = "EPT_MISCONFIG",
+	[50] = "INVEPT",
+	[51] = "RDTSCP",
+	[52] = "PREEMPTION_TIMER",
+	[53] = "INVVPID",
+	[54] = "WBINVD",
+	[55] = "XSETBV",
+	[56] = "APIC_WRITE",
+	[57] = "RDRAND",
+	[58] = "INVPCID",
+	[59] = "VMFUNC",
+	[60] = "ENCLS",
+	[61] = "RDSEED",
+	[62] = "PML_FULL",
+	[63] = "XSAVES",
+	[64] = "XRSTORS",
+	[65] = "PCONFIG",
+	[66] = "SPP_EVENT",
+	[67] = "UMWAIT",
+	[68] = "TPAUSE",
+	[69] = "LOADIWKEY",
+	[70] = "ENCLV",
+	[71] = "RESERVED",
+	[72] = "ENQCMD_PASID",
+	[73] = "ENQCMDS_PASID",
+	[74] = "BUS_LOCK",
+	[75] = "NOTIFY",
+	[76] = "SEAMCALL",
+	[77] = "TDCALL",
+	[78] = "RESERVED",
+	[79] = "RESERVED",
 };
 
 const char *vmx_exit_name(uint32_t reason)
 {
-	return reason < EXIT_REASONS && exit_names[reason] ? exit_names[reason] : "?";
+	return reason < EXIT_REASONS ? exit_names[reason] : "OUT_OF_RANGE";
+}
+
+void vmexit_complete_insn(uint64_t next_rip)
+{
+	vmwrite(VMCS_GUEST_RIP, next_rip);
+	/* Completing an instruction ends STI/MOV-SS blocking (SDM 3C 25.4.2). */
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & 3)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
+	/* Under RFLAGS.TF the instruction ends with a single-step trap: BS in
+	 * the pending debug exceptions delivers it after entry (SDM 3C 25.4.2,
+	 * 27.7.3). */
+	if (vmread(VMCS_GUEST_RFLAGS) & (1ULL << 8))
+		vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | (1ULL << 14));
 }
 
 void vmexit_skip_insn(const struct vmexit *x)
 {
-	vmwrite(VMCS_GUEST_RIP, x->rip + x->insn_len);
-	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 3C 25.4.2). */
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	if (intr & 3)
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
+	vmexit_complete_insn(x->rip + x->insn_len);
 }
 
 void vmexit_inject_exception(uint8_t vec, bool has_err, uint32_t err)
@@ -105,6 +163,28 @@ void vmexit_inject_exception(uint8_t vec, bool has_err, uint32_t err)
 	vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (3u << 8) | vec | (has_err ? 1u << 11 : 0));
 	if (has_err)
 		vmwrite(VMCS_ENTRY_EXC_ERROR, err);
+}
+
+/*
+ * An exit in the middle of delivering an event (an interrupt we injected,
+ * a guest exception or software interrupt) leaves it in the IDT-vectoring
+ * information; it is lost unless it is injected again at the next entry
+ * (SDM 3C 28.2.4, 29.2.1.3 "re-injection").
+ */
+static void reinject_vectoring(const struct vmexit *x)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	uint32_t type = (info >> 8) & 7;
+
+	if (!(info & (1u << 31)))
+		return;
+	/* Bit 12 of the exit field is undefined here; the entry field's 30:12 are reserved. */
+	vmwrite(VMCS_ENTRY_INTR_INFO, info & 0x80000fffu);
+	if (info & (1u << 11))
+		vmwrite(VMCS_ENTRY_EXC_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+	/* Software interrupts and exceptions need the instruction length (SDM 3C 26.6.1.3). */
+	if (type == 4 || type == 5 || type == 6)
+		vmwrite(VMCS_ENTRY_INSN_LEN, x->insn_len);
 }
 
 static void unhandled(struct vcpu *v, const struct vmexit *x)
@@ -133,6 +213,7 @@ void vcpu_run(struct vcpu *v)
 	v->state = VCPU_RUNNING;
 	while (!vm_ended(v->vm)) {
 		vcpu_lapic_prepare_entry(v);
+		vcpu_xcr0_load(v);
 		int rc = vmx_enter(&v->regs, v->launched);
 		if (rc) {
 			vm_fail(v->vm, vmread(VMCS_GUEST_RIP),
@@ -150,6 +231,7 @@ void vcpu_run(struct vcpu *v)
 			.rip = vmread(VMCS_GUEST_RIP),
 			.insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN),
 		};
+		reinject_vectoring(&x);
 		vmexit_handler_t h = x.reason < EXIT_REASONS ? vmexit_table[x.reason] : NULL;
 		if (x.reason < EXIT_REASONS)
 			v->exits[x.reason]++;

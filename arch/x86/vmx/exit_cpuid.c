@@ -8,6 +8,7 @@
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "guest-abi/cypress.h"
 
@@ -35,6 +36,15 @@ static void filter(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		/* EDX: MCE 7, MTRR 12, MCA 14, ACPI thermal 22, TM 29, PBE 31. */
 		r->edx &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(22) | BIT(29) | BIT(31));
 		r->edx |= BIT(28); /* HTT: EBX[23:16] is meaningful */
+		/* Bits that mirror the guest's own state (SDM 2A CPUID, table 3-10/3-11):
+		 * OSXSAVE (ECX 27) is CR4.OSXSAVE, APIC (EDX 9) is IA32_APIC_BASE's
+		 * enable bit (SDM 3A 11.4.3). */
+		r->ecx &= ~BIT(27);
+		if (vmread(VMCS_GUEST_CR4) & GC_CR4_OSXSAVE)
+			r->ecx |= BIT(27);
+		r->edx &= ~BIT(9);
+		if (vlapic_apic_base(&v->lapic, v->id == 0) & (1ULL << 11))
+			r->edx |= BIT(9);
 		r->ebx = (r->ebx & 0xffff) | ((n & 0xff) << 16) | (v->id << 24);
 		break;
 	case 4: /* cores per package - 1 in EAX[31:26] */
@@ -53,7 +63,20 @@ static void filter(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 			/* EDX: IBRS/IBPB 26, STIBP 27, L1D_FLUSH 28,
 			 * ARCH_CAPABILITIES 29, CORE_CAPABILITIES 30, SSBD 31. */
 			r->edx &= ~(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31));
+			/* INVPCID raises #UD unless its control is on (SDM 3C 26.3). */
+			if (!(vmx_controls.proc2 & VMX_PROC2_INVPCID))
+				r->ebx &= ~BIT(10);
 		}
+		break;
+	case 0xd:
+		/* XSAVES/XRSTORS likewise (SDM 3C 25.6.2). */
+		if (sub == 1 && !(vmx_controls.proc2 & VMX_PROC2_XSAVES))
+			r->eax &= ~BIT(3);
+		break;
+	case 0x80000001:
+		/* RDTSCP likewise. */
+		if (!(vmx_controls.proc2 & VMX_PROC2_RDTSCP))
+			r->edx &= ~BIT(27);
 		break;
 	case 0xb:
 	case 0x1f:

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The smaller exit handlers: VMCALL, HLT, control-register writes, XSETBV,
- * EPT faults, triple fault, interrupts and NMIs, the preemption timer,
+ * The smaller exit handlers: VMCALL, HLT, EPT faults, triple fault, interrupts and NMIs, the preemption timer,
  * failed VM entries, and instructions the guest must see as undefined.
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
@@ -48,60 +47,24 @@ int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 	return VMEXIT_STOP;
 }
 
-/*
- * MOV to CR0/CR4 of a bit the hypervisor owns (SDM 3C 28.2.1 table 28-3).
- * CR0.NE and CR4.VMXE must stay 1 in VMX operation; the guest sees its own
- * value through the read shadow.
- */
-int vmexit_cr_access(struct vcpu *v, const struct vmexit *x)
-{
-	uint32_t cr = x->qual & 0xf, type = (x->qual >> 4) & 3, reg = (x->qual >> 8) & 0xf;
-	uint64_t val;
-
-	if (type != 0 || (cr != 0 && cr != 4)) {
-		vm_fail(v->vm, x->rip, "control-register access type %u to CR%u not emulated", type,
-			cr);
-		return VMEXIT_STOP;
-	}
-	val = reg == 4 ? vmread(VMCS_GUEST_RSP) : ((uint64_t *)&v->regs)[reg];
-	if (cr == 0) {
-		v->cr0_shadow = val;
-		vmwrite(VMCS_CR0_SHADOW, val);
-		vmwrite(VMCS_GUEST_CR0, val | CR0_NE);
-	} else {
-		v->cr4_shadow = val;
-		vmwrite(VMCS_CR4_SHADOW, val);
-		vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE);
-	}
-	vmexit_skip_insn(x);
-	return VMEXIT_RESUME;
-}
-
-int vmexit_xsetbv(struct vcpu *v, const struct vmexit *x)
-{
-	uint64_t val = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
-	struct cpuid_regs r = cpuid(0xd, 0);
-	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
-
-	/* SDM 2D XSETBV: #GP unless XCR0 index 0, bit 0 set, only supported
-	 * bits, and AVX (bit 2) only together with SSE (bit 1). */
-	if ((uint32_t)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) ||
-	    ((val & 4) && !(val & 2))) {
-		vmexit_inject_exception(13, true, 0);
-		return VMEXIT_RESUME;
-	}
-	/* The hypervisor uses no extended state, so the core's XCR0 is the guest's. */
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
-	vmexit_skip_insn(x);
-	return VMEXIT_RESUME;
-}
-
 int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
 
-	if (gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE)
+	bool delivering = vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31);
+
+	if (gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE && !delivering)
 		return vcpu_lapic_mmio(v, x, gpa);
+	if (delivering) {
+		/* The CPU touched it while delivering an event (IDT, stack):
+		 * there is no instruction to emulate (SDM 3C 28.2.4). */
+		vm_fail(v->vm, x->rip, "event delivery accessed guest-physical 0x%llx (%s)",
+			(unsigned long long)gpa,
+			gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE ?
+				"the xAPIC page" :
+				"outside the partition's memory");
+		return VMEXIT_STOP;
+	}
 	const char *what = x->qual & 2 ? "write" : x->qual & 4 ? "instruction fetch" : "read";
 
 	/* SDM 3C 28.2.1 table 28-7: bits 0-2 say the access, 3-5 what was allowed. */

@@ -132,19 +132,19 @@ static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
 
 static bool wr_field(struct vcpu *v, const struct msr_desc *d, uint64_t val)
 {
-	(void)v;
-	(void)d;
 	switch (d->msr) {
 	case MSR_PAT:
 		if (!pat_valid(val))
 			return false;
 		break;
-	case MSR_EFER:
-		/* SCE 0, LME 8, LMA 10 (hardware-owned: kept), NXE 11. */
-		if (val & ~((1ULL << 0) | (1ULL << 8) | (1ULL << 10) | (1ULL << 11)))
+	case MSR_EFER: {
+		/* Only bits this CPU has; LME not under paging; LMA kept (guest_check.c). */
+		struct guest_cr_state s;
+		guest_cr_state_read(v, &s);
+		if (guest_check_efer(&guest_caps, &s, val, &val) != GCHECK_OK)
 			return false;
-		val = (val & ~(1ULL << 10)) | (vmread(VMCS_GUEST_EFER) & (1ULL << 10));
 		break;
+	}
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
 	case MSR_SYSENTER_ESP:

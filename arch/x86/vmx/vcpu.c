@@ -8,6 +8,7 @@
 #include "arch/x86/pcpu.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/vmexit.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -30,6 +31,7 @@ int vmx_controls_init(void)
 	struct vmx_ctl_req req;
 	char why[128];
 
+	guest_caps_init();
 	vmx_ctl_cypress_request(&req);
 	/* Virtual-interrupt delivery (SDM 3C 30.2) where the CPU offers it:
 	 * the CPU then delivers pending virtual interrupts itself, without
@@ -49,6 +51,20 @@ int vmx_controls_init(void)
 		vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY ? "virtual-interrupt delivery" :
 								    "event injection");
 	return 0;
+}
+
+void vcpu_xcr0_load(const struct vcpu *v)
+{
+	struct pcpu *p = this_cpu();
+
+	/* Lazily: most entries find the core already holding v's XCR0.
+	 * guest_check_xsetbv() has validated v->xcr0 (SDM 2D XSETBV). */
+	if (p->xcr0 == v->xcr0 || !v->xcr0)
+		return;
+	__asm__ volatile("xsetbv"
+			 :
+			 : "c"(0), "a"((uint32_t)v->xcr0), "d"((uint32_t)(v->xcr0 >> 32)));
+	p->xcr0 = v->xcr0;
 }
 
 static bool w(enum vmcs_field f, uint64_t v, int *bad)
@@ -118,15 +134,17 @@ static void segment(enum vmcs_field sel, uint16_t s, uint32_t ar, int *bad)
 static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
 {
 	/* CR0: PE and ET. NE must be 1 in VMX operation; the guest does not
-	 * see it (read shadow), and PG/PE may be 0 with unrestricted guest. */
-	v->cr0_shadow = CR0_PE | (1ULL << 4);
-	v->cr4_shadow = 0;
-	w(VMCS_GUEST_CR0, v->cr0_shadow | CR0_NE, bad);
-	w(VMCS_CR0_MASK, CR0_NE, bad);
-	w(VMCS_CR0_SHADOW, v->cr0_shadow, bad);
+	 * see it (read shadow), and PG/PE may be 0 with unrestricted guest.
+	 * The hypervisor owns NE and PG, and every CR4 bit the guest may not
+	 * set: writes to them exit to exit_cr.c, which checks them. */
+	uint64_t cr0 = CR0_PE | GC_CR0_ET;
+	w(VMCS_GUEST_CR0, cr0 | CR0_NE, bad);
+	w(VMCS_CR0_MASK, CR0_NE | CR0_PG, bad);
+	w(VMCS_CR0_SHADOW, cr0, bad);
 	w(VMCS_GUEST_CR4, CR4_VMXE, bad);
-	w(VMCS_CR4_MASK, CR4_VMXE, bad);
+	w(VMCS_CR4_MASK, ~guest_caps.cr4_allowed, bad);
 	w(VMCS_CR4_SHADOW, 0, bad);
+	v->xcr0 = guest_caps.xcr0_allowed ? 1 : 0; /* XCR0 after reset and INIT */
 	w(VMCS_GUEST_CR3, 0, bad);
 	w(VMCS_GUEST_DR7, 0x400, bad);
 
@@ -260,9 +278,8 @@ int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec)
 	if (rc < 0)
 		return rc;
 	guest_state(v, 0, 0, &bad); /* then turn the protected-mode state into real mode */
-	v->cr0_shadow = 1ULL << 4;  /* ET */
-	w(VMCS_GUEST_CR0, v->cr0_shadow | CR0_NE, &bad);
-	w(VMCS_CR0_SHADOW, v->cr0_shadow, &bad);
+	w(VMCS_GUEST_CR0, GC_CR0_ET | CR0_NE, &bad);
+	w(VMCS_CR0_SHADOW, GC_CR0_ET, &bad);
 	static const enum vmcs_field segs[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL,
 						VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL,
 						VMCS_GUEST_GS_SEL };

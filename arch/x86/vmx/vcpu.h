@@ -35,6 +35,12 @@ int vmx_controls_init(void);
  */
 int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi);
 
+/*
+ * Make the calling core's XCR0 v's, if it is not already (the core
+ * remembers what it holds in struct pcpu). Before every VM entry of v.
+ */
+void vcpu_xcr0_load(const struct vcpu *v);
+
 /* Same, with the state of an AP woken by INIT + STARTUP vector `vec`. */
 int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec);
 

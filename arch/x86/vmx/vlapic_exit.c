@@ -121,14 +121,47 @@ enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t 
 	return VLAPIC_NONE;
 }
 
-static void window_exiting(bool on)
+static void proc_ctl(uint32_t bit, bool on)
 {
 	uint64_t proc = vmread(VMCS_PROC_CTLS);
-	uint64_t want = on ? proc | VMX_PROC_INTR_WINDOW_EXIT :
-			     proc & ~(uint64_t)VMX_PROC_INTR_WINDOW_EXIT;
+	uint64_t want = on ? proc | bit : proc & ~(uint64_t)bit;
 
 	if (want != proc)
 		vmwrite(VMCS_PROC_CTLS, want);
+}
+
+static void window_exiting(bool on)
+{
+	proc_ctl(VMX_PROC_INTR_WINDOW_EXIT, on);
+}
+
+/*
+ * A pending NMI goes in at the first entry where the guest can take one:
+ * no event already being injected, and no blocking by STI, MOV SS or NMI
+ * (SDM 3C 26.3.1.5 forbids injecting an NMI under MOV-SS or virtual-NMI
+ * blocking; like STI blocking, they delay it on hardware too). Otherwise
+ * NMI-window exiting (SDM 3C 25.7.5; it needs virtual NMIs) brings the
+ * vCPU back the moment the guest unblocks NMIs, typically at its IRET.
+ */
+static void nmi_inject(struct vcpu *v)
+{
+	bool vnmi = vmx_controls.pin & VMX_PIN_VIRTUAL_NMIS;
+
+	if (!v->nmi_pending) {
+		if (vnmi)
+			proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, false);
+		return;
+	}
+	if (!(vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) &&
+	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)) {
+		v->nmi_pending = false;
+		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (2u << 8) | 2); /* type 2 = NMI */
+		if (vnmi)
+			proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, false);
+		return;
+	}
+	if (vnmi)
+		proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, true);
 }
 
 static bool can_take_interrupt(void)
@@ -208,18 +241,14 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 	}
 	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
 		vid_sync_in(v);
-		if (v->nmi_pending && !(vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) &&
-		    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (1u << 3))) {
-			v->nmi_pending = false;
-			vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (2u << 8) | 2);
-		}
+		nmi_inject(v);
 		return;
 	}
-	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
-		return; /* an exception is already being injected */
-	if (v->nmi_pending && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (1u << 3))) {
-		v->nmi_pending = false;
-		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (2u << 8) | 2); /* type 2 = NMI */
+	nmi_inject(v);
+	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) {
+		/* An event is already going in: come back for the interrupt
+		 * once the guest can take it. */
+		window_exiting(vlapic_pending(&v->lapic) >= 0);
 		return;
 	}
 	int vec = vlapic_pending(&v->lapic);
@@ -246,6 +275,14 @@ bool vcpu_lapic_wakeup(struct vcpu *v)
 	/* SDM 2A HLT: a maskable interrupt resumes the core only when RFLAGS.IF allows it. */
 	return v->nmi_pending ||
 	       (vlapic_pending(&v->lapic) >= 0 && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF));
+}
+
+int vmexit_nmi_window(struct vcpu *v, const struct vmexit *x)
+{
+	(void)v;
+	(void)x;
+	proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, false); /* prepare_entry injects the NMI now */
+	return VMEXIT_RESUME;
 }
 
 int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x)
@@ -299,6 +336,6 @@ int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
 		decode_apply_load(&in, val, regs);
 		vmwrite(VMCS_GUEST_RSP, regs[4]);
 	}
-	vmwrite(VMCS_GUEST_RIP, x->rip + in.len);
+	vmexit_complete_insn(x->rip + in.len);
 	return VMEXIT_RESUME;
 }

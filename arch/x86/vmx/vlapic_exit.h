@@ -43,4 +43,7 @@ int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa);
 
 int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x);
 
+/* NMI-window exit: the guest unblocked NMIs; the pending NMI goes in at this entry. */
+int vmexit_nmi_window(struct vcpu *v, const struct vmexit *x);
+
 #endif

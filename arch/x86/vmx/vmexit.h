@@ -7,6 +7,7 @@
 #ifndef ARCH_X86_VMX_VMEXIT_H
 #define ARCH_X86_VMX_VMEXIT_H
 
+#include "arch/x86/vmx/guest_check.h"
 #include "core/vm.h"
 
 /* What the exit was, read once from the VMCS by the dispatcher. */
@@ -23,11 +24,23 @@ struct vmexit {
 
 typedef int (*vmexit_handler_t)(struct vcpu *v, const struct vmexit *x);
 
-/* Move the guest's RIP past the exiting instruction. */
+/* Move the guest's RIP past the exiting instruction, as if it had executed. */
 void vmexit_skip_insn(const struct vmexit *x);
+
+/* Same for an emulated instruction that ends at `next_rip`. */
+void vmexit_complete_insn(uint64_t next_rip);
 
 /* Inject hardware exception `vec` (with error code if has_err) at the next entry. */
 void vmexit_inject_exception(uint8_t vec, bool has_err, uint32_t err);
+
+/* What guests may load into CR0/CR4/XCR0/EFER here (arch/x86/vmx/guest_caps.c). */
+extern struct guest_caps guest_caps;
+
+/* Fill guest_caps from CPUID and the VMX fixed-bit MSRs. Boot core, before any vCPU runs. */
+void guest_caps_init(void);
+
+/* The control-register state v's guest believes it has (shadows applied). v's VMCS current. */
+void guest_cr_state_read(const struct vcpu *v, struct guest_cr_state *s);
 
 /* Handlers (the table lives in arch/x86/vmx/exit.c). */
 int vmexit_cpuid(struct vcpu *v, const struct vmexit *x);
