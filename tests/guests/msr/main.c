@@ -125,6 +125,31 @@ static void efer_reserved_bits(uint64_t efer)
 		efer, probed, bad, notes);
 }
 
+/* SDM 3A 13.12.2: memory types 2 and 3 are reserved; WRMSR of such a PAT raises #GP. */
+static void pat_reserved_type(uint64_t pat)
+{
+	uint64_t bad = (pat & ~0xffull) | 0x02, after = 0;
+	int v = wrmsr_safe(MSR_PAT, bad);
+
+	checks++;
+	(void)rdmsr_safe(MSR_PAT, &after);
+	if (v == VEC_GP && after == pat) {
+		gprintf("msr: wrmsr IA32_PAT <- 0x%llx (reserved type 2) raised #GP as expected\n",
+			bad);
+		return;
+	}
+	if (after != pat)
+		(void)wrmsr_safe(MSR_PAT, pat);
+	if (!cypress && v < 0)
+		gprintf("msr: note: wrmsr IA32_PAT <- 0x%llx (reserved type 2) did not fault; allowed "
+			"outside Cypress\n",
+			bad);
+	else
+		fail("wrmsr IA32_PAT <- 0x%llx (reserved type 2) %s, PAT now 0x%llx; want #GP and "
+		     "0x%llx",
+		     bad, v < 0 ? "did not fault" : exception_name((unsigned int)v), after, pat);
+}
+
 static void do_ud2(void *arg)
 {
 	(void)arg;
@@ -161,6 +186,8 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		checks++;
 		if (rdmsr_safe(MSR_PAT, &pat2) >= 0 || pat2 != pat)
 			fail("IA32_PAT reads back 0x%llx after writing 0x%llx", pat2, pat);
+		else
+			pat_reserved_type(pat);
 	} else {
 		fail("rdmsr 0x%x (IA32_PAT) faulted", MSR_PAT);
 	}
