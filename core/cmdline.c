@@ -11,15 +11,17 @@
  */
 #include "core/cmdline.h"
 
+#include "lib/duration.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
 enum opt_kind {
-	OPT_FLAG,   /* bare word; sets a bool */
-	OPT_UINT,   /* uint32_t within [min, max] */
-	OPT_STRING, /* NUL-terminated text that fits the field */
-	OPT_ENUM,   /* one of the '|'-separated words in `choices` */
+	OPT_FLAG,     /* bare word; sets a bool */
+	OPT_UINT,     /* uint32_t within [min, max] */
+	OPT_STRING,   /* NUL-terminated text that fits the field */
+	OPT_ENUM,     /* one of the '|'-separated words in `choices` */
+	OPT_DURATION, /* uint32_t milliseconds, lib/duration.h syntax */
 };
 
 struct opt_desc {
@@ -86,6 +88,12 @@ static const struct opt_desc opts[] = {
 	  .def = "",
 	  .arg = "<partition>",
 	  .help = "testing hook: corrupt this partition's guest state so VM entry fails" },
+	{ .name = "vmtimeout",
+	  .kind = OPT_DURATION,
+	  FIELD(vm_timeout_ms),
+	  .arg = "<duration>",
+	  .help = "stop a VM still running after this long (30s, 500ms, 2m; default none); "
+		  "a partition's own timeout key wins" },
 	{ .name = "testhook.poweroff",
 	  .kind = OPT_ENUM,
 	  FIELD(poweroff),
@@ -283,6 +291,17 @@ static int apply_value(const struct opt_desc *d, struct span val, struct cmdline
 		}
 		memcpy(field, buf, len + 1);
 		return 0;
+	case OPT_DURATION: {
+		char why[80];
+		len = unquote(val, buf, sizeof(buf));
+		if (len >= sizeof(buf) ||
+		    duration_parse(buf, (uint32_t *)(void *)field, why, sizeof(why)) < 0) {
+			kprintf("cmdline: %s='%s' is %s (ignored)\n", d->name,
+				show(val, false, shown), len >= sizeof(buf) ? "too long" : why);
+			return 1;
+		}
+		return 0;
+	}
 	case OPT_FLAG:
 		break;
 	}

@@ -20,6 +20,7 @@
  *   test=<name>              run a boot self-test (at most 31 characters)
  *   testhook.hang_apic=<n>   testing hook: this APIC id never answers SIPI
  *   verbose                  more boot output
+ *   vmtimeout=<duration>     default VM watchdog (30s, 500ms, 2m, none)
  * Numbers are decimal or 0x-prefixed hexadecimal.
  *
  * Every problem prints exactly one "cmdline: ..." line naming the word and
@@ -42,6 +43,7 @@ struct cmdline_opts {
 	char poweroff[8];	  /* testing hook: "auto" (default) or "acpi" (S5 only) */
 	bool novid;		  /* deliver guest interrupts by event injection only */
 	char bad_entry[16];	  /* testing hook: partition whose first VM entry is corrupted */
+	uint32_t vm_timeout_ms;	  /* default VM watchdog, 0 = none (manifest `timeout` wins) */
 };
 
 /*

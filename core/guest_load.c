@@ -333,15 +333,71 @@ static const char *const kind_names[] = {
 	[GUEST_AOUT] = "a.out kludge", [GUEST_ELF32] = "ELF32", [GUEST_ELF64] = "ELF64"
 };
 
+/* Everything guest_load() decides before it writes: layout, header, info address. */
+struct guest_plan {
+	struct guest_layout lay;
+	struct mb_header h;
+	size_t cmdlen, loaderlen;
+	uint32_t at;
+};
+
+static int plan_load(const struct guest_image *img, const char *name, const struct guest_mem *mem,
+		     const char *cmdline, const char *loader_name, struct guest_plan *pl,
+		     struct guest_boot *out)
+{
+	int err;
+
+	if (mem->size < GUEST_MIN_MEM) {
+		kprintf("guest: '%s': partition memory is %llu %s, less than the 2 MiB minimum\n",
+			name, size_num(mem->size), size_unit(mem->size));
+		return -E_RANGE;
+	}
+	pl->cmdlen = strnlen(cmdline, GUEST_CMDLINE_MAX + 1);
+	pl->loaderlen = strnlen(loader_name, GUEST_LOADER_MAX + 1);
+	if (pl->cmdlen > GUEST_CMDLINE_MAX || pl->loaderlen > GUEST_LOADER_MAX) {
+		kprintf("guest: '%s': %s is longer than the %u bytes allowed\n", name,
+			pl->cmdlen > GUEST_CMDLINE_MAX ? "command line" : "boot loader name",
+			pl->cmdlen > GUEST_CMDLINE_MAX ? GUEST_CMDLINE_MAX : GUEST_LOADER_MAX);
+		return -E_RANGE;
+	}
+	memset(&pl->lay, 0, sizeof(pl->lay));
+	memset(&pl->h, 0, sizeof(pl->h));
+	err = find_header(img, name, &pl->h);
+	if (!err)
+		err = check_flags(name, pl->h.flags);
+	if (!err)
+		err = pl->h.flags & MB1_HF_AOUT ? aout_layout(img, name, &pl->h, &pl->lay) :
+						  guest_elf_parse(img, name, &pl->lay);
+	if (!err)
+		err = check_placement(img, name, &pl->lay, mem, out);
+	if (!err)
+		err = place_info(img, name, &pl->lay,
+				 (uint32_t)(GUEST_MBI_OFF_CMDLINE + pl->cmdlen + 1), &pl->at);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline)
+{
+	struct guest_mem mem = { NULL, mem_size };
+	struct guest_boot out;
+	struct guest_plan pl;
+
+	if (!img || (!img->data && img->size)) {
+		kprintf("guest: guest_check called with a NULL image\n");
+		return -E_INVAL;
+	}
+	return plan_load(img, img->name ? img->name : "guest", &mem, cmdline ? cmdline : "",
+			 "Cypress", &pl, &out);
+}
+
 int guest_load(const struct guest_image *img, struct guest_mem *mem, const char *cmdline,
 	       const char *loader_name, struct guest_boot *out)
 {
 	const char *name = img && img->name ? img->name : "guest";
-	struct guest_layout lay;
-	struct mb_header h;
+	struct guest_plan pl;
 	struct guest_seg s;
-	size_t cmdlen, loaderlen;
-	uint32_t at;
 	int err;
 
 	if (out)
@@ -350,54 +406,26 @@ int guest_load(const struct guest_image *img, struct guest_mem *mem, const char 
 		kprintf("guest: guest_load called with a NULL image, memory or result\n");
 		return -E_INVAL;
 	}
-	if (mem->size < GUEST_MIN_MEM) {
-		kprintf("guest: '%s': partition memory is %llu %s, less than the 2 MiB minimum\n",
-			name, size_num(mem->size), size_unit(mem->size));
-		return -E_RANGE;
-	}
 	cmdline = cmdline ? cmdline : "";
 	loader_name = loader_name ? loader_name : "Cypress";
-	cmdlen = strnlen(cmdline, GUEST_CMDLINE_MAX + 1);
-	loaderlen = strnlen(loader_name, GUEST_LOADER_MAX + 1);
-	if (cmdlen > GUEST_CMDLINE_MAX || loaderlen > GUEST_LOADER_MAX) {
-		kprintf("guest: '%s': %s is longer than the %u bytes allowed\n", name,
-			cmdlen > GUEST_CMDLINE_MAX ? "command line" : "boot loader name",
-			cmdlen > GUEST_CMDLINE_MAX ? GUEST_CMDLINE_MAX : GUEST_LOADER_MAX);
-		return -E_RANGE;
-	}
-
-	memset(&lay, 0, sizeof(lay));
-	memset(&h, 0, sizeof(h));
-	err = find_header(img, name, &h);
-	if (!err)
-		err = check_flags(name, h.flags);
-	if (!err)
-		err = h.flags & MB1_HF_AOUT ? aout_layout(img, name, &h, &lay) :
-					      guest_elf_parse(img, name, &lay);
-	if (!err)
-		err = check_placement(img, name, &lay, mem, out);
-	if (!err)
-		err = place_info(img, name, &lay, (uint32_t)(GUEST_MBI_OFF_CMDLINE + cmdlen + 1),
-				 &at);
-	if (err) {
-		memset(out, 0, sizeof(*out));
+	err = plan_load(img, name, mem, cmdline, loader_name, &pl, out);
+	if (err)
 		return err;
-	}
 
 	/* Everything checked: now, and only now, write guest memory. */
-	for (uint32_t i = 0; i < lay.nslots; i++) {
-		if (!guest_layout_seg(img, &lay, i, &s))
+	for (uint32_t i = 0; i < pl.lay.nslots; i++) {
+		if (!guest_layout_seg(img, &pl.lay, i, &s))
 			continue;
 		memcpy(mem->base + s.paddr, img->data + s.file_off, (size_t)s.file_size);
 		memset(mem->base + s.paddr + s.file_size, 0, (size_t)(s.mem_size - s.file_size));
 	}
-	write_info(mem, at, cmdline, cmdlen, loader_name, loaderlen);
+	write_info(mem, pl.at, cmdline, pl.cmdlen, loader_name, pl.loaderlen);
 
-	out->entry = lay.entry;
-	out->mbi = at;
-	out->mb_flags = h.flags;
-	out->elf64 = lay.kind == GUEST_ELF64;
+	out->entry = pl.lay.entry;
+	out->mbi = pl.at;
+	out->mb_flags = pl.h.flags;
+	out->elf64 = pl.lay.kind == GUEST_ELF64;
 	kprintf("guest: '%s' loaded: %s, 0x%x-0x%x, entry 0x%x, mbi 0x%x\n", name,
-		kind_names[lay.kind], out->load_start, out->load_end, out->entry, out->mbi);
+		kind_names[pl.lay.kind], out->load_start, out->load_end, out->entry, out->mbi);
 	return 0;
 }

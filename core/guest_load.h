@@ -118,6 +118,14 @@ struct guest_boot {
 };
 
 /*
+ * Run every check guest_load() makes for a partition of mem_size bytes,
+ * printing the same one "guest: ..." line on a refusal, without writing
+ * anything: so a partition whose kernel cannot load is refused before it
+ * is given cores and memory. Returns 0 or guest_load()'s error.
+ */
+int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline);
+
+/*
  * Load the multiboot v1 kernel img into mem: find and check the multiboot
  * header (section 3.1), take the load layout from its address fields (flag
  * bit 16) or else from the ELF32 (EM_386) / ELF64 (EM_X86_64) program

@@ -93,7 +93,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	kprintf("boot complete cpus=%u\n", online);
 	kprintf("boot ticks=%llu\n", (unsigned long long)(rdtsc() - boot_tsc));
 	vmx_vid_allowed = !opts.novid;
-	if (partition_boot(&bi, opts.bad_entry))
+	if (partition_boot(&bi, opts.bad_entry, opts.vm_timeout_ms))
 		status |= partition_wait_and_report();
 	if (!strcmp(opts.exit_mode, "idle"))
 		cpu_idle();

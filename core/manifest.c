@@ -13,6 +13,7 @@
  */
 #include "core/manifest.h"
 
+#include "lib/duration.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -72,6 +73,16 @@ static char *trim(char *s)
 	return s;
 }
 
+char *manifest_printable(char *s)
+{
+	/* As guest output is (core/vuart.c): control bytes and 0x7f-0xff
+	 * become '?', so manifest text cannot put raw bytes on the console. */
+	for (char *c = s; *c; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	return s;
+}
+
 /* Copy s into buf for a message, cut to SHOW_MAX characters with "...". */
 static const char *show(const char *s, char *buf)
 {
@@ -83,7 +94,7 @@ static const char *show(const char *s, char *buf)
 		memcpy(buf, s, SHOW_MAX - 3);
 		memcpy(buf + SHOW_MAX - 3, "...", 4);
 	}
-	return buf;
+	return manifest_printable(buf);
 }
 
 static bool set_cores(struct manifest_part *p, const char *val, char *why, size_t n)
@@ -114,6 +125,10 @@ static bool set_kernel(struct manifest_part *p, const char *val, char *why, size
 			ksnprintf(why, n, "a module name is one word");
 			return false;
 		}
+		if ((unsigned char)val[i] >= 0x7f) {
+			ksnprintf(why, n, "a module name is printable ASCII");
+			return false;
+		}
 	}
 	memcpy(p->kernel, val, len + 1);
 	return true;
@@ -136,13 +151,22 @@ static bool set_vcpus(struct manifest_part *p, const char *val, char *why, size_
 	return manifest_parse_count(val, &p->vcpus, "vcpus", why, n) == 0;
 }
 
+static bool set_timeout(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	if (duration_parse(val, &p->timeout_ms, why, n) < 0)
+		return false;
+	p->timeout_set = true;
+	return true;
+}
+
 /* Bit i of seen/good is keys[i]; the finish checks use these indices. */
 enum {
 	K_CORES,
 	K_MEMORY,
 	K_KERNEL,
 	K_CMDLINE,
-	K_VCPUS
+	K_VCPUS,
+	K_TIMEOUT
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -150,6 +174,7 @@ static const struct key_desc keys[] = {
 	[K_KERNEL] = { "kernel", set_kernel, true },
 	[K_CMDLINE] = { "cmdline", set_cmdline, false },
 	[K_VCPUS] = { "vcpus", set_vcpus, false },
+	[K_TIMEOUT] = { "timeout", set_timeout, false },
 };
 
 /* One line for a problem on the current line; refuses the current partition. */
@@ -219,8 +244,10 @@ static void section_header(struct pstate *st, char *s)
 
 	end_section(st);
 	st->headers++;
-	if (st->full_said)
+	if (st->full_said) {
+		m->ndropped++; /* counted among the refused, not printed again */
 		return;
+	}
 	if (!close || close[1] != '\0') {
 		kprintf("manifest: line %u: malformed section header '%s' (want [partition NAME]); "
 			"section ignored\n",
@@ -244,6 +271,7 @@ static void section_header(struct pstate *st, char *s)
 		kprintf("manifest: line %u: partition name '%s' is not 1..15 characters of "
 			"A-Z a-z 0-9 _ -; section ignored\n",
 			st->line, show(name, shown));
+		m->ndropped++;
 		return;
 	}
 	if (m->nparts >= MANIFEST_MAX_PARTS) {
@@ -251,6 +279,7 @@ static void section_header(struct pstate *st, char *s)
 			"and any later ones are ignored)\n",
 			st->line, name, MANIFEST_MAX_PARTS);
 		st->full_said = true;
+		m->ndropped++;
 		return;
 	}
 
@@ -387,7 +416,9 @@ static void do_line(struct pstate *st, const char *p, size_t n)
 			/* A broken header still ends the previous section. */
 			end_section(st);
 			st->headers++;
-			if (!st->full_said)
+			if (st->full_said)
+				st->m->ndropped++;
+			else
 				kprintf("manifest: line %u: section header %s; section ignored\n",
 					st->line, bad);
 		} else if (st->sec != SEC_SKIP) {

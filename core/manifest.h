@@ -14,6 +14,7 @@
  *   kernel = hello.elf       # boot module name (first word of its cmdline)
  *   cmdline = "console=ttyS0 foo"   # optional guest command line
  *   vcpus = 1                # optional, 1..cores of this partition
+ *   timeout = 30s            # optional watchdog: ms, s or m, or none
  *
  * A single number after "cores" is a count; a list is recognised by ',' or
  * '-' (one explicit cpu is written "5-5").
@@ -47,14 +48,17 @@ struct manifest_part {
 	uint64_t mem_bytes;
 	char kernel[MANIFEST_MODULE_MAX];
 	char cmdline[MANIFEST_CMDLINE_MAX];
-	uint32_t vcpus; /* default 1 */
-	bool valid;	/* false: refused; the reason was printed */
+	uint32_t vcpus;	     /* default 1 */
+	uint32_t timeout_ms; /* watchdog: 0 = none */
+	bool timeout_set;    /* a timeout key was given (else the command line's default) */
+	bool valid;	     /* false: refused; the reason was printed */
 };
 
 struct manifest {
 	uint32_t nparts; /* entries used in part[], valid or not */
 	struct manifest_part part[MANIFEST_MAX_PARTS];
-	uint32_t nvalid; /* how many of them are valid */
+	uint32_t nvalid;   /* how many of them are valid */
+	uint32_t ndropped; /* partition sections never recorded: past the limit, bad name */
 };
 
 /* What manifest_assign() may hand out. */
@@ -107,6 +111,13 @@ int manifest_assign(struct manifest *m, const struct manifest_resources *r);
  * if there are none. m may be NULL (prints nothing).
  */
 void manifest_print(const struct manifest *m);
+
+/*
+ * Make NUL-terminated s safe to print, in place: control bytes other than
+ * tab, and bytes 0x7f-0xff, become '?' (as guest console output does).
+ * Returns s.
+ */
+char *manifest_printable(char *s);
 
 /*
  * Value grammar, used by manifest_parse() and usable on its own. Each takes

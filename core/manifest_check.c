@@ -398,9 +398,12 @@ void manifest_print(const struct manifest *m)
 		} else {
 			ksnprintf(cores, sizeof(cores), "%u (unassigned)", p->ncores_req);
 		}
+		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX];
+		memcpy(kernel, p->kernel, sizeof(kernel));
+		memcpy(cmdline, p->cmdline, sizeof(cmdline));
 		kprintf("manifest: partition '%s' cores=%s memory=%llu MiB kernel=%s vcpus=%u "
 			"cmdline=\"%s\"\n",
-			p->name, cores, (unsigned long long)(p->mem_bytes >> 20), p->kernel,
-			p->vcpus, p->cmdline);
+			p->name, cores, (unsigned long long)(p->mem_bytes >> 20),
+			manifest_printable(kernel), p->vcpus, manifest_printable(cmdline));
 	}
 }

@@ -10,6 +10,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/ept.h"
 #include "arch/x86/pcpu.h"
+#include "arch/x86/timer.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
@@ -32,6 +34,7 @@ static const struct boot_info *boot;
 static struct manifest manifest;
 static uint32_t refused; /* declared partitions that never started */
 static uint16_t next_vpid = 1;
+static uint32_t default_timeout_ms; /* command line vmtimeout=, for partitions without a key */
 
 static const struct mb2_module *find_module(const char *name)
 {
@@ -107,19 +110,40 @@ static uint32_t nth_core(const struct manifest_part *mp, uint32_t n)
 	return 0;
 }
 
-/* Give back what a partially created VM holds. */
-static void destroy_vm(struct vm *vm, struct ept *ept)
+/*
+ * Give back a VM's memory, EPT, bitmaps and VMCS pages. Either a VM being
+ * created (nothing ran) or one that ended with every vCPU out of its run
+ * loop: no core can touch these pages any more. The structures themselves
+ * stay for the summary and for messages still in flight.
+ */
+static void release_pages(struct vm *vm)
 {
-	for (uint32_t i = 0; i < vm->nvcpus; i++)
-		kfree(vm->vcpu[i]);
-	if (ept->pml4_phys)
-		ept_destroy(ept);
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpu[i];
+		if (v && v->vmcs_pa)
+			frame_free(v->vmcs_pa, 1);
+		if (v && v->vapic_pa)
+			frame_free(v->vapic_pa, 1);
+		if (v)
+			v->vmcs_pa = v->vapic_pa = 0;
+	}
+	if (vm->ept.pml4_phys)
+		ept_destroy(&vm->ept);
 	if (vm->msr_bitmap_pa)
 		frame_free(vm->msr_bitmap_pa, 1);
 	if (vm->io_bitmap_pa[0])
 		frame_free(vm->io_bitmap_pa[0], 2);
 	if (vm->mem_hpa)
 		frame_free(vm->mem_hpa, vm->mem_size / PAGE_SIZE);
+	vm->msr_bitmap_pa = vm->io_bitmap_pa[0] = vm->io_bitmap_pa[1] = vm->mem_hpa = 0;
+}
+
+/* Give back what a partially created VM holds. */
+static void destroy_vm(struct vm *vm)
+{
+	release_pages(vm);
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		kfree(vm->vcpu[i]);
 	kfree(vm);
 }
 
@@ -127,19 +151,20 @@ static struct vm *create_vm(const struct manifest_part *mp)
 {
 	const struct mb2_module *mod = find_module(mp->kernel);
 	struct vm *vm = kzalloc(sizeof(*vm));
-	struct ept ept = { 0 };
 
 	if (!vm || !mod)
 		goto nomem;
 	ksnprintf(vm->name, sizeof(vm->name), "%s", mp->name);
+	ksnprintf(vm->tag, sizeof(vm->tag), "vm %s: ", mp->name);
 	vm->mem_size = mp->mem_bytes;
 	vm->mem_hpa = frame_alloc_zeroed(mp->mem_bytes / PAGE_SIZE, MiB(2), UINT64_MAX);
 	if (!vm->mem_hpa)
 		goto nomem;
-	if (ept_init(&ept, &ept_ops, false) < 0 ||
-	    ept_map(&ept, 0, vm->mem_hpa, vm->mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB, true) < 0)
+	if (ept_init(&vm->ept, &ept_ops, false) < 0 ||
+	    ept_map(&vm->ept, 0, vm->mem_hpa, vm->mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB,
+		    true) < 0)
 		goto nomem;
-	vm->eptp = ept.eptp;
+	vm->eptp = vm->ept.eptp;
 	if (make_bitmaps(vm) < 0)
 		goto nomem;
 
@@ -150,10 +175,11 @@ static struct vm *create_vm(const struct manifest_part *mp)
 	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
 		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
 			mp->kernel);
-		destroy_vm(vm, &ept);
+		destroy_vm(vm);
 		return NULL;
 	}
 	vm->nvcpus = mp->vcpus;
+	vm->timeout_ms = mp->timeout_set ? mp->timeout_ms : default_timeout_ms;
 	vuart_init(&vm->uart, vm->name);
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = kzalloc(sizeof(*v));
@@ -165,6 +191,8 @@ static struct vm *create_vm(const struct manifest_part *mp)
 		v->vpid = next_vpid++;
 		vm->vcpu[i] = v;
 		vcpu_lapic_init(v);
+		kprintf("partition '%s': vcpu %u on cpu %u vpid %u\n", vm->name, i, v->pcpu,
+			v->vpid);
 	}
 	vm->vcpu[0]->boot_entry = gb.entry;
 	vm->vcpu[0]->boot_mbi = gb.mbi;
@@ -172,7 +200,7 @@ static struct vm *create_vm(const struct manifest_part *mp)
 nomem:
 	kprintf("partition '%s' refused: out of hypervisor memory while creating it\n", mp->name);
 	if (vm)
-		destroy_vm(vm, &ept);
+		destroy_vm(vm);
 	return NULL;
 }
 
@@ -238,18 +266,42 @@ void partition_register(void)
 	msg_register(MSG_VLAPIC_DELIVER, vlapic_deliver_handler);
 }
 
-uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry)
+/*
+ * A partition whose kernel cannot load is refused before resources are
+ * handed out (docs/manifest.md: a refused partition takes nothing), so a
+ * later partition can have its cores and memory.
+ */
+static void check_kernels(struct manifest *m)
+{
+	for (uint32_t i = 0; i < m->nparts; i++) {
+		struct manifest_part *mp = &m->part[i];
+		const struct mb2_module *mod = mp->valid ? find_module(mp->kernel) : NULL;
+		if (!mod)
+			continue; /* manifest_assign() names a missing module */
+		struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start,
+					   mod->end - mod->start, mp->kernel };
+		if (guest_check(&img, mp->mem_bytes, mp->cmdline) < 0) {
+			kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n",
+				mp->name, mp->kernel);
+			mp->valid = false;
+		}
+	}
+}
+
+uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint32_t vm_timeout_ms)
 {
 	const struct mb2_module *mf;
 	static uint64_t usable[CONFIG_MAX_CPUS / 64];
 	struct frame_stats st;
 
 	boot = bi;
+	default_timeout_ms = vm_timeout_ms;
 	if (!(mf = find_module("manifest"))) {
 		kprintf("partition: no manifest module; no guests to run\n");
 		return 0;
 	}
 	manifest_parse((const char *)(uintptr_t)mf->start, mf->end - mf->start, &manifest);
+	check_kernels(&manifest);
 	uint32_t novmx = 0;
 	for (uint32_t c = 1; c < pcpu_count; c++) {
 		struct pcpu *p = pcpu_by_id[c];
@@ -274,7 +326,7 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry)
 	};
 	manifest_assign(&manifest, &r);
 	manifest_print(&manifest);
-	refused = manifest.nparts - manifest.nvalid;
+	refused = manifest.nparts - manifest.nvalid + manifest.ndropped;
 	if (!manifest.nvalid)
 		return refused;
 	if (vmx_controls_init() < 0) {
@@ -287,7 +339,7 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry)
 			continue;
 		struct vm *vm = create_vm(&manifest.part[i]);
 		if (!vm) {
-			refused++;
+			refused++; /* out of hypervisor memory: its line is printed */
 			continue;
 		}
 		vm->id = vm_count;
@@ -300,6 +352,9 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry)
 			kprintf("partition '%s': vcpus 1-%u wait for INIT/SIPI from vcpu 0\n",
 				vm_table[i]->name, vm_table[i]->nvcpus - 1);
 		kprintf("partition '%s': starting vcpu 0 on cpu %u\n", vm_table[i]->name, v0->pcpu);
+		if (vm_table[i]->timeout_ms)
+			vm_table[i]->deadline_tsc =
+				rdtsc() + tsc_from_us(vm_table[i]->timeout_ms * 1000ULL);
 		msg_send(v0->pcpu, MSG_VCPU_RUN, (uint64_t)(uintptr_t)v0, 0, 0);
 	}
 	return vm_count + refused;
@@ -339,16 +394,92 @@ static void report(const struct vm *vm)
 		n ? line : " none");
 }
 
+static const char *const vcpu_state_names[] = {
+	[VCPU_IDLE] = "waiting for SIPI",
+	[VCPU_RUNNING] = "running",
+	[VCPU_DONE] = "done",
+};
+
+/* The watchdog's verdict: one vm_fail line naming the time and what each vCPU was doing. */
+static void stop_on_timeout(struct vm *vm)
+{
+	char states[96];
+	size_t n = 0;
+
+	states[0] = '\0';
+	for (uint32_t i = 0; i < vm->nvcpus && n < sizeof(states) - 24; i++) {
+		const struct vcpu *v = vm->vcpu[i];
+		uint32_t st = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+		const char *what = st == VCPU_RUNNING && v->halted   ? "halted" :
+				   st < ARRAY_SIZE(vcpu_state_names) ? vcpu_state_names[st] :
+								       "?";
+		n += (size_t)ksnprintf(states + n, sizeof(states) - n, "%svcpu %u %s",
+				       i ? ", " : "", i, what);
+	}
+	if (vm->timeout_ms % 1000)
+		vm_fail(vm, 0, "timeout after %u ms (%s)", vm->timeout_ms, states);
+	else
+		vm_fail(vm, 0, "timeout after %u s (%s)", vm->timeout_ms / 1000, states);
+}
+
+static void watchdog_fired(void *arg)
+{
+	(void)arg; /* waking cpu 0 is all it takes: the wait loop looks at the deadlines */
+}
+
+/* Stop the VMs past their deadline; arm cpu 0's timer for the next one. */
+static void watchdog(void)
+{
+	uint64_t now = rdtsc(), next = 0;
+
+	for (uint32_t i = 0; i < vm_count; i++) {
+		struct vm *vm = vm_table[i];
+		if (!vm->deadline_tsc || vm_ended(vm))
+			continue;
+		if (now >= vm->deadline_tsc)
+			stop_on_timeout(vm);
+		else if (!next || vm->deadline_tsc < next)
+			next = vm->deadline_tsc;
+	}
+	if (next)
+		timer_oneshot_us((next - now) * 1000 / tsc_khz + 1, watchdog_fired, NULL);
+}
+
+/* A VM that ended with all its vCPUs out of their run loops gives back its pages. */
+static void release_ended(void)
+{
+	for (uint32_t i = 0; i < vm_count; i++) {
+		struct vm *vm = vm_table[i];
+		if (vm->released || !vm_ended(vm) ||
+		    __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE))
+			continue;
+		release_pages(vm);
+		vm->released = true;
+		char cpus[64];
+		uint64_t mask[MANIFEST_MASK_WORDS] = { 0 };
+		for (uint32_t c = 0; c < vm->nvcpus; c++)
+			mask[vm->vcpu[c]->pcpu / 64] |= 1ULL << (vm->vcpu[c]->pcpu % 64);
+		manifest_format_cpus(mask, cpus, sizeof(cpus));
+		kprintf("partition '%s': ended; cpus %s and %llu MiB are free again\n", vm->name,
+			cpus, (unsigned long long)(vm->mem_size >> 20));
+	}
+}
+
 int partition_wait_and_report(void)
 {
 	uint32_t ok = 0;
 
-	while (!all_ended()) {
+	for (;;) {
 		irq_disable();
-		if (!msg_poll() && !all_ended())
+		watchdog();
+		release_ended();
+		if (all_ended())
+			break;
+		if (!msg_poll())
 			safe_halt();
 		irq_enable();
 	}
+	irq_enable();
 	for (uint32_t i = 0; i < vm_count; i++) {
 		report(vm_table[i]);
 		ok += vm_table[i]->state == VM_EXITED && vm_table[i]->exit_status == 0;

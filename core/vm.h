@@ -8,6 +8,7 @@
 #ifndef CORE_VM_H
 #define CORE_VM_H
 
+#include "arch/x86/ept.h"
 #include "arch/x86/vlapic.h"
 #include "arch/x86/vmcs.h"
 #include "core/vuart.h"
@@ -50,6 +51,7 @@ struct vcpu {
 	struct vlapic_ops lapic_ops;   /* callbacks with ctx = this vCPU */
 	volatile bool timer_due;       /* the host timer for the vLAPIC fired */
 	bool nmi_pending;	       /* an NMI IPI waits for injection */
+	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
 	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
 	bool vid_valid;				  /* vid_* mirror the page */
@@ -68,6 +70,7 @@ enum vm_state {
 
 struct vm {
 	char name[VM_NAME_MAX];
+	char tag[VM_NAME_MAX + 8]; /* "vm NAME: ", for console_tag() */
 	uint32_t id;
 	uint32_t state;	 /* enum vm_state, written once with the lock held */
 	spinlock_t lock; /* guards state, status, reason */
@@ -78,6 +81,11 @@ struct vm {
 	uint64_t mem_hpa; /* guest-physical 0 is host-physical mem_hpa */
 	uint64_t mem_size;
 	uint64_t eptp;
+	struct ept ept; /* owned by cpu 0: built before the VM runs, freed after it ended */
+
+	uint32_t timeout_ms;   /* watchdog: 0 = none */
+	uint64_t deadline_tsc; /* when the watchdog stops it; 0 = never */
+	bool released;	       /* memory and cores handed back (cpu 0) */
 
 	uint64_t msr_bitmap_pa;
 	uint64_t io_bitmap_pa[2];
@@ -98,7 +106,7 @@ extern uint32_t vm_count;
  * Stop `vm` because the guest misbehaved: record why (first reason wins),
  * print one line "vm NAME: FAILED: <why> (rip 0x...)", and make every
  * vCPU of the VM leave its run loop. Never returns to the guest. Any
- * core running a vCPU of `vm`.
+ * core running a vCPU of `vm`, or cpu 0 (the watchdog).
  */
 void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...) __printf(3, 4);
 

@@ -87,6 +87,11 @@ void console_write_raw(const char *s, size_t n)
 		irq_enable();
 }
 
+void console_tag(const char *tag)
+{
+	this_cpu()->line_tag = tag;
+}
+
 void console_flush(void)
 {
 	if (active & CONSOLE_COM1)
@@ -122,6 +127,9 @@ void kvprintf(const char *fmt, va_list ap)
 		n = sizeof(buf) - 1;
 	/* Assemble lines in this core's buffer; emit each when complete. */
 	for (int i = 0; i < n; i++) {
+		if (p->line_len == 0 && p->line_tag)
+			for (const char *t = p->line_tag; *t && p->line_len < CONSOLE_LINE_MAX - 1;)
+				p->line[p->line_len++] = *t++;
 		if (buf[i] == '\n' || p->line_len == CONSOLE_LINE_MAX) {
 			flush_line(p->line, p->line_len);
 			p->line_len = 0;

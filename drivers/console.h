@@ -28,4 +28,11 @@ void console_write_raw(const char *s, size_t n);
 /* Wait until everything written has left the UART (before power-off). */
 void console_flush(void);
 
+/*
+ * Start every line this core prints with `tag` (NULL: no tag) until it is
+ * changed: lets code that knows no VM (the instruction decoder) name the
+ * guest that caused its line. The string must outlive the tag.
+ */
+void console_tag(const char *tag);
+
 #endif

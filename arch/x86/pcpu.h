@@ -81,6 +81,7 @@ struct pcpu {
 	/* Console: partial line being assembled by kprintf on this core. */
 	uint32_t line_len;
 	char line[CONSOLE_LINE_MAX];
+	const char *line_tag; /* if set, starts every new line ("vm NAME: "): console_tag() */
 
 	/* One-shot LAPIC timer (arch/x86/timer.c). */
 	void (*timer_fn)(void *arg);

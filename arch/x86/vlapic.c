@@ -60,6 +60,9 @@ void vlapic_warn_once(struct vlapic *a, uint32_t kind, const char *fmt, ...)
 	if (a->warned & kind)
 		return;
 	a->warned |= kind;
+	/* A guest caused this line: say whose (the line is assembled per core). */
+	if (a->owner)
+		kprintf("vm %s: ", a->owner);
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);

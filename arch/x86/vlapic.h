@@ -128,6 +128,7 @@ struct vlapic {
 	bool x2apic;	 /* IA32_APIC_BASE.EXTD */
 	bool enabled_hw; /* IA32_APIC_BASE.EN (bit 11) */
 	const struct vlapic_ops *ops;
+	const char *owner; /* names the VM in warnings ("vm NAME: vlapic: ..."); may be NULL */
 
 	uint32_t irr[8], isr[8], tmr[8]; /* 256-bit maps, word i = vectors 32i..32i+31 */
 	uint32_t tpr, svr, ldr, dfr;	 /* ldr/dfr: xAPIC values; x2APIC LDR is derived */

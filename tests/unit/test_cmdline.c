@@ -404,6 +404,40 @@ static void test_bad_entry_hook(void **state)
 	assert_true(console_capture_has("testhook.bad_entry"));
 }
 
+/* vmtimeout: the duration grammar shared with the manifest's timeout key. */
+static void test_vmtimeout(void **state)
+{
+	static const struct {
+		const char *line;
+		uint32_t ms;
+		int problems;
+		const char *msg;
+	} cases[] = {
+		{ "vmtimeout=30s", 30000, 0, NULL },
+		{ "vmtimeout=250ms", 250, 0, NULL },
+		{ "vmtimeout=2m", 120000, 0, NULL },
+		{ "vmtimeout=none", 0, 0, NULL },
+		{ "vmtimeout=\"5s\"", 5000, 0, NULL },
+		{ "vmtimeout=30", 0, 1, "cmdline: vmtimeout='30' is not a duration" },
+		{ "vmtimeout=0s", 0, 1, "is a zero duration: write none for no limit" },
+		{ "vmtimeout=1441m", 0, 1, "is longer than a day" },
+		{ "vmtimeout=99999999999999999999s", 0, 1, "is longer than a day" },
+		{ "vmtimeout=s", 0, 1, "is not a duration" },
+		{ "vmtimeout=-1s", 0, 1, "is not a duration" },
+		{ "vmtimeout=", 0, 1, NULL },
+	};
+	struct cmdline_opts o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		console_capture_reset();
+		assert_int_equal(cmdline_parse(cases[i].line, &o), cases[i].problems);
+		assert_int_equal(o.vm_timeout_ms, cases[i].ms);
+		if (cases[i].msg)
+			assert_true(console_capture_has(cases[i].msg));
+	}
+}
+
 static void test_help(void **state)
 {
 	static const char *const names[] = {
@@ -417,6 +451,7 @@ static void test_help(void **state)
 		"testhook.poweroff=auto|acpi",
 		"testhook.bad_entry=<partition>",
 		"novid",
+		"vmtimeout=<duration>",
 	};
 
 	(void)state;
@@ -452,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_poweroff_hook),
 		cmocka_unit_test(test_bad_entry_hook),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_vmtimeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

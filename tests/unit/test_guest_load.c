@@ -255,6 +255,12 @@ static void expect_refused(size_t size, int err, const char *line)
 	assert_guards_intact();
 	assert_int_equal(boot.entry, 0);
 	assert_int_equal(boot.mbi, 0);
+	/* The dry run refuses the same image with the same line, writing nothing. */
+	struct guest_image gi = { .data = img, .size = size, .name = "hello.elf" };
+	console_capture_reset();
+	assert_int_equal(guest_check(&gi, gm.size, "quiet"), err);
+	assert_string_equal(console_capture(), line);
+	assert_true(mem_all_zero());
 }
 
 static struct mb1_info read_mbi(uint32_t at)

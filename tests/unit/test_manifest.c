@@ -339,6 +339,51 @@ static void test_errors_vcpus(void **state)
 	       "partition 'p' refused\n");
 }
 
+/* Bytes 0x80-0xff never reach the console raw (issue 8): '?' as in guest output. */
+static void test_high_bytes_escaped(void **state)
+{
+	(void)state;
+	expect(P_OK "vcpus = \xff\x80\n", 0,
+	       "manifest: line 5: vcpus = '?"
+	       "?': not a number of vcpus; partition 'p' refused\n");
+	expect("[partition p]\ncores = 1\nmemory = 2M\nkernel = k\xe9\n", 0,
+	       "manifest: line 4: kernel = 'k?': a module name is printable ASCII; partition 'p' "
+	       "refused\n");
+	expect(P_OK "b\xc3\xa9 = 1\n", 0,
+	       "manifest: line 5: unknown key 'b?"
+	       "?' in partition 'p'; partition refused\n");
+	assert_int_equal(parse(P_OK "cmdline = \"caf\xc3\xa9\"\n"), 1);
+	console_capture_reset();
+	manifest_print(&m);
+	assert_true(console_capture_has("cmdline=\"caf??\""));
+	for (const char *c = console_capture(); *c; c++)
+		assert_true((unsigned char)*c < 0x7f);
+}
+
+/* The watchdog key: a duration, none, or an error that refuses the partition. */
+static void test_timeout(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(P_OK "timeout = 30s\n"), 1);
+	assert_true(m.part[0].timeout_set);
+	assert_int_equal(m.part[0].timeout_ms, 30000);
+	assert_int_equal(parse(P_OK "timeout = none\n"), 1);
+	assert_true(m.part[0].timeout_set);
+	assert_int_equal(m.part[0].timeout_ms, 0);
+	assert_int_equal(parse(P_OK), 1);
+	assert_false(m.part[0].timeout_set);
+	assert_int_equal(m.part[0].timeout_ms, 0);
+	expect(P_OK "timeout = 30\n", 0,
+	       "manifest: line 5: timeout = '30': not a duration: want a number with ms, s or m, "
+	       "or none; partition 'p' refused\n");
+	expect(P_OK "timeout = 0ms\n", 0,
+	       "manifest: line 5: timeout = '0ms': a zero duration: write none for no limit; "
+	       "partition 'p' refused\n");
+	expect(P_OK "timeout = 25h\n", 0,
+	       "manifest: line 5: timeout = '25h': not a duration: want a number with ms, s or "
+	       "m, or none; partition 'p' refused\n");
+}
+
 static void test_errors_headers(void **state)
 {
 	(void)state;
@@ -422,6 +467,7 @@ static void test_too_many_partitions(void **state)
 		 64 * 4 + 1);
 	expect(text, 64, want);
 	assert_int_equal(m.nparts, 64);
+	assert_int_equal(m.ndropped, 6); /* p64..p69 still count as refused */
 	assert_string_equal(m.part[63].name, "p63");
 }
 
@@ -971,6 +1017,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors_keys),
 		cmocka_unit_test(test_errors_vcpus),
 		cmocka_unit_test(test_errors_headers),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_high_bytes_escaped),
 		cmocka_unit_test(test_bad_between_good),
 		cmocka_unit_test(test_too_many_partitions),
 		cmocka_unit_test(test_sizes),

@@ -33,13 +33,16 @@ int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
 int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 {
 	vmexit_skip_insn(x);
+	v->halted = true;
 	/* The core is the vCPU's alone: sleep until its vLAPIC has an
 	 * interrupt the guest can take (timer, IPI), serving host interrupts
 	 * and messages meanwhile; an event that arrives between the check and
 	 * the halt is an interrupt too, and ends the halt (sti; hlt). */
 	while (!vm_ended(v->vm)) {
-		if (vcpu_lapic_wakeup(v))
+		if (vcpu_lapic_wakeup(v)) {
+			v->halted = false;
 			return VMEXIT_RESUME;
+		}
 		if (!msg_poll())
 			safe_halt();
 		irq_disable();

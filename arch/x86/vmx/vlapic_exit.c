@@ -15,6 +15,7 @@
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx_ctl.h"
 #include "core/msg.h"
+#include "drivers/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 
@@ -88,6 +89,7 @@ void vcpu_lapic_init(struct vcpu *v)
 	v->lapic_ops =
 		(struct vlapic_ops){ .send_ipi = send_ipi, .arm_timer = arm_timer, .ctx = v };
 	vlapic_init(&v->lapic, v->id, tsc_khz, &v->lapic_ops);
+	v->lapic.owner = v->vm->name;
 }
 
 enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
@@ -319,7 +321,10 @@ int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
 		bytes[n] = *(uint8_t *)vm_gpa_to_host(v->vm, lin + n, 1);
 		n++;
 	}
-	if (decode_mmio(bytes, n, code_mode(), &in) < 0) {
+	console_tag(v->vm->tag); /* the decoder's lines name this VM */
+	int rc = decode_mmio(bytes, n, code_mode(), &in);
+	console_tag(NULL);
+	if (rc < 0) {
 		vm_fail(v->vm, x->rip,
 			"xAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
 			(unsigned long long)gpa);
