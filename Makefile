@@ -105,6 +105,12 @@ run:
 	tools/run-best --module $(DEFAULT_MANIFEST):manifest \
 		$(foreach g,$(DEFAULT_GUESTS),--module $(g):$(notdir $(g)))
 
+# Deliberate bugs (tests/mutants/) against the suites that should catch them;
+# slow (20-30 min), not part of `make test`.
+mutants:
+	@tools/deps all
+	tools/mutants
+
 bench:
 	@tools/deps all
 	$(MAKE) all guests
@@ -147,4 +153,4 @@ fuzz-smoke: deps-check-fuzz fuzz-bins
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all guests unit deps deps-check-unit test run bench sim sim-test format-check clean
+.PHONY: all guests unit deps deps-check-unit test run mutants bench sim sim-test format-check clean
