@@ -135,6 +135,14 @@ sim-test: $(SIM_BUILD)/cypress-sim-san
 	tests/sim/run-small
 	tests/sim/decide-smoke
 
+# ---- hostile-guest fuzzer: SEEDS=N [OPS=M FIRST=S SKIP=a,b RARE=R] (tools/fuzz-guests) ----
+fuzz-guests:
+	@tools/deps all
+	$(MAKE) all guests
+	tools/fuzz-guests --seeds $(or $(SEEDS),8) $(if $(OPS),--ops $(OPS)) \
+		$(if $(FIRST),--first $(FIRST)) $(if $(SKIP),--skip $(SKIP)) $(if $(RARE),--rare $(RARE))
+.PHONY: fuzz-guests
+
 format-check:
 	@tools/format-check
 
