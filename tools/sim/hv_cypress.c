@@ -5,8 +5,9 @@
  * (sched/balloon.c) sets how many vCPUs each guest keeps online, the core
  * inventory and power budgets (sched/cores.c) and fast-core leases
  * (sched/lease.c) give core-discovering guests fast cores for a term.
- * Environment: host simulator; periodic work runs on the GPM's or an LPM's
- * core and reaches other cores only by sim_send().
+ * Environment: host simulator; the GPM's periodic work runs on the GPM's
+ * core, each LPM's on its own core (hv_schedule calls cypress_lpm there), and
+ * they reach other cores only by sim_send().
  */
 #include <stdlib.h>
 
@@ -31,7 +32,7 @@ struct cypress {
 	struct lease_table lt;
 	struct lease_core *lcores;
 	uint64_t *charge, *held;
-	uint64_t *busy_snap;
+	uint64_t *busy_snap; /* per core; entry c is written by the LPM of c's partition */
 	uint64_t renewed, lost;
 };
 
@@ -99,7 +100,7 @@ static int place_partitions(struct sim *s, struct cypress *cy)
 				continue;
 			}
 			for (uint32_t k = 0; k < vm->nvcpus; k++)
-				vm->vcpus[k].home = (int32_t)(next + k % t);
+				VH(s, &vm->vcpus[k])->home = (int32_t)(next + k % t);
 			next += t;
 			continue;
 		}
@@ -113,12 +114,13 @@ static int place_partitions(struct sim *s, struct cypress *cy)
 		}
 		vm->part = (int32_t)part;
 		s->cores[cy->parts[part].lpm_core].lpm = true;
+		s->cores[cy->parts[part].lpm_core].lpm_part = (int32_t)part;
 		if (s->gpm_core == UINT32_MAX)
 			s->gpm_core = cy->parts[part].lpm_core;
 		for (uint32_t k = 0; k < vm->nvcpus; k++) {
 			uint32_t core;
 			gpm_vcpu_core(&cy->g, part, k % t, &core);
-			vm->vcpus[k].home = (int32_t)core;
+			VH(s, &vm->vcpus[k])->home = (int32_t)core;
 		}
 	}
 	if (s->gpm_core == UINT32_MAX)
@@ -172,7 +174,7 @@ static int place_het(struct sim *s, struct cypress *cy)
 			uint32_t core;
 			int32_t slow;
 			if (vm->wants_fast && lease_request(&cy->lt, i, k, 0, &core) == 0) {
-				vm->vcpus[k].home = (int32_t)core;
+				VH(s, &vm->vcpus[k])->home = (int32_t)core;
 				continue;
 			}
 			slow = slow_core_for(cy, i);
@@ -180,7 +182,7 @@ static int place_het(struct sim *s, struct cypress *cy)
 				reject(s, vm, "E_RANGE: power budget below one slow core");
 				break;
 			}
-			vm->vcpus[k].home = slow;
+			VH(s, &vm->vcpus[k])->home = slow;
 		}
 	}
 	s->gpm_core = 0;
@@ -198,34 +200,45 @@ int cypress_place(struct sim *s)
 	return s->hv.hetaware ? place_het(s, cy) : place_partitions(s, cy);
 }
 
+/* On the GPM's core: an LPM's load report arrived (MSG_LOAD). */
 void cypress_load(struct sim *s, uint32_t part, uint32_t load_pct)
 {
-	if (s->cy && s->cy->parts && part < s->nvms)
-		gpm_report_load(&s->cy->g, part, load_pct);
+	if (!s->cy || !s->cy->parts || part >= s->nvms)
+		return;
+	sim_own(s, (int32_t)s->gpm_core); /* the GPM's state */
+	gpm_report_load(&s->cy->g, part, load_pct);
 }
 
-/* Each LPM measures its partition's busy time and reports it to the GPM. */
-static void report_loads(struct sim *s, struct cypress *cy)
+/*
+ * On LPM core p, every LOAD_PERIOD_NS: measure the partition's busy time
+ * (reads of its cores' counters; the snapshots are the LPM's own) and report
+ * it to the GPM by message.
+ */
+void cypress_lpm(struct sim *s, struct pcore *p)
 {
-	for (uint32_t i = 0; i < s->nvms; i++) {
-		struct vm *vm = &s->vms[i];
-		uint64_t busy = 0, n = 0;
-		if (vm->part < 0)
-			continue;
-		for (uint32_t k = 0; k < vm->balloon_target; k++) {
-			uint32_t c = (uint32_t)vm->vcpus[k].home;
-			busy += s->cores[c].busy - cy->busy_snap[c];
-			n++;
-		}
-		for (uint32_t k = 0; k < vm->balloon_target; k++) {
-			uint32_t c = (uint32_t)vm->vcpus[k].home;
-			cy->busy_snap[c] = s->cores[c].busy;
-		}
-		s->cur_core = (int32_t)cy->parts[vm->part].lpm_core;
-		sim_send(s, s->gpm_core, MSG_LOAD, (uint32_t)vm->part,
-			 n ? (uint32_t)(busy * 100 / (n * LOAD_PERIOD_NS)) : 0);
+	struct cypress *cy = s->cy;
+	uint64_t busy = 0, n = 0;
+	struct vm *vm = NULL;
+
+	if (!cy || !cy->parts || p->lpm_part < 0 || s->now % LOAD_PERIOD_NS || s->now % NS_PER_MS)
+		return;
+	for (uint32_t i = 0; i < s->nvms && !vm; i++)
+		if (s->vms[i].part == p->lpm_part)
+			vm = &s->vms[i];
+	if (!vm)
+		return;
+	sim_own(s, (int32_t)p->id); /* busy_snap entries of this partition */
+	for (uint32_t k = 0; k < vm->balloon_target; k++) {
+		uint32_t c = (uint32_t)vm->vcpus[k].h.home;
+		busy += s->cores[c].h.busy - cy->busy_snap[c];
+		n++;
 	}
-	s->cur_core = (int32_t)s->gpm_core;
+	for (uint32_t k = 0; k < vm->balloon_target; k++) {
+		uint32_t c = (uint32_t)vm->vcpus[k].h.home;
+		cy->busy_snap[c] = s->cores[c].h.busy;
+	}
+	sim_send(s, s->gpm_core, MSG_LOAD, (uint32_t)p->lpm_part,
+		 n ? (uint32_t)(busy * 100 / (n * LOAD_PERIOD_NS)) : 0);
 }
 
 /* Renew fast-core leases; a lease that ends moves its vCPU to a slow core. */
@@ -235,6 +248,7 @@ static void leases(struct sim *s, struct cypress *cy)
 	uint64_t now = s->now / NS_PER_US;
 	uint32_t n;
 
+	sim_own(s, (int32_t)s->gpm_core); /* the lease table and inventory are the GPM's */
 	for (uint32_t c = 0; c < cy->lt.ncores; c++) {
 		struct lease_core *lc = &cy->lt.cores[c];
 		if (lc->owner_vm < 0 || lc->expires_us > now + 2 * LEASE_PERIOD_NS / NS_PER_US)
@@ -258,8 +272,6 @@ void cypress_periodic(struct sim *s)
 
 	if (!cy)
 		return;
-	if (cy->parts && s->now % LOAD_PERIOD_NS == 0)
-		report_loads(s, cy);
 	if (cy->lcores && s->now % LEASE_PERIOD_NS == 0)
 		leases(s, cy);
 }

@@ -16,7 +16,7 @@ static const uint32_t het_speed[4] = { 150, 135, 115, 100 };
 
 static const char *const het_cfg[] = { "default", "basic", "hetaware" };
 
-static int het_one(struct ctx *c, int cfg, uint64_t seed, double ips[2], double epi[2])
+static int het_one(struct ctx *c, int cfg, uint64_t seed, double ips[2], double epi[2], double *xw)
 {
 	struct vm_spec vms[2] = {
 		{ .name = "sixtrack",
@@ -62,6 +62,7 @@ static int het_one(struct ctx *c, int cfg, uint64_t seed, double ips[2], double 
 		ips[i] = (double)st->insns * (double)NS_PER_S / (double)s.end;
 		epi[i] = st->insns ? (double)st->energy_pj / (double)st->insns : 0;
 	}
+	*xw += (double)s.xwrites;
 	if (cfg == 2)
 		cypress_report(&s, c->log);
 	sim_free(&s);
@@ -71,13 +72,13 @@ static int het_one(struct ctx *c, int cfg, uint64_t seed, double ips[2], double 
 int scen_het(struct ctx *c)
 {
 	static const char *const wl[2] = { "cpu", "mem" };
-	double ips[3][2] = { { 0 } }, epi[3][2] = { { 0 } }, maxi = 0, maxe = 0;
+	double ips[3][2] = { { 0 } }, epi[3][2] = { { 0 } }, maxi = 0, maxe = 0, xw[3] = { 0 };
 
 	for (int cfg = 0; cfg < 3; cfg++) {
 		int runs = cfg == 0 ? 5 : 1;
 		for (int k = 0; k < runs; k++) {
 			double i2[2], e2[2];
-			if (het_one(c, cfg, c->seed + (uint64_t)k, i2, e2) < 0)
+			if (het_one(c, cfg, c->seed + (uint64_t)k, i2, e2, &xw[cfg]) < 0)
 				return -1;
 			for (int w = 0; w < 2; w++) {
 				ips[cfg][w] += i2[w] / runs;
@@ -90,6 +91,7 @@ int scen_het(struct ctx *c)
 		}
 	}
 	for (int cfg = 0; cfg < 3; cfg++) {
+		res_add(c->r, "het", het_cfg[cfg], "both", "-", "xcore_writes", xw[cfg]);
 		for (int w = 0; w < 2; w++) {
 			res_add(c->r, "het", het_cfg[cfg], wl[w], "-", "ips_norm",
 				ips[cfg][w] / maxi);

@@ -15,7 +15,7 @@
 
 static const char *const irs_cfg[] = { "vanilla", "ple", "cosched", "irs" };
 
-static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32_t hogs)
+static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32_t hogs, double *xw)
 {
 	struct vm_spec vms[5] = {
 		{ .name = "par", .nvcpus = 4, .nthreads = 4, .prog = prog, .pv = true }
@@ -47,6 +47,7 @@ static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32
 	if (scen_run(&s) < 0)
 		return -1;
 	thr = sim_loops_per_s(&s, 0);
+	*xw = (double)s.xwrites;
 	sim_irs_totals(&s, &sent, &forced);
 	fprintf(c->log,
 		"irs: %s/%s hogs=%u: %.1f loops/s, %llu PLE exits, %llu SA upcalls, %llu cut off at the hard limit\n",
@@ -62,7 +63,8 @@ int scen_irs(struct ctx *c)
 	static const uint32_t hogs[3] = { 1, 2, 4 };
 
 	for (int w = 0; w < 2; w++) {
-		double alone = irs_one(c, 0, progs[w], 0);
+		double xw[4];
+		double alone = irs_one(c, 0, progs[w], 0, xw);
 		if (alone < 0)
 			return -1;
 		for (int h = 0; h < 3; h++) {
@@ -70,7 +72,7 @@ int scen_irs(struct ctx *c)
 			double thr[4];
 			snprintf(x, sizeof(x), "%u", hogs[h]);
 			for (int cfg = 0; cfg < 4; cfg++) {
-				thr[cfg] = irs_one(c, cfg, progs[w], hogs[h]);
+				thr[cfg] = irs_one(c, cfg, progs[w], hogs[h], &xw[cfg]);
 				if (thr[cfg] < 0)
 					return -1;
 			}
@@ -79,6 +81,8 @@ int scen_irs(struct ctx *c)
 					thr[cfg] > 0 ? alone / thr[cfg] : 0);
 				res_add(c->r, "irs", irs_cfg[cfg], progs[w]->name, x, "improve_pct",
 					thr[0] > 0 ? (thr[cfg] / thr[0] - 1) * 100 : 0);
+				res_add(c->r, "irs", irs_cfg[cfg], progs[w]->name, x,
+					"xcore_writes", xw[cfg]);
 			}
 		}
 	}

@@ -12,7 +12,7 @@
 #include "tools/sim/scen.h"
 
 static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, bool adaptive,
-		   double thr[2])
+		   double thr[3])
 {
 	struct vm_spec vms[2] = {
 		{ .name = "vm1", .nvcpus = 12, .nthreads = 12, .prog = prog, .weight = 2 },
@@ -36,6 +36,7 @@ static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, boo
 		return -1;
 	thr[0] = sim_loops_per_s(&s, 0);
 	thr[1] = sim_loops_per_s(&s, 1);
+	thr[2] = (double)s.xwrites;
 	if (adaptive)
 		fprintf(c->log,
 			"msc: %s adaptive: pool %u cores at the end, %llu moves to the pool\n",
@@ -50,7 +51,7 @@ int scen_msc(struct ctx *c)
 	uint32_t maxpool = c->scale == SCALE_TEST ? 2 : 6;
 
 	for (int w = 0; w < 4; w++) {
-		double base[2], thr[2], best = 0, bestc = 0;
+		double base[3], thr[3], best = 0, bestc = 0;
 		const char *wl = progs[w]->name;
 		if (msc_one(c, progs[w], 0, false, base) < 0)
 			return -1;
@@ -59,12 +60,13 @@ int scen_msc(struct ctx *c)
 			if (k && msc_one(c, progs[w], k, false, thr) < 0)
 				return -1;
 			if (!k)
-				thr[0] = base[0], thr[1] = base[1];
+				thr[0] = base[0], thr[1] = base[1], thr[2] = base[2];
 			snprintf(cfg, sizeof(cfg), "static%u", k);
 			res_add(c->r, "msc", cfg, wl, "-", "speedup",
 				base[0] ? thr[0] / base[0] : 0);
 			res_add(c->r, "msc", cfg, wl, "-", "corunner_norm",
 				base[1] ? thr[1] / base[1] : 0);
+			res_add(c->r, "msc", cfg, wl, "-", "xcore_writes", thr[2]);
 			if (!k || thr[0] / base[0] > best) {
 				best = thr[0] / base[0];
 				bestc = thr[1] / base[1];
@@ -78,6 +80,7 @@ int scen_msc(struct ctx *c)
 			base[0] ? thr[0] / base[0] : 0);
 		res_add(c->r, "msc", "adaptive", wl, "-", "corunner_norm",
 			base[1] ? thr[1] / base[1] : 0);
+		res_add(c->r, "msc", "adaptive", wl, "-", "xcore_writes", thr[2]);
 	}
 	return 0;
 }

@@ -23,4 +23,4 @@ $(SIM_BUILD)/cypress-sim-san: $(SIM_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(SIM_CC) $(SIM_WARN) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -o $@ $(SIM_SRCS)
+		-fno-omit-frame-pointer -DSIM_CHECK -o $@ $(SIM_SRCS)
