@@ -44,6 +44,7 @@ static void run_pick(struct sim *s, struct pcore *p)
 		h->slice_used = 0;
 		irs_resumed(&h->irs);
 		PH(s, p)->switches++;
+		s->dispatches++;
 	}
 }
 
@@ -249,8 +250,10 @@ static bool pool_schedule(struct sim *s, struct pcore *p)
 		VH(s, cur)->st = VC_READY;
 		VH(s, cur)->pcore = -1;
 	}
-	if (cur != run)
+	if (cur != run) {
 		s->decisions++;
+		s->dispatches++;
+	}
 	PH(s, p)->cur = run;
 	VH(s, run)->st = VC_RUNNING;
 	VH(s, run)->pcore = (int32_t)p->id;
@@ -278,6 +281,7 @@ void hv_schedule(struct sim *s, struct pcore *p)
 		if (c && c->h.sv.runnable && c->h.st == VC_READY && !c->h.in_pool) {
 			struct vcpu_hv *h = VH(s, c);
 			s->decisions++;
+			s->dispatches++;
 			h->st = VC_RUNNING;
 			h->pcore = (int32_t)p->id;
 			PH(s, p)->cur = c;

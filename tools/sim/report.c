@@ -10,8 +10,13 @@
 #include "tools/sim/paper.h"
 #include "tools/sim/report.h"
 
+/* Keys longer than their field are a bug in the caller: refuse, never cut. */
 static void copy(char *dst, size_t n, const char *src)
 {
+	if (strlen(src) >= n) {
+		fprintf(stderr, "sim: bug: result key '%s' longer than %zu bytes\n", src, n - 1);
+		exit(2);
+	}
 	snprintf(dst, n, "%s", src);
 }
 
@@ -65,7 +70,7 @@ int res_emit(const struct results *r, const char *scenario, const char *dir, FIL
 		return -1;
 	}
 	fprintf(t, "scenario\tconfig\tworkload\tx\tmetric\tvalue\tpaper\n");
-	fprintf(f, "%-9s %-9s %-5s %-16s %12s %10s\n", "config", "workload", "x", "metric",
+	fprintf(f, "%-11s %-9s %-5s %-24s %12s %10s\n", "config", "workload", "x", "metric",
 		"simulated", "paper");
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct row *w = &r->rows[i];
@@ -76,7 +81,7 @@ int res_emit(const struct results *r, const char *scenario, const char *dir, FIL
 		pf = paper_find(w->scenario, w->config, w->workload, w->x, w->metric);
 		if (pf)
 			snprintf(pv, sizeof(pv), "%.3f", pf->value);
-		fprintf(f, "%-9s %-9s %-5s %-16s %12.3f %10s\n", w->config, w->workload, w->x,
+		fprintf(f, "%-11s %-9s %-5s %-24s %12.3f %10s\n", w->config, w->workload, w->x,
 			w->metric, w->value, pv);
 		fprintf(t, "%s\t%s\t%s\t%s\t%s\t%.4f\t%s\n", w->scenario, w->config, w->workload,
 			w->x, w->metric, w->value, pv);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 struct row {
-	char scenario[16], config[16], workload[16], x[16], metric[24];
+	char scenario[16], config[16], workload[16], x[16], metric[32];
 	double value;
 };
 
@@ -19,7 +19,7 @@ struct results {
 	unsigned n, cap;
 };
 
-/* Append one result; the keys are copied (truncated to their fields). */
+/* Append one result; the keys are copied (a key too long for its field exits 2). */
 void res_add(struct results *r, const char *scenario, const char *config, const char *workload,
 	     const char *x, const char *metric, double value);
 

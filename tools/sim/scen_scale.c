@@ -63,6 +63,8 @@ static int scale_one(struct ctx *c, uint32_t ncores, bool cypress)
 	res_add(c->r, "scale", cfg, "mix", x, "xcore_writes", (double)s.xwrites);
 	res_add(c->r, "scale", cfg, "mix", x, "decisions_per_core_s",
 		(double)s.decisions / ncores / secs);
+	res_add(c->r, "scale", cfg, "mix", x, "dispatches_per_core_s",
+		(double)s.dispatches / ncores / secs);
 	res_add(c->r, "scale", cfg, "mix", x, "rejected", s.rejected);
 	sim_free(&s);
 	free(vms);

@@ -273,9 +273,10 @@ struct sim {
 	int32_t cur_core; /* core executing now; -1 = the simulator itself */
 	bool running;	  /* the clock runs: a write from cur_core -1 is a device's */
 	/* The observer's counters (not model state, no core owns them). */
-	uint64_t xwrites; /* writes to another core's state outside messages */
-	uint64_t msgs;	  /* cross-core messages */
-	uint64_t decisions;
+	uint64_t xwrites;    /* writes to another core's state outside messages */
+	uint64_t msgs;	     /* cross-core messages */
+	uint64_t decisions;  /* every choice of what a core runs next */
+	uint64_t dispatches; /* every time a vCPU is put on a core (<= decisions) */
 	enum {
 		SIM_FAULT_NONE,
 		SIM_FAULT_VCPU,
