@@ -25,7 +25,8 @@ void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 		p->id = c;
 		p->lpm_part = -1;
 		p->speed = (uint32_t)sp;
-		p->mw = (uint32_t)(10000 * sp * sp * sp / 1000000);
+		p->mw = (uint32_t)(CORE_STATIC_MW + CORE_DYN_MW * sp * sp * sp / 1000000);
+		p->idle_mw = CORE_STATIC_MW + CORE_IDLE_MW;
 		p->socket = m->cores_per_socket ? c / m->cores_per_socket : 0;
 		p->cls = sp > 120 ? GPM_CLS_FAST : GPM_CLS_SLOW;
 	}

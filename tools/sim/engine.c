@@ -88,6 +88,7 @@ static void account(struct sim *s, struct pcore *p)
 
 	if (!v) {
 		PH(s, p)->idle += s->q_ns;
+		PH(s, p)->energy_pj += (uint64_t)p->idle_mw * s->q_ns;
 		return;
 	}
 	PH(s, p)->busy += s->q_ns;

@@ -83,6 +83,9 @@ static void wake(struct sim *s, struct vcpu *v)
 	struct pcore *home = &s->cores[v->h.home];
 
 	if (!s->hv.msg_wake) {
+		/* On its way back from the pool: the waker takes it for home. */
+		if (v->h.owner == OWNER_TRANSIT && v->h.st == VC_BLOCKED)
+			VH(s, v)->owner = home->id;
 		wake_local(s, home, v);
 		return;
 	}
@@ -92,6 +95,12 @@ static void wake(struct sim *s, struct vcpu *v)
 static bool pool_active(const struct sim *s)
 {
 	return s->pool_size > 0;
+}
+
+/* Is p one of the pool's cores now (the last pool_size cores)? */
+static bool in_pool_now(const struct sim *s, const struct pcore *p)
+{
+	return p->msc_slots && p->id + s->pool_size >= s->ncores;
 }
 
 void hv_kick(struct sim *s, struct vcpu *v, enum msc_trigger why)
@@ -165,8 +174,14 @@ void hv_ple(struct sim *s, struct vcpu *v)
 			if (&vm->vcpus[i] != v)
 				hv_kick(s, &vm->vcpus[i], MSC_TRIG_PLE);
 	}
-	if (s->hv.ple && !v->h.in_pool)
-		run_pick(s, p); /* yield: the policy puts it behind the others */
+	if (s->hv.ple && !v->h.in_pool) {
+		/* Yield as Xen's credit does: behind its peers and one lower class. */
+		VH(s, v)->yielded = true;
+		run_pick(s, p);
+		VH(s, v)->yielded = false;
+		if (p->h.cur == v)
+			vm->st.ple_self++;
+	}
 }
 
 void hv_sa_ack(struct sim *s, struct vcpu *v, bool block)
@@ -187,7 +202,7 @@ static void steal(struct sim *s, struct pcore *p)
 		struct pcore *q = &s->cores[(p->id + k) % s->ncores];
 		struct runq_entry *e;
 		struct vcpu *v;
-		if (q->lpm || runq_count(&q->h.sc.rq) == 0)
+		if (q->lpm || in_pool_now(s, q) || runq_count(&q->h.sc.rq) == 0)
 			continue;
 		e = runq_peek_min(&q->h.sc.rq);
 		v = vc_of(container_of(e, struct sched_vcpu, rq));
@@ -287,7 +302,7 @@ void hv_schedule(struct sim *s, struct pcore *p)
 			PH(s, p)->cur = c;
 			return;
 		}
-		if (p->h.sc.nr_runnable == 0 && s->hv.steal)
+		if (p->h.sc.nr_runnable == 0 && s->hv.steal && !in_pool_now(s, p))
 			steal(s, p);
 		if (p->h.sc.nr_runnable)
 			run_pick(s, p);
@@ -384,7 +399,7 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 	case MSG_RETURN:
 		vc_claim(s, v);
 		VH(s, v)->in_pool = false;
-		if (v->h.st == VC_READY)
+		if (v->h.st == VC_READY && !v->h.sv.runnable) /* a baseline's wake may be first */
 			enqueue(s, p, v, false);
 		break;
 	case MSG_BALLOON:
@@ -393,6 +408,8 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 	case MSG_MOVE: {
 		/* Re-home v to core m->b (its lease ended): leave this core first. */
 		struct vcpu_hv *h;
+		if (v->h.home != (int32_t)p->id)
+			break; /* already moved (stolen) */
 		if (v->h.owner != (int32_t)p->id) {
 			defer(s, p, m);
 			break;
@@ -405,6 +422,9 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 			h->st = VC_READY;
 			h->pcore = -1;
 		}
+		/* sched/ must not keep v as its current vCPU: pick another now. */
+		if (p->h.sc.curr == &v->h.sv)
+			run_pick(s, p);
 		h->home = (int32_t)m->b;
 		vc_release(s, v);
 		sim_send(s, m->b, MSG_RETURN, v->gid, 0);
@@ -438,8 +458,20 @@ static void adapt_pool(struct sim *s)
 		tot.ple += s->cores[c].h.ev.ple;
 		tot.irq += s->cores[c].h.ev.irq;
 	}
+	uint32_t old = s->pool_size, rr = 0;
+
 	sim_own(s, (int32_t)s->gpm_core);
 	s->pool_size = msc_adapt_tick(&s->adapt, now_us(s), &tot);
+	if (s->pool_size <= old || s->pool_size >= s->ncores)
+		return;
+	/* The pool grew: its new cores hand their normal vCPUs to the others. */
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		const struct vcpu *v = s->vcpu[i];
+		uint32_t h = (uint32_t)v->h.home, keep = s->ncores - s->pool_size;
+		if (v->h.home < 0 || h < keep || h + old >= s->ncores || v->h.st == VC_OFFLINE)
+			continue;
+		sim_send(s, h, MSG_MOVE, v->gid, rr++ % keep);
+	}
 }
 
 void hv_periodic(struct sim *s)

@@ -60,7 +60,10 @@ static struct sched_vcpu *cr_pick_next(struct sched_core *c)
 
 	if (prev && prev->runnable) {
 		hv_of(prev)->boost = false;
-		runq_entry_init(&prev->rq, prev->id, prio(prev));
+		/* A yield (PLE) also goes behind the next lower priority class, as
+		 * credit1's __runq_insert puts a yielding vCPU behind one
+		 * lower-priority vCPU; the next accounting restores its key. */
+		runq_entry_init(&prev->rq, prev->id, prio(prev) + (vc(prev)->h.yielded ? 1 : 0));
 		runq_push(&c->rq, &prev->rq); /* fresh sequence: behind its peers */
 	}
 	e = runq_pop_min(&c->rq);

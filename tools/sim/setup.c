@@ -71,6 +71,9 @@ static void place(struct sim *s)
 	}
 	for (uint32_t c = 0; c < s->ncores; c++)
 		usable += !s->cores[c].lpm;
+	/* A static micro-sliced pool (the last cores) runs no normal vCPUs. */
+	if (!s->hv.msc_adaptive && s->hv.msc_static < usable)
+		usable -= s->hv.msc_static;
 	for (uint32_t i = 0; i < s->nvms; i++) {
 		struct vm *vm = &s->vms[i];
 		vm->balloon_target = vm->nvcpus;

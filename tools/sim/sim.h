@@ -134,6 +134,7 @@ struct vcpu_hv {
 	uint64_t ran;	     /* total ns on a core */
 	int64_t credit;	     /* credit baseline: ns of entitlement left this period */
 	bool costop;	     /* co-scheduling: stopped until its siblings catch up */
+	bool yielded;	     /* PLE yield: the policy puts it behind a lower-priority peer */
 };
 
 struct vcpu {
@@ -162,7 +163,7 @@ struct vm_stats {
 	uint64_t loops;	    /* program iterations completed */
 	uint64_t energy_pj; /* energy of the cores while they ran this VM */
 	uint64_t sa_sent, sa_acked, sa_forced;
-	uint64_t ple, pool_moves;
+	uint64_t ple, ple_self, pool_moves; /* ple_self: a PLE yield picked the yielder */
 };
 
 struct vm {
@@ -207,15 +208,16 @@ struct pcore_hv {
 	struct msc_core msc;
 	uint64_t busy, idle, switches;
 	uint64_t msgs_in;
-	uint64_t energy_pj;   /* energy drawn while busy */
+	uint64_t energy_pj;   /* energy drawn, busy and idle */
 	struct msc_events ev; /* micro-sliced pool triggers seen on this core */
 	uint32_t pool_rr;     /* next pool core this core sends a vCPU to */
 };
 
 struct pcore {
 	uint32_t id;
-	uint32_t speed; /* percent of the slowest class */
-	uint32_t mw;	/* power while busy, milliwatts */
+	uint32_t speed;	  /* percent of the slowest class */
+	uint32_t mw;	  /* power while busy, milliwatts (static + dynamic) */
+	uint32_t idle_mw; /* power while idle, milliwatts (static + idle) */
 	uint32_t socket;
 	uint8_t cls;		      /* GPM_CLS_* */
 	bool lpm;		      /* runs a Local Partition Manager, no vCPUs */
