@@ -397,6 +397,10 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		}
 		break;
 	case MSG_RETURN:
+		/* Stale: a baseline's direct wake took v back and sent it to the
+		 * pool again before this return arrived. */
+		if (v->h.in_pool)
+			break;
 		vc_claim(s, v);
 		VH(s, v)->in_pool = false;
 		if (v->h.st == VC_READY && !v->h.sv.runnable) /* a baseline's wake may be first */
@@ -410,8 +414,8 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		struct vcpu_hv *h;
 		if (v->h.home != (int32_t)p->id)
 			break; /* already moved (stolen) */
-		if (v->h.owner != (int32_t)p->id) {
-			defer(s, p, m);
+		if (v->h.owner != (int32_t)p->id || v->h.in_pool) {
+			defer(s, p, m); /* in the pool (even this core's): after it returns */
 			break;
 		}
 		h = VH(s, v);
