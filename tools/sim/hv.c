@@ -360,6 +360,10 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		wake_local(s, p, v);
 		break;
 	case MSG_ONLINE:
+		if (v->h.home != (int32_t)p->id) { /* re-homed meanwhile: forward */
+			sim_send(s, (uint32_t)v->h.home, MSG_ONLINE, v->gid, 0);
+			break;
+		}
 		if (v->h.owner != (int32_t)p->id) {
 			defer(s, p, m);
 			break;

@@ -266,12 +266,74 @@ static void leases(struct sim *s, struct cypress *cy)
 	}
 }
 
+/*
+ * On the GPM's core: VM dyn_vm's weight changed. New VCPU-Bal targets over the
+ * same cores; each VM is told by MSG_BALLOON (to its vCPU 0's home core, where
+ * the guest's balloon driver runs); a vCPU coming online first moves, by
+ * MSG_MOVE to its current home, to a core the shrinking VMs give up.
+ */
+static void dyn_balloon(struct sim *s)
+{
+	struct balloon_vm *b = sim_zalloc(s->nvms, sizeof(*b));
+	struct balloon_cmd *cmd = sim_zalloc(s->nvms, sizeof(*cmd));
+	uint32_t *freed = sim_zalloc(s->ncores, sizeof(uint32_t)), nfree = 0, avail = 0, n;
+	bool *used = sim_zalloc(s->ncores, sizeof(bool));
+
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		const struct vm *vm = &s->vms[i];
+		b[i].weight = i == s->hv.dyn_vm ? s->hv.dyn_weight : vm->weight;
+		b[i].vcpus_max = vm->nvcpus;
+		b[i].vcpus_min = vm->pv ? 1 : vm->nvcpus;
+		b[i].online = vm->balloon_target;
+		avail += vm->balloon_target;
+	}
+	if (balloon_compute(b, s->nvms, avail) < 0)
+		goto out;
+	/* Cores that keep an online vCPU are used; the rest of the VMs' cores are freed. */
+	for (uint32_t i = 0; i < s->nvms; i++)
+		for (uint32_t k = 0; k < MIN(b[i].target, b[i].online); k++)
+			used[s->vms[i].vcpus[k].h.home] = true;
+	for (uint32_t i = 0; i < s->nvms; i++)
+		for (uint32_t k = b[i].target; k < b[i].online; k++) {
+			uint32_t c = (uint32_t)s->vms[i].vcpus[k].h.home;
+			if (!used[c]) {
+				used[c] = true;
+				freed[nfree++] = c;
+			}
+		}
+	for (uint32_t i = 0, f = 0; i < s->nvms; i++)
+		for (uint32_t k = b[i].online; k < b[i].target && f < nfree; k++) {
+			const struct vcpu *v = &s->vms[i].vcpus[k];
+			sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, freed[f++]);
+		}
+	n = balloon_commands(b, s->nvms, cmd, s->nvms);
+	for (uint32_t j = 0; j < n; j++) {
+		const struct vm *vm = &s->vms[cmd[j].vm];
+		fprintf(s->log, "sim: balloon: VM %s %u -> %u vCPUs online\n", vm->name,
+			b[cmd[j].vm].online, b[cmd[j].vm].target);
+		sim_send(s, (uint32_t)vm->vcpus[0].h.home, MSG_BALLOON, cmd[j].vm,
+			 b[cmd[j].vm].target);
+	}
+out:
+	free(b);
+	free(cmd);
+	free(freed);
+	free(used);
+}
+
 void cypress_periodic(struct sim *s)
 {
 	struct cypress *cy = s->cy;
 
 	if (!cy)
 		return;
+	if (s->hv.dyn_at_ns && s->now == s->hv.dyn_at_ns) {
+		for (uint32_t i = 0; i < s->nvms; i++) {
+			s->vms[i].st.loops_mid = s->vms[i].st.loops; /* the observer's */
+			s->vms[i].st.online_mid = s->vms[i].balloon_target;
+		}
+		dyn_balloon(s);
+	}
 	if (cy->lcores && s->now % LEASE_PERIOD_NS == 0)
 		leases(s, cy);
 }

@@ -23,6 +23,7 @@ static const struct {
 	{ "msc", scen_msc, "micro-sliced cores: pool 0..6 static and adaptive" },
 	{ "scale", scen_scale, "the mix at 64..4096 cores: Cypress vs credit" },
 	{ "reject", scen_reject, "requests the GPM cannot meet" },
+	{ "dyn", scen_dyn, "dynamic ballooning: a weight change re-balloons two VMs at run time" },
 	{ "own", scen_own, "the ownership check catches one deliberate foreign write" },
 };
 

@@ -41,6 +41,7 @@ int scen_msc(struct ctx *c);
 int scen_scale(struct ctx *c);
 int scen_reject(struct ctx *c);
 int scen_own(struct ctx *c);
+int scen_dyn(struct ctx *c);
 
 /* Run one built simulation, failing loudly on a set-up error. */
 int scen_run(struct sim *s);

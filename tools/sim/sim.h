@@ -164,6 +164,8 @@ struct vm_stats {
 	uint64_t energy_pj; /* energy of the cores while they ran this VM */
 	uint64_t sa_sent, sa_acked, sa_forced;
 	uint64_t ple, ple_self, pool_moves; /* ple_self: a PLE yield picked the yielder */
+	uint64_t loops_mid;		    /* loops at the dynamic-balloon point */
+	uint32_t online_mid;		    /* vCPUs online then */
 };
 
 struct vm {
@@ -260,6 +262,11 @@ struct hv_conf {
 	bool hetaware;		/* fast cores leased to CPU-bound vCPUs */
 	const uint32_t *pin;	/* fixed home core per global vCPU, or NULL */
 	bool msg_wake;		/* wakes travel as messages (Cypress), else direct writes */
+	/* Dynamic ballooning (VCPU-Bal without LPM cores): at dyn_at_ns the GPM
+	 * sets VM dyn_vm's weight to dyn_weight, recomputes the targets and
+	 * sends MSG_BALLOON (and MSG_MOVE for vCPUs that come online). */
+	uint64_t dyn_at_ns;
+	uint32_t dyn_vm, dyn_weight;
 };
 
 /* ---- the simulation ----------------------------------------------------- */
