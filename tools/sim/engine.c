@@ -94,6 +94,8 @@ static void account(struct sim *s, struct pcore *p)
 	PH(s, p)->busy += s->q_ns;
 	PH(s, p)->energy_pj += pj;
 	VH(s, v)->ran += s->q_ns;
+	if (p->cls == GPM_CLS_FAST)
+		v->vm->st.fast_ns += s->q_ns; /* the observer's */
 	v->vm->st.energy_pj += pj;
 }
 

@@ -173,9 +173,13 @@ static int place_het(struct sim *s, struct cypress *cy)
 		for (uint32_t k = 0; k < vm->nvcpus; k++) {
 			uint32_t core;
 			int32_t slow;
-			if (vm->wants_fast && lease_request(&cy->lt, i, k, 0, &core) == 0) {
-				VH(s, &vm->vcpus[k])->home = (int32_t)core;
-				continue;
+			if (vm->wants_fast) {
+				if (lease_request(&cy->lt, i, k, 0, &core) == 0) {
+					VH(s, &vm->vcpus[k])->home = (int32_t)core;
+					vm->st.lease_granted++;
+					continue;
+				}
+				vm->st.lease_denied++;
 			}
 			slow = slow_core_for(cy, i);
 			if (slow < 0) {
@@ -260,9 +264,54 @@ static void leases(struct sim *s, struct cypress *cy)
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t slow = slow_core_for(cy, ev[i].vm);
 		cy->lost++;
+		s->vms[ev[i].vm].st.lease_expired++;
+		fprintf(s->log, "sim: lease: %llu ms: VM %s vCPU %u: lease on core %u expired\n",
+			(unsigned long long)(now / 1000), s->vms[ev[i].vm].name, ev[i].vcpu,
+			ev[i].core);
 		if (slow >= 0)
 			sim_send(s, ev[i].core, MSG_MOVE, s->vms[ev[i].vm].vcpus[ev[i].vcpu].gid,
 				 (uint32_t)slow);
+	}
+	/* A VM that no longer wants fast cores gives its leases back early. */
+	for (uint32_t c = 0;
+	     s->hv.lease_drop_at_ns && s->now >= s->hv.lease_drop_at_ns && c < cy->lt.ncores; c++) {
+		struct lease_core *lc = &cy->lt.cores[c];
+		uint32_t vm = (uint32_t)lc->owner_vm, k = lc->vcpu, core = lc->core;
+		int32_t slow;
+		if (lc->owner_vm < 0 || vm != s->hv.lease_drop_vm)
+			continue;
+		slow = slow_core_for(cy, vm);
+		if (slow < 0 || lease_release(&cy->lt, vm, k, now) < 0)
+			continue;
+		s->vms[vm].st.lease_released++;
+		fprintf(s->log, "sim: lease: %llu ms: VM %s vCPU %u: released core %u\n",
+			(unsigned long long)(now / 1000), s->vms[vm].name, k, core);
+		sim_send(s, core, MSG_MOVE, s->vms[vm].vcpus[k].gid, (uint32_t)slow);
+	}
+	/* vCPUs of core-discovering guests on slow cores ask again (fair share). */
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		bool dropped = s->hv.lease_drop_at_ns && s->now >= s->hv.lease_drop_at_ns &&
+			       i == s->hv.lease_drop_vm;
+		if (!vm->wants_fast || dropped || vm->rejected)
+			continue;
+		for (uint32_t k = 0; k < vm->nvcpus; k++) {
+			const struct vcpu *v = &vm->vcpus[k];
+			uint32_t core;
+			int rc;
+			if (s->cores[v->h.home].cls == GPM_CLS_FAST)
+				continue;
+			rc = lease_request(&cy->lt, i, k, now, &core);
+			if (rc == 0) {
+				vm->st.lease_granted++;
+				fprintf(s->log,
+					"sim: lease: %llu ms: VM %s vCPU %u: granted core %u\n",
+					(unsigned long long)(now / 1000), vm->name, k, core);
+				sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, core);
+			} else if (rc == -E_BUSY) {
+				vm->st.lease_denied++;
+			}
+		}
 	}
 }
 

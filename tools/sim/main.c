@@ -24,6 +24,7 @@ static const struct {
 	{ "scale", scen_scale, "the mix at 64..4096 cores: Cypress vs credit" },
 	{ "reject", scen_reject, "requests the GPM cannot meet" },
 	{ "dyn", scen_dyn, "dynamic ballooning: a weight change re-balloons two VMs at run time" },
+	{ "lease", scen_lease, "fast-core leases: two VMs compete (expiry, denial, release)" },
 	{ "own", scen_own, "the ownership check catches one deliberate foreign write" },
 };
 

@@ -166,6 +166,8 @@ struct vm_stats {
 	uint64_t ple, ple_self, pool_moves; /* ple_self: a PLE yield picked the yielder */
 	uint64_t loops_mid;		    /* loops at the dynamic-balloon point */
 	uint32_t online_mid;		    /* vCPUs online then */
+	uint64_t fast_ns;		    /* vCPU time on fast cores */
+	uint32_t lease_granted, lease_denied, lease_expired, lease_released;
 };
 
 struct vm {
@@ -267,6 +269,10 @@ struct hv_conf {
 	 * sends MSG_BALLOON (and MSG_MOVE for vCPUs that come online). */
 	uint64_t dyn_at_ns;
 	uint32_t dyn_vm, dyn_weight;
+	/* Fast-core leases: from lease_drop_at_ns on, VM lease_drop_vm no longer
+	 * wants fast cores and the GPM releases its leases early (0 = never). */
+	uint64_t lease_drop_at_ns;
+	uint32_t lease_drop_vm;
 };
 
 /* ---- the simulation ----------------------------------------------------- */
