@@ -470,7 +470,19 @@ static void adapt_pool(struct sim *s)
 
 	sim_own(s, (int32_t)s->gpm_core);
 	s->pool_size = msc_adapt_tick(&s->adapt, now_us(s), &tot);
-	if (s->pool_size <= old || s->pool_size >= s->ncores)
+	if (s->pool_size < old) {
+		/* The pool shrank: the cores it gives back get their vCPUs back. */
+		for (uint32_t i = 0; i < s->nvcpus; i++) {
+			const struct vcpu *v = s->vcpu[i];
+			uint32_t h0 = (uint32_t)v->home0;
+			if (v->home0 < 0 || v->h.home == v->home0 || h0 + old < s->ncores ||
+			    h0 + s->pool_size >= s->ncores || v->h.st == VC_OFFLINE)
+				continue;
+			sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, h0);
+		}
+		return;
+	}
+	if (s->pool_size == old || s->pool_size >= s->ncores)
 		return;
 	/* The pool grew: its new cores hand their normal vCPUs to the others. */
 	for (uint32_t i = 0; i < s->nvcpus; i++) {

@@ -11,13 +11,18 @@
  * what it does) and irs (an SA upcall before each preemption, sched/irs.c,
  * the guest migrates the thread away; hard limit 1 ms). For ple,
  * ple_gave_way_pct is the share of PLE yields that ran another vCPU.
+ * cy-fair and cy-irs run the same machine on Cypress's own per-core
+ * scheduling instead of the credit baseline: sched/policy_fair.c on every
+ * core, wakes by message, no stealing; cy-irs adds IRS (sched/irs.c) there,
+ * and improve_vs_cy_fair_pct is its gain over cy-fair.
  * slowdown = throughput alone / throughput with hogs; improve_pct is the
  * throughput gain over vanilla with the same hogs.
  * Environment: host simulator.
  */
 #include "tools/sim/scen.h"
 
-static const char *const irs_cfg[] = { "vanilla", "ple", "costop", "irs" };
+static const char *const irs_cfg[] = { "vanilla", "ple", "costop", "irs", "cy-fair", "cy-irs" };
+#define NCFG 6
 
 static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32_t hogs, double *xw,
 		      double *gave_way)
@@ -39,6 +44,11 @@ static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32
 		vms[1 + j] = (struct vm_spec){
 			.name = "hog", .nvcpus = 1, .nthreads = 1, .prog = &prog_cpu, .hog = true
 		};
+	if (cfg >= 4) {
+		hv.queue = HVQ_FAIR;
+		hv.boost = false;
+		hv.msg_wake = true;
+	}
 	hv.pin = pin;
 	hv.steal = false;
 	hv.name = irs_cfg[cfg];
@@ -46,7 +56,7 @@ static double irs_one(struct ctx *c, int cfg, const struct program *prog, uint32
 	hv.ple_window_ns = cfg == 1 ? 50 * NS_PER_US : 0;
 	hv.cosched = cfg == 2;
 	hv.skew_ns = 3 * NS_PER_MS;
-	hv.irs = cfg == 3;
+	hv.irs = cfg == 3 || cfg == 5;
 	hv.irs_limit_ns = NS_PER_MS;
 	sim_build(&s, &m, &hv, vms, 1 + hogs, c->log);
 	if (scen_run(&s) < 0)
@@ -71,27 +81,31 @@ int scen_irs(struct ctx *c)
 	static const uint32_t hogs[3] = { 1, 2, 4 };
 
 	for (int w = 0; w < 2; w++) {
-		double xw[4];
-		double gw[4];
+		double xw[NCFG];
+		double gw[NCFG];
 		double alone = irs_one(c, 0, progs[w], 0, xw, gw);
 		if (alone < 0)
 			return -1;
 		for (int h = 0; h < 3; h++) {
 			char x[8];
-			double thr[4];
+			double thr[NCFG];
 			snprintf(x, sizeof(x), "%u", hogs[h]);
-			for (int cfg = 0; cfg < 4; cfg++) {
+			for (int cfg = 0; cfg < NCFG; cfg++) {
 				thr[cfg] = irs_one(c, cfg, progs[w], hogs[h], &xw[cfg], &gw[cfg]);
 				if (thr[cfg] < 0)
 					return -1;
 			}
-			for (int cfg = 0; cfg < 4; cfg++) {
+			for (int cfg = 0; cfg < NCFG; cfg++) {
 				res_add(c->r, "irs", irs_cfg[cfg], progs[w]->name, x, "slowdown",
 					thr[cfg] > 0 ? alone / thr[cfg] : 0);
 				res_add(c->r, "irs", irs_cfg[cfg], progs[w]->name, x, "improve_pct",
 					thr[0] > 0 ? (thr[cfg] / thr[0] - 1) * 100 : 0);
 				res_add(c->r, "irs", irs_cfg[cfg], progs[w]->name, x,
 					"xcore_writes", xw[cfg]);
+				if (cfg == 5)
+					res_add(c->r, "irs", "cy-irs", progs[w]->name, x,
+						"improve_vs_cy_fair_pct",
+						thr[4] > 0 ? (thr[5] / thr[4] - 1) * 100 : 0);
 				if (cfg == 1)
 					res_add(c->r, "irs", "ple", progs[w]->name, x,
 						"ple_gave_way_pct", gw[1]);

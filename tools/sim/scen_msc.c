@@ -7,7 +7,11 @@
  * with pause-loop exits yielding (as Xen does; also a pool trigger). Pool
  * cores run no normal vCPUs: the static pool's cores get none at placement,
  * and when Algorithm 1 grows the pool the vCPUs homed there move off
- * (MSG_MOVE), as the paper migrates a normal core into the pool. The pool (sched/microslice.c) has 0..6 static
+ * (MSG_MOVE), as the paper migrates a normal core into the pool.
+ * cy-static0 and cy-adaptive run the same on Cypress's per-core scheduling
+ * (sched/policy_fair.c per core, wakes by message, no stealing): the pool
+ * inside Cypress, its vCPUs handed between cores by message only;
+ * cy-adaptive's speedup is over cy-static0. The pool (sched/microslice.c) has 0..6 static
  * cores, or Algorithm 1 picks 0..6 (sched/msc_adapt.c). speedup is VM1's
  * throughput over static0; corunner_norm is VM2's over static0; "best" is the
  * static size with the best speedup.
@@ -15,7 +19,7 @@
  */
 #include "tools/sim/scen.h"
 
-static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, bool adaptive,
+static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, bool adaptive, bool cy,
 		   double thr[3])
 {
 	struct vm_spec vms[2] = {
@@ -29,6 +33,14 @@ static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, boo
 	struct hv_conf hv = hv_credit();
 	struct sim s;
 
+	if (cy) {
+		/* Cypress's own per-core scheduling: fair policy, wakes by message. */
+		hv.name = "cypress";
+		hv.queue = HVQ_FAIR;
+		hv.boost = false;
+		hv.steal = false;
+		hv.msg_wake = true;
+	}
 	hv.ple = true;
 	hv.ple_window_ns = 20 * NS_PER_US;
 	hv.msc_static = pool;
@@ -55,11 +67,11 @@ int scen_msc(struct ctx *c)
 	for (int w = 0; w < 4; w++) {
 		double base[3], thr[3], best = 0, bestc = 0;
 		const char *wl = progs[w]->name;
-		if (msc_one(c, progs[w], 0, false, base) < 0)
+		if (msc_one(c, progs[w], 0, false, false, base) < 0)
 			return -1;
 		for (uint32_t k = 0; k <= maxpool; k++) {
 			char cfg[16];
-			if (k && msc_one(c, progs[w], k, false, thr) < 0)
+			if (k && msc_one(c, progs[w], k, false, false, thr) < 0)
 				return -1;
 			if (!k)
 				thr[0] = base[0], thr[1] = base[1], thr[2] = base[2];
@@ -76,13 +88,23 @@ int scen_msc(struct ctx *c)
 		}
 		res_add(c->r, "msc", "best", wl, "-", "speedup", best);
 		res_add(c->r, "msc", "best", wl, "-", "corunner_norm", bestc);
-		if (msc_one(c, progs[w], maxpool, true, thr) < 0)
+		if (msc_one(c, progs[w], maxpool, true, false, thr) < 0)
 			return -1;
 		res_add(c->r, "msc", "adaptive", wl, "-", "speedup",
 			base[0] ? thr[0] / base[0] : 0);
 		res_add(c->r, "msc", "adaptive", wl, "-", "corunner_norm",
 			base[1] ? thr[1] / base[1] : 0);
 		res_add(c->r, "msc", "adaptive", wl, "-", "xcore_writes", thr[2]);
+		/* The pool inside Cypress's per-core scheduling: vs Cypress without it. */
+		if (msc_one(c, progs[w], 0, false, true, base) < 0 ||
+		    msc_one(c, progs[w], maxpool, true, true, thr) < 0)
+			return -1;
+		res_add(c->r, "msc", "cy-static0", wl, "-", "xcore_writes", base[2]);
+		res_add(c->r, "msc", "cy-adaptive", wl, "-", "speedup",
+			base[0] ? thr[0] / base[0] : 0);
+		res_add(c->r, "msc", "cy-adaptive", wl, "-", "corunner_norm",
+			base[1] ? thr[1] / base[1] : 0);
+		res_add(c->r, "msc", "cy-adaptive", wl, "-", "xcore_writes", thr[2]);
 	}
 	return 0;
 }

@@ -163,6 +163,7 @@ int hv_init(struct sim *s)
 			if (h->home < 0)
 				h->home = 0;
 			h->owner = h->home; /* each vCPU starts owned by its home core */
+			vm->vcpus[k].home0 = h->home;
 			if (!vm->vcpus[k].online)
 				h->st = VC_OFFLINE;
 		}

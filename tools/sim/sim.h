@@ -141,6 +141,7 @@ struct vcpu {
 	uint32_t gid; /* global index */
 	uint32_t idx; /* index in its VM */
 	struct vm *vm;
+	int32_t home0;		/* home core at placement (set-up only; the GPM's plan) */
 	const struct vcpu_hv h; /* hypervisor side: write only through VH() */
 	/* guest side (the guest's memory and virtual interrupt state) */
 	bool online;
