@@ -148,12 +148,14 @@ void credit_account(struct sim *s)
 		for (uint32_t k = 0; k < vm->nvcpus; k++) {
 			struct vcpu *v = &vm->vcpus[k];
 			struct pcore *home = &s->cores[v->h.home];
-			uint64_t old = prio_hv(&v->h);
 			/* One pass over every vCPU wherever it is queued: foreign
-			 * writes to v and to its home core's queue, counted. */
+			 * writes to v and to its home core's queue, counted. Like
+			 * credit1's runq sort, it also puts a vCPU that yielded
+			 * (queued one class low) back in its own class. */
 			VH(s, v)->credit = v->h.credit + share > share ? share :
 									 v->h.credit + share;
-			if (prio_hv(&v->h) != old && runq_contains(&home->h.sc.rq, &v->h.sv.rq))
+			if (runq_contains(&home->h.sc.rq, &v->h.sv.rq) &&
+			    v->h.sv.rq.key != prio_hv(&v->h))
 				runq_update(&SC(s, home)->rq, &SV(s, v)->rq, prio_hv(&v->h));
 		}
 	}

@@ -20,7 +20,7 @@
 #include "tools/sim/scen.h"
 
 static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, bool adaptive, bool cy,
-		   double thr[3])
+		   double thr[4])
 {
 	struct vm_spec vms[2] = {
 		{ .name = "vm1", .nvcpus = 12, .nthreads = 12, .prog = prog, .weight = 1 },
@@ -51,6 +51,7 @@ static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, boo
 	thr[0] = sim_loops_per_s(&s, 0);
 	thr[1] = sim_loops_per_s(&s, 1);
 	thr[2] = (double)s.xwrites;
+	thr[3] = (double)s.vms[0].st.pool_moves;
 	if (adaptive)
 		fprintf(c->log,
 			"msc: %s adaptive: pool %u cores at the end, %llu moves to the pool\n",
@@ -65,7 +66,7 @@ int scen_msc(struct ctx *c)
 	uint32_t maxpool = c->scale == SCALE_TEST ? 2 : 6;
 
 	for (int w = 0; w < 4; w++) {
-		double base[3], thr[3], best = 0, bestc = 0;
+		double base[4], thr[4], best = 0, bestc = 0;
 		const char *wl = progs[w]->name;
 		if (msc_one(c, progs[w], 0, false, false, base) < 0)
 			return -1;
@@ -95,6 +96,7 @@ int scen_msc(struct ctx *c)
 		res_add(c->r, "msc", "adaptive", wl, "-", "corunner_norm",
 			base[1] ? thr[1] / base[1] : 0);
 		res_add(c->r, "msc", "adaptive", wl, "-", "xcore_writes", thr[2]);
+		res_add(c->r, "msc", "adaptive", wl, "-", "pool_moves", thr[3]);
 		/* The pool inside Cypress's per-core scheduling: vs Cypress without it. */
 		if (msc_one(c, progs[w], 0, false, true, base) < 0 ||
 		    msc_one(c, progs[w], maxpool, true, true, thr) < 0)
