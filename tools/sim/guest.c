@@ -328,6 +328,8 @@ void guest_io_done(struct sim *s, struct thread *t)
 
 	if (!u->online)
 		u = least_loaded(vm, NULL);
+	if (!u)
+		return; /* the VM has left: nobody takes the interrupt */
 	s->cur_core = u->h.home;
 	tfifo_push(vm, &u->irqq, (int32_t)t->id);
 	PH(s, &s->cores[u->h.home])->ev.irq++;
@@ -475,6 +477,16 @@ void guest_set_online(struct sim *s, struct vm *vm, uint32_t target)
 		v->online = want;
 		if (want) {
 			hv_online(s, v);
+			continue;
+		}
+		if (target == 0) {
+			/* The VM leaves: its threads stop where they are. */
+			v->cur = -1;
+			tfifo_init(&v->rq);
+			tfifo_init(&v->irqq);
+			v->pend_tlb = 0;
+			if (v->h.st == VC_BLOCKED)
+				hv_kick(s, v, MSC_TRIG_IPI);
 			continue;
 		}
 		/* Hot-unplug: its threads move to the online vCPUs. */

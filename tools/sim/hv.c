@@ -441,6 +441,10 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 	case MSG_LOAD:
 		cypress_load(s, m->a, m->b);
 		break;
+	case MSG_LPM_OFF:
+		p->lpm = false; /* this core's own configuration */
+		p->lpm_part = -1;
+		break;
 	default:
 		break;
 	}

@@ -33,7 +33,7 @@ struct cypress {
 	struct lease_core *lcores;
 	uint64_t *charge, *held;
 	uint64_t *busy_snap; /* per core; entry c is written by the LPM of c's partition */
-	uint64_t renewed, lost;
+	uint64_t renewed, lost, resized;
 };
 
 static void reject(struct sim *s, struct vm *vm, const char *why)
@@ -91,6 +91,9 @@ static int place_partitions(struct sim *s, struct cypress *cy)
 	for (uint32_t i = 0; i < s->nvms; i++) {
 		struct vm *vm = &s->vms[i];
 		uint32_t t = vm->balloon_target, part;
+		/* Without ballooning a guest may ask for fewer vCPUs than it has. */
+		if (!s->hv.balloon && vm->req.vcpus && vm->req.vcpus < vm->nvcpus)
+			t = vm->balloon_target = vm->req.vcpus;
 		int rc;
 
 		if (!s->hv.lpm_cores) {
@@ -370,12 +373,62 @@ out:
 	free(used);
 }
 
+/* On the GPM's core: VM i leaves; its guest offlines every vCPU, its cores go free. */
+static void gpm_leave(struct sim *s, struct cypress *cy, uint32_t i)
+{
+	struct vm *vm = &s->vms[i];
+	uint32_t lpm;
+
+	if (vm->part < 0)
+		return;
+	lpm = cy->parts[vm->part].lpm_core;
+	if (gpm_destroy(&cy->g, (uint32_t)vm->part) < 0)
+		return;
+	fprintf(s->log, "sim: gpm: %llu ms: VM %s left, partition %d destroyed\n",
+		(unsigned long long)(s->now / NS_PER_MS), vm->name, vm->part);
+	sim_send(s, (uint32_t)vm->vcpus[0].h.home, MSG_BALLOON, i, 0);
+	sim_send(s, lpm, MSG_LPM_OFF, 0, 0);
+	vm->part = -1;
+	cy->resized++;
+}
+
+/* On the GPM's core: VM i's partition grows to all its vCPUs (gpm_resize). */
+static void gpm_grow(struct sim *s, struct cypress *cy, uint32_t i)
+{
+	struct vm *vm = &s->vms[i];
+	uint32_t from = vm->balloon_target;
+
+	if (vm->part < 0 || gpm_resize(&cy->g, (uint32_t)vm->part, vm->nvcpus) < 0)
+		return;
+	for (uint32_t k = from; k < vm->nvcpus; k++) {
+		const struct vcpu *v = &vm->vcpus[k];
+		uint32_t core;
+		if (gpm_vcpu_core(&cy->g, (uint32_t)vm->part, k, &core) == 0 &&
+		    core != (uint32_t)v->h.home)
+			sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, core);
+	}
+	sim_send(s, (uint32_t)vm->vcpus[0].h.home, MSG_BALLOON, i, vm->nvcpus);
+	fprintf(s->log, "sim: gpm: %llu ms: VM %s partition %d resized %u -> %u vCPUs\n",
+		(unsigned long long)(s->now / NS_PER_MS), vm->name, vm->part, from, vm->nvcpus);
+	cy->resized++;
+}
+
 void cypress_periodic(struct sim *s)
 {
 	struct cypress *cy = s->cy;
 
 	if (!cy)
 		return;
+	if (cy->parts && s->hv.gpm_destroy_at_ns && s->now == s->hv.gpm_destroy_at_ns) {
+		sim_own(s, (int32_t)s->gpm_core);
+		gpm_leave(s, cy, s->hv.gpm_destroy_vm);
+	}
+	if (cy->parts && s->hv.gpm_grow_at_ns && s->now == s->hv.gpm_grow_at_ns) {
+		sim_own(s, (int32_t)s->gpm_core);
+		gpm_grow(s, cy, s->hv.gpm_grow_vm);
+		for (uint32_t i = 0; i < s->nvms; i++)
+			s->vms[i].st.loops_mid = s->vms[i].st.loops; /* the observer's */
+	}
 	if (s->hv.dyn_at_ns && s->now == s->hv.dyn_at_ns) {
 		for (uint32_t i = 0; i < s->nvms; i++) {
 			s->vms[i].st.loops_mid = s->vms[i].st.loops; /* the observer's */

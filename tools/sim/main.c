@@ -25,6 +25,7 @@ static const struct {
 	{ "reject", scen_reject, "requests the GPM cannot meet" },
 	{ "dyn", scen_dyn, "dynamic ballooning: a weight change re-balloons two VMs at run time" },
 	{ "lease", scen_lease, "fast-core leases: two VMs compete (expiry, denial, release)" },
+	{ "gpm", scen_gpm, "the GPM under load: a partition destroyed, one resized, a group" },
 	{ "own", scen_own, "the ownership check catches one deliberate foreign write" },
 };
 

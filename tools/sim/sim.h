@@ -274,6 +274,10 @@ struct hv_conf {
 	 * wants fast cores and the GPM releases its leases early (0 = never). */
 	uint64_t lease_drop_at_ns;
 	uint32_t lease_drop_vm;
+	/* GPM under load: at gpm_destroy_at_ns the GPM destroys VM gpm_destroy_vm's
+	 * partition; at gpm_grow_at_ns it resizes VM gpm_grow_vm's to all its vCPUs. */
+	uint64_t gpm_destroy_at_ns, gpm_grow_at_ns;
+	uint32_t gpm_destroy_vm, gpm_grow_vm;
 };
 
 /* ---- the simulation ----------------------------------------------------- */
@@ -381,7 +385,8 @@ enum {
 	MSG_BALLOON,
 	MSG_LOAD,
 	MSG_MOVE,
-	MSG_ONLINE /* to the home core: a ballooned-out vCPU comes back */
+	MSG_ONLINE, /* to the home core: a ballooned-out vCPU comes back */
+	MSG_LPM_OFF /* to an LPM core: its partition is gone, it runs vCPUs again */
 };
 
 /* Synthetic guest kernel symbols (engine.c builds the table, guest.c the IPs). */
