@@ -163,7 +163,7 @@ static int place_het(struct sim *s, struct cypress *cy)
 		uint32_t w = p->mw / 1000 ? p->mw / 1000 : 1;
 		enum core_class cls = p->cls == GPM_CLS_FAST ? CORE_FAST : CORE_SLOW;
 		cores_override(&cy->inv, c, cls, p->speed, w);
-		if (cls == CORE_FAST) {
+		if (cls == CORE_FAST && !s->hv.exch_up_at_ns) {
 			cy->ci[c].owner = CORE_POOL;
 			cy->lcores[nfast++] = (struct lease_core){ .core = c, .watts = w };
 		}
@@ -373,6 +373,37 @@ out:
 	free(used);
 }
 
+#define PSTATES_MAX 3 /* the legacy guest's P-states: P0..P3 */
+
+/* On the GPM's core: VM i's legacy guest wrote P-state `ps` to IA32_PERF_CTL. */
+static void pstate_request(struct sim *s, struct cypress *cy, uint32_t i, uint32_t ps)
+{
+	struct vm *vm = &s->vms[i];
+	enum pstate_hint h = pstate_hint(ps, PSTATES_MAX);
+	enum core_class want = h == PSTATE_HINT_FAST ? CORE_FAST : CORE_SLOW;
+
+	if (h == PSTATE_HINT_NONE)
+		return;
+	for (uint32_t k = 0; k < vm->nvcpus; k++) {
+		const struct vcpu *v = &vm->vcpus[k];
+		uint32_t got;
+		int rc;
+		if (cy->inv.cores[v->h.home].cls == want)
+			continue;
+		rc = power_exchange(&cy->inv, &cy->budget[i], i, (uint32_t)v->h.home, 1, want,
+				    &got);
+		fprintf(s->log,
+			"sim: pstate: %llu ms: VM %s asks P%u: %s core %d for a %s core: %s\n",
+			(unsigned long long)(s->now / NS_PER_MS), vm->name, ps,
+			want == CORE_FAST ? "slow" : "fast", v->h.home,
+			want == CORE_FAST ? "fast" : "slow", rc ? err_name(rc) : "done");
+		if (rc == 0) {
+			vm->st.exchanges++;
+			sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, got);
+		}
+	}
+}
+
 /* On the GPM's core: VM i leaves; its guest offlines every vCPU, its cores go free. */
 static void gpm_leave(struct sim *s, struct cypress *cy, uint32_t i)
 {
@@ -419,6 +450,16 @@ void cypress_periodic(struct sim *s)
 
 	if (!cy)
 		return;
+	if (cy->lcores && s->hv.exch_up_at_ns && s->now == s->hv.exch_up_at_ns) {
+		sim_own(s, (int32_t)s->gpm_core);
+		s->vms[s->hv.exch_vm].st.loops_up = s->vms[s->hv.exch_vm].st.loops;
+		pstate_request(s, cy, s->hv.exch_vm, 0);
+	}
+	if (cy->lcores && s->hv.exch_down_at_ns && s->now == s->hv.exch_down_at_ns) {
+		sim_own(s, (int32_t)s->gpm_core);
+		s->vms[s->hv.exch_vm].st.loops_down = s->vms[s->hv.exch_vm].st.loops;
+		pstate_request(s, cy, s->hv.exch_vm, PSTATES_MAX);
+	}
 	if (cy->parts && s->hv.gpm_destroy_at_ns && s->now == s->hv.gpm_destroy_at_ns) {
 		sim_own(s, (int32_t)s->gpm_core);
 		gpm_leave(s, cy, s->hv.gpm_destroy_vm);

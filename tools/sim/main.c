@@ -26,6 +26,7 @@ static const struct {
 	{ "dyn", scen_dyn, "dynamic ballooning: a weight change re-balloons two VMs at run time" },
 	{ "lease", scen_lease, "fast-core leases: two VMs compete (expiry, denial, release)" },
 	{ "gpm", scen_gpm, "the GPM under load: a partition destroyed, one resized, a group" },
+	{ "exch", scen_exch, "legacy P-state hints become core exchanges" },
 	{ "own", scen_own, "the ownership check catches one deliberate foreign write" },
 };
 

@@ -169,6 +169,8 @@ struct vm_stats {
 	uint32_t online_mid;		    /* vCPUs online then */
 	uint64_t fast_ns;		    /* vCPU time on fast cores */
 	uint32_t lease_granted, lease_denied, lease_expired, lease_released;
+	uint64_t loops_up, loops_down; /* loops at the two P-state requests */
+	uint32_t exchanges;
 };
 
 struct vm {
@@ -278,6 +280,12 @@ struct hv_conf {
 	 * partition; at gpm_grow_at_ns it resizes VM gpm_grow_vm's to all its vCPUs. */
 	uint64_t gpm_destroy_at_ns, gpm_grow_at_ns;
 	uint32_t gpm_destroy_vm, gpm_grow_vm;
+	/* Legacy P-state hints: at exch_up_at_ns VM exch_vm's guest asks for P0,
+	 * at exch_down_at_ns for the lowest P-state; the GPM turns each into a
+	 * core-class hint (pstate_hint) and exchanges cores (power_exchange).
+	 * Fast cores then stay out of the lease pool. 0 = never. */
+	uint64_t exch_up_at_ns, exch_down_at_ns;
+	uint32_t exch_vm;
 };
 
 /* ---- the simulation ----------------------------------------------------- */
