@@ -52,6 +52,9 @@ static int msc_one(struct ctx *c, const struct program *prog, uint32_t pool, boo
 	thr[1] = sim_loops_per_s(&s, 1);
 	thr[2] = (double)s.xwrites;
 	thr[3] = (double)s.vms[0].st.pool_moves;
+	fprintf(c->log, "msc: %s %s pool %u%s: vm1 %.1f loops/s, co-runner %.1f\n",
+		cy ? "cypress" : "credit", prog->name, pool, adaptive ? " adaptive" : "", thr[0],
+		thr[1]);
 	if (adaptive)
 		fprintf(c->log,
 			"msc: %s adaptive: pool %u cores at the end, %llu moves to the pool\n",
