@@ -92,6 +92,7 @@ test:
 	@tools/deps all
 	$(MAKE) all guests
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) format-check
 	tests/boot/run-all
 	tests/guests/run-qemu
@@ -103,6 +104,12 @@ run:
 	$(MAKE) all guests
 	tools/run-best --module $(DEFAULT_MANIFEST):manifest \
 		$(foreach g,$(DEFAULT_GUESTS),--module $(g):$(notdir $(g)))
+
+# Deliberate bugs (tests/mutants/) against the suites that should catch them;
+# slow (20-30 min), not part of `make test`.
+mutants:
+	@tools/deps all
+	tools/mutants
 
 bench:
 	@tools/deps all
@@ -139,7 +146,19 @@ fuzz-guests:
 format-check:
 	@tools/format-check
 
+# ---- fuzzing (tests/fuzz/fuzz.mk, README "Fuzzing"): harnesses run one after another ----
+include tests/fuzz/fuzz.mk
+FUZZ_TIME ?= 300
+
+fuzz: deps-check-fuzz fuzz-bins
+	tools/fuzz-run --time $(FUZZ_TIME) --out $(BUILD)/fuzz $(FUZZ_BINS)
+
+fuzz-smoke: deps-check-fuzz fuzz-bins
+	@tools/fuzz-run --smoke --out $(BUILD)/fuzz $(FUZZ_BINS)
+
+.PHONY: fuzz fuzz-smoke
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all guests unit deps deps-check-unit test run bench sim sim-test format-check clean
+.PHONY: all guests unit deps deps-check-unit test run mutants bench sim sim-test format-check clean

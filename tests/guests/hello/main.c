@@ -2,7 +2,9 @@
 /*
  * Guest test "hello": the multiboot hand-over. Prints the command line,
  * checks the magic, the info flags (MEM, CMDLINE, MMAP), mem_upper and that
- * the memory map has RAM above 1 MiB.
+ * the memory map has RAM above 1 MiB. With status=N on the command line it
+ * ends with N on the exit port after its SUCCESS verdict (a test of the
+ * hypervisor's exit path: the VM must end with exactly that status).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), BSP only.
  */
 #include "tests/guests/lib/guest.h"
@@ -55,5 +57,9 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	}
 	if (!ram_above_1m)
 		fail("memory map has no RAM above 1 MiB (%u entries)", mb_region_count());
+	if (cmdline_uint("status", 0)) {
+		gprintf("hello: will exit with status %u\n", cmdline_uint("status", 0));
+		verdict_set_success_exit(cmdline_uint("status", 0));
+	}
 	report("%u mmap entries, %llu KiB RAM above 1 MiB", mb_region_count(), ram_above_1m / 1024);
 }

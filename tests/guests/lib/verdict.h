@@ -54,6 +54,12 @@ void verdict(enum verdict_level level, const char *fmt, ...)
 void guest_exit(uint32_t code) __attribute__((noreturn));
 
 /*
+ * Exit with code instead of 0 after a SUCCESS verdict: only for tests of the
+ * exit path itself (hello's status=N), never to signal a result.
+ */
+void verdict_set_success_exit(uint32_t code);
+
+/*
  * Replace the isa-debug-exit write in guest_exit() with fn(code) (a test
  * that exercises another way out); NULL restores the default. If fn
  * returns, guest_exit() still writes the port and halts.

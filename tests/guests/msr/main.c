@@ -6,7 +6,11 @@
  * fault really comes back (UD2 -> #UD). Outside Cypress the "must #GP" rows
  * are strict only where the platform faults on a nonexistent MSR at all
  * (QEMU KVM does; QEMU 7.2 TCG reads 0 instead), and the rows marked
- * cypress_only are notes there (docs/guest-tests.md).
+ * cypress_only are notes there (docs/guest-tests.md). Boundary probes:
+ * EFER written with each reserved bit set alone (1-7, 9, 12-63; 12 is AMD's
+ * SVME) must #GP and leave EFER unchanged, and every VMX capability MSR
+ * (0x480-0x491) must #GP on read and on write; both are notes outside
+ * Cypress (TCG accepts SVME and reads 0 from the VMX MSRs).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), BSP only.
  */
 #include "tests/guests/lib/guest.h"
@@ -19,6 +23,7 @@ const char guest_test_name[] = "msr";
 #define MSR_MISC_ENABLE	    0x1a0
 #define MSR_PAT		    0x277
 #define MSR_VMX_BASIC	    0x480
+#define MSR_VMX_LAST	    0x491 /* IA32_VMX_VMFUNC, the last capability MSR */
 #define MSR_EFER	    0xc0000080u
 #define MSR_AMD_PERFEVTSEL0 0xc0010000u /* AMD PerfEvtSel0 (K7 legacy) */
 #define MSR_NONEXISTENT	    0x12345678u
@@ -72,6 +77,79 @@ static void must_gp(bool write, uint32_t msr, const char *name, bool cypress_onl
 		fail("%s 0x%x (%s) did not raise #GP (value 0x%llx)", op, msr, name, val);
 }
 
+/* SDM 3A 2.2.1 (Figure 2-4): EFER bits other than SCE 0, LME 8, LMA 10, NXE 11 are reserved. */
+static bool efer_reserved(unsigned int bit)
+{
+	return bit != 0 && bit != 8 && bit != 10 && bit != 11;
+}
+
+/* Each reserved EFER bit alone must #GP and leave EFER as it was. */
+static void efer_reserved_bits(uint64_t efer)
+{
+	unsigned int bad = 0, notes = 0, probed = 0;
+
+	for (unsigned int bit = 1; bit < 64; bit++) {
+		uint64_t val = efer | (1ull << bit), after = 0;
+		int v;
+
+		if (!efer_reserved(bit) || (efer >> bit) & 1)
+			continue;
+		v = wrmsr_safe(MSR_EFER, val);
+		checks++;
+		probed++;
+		if (rdmsr_safe(MSR_EFER, &after) >= 0)
+			verdict(VERDICT_ERROR, "EFER no longer readable after setting bit %u", bit);
+		if (after != efer && v != VEC_GP) {
+			/* Put it back so the next probes start from the same value. */
+			(void)wrmsr_safe(MSR_EFER, efer);
+		}
+		if (v == VEC_GP && after == efer)
+			continue;
+		if (!cypress && v < 0) {
+			notes++;
+			gprintf("msr: note: wrmsr EFER bit %u (0x%llx) did not fault, EFER now 0x%llx; "
+				"allowed outside Cypress\n",
+				bit, val, after);
+			continue;
+		}
+		bad++;
+		if (v != VEC_GP)
+			fail("wrmsr EFER <- 0x%llx (reserved bit %u%s) %s, want #GP", val, bit,
+			     bit == 12 ? ", AMD SVME" : "",
+			     v < 0 ? "did not fault" : exception_name((unsigned int)v));
+		if (after != efer)
+			fail("EFER reads 0x%llx after writing reserved bit %u, was 0x%llx", after,
+			     bit, efer);
+	}
+	gprintf("msr: EFER 0x%llx: %u reserved bits probed one at a time, %u wrong, %u notes\n",
+		efer, probed, bad, notes);
+}
+
+/* SDM 3A 13.12.2: memory types 2 and 3 are reserved; WRMSR of such a PAT raises #GP. */
+static void pat_reserved_type(uint64_t pat)
+{
+	uint64_t bad = (pat & ~0xffull) | 0x02, after = 0;
+	int v = wrmsr_safe(MSR_PAT, bad);
+
+	checks++;
+	(void)rdmsr_safe(MSR_PAT, &after);
+	if (v == VEC_GP && after == pat) {
+		gprintf("msr: wrmsr IA32_PAT <- 0x%llx (reserved type 2) raised #GP as expected\n",
+			bad);
+		return;
+	}
+	if (after != pat)
+		(void)wrmsr_safe(MSR_PAT, pat);
+	if (!cypress && v < 0)
+		gprintf("msr: note: wrmsr IA32_PAT <- 0x%llx (reserved type 2) did not fault; allowed "
+			"outside Cypress\n",
+			bad);
+	else
+		fail("wrmsr IA32_PAT <- 0x%llx (reserved type 2) %s, PAT now 0x%llx; want #GP and "
+		     "0x%llx",
+		     bad, v < 0 ? "did not fault" : exception_name((unsigned int)v), after, pat);
+}
+
 static void do_ud2(void *arg)
 {
 	(void)arg;
@@ -108,15 +186,23 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		checks++;
 		if (rdmsr_safe(MSR_PAT, &pat2) >= 0 || pat2 != pat)
 			fail("IA32_PAT reads back 0x%llx after writing 0x%llx", pat2, pat);
+		else
+			pat_reserved_type(pat);
 	} else {
 		fail("rdmsr 0x%x (IA32_PAT) faulted", MSR_PAT);
 	}
 	must_read(MSR_EFER, "EFER", &efer);
+	if (verdict_level_now() == VERDICT_SUCCESS)
+		efer_reserved_bits(efer);
 
 	/* Never for a guest: VMX and feature control, other vendors, nonsense. */
 	must_gp(false, MSR_FEATURE_CONTROL, "IA32_FEATURE_CONTROL", true);
 	must_gp(true, MSR_FEATURE_CONTROL, "IA32_FEATURE_CONTROL", true);
-	must_gp(false, MSR_VMX_BASIC, "IA32_VMX_BASIC", false);
+	for (uint32_t m = MSR_VMX_BASIC; m <= MSR_VMX_LAST; m++) {
+		must_gp(false, m, m == MSR_VMX_BASIC ? "IA32_VMX_BASIC" : "VMX capability",
+			m != MSR_VMX_BASIC);
+		must_gp(true, m, "VMX capability", true);
+	}
 	must_gp(false, MSR_AMD_PERFEVTSEL0, "AMD K7 PerfEvtSel0", true);
 	must_gp(false, MSR_NONEXISTENT, "nonexistent", false);
 
