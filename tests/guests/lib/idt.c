@@ -117,8 +117,14 @@ void isr_dispatch(struct irq_frame *f)
 		exception(f);
 		return;
 	}
-	if (f->vector == VEC_SPURIOUS)
+	if (f->vector == VEC_SPURIOUS) {
+		/* A spurious interrupt sets no ISR bit and takes no EOI, but a
+		 * real one with vector 0xff (a fixed IPI, an LVT entry) does, or
+		 * it blocks every other vector for good (SDM 3A 11.9, 11.8.4). */
+		if (lapic_read(0x170) & (1u << 31))
+			lapic_eoi();
 		return;
+	}
 	h = __atomic_load_n(&handlers[f->vector], __ATOMIC_ACQUIRE);
 	if (h)
 		h(f);
