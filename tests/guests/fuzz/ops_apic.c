@@ -100,8 +100,16 @@ static void do_apic(void *arg)
 	case 18:
 		__asm__ volatile("movl %%es:(%1), %0" : "=r"(v) : "r"(p32) : "memory");
 		break;
-	default: /* 8-bit register high half */
+	case 19: /* 8-bit register high half */
 		__asm__ volatile("movb (%1), %%ah" : "+a"(v) : "r"(p32) : "memory");
+		break;
+	default: /* 13 DS prefixes + 8B 01: exactly the 15-byte limit (SDM 2A 2.3.11) */
+		__asm__ volatile(
+			".byte 0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,0x3e,"
+			"0x3e\n\tmovl (%1), %0"
+			: "=a"(v)
+			: "c"(p32)
+			: "memory");
 		break;
 	}
 	m->val = v;
@@ -118,8 +126,24 @@ void op_apic(void)
 	struct mm m;
 	uint32_t off = rnd_apic_off();
 
-	m.sel = rnd_below(20);
+	m.sel = rnd_below(22);
 	m.val = rnd_value32();
+	if (m.sel == 21) {
+		/* The MOV is the last instruction in RAM: the decoder may fetch
+		 * only 2 bytes of it, then the RET (3 bytes before the end). */
+		volatile uint8_t *tail = (volatile uint8_t *)(uintptr_t)(fz.ram_top - 3);
+		uint32_t v;
+		tail[0] = 0x8b; /* mov (%ecx), %eax */
+		tail[1] = 0x01;
+		tail[2] = 0xc3; /* ret */
+		opline("tail code=0x%x off=0x%x", fz.ram_top - 3, off & ~3u);
+		__asm__ volatile("call *%2"
+				 : "=a"(v)
+				 : "c"(XAPIC + (off & 0xff0u)), "r"(tail)
+				 : "edx", "memory", "cc");
+		(void)v;
+		return;
+	}
 	/* The store forms with a displacement land 0x10 higher. */
 	if (m.sel == 11 && off >= 0xff0)
 		off = 0x300;
@@ -191,6 +215,9 @@ static void do_apicodd(void *arg)
 	case 10:
 		__asm__ volatile("pushl (%0); popl %%eax" : : "r"(p) : "memory", "eax");
 		break;
+	case 11: /* REP on a MOV: reserved (SDM 2A 2.1.1); CPUs ignore it, Cypress refuses */
+		__asm__ volatile(".byte 0xf3\n\tmovl (%1), %0" : "=a"(v) : "c"(p) : "memory");
+		break;
 	default: {
 		/* A plain load with paging on (identity-mapped): Cypress says
 		 * such guests must use x2APIC. */
@@ -207,15 +234,16 @@ static void do_apicodd(void *arg)
 
 void op_apicodd(void)
 {
-	static const char *const names[] = { "or",	"and",	"xor", "add",	  "xchg", "movs-ld",
-					     "movs-st", "test", "inc", "lock-or", "push", "paging" };
+	static const char *const names[] = { "or",	"and",	   "xor",   "add", "xchg",
+					     "movs-ld", "movs-st", "test",  "inc", "lock-or",
+					     "push",	"rep-mov", "paging" };
 	struct mm m;
 	uint32_t off = rnd_apic_off() & ~3u;
 
 	/* Never the ICR: an or/xor there could send INIT. */
 	if ((off & ~0xfu) == 0x300)
 		off = 0x80;
-	m.sel = rnd_below(12);
+	m.sel = rnd_below(13);
 	m.val = rnd_value32();
 	m.p = (volatile void *)(uintptr_t)(XAPIC + off);
 	opline("%s off=0x%x val=0x%x", names[m.sel], off, m.val);
@@ -245,6 +273,14 @@ void op_ipi(void)
 	uint32_t sh = rnd_below(4); /* none, self, all, all but self */
 	uint32_t dest = one_in(2) ? rnd_below(4) : rnd_value32();
 
+	bool self_msr = one_in(6);
+
+	if (self_msr && fz.x2apic) {
+		/* x2APIC SELF IPI register (SDM 3A 11.12.11): any vector, 0-15 illegal. */
+		opline("self-ipi msr vec=0x%x", vec);
+		wrmsr_safe(0x83f, vec);
+		return;
+	}
 	if (!fz.x2apic)
 		dest &= 0xff;
 	/* INIT and SIPI never reach this vCPU here (op_ipiinit does that). */
@@ -296,25 +332,32 @@ static void do_hlt(void *arg)
 
 void op_hlt(void)
 {
-	uint32_t how = rnd_below(3), vec = 0x40 + rnd_below(0x80);
+	static const char *const hows[] = { "oneshot", "selfipi", "deadline", "periodic" };
+	uint32_t how = rnd_below(4), vec = 0x40 + rnd_below(0x80);
 	uint32_t count = 1 + rnd_below(20000);
 
 	fz_apic_sane();
 	irq_register(vec, wake_irq);
 	if (how == 2 && !lapic_has_tsc_deadline())
 		how = 0;
-	opline("%s vec=0x%x count=%u",
-	       how == 0 ? "oneshot" :
-	       how == 1 ? "selfipi" :
-			  "deadline",
-	       vec, count);
+	/* Periodic: fast, but each period longer than the handler, or the
+	 * guest livelocks between STI and CLI (QEMU TCG does at 27 counts). */
+	if (how == 3)
+		count = 1000 + count % 4000;
+	opline("%s vec=0x%x count=%u", hows[how], vec, count);
 	if (how == 0)
 		lapic_timer_start((uint8_t)vec, LAPIC_TIMER_ONESHOT, count, 1);
 	else if (how == 1)
 		lapic_send_fixed(this_cpu()->apic_id, (uint8_t)vec);
-	else
+	else if (how == 2)
 		lapic_timer_deadline((uint8_t)vec, rdtsc() + count);
+	else
+		lapic_timer_start((uint8_t)vec, LAPIC_TIMER_PERIODIC, count, 16);
+	uint32_t before = woke;
 	fz_try(do_hlt, NULL);
+	/* A few more halts, each woken by the next tick. */
+	for (int i = 0; how == 3 && i < 8 && woke - before < 8; i++)
+		fz_try(do_hlt, NULL);
 	lapic_timer_stop();
 }
 

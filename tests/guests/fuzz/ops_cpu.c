@@ -84,11 +84,19 @@ void op_msr(void)
 
 	if (o.msr == 0x830)
 		write = false;
+	/* IA32_APIC_BASE: the mode transitions, valid and not (SDM 3A 11.12.5). */
+	uint32_t apic_mode = rnd_below(8);
+	if (o.msr == 0x1b && write && apic_mode < 5)
+		o.val = 0xfee00000u | (apic_mode == 4 ? 0x100000u : 0) |
+			((const uint32_t[]){ 0, 0x800, 0xc00, 0x400, 0x800 })[apic_mode];
 	if (write) {
 		o.val = rnd_value64();
-		/* Half the time a near miss of the current value: one bit flipped. */
-		if (rdmsr_safe(o.msr, &old) < 0 && one_in(2))
-			o.val = old ^ (1ULL << rnd_below(64));
+		/* Half the time a near miss of the current value: one bit flipped
+		 * (both numbers drawn first: fuzz.h rule 1). */
+		bool near = one_in(2);
+		uint64_t bit = 1ULL << rnd_below(64);
+		if (near && rdmsr_safe(o.msr, &old) < 0)
+			o.val = old ^ bit;
 	}
 	opline("%s 0x%x 0x%llx", write ? "wrmsr" : "rdmsr", o.msr, (unsigned long long)o.val);
 	bool readable = rdmsr_safe(o.msr, &old) < 0;

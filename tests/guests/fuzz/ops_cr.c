@@ -211,6 +211,12 @@ void op_crbad(void)
 				 : "memory");
 		v = -1;
 	} else {
+		/* A CR0 with PG gets the identity map, so turning paging on
+		 * is not itself a triple fault (the guest's doing, not Cypress's). */
+		if (w.which == 0 && (w.val & CR0_PG)) {
+			write_cr4((cr4 | CR4_PSE) & ~CR4_PAE);
+			write_cr3(fz_pd32());
+		}
 		v = fz_try(do_crw, &w);
 	}
 	fz_restore_crs(cr0, cr3, cr4);
