@@ -92,6 +92,7 @@ test:
 	@tools/deps all
 	$(MAKE) all guests
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) format-check
 	tests/boot/run-all
 	tests/guests/run-qemu
@@ -134,8 +135,28 @@ sim-test: $(SIM_BUILD)/cypress-sim-san
 	tests/sim/run-small
 	tests/sim/decide-smoke
 
+# ---- hostile-guest fuzzer: SEEDS=N [OPS=M FIRST=S SKIP=a,b RARE=R] (tools/fuzz-guests) ----
+fuzz-guests:
+	@tools/deps all
+	$(MAKE) all guests
+	tools/fuzz-guests --seeds $(or $(SEEDS),8) $(if $(OPS),--ops $(OPS)) \
+		$(if $(FIRST),--first $(FIRST)) $(if $(SKIP),--skip $(SKIP)) $(if $(RARE),--rare $(RARE))
+.PHONY: fuzz-guests
+
 format-check:
 	@tools/format-check
+
+# ---- fuzzing (tests/fuzz/fuzz.mk, README "Fuzzing"): harnesses run one after another ----
+include tests/fuzz/fuzz.mk
+FUZZ_TIME ?= 300
+
+fuzz: deps-check-fuzz fuzz-bins
+	tools/fuzz-run --time $(FUZZ_TIME) --out $(BUILD)/fuzz $(FUZZ_BINS)
+
+fuzz-smoke: deps-check-fuzz fuzz-bins
+	@tools/fuzz-run --smoke --out $(BUILD)/fuzz $(FUZZ_BINS)
+
+.PHONY: fuzz fuzz-smoke
 
 clean:
 	rm -rf $(BUILD)

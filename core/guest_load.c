@@ -243,6 +243,26 @@ static int check_placement(const struct guest_image *img, const char *name,
 	return 0;
 }
 
+/*
+ * vCPU 0 starts at the entry point as a physical address (Multiboot 0.6.96
+ * section 3.2). Outside the file bytes of every segment it would run zeros,
+ * or the info block written below, so the image is refused instead. Runs
+ * after check_placement(), whose messages say more about a misplaced image.
+ */
+static int check_entry(const struct guest_image *img, const char *name,
+		       const struct guest_layout *lay)
+{
+	struct guest_seg s;
+
+	for (uint32_t i = 0; i < lay->nslots; i++)
+		if (guest_layout_seg(img, lay, i, &s) && lay->entry >= s.paddr &&
+		    lay->entry - s.paddr < s.file_size)
+			return 0;
+	kprintf("guest: '%s': entry point 0x%x is not in the file bytes of any loaded segment\n",
+		name, lay->entry);
+	return -E_INVAL;
+}
+
 /* True if [start, start + len) lies in the info area and misses every segment. */
 static bool info_fits(const struct guest_image *img, const struct guest_layout *lay, uint64_t start,
 		      uint64_t len)
@@ -370,6 +390,8 @@ static int plan_load(const struct guest_image *img, const char *name, const stru
 						  guest_elf_parse(img, name, &pl->lay);
 	if (!err)
 		err = check_placement(img, name, &pl->lay, mem, out);
+	if (!err)
+		err = check_entry(img, name, &pl->lay);
 	if (!err)
 		err = place_info(img, name, &pl->lay,
 				 (uint32_t)(GUEST_MBI_OFF_CMDLINE + pl->cmdlen + 1), &pl->at);

@@ -27,8 +27,9 @@
  *
  * Limits: command line up to 4095 bytes, boot loader name up to 63, at most
  * 256 ELF program headers, every segment below 4 GiB. Segments that overlap
- * each other are not refused (the later one wins, as with GRUB); an a.out
- * kludge entry_addr must lie within the bytes loaded from the file.
+ * each other are not refused (the later one wins, as with GRUB); the entry
+ * point (ELF e_entry, a.out kludge entry_addr) must lie within the bytes
+ * loaded from the file.
  */
 #ifndef CORE_GUEST_LOAD_H
 #define CORE_GUEST_LOAD_H
@@ -129,7 +130,8 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
  * Load the multiboot v1 kernel img into mem: find and check the multiboot
  * header (section 3.1), take the load layout from its address fields (flag
  * bit 16) or else from the ELF32 (EM_386) / ELF64 (EM_X86_64) program
- * headers (PT_LOAD segments go to p_paddr), copy the file bytes, zero the
+ * headers (PT_LOAD segments go to p_paddr), check that the entry point lies
+ * in bytes loaded from the file, copy the file bytes, zero the
  * bss, and write the info block (flags MEM|CMDLINE|MMAP|LOADER_NAME, no
  * modules). cmdline may be NULL (the guest sees ""); loader_name may be
  * NULL ("Cypress"). Prints one success line

@@ -472,8 +472,11 @@ int partition_wait_and_report(void)
 	for (;;) {
 		irq_disable();
 		watchdog();
+		/* Look first, release second: a VM whose last vCPU leaves in
+		 * between is then released before the loop ends. */
+		bool done = all_ended();
 		release_ended();
-		if (all_ended())
+		if (done)
 			break;
 		if (!msg_poll())
 			safe_halt();

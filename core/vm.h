@@ -51,6 +51,7 @@ struct vcpu {
 	struct vlapic_ops lapic_ops;   /* callbacks with ctx = this vCPU */
 	volatile bool timer_due;       /* the host timer for the vLAPIC fired */
 	bool nmi_pending;	       /* an NMI IPI waits for injection */
+	bool nmi_window;	       /* NMI-window exiting is on in its VMCS */
 	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
 	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */

@@ -6,8 +6,10 @@
  * built hosted for unit tests and the simulator.
  *
  * Cypress paper section 3: slow cores are partitioned exclusively, fast cores go
- * to the anonymous partition (sched/lease.c), accelerator cores are time-shared;
- * each partition gets one extra dedicated core for its Local Partition Manager.
+ * to the anonymous partition (sched/lease.c); the paper time-shares accelerator
+ * cores, which nothing here implements yet (GPM_CLS_ACCEL cores are never handed
+ * out); each partition gets one extra dedicated core for its Local Partition
+ * Manager.
  * VT-ASOS: a guest asks for a vCPU count plus constraints (may vCPUs share a
  * core, co-location on one socket / NUMA node, gang scheduling, a latency hint)
  * and, per VT-ASOS section 2, affinities for sets of its vCPUs ("place them on

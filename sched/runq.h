@@ -5,8 +5,8 @@
  * runqueue lives in its own per-CPU block and no other core touches it; other
  * cores ask by message); also built hosted for unit tests and the simulator.
  *
- * Why a heap: the time-shared cases (accelerator cores, the micro-sliced pool,
- * oversubscribed partitions) need "who has the smallest key" per decision in
+ * Why a heap: the time-shared cases (the micro-sliced pool, oversubscribed
+ * partitions, and accelerator cores once they are scheduled) need "who has the smallest key" per decision in
  * O(log n) with no allocation. Each entry remembers its index in the heap
  * (pos), so removal and key changes anywhere are O(log n) too.
  *

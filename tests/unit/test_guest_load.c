@@ -707,6 +707,7 @@ static void test_refuse_segments(void **state)
 	for (size_t i = 0; i < sizeof(in_hole) / sizeof(in_hole[0]); i++) {
 		size = build_hello();
 		hello_ph32(0, 12, in_hole[i]);
+		wr32(img + 24, in_hole[i] + 0xc); /* e_entry moves with the segment */
 		memset(gm.base, 0, gm.size);
 		assert_int_equal(load(size, "hello.elf", "quiet", NULL), 0);
 		assert_int_equal(boot.load_start, in_hole[i]);
@@ -752,6 +753,42 @@ static void test_refuse_elf64_overflow(void **state)
 	expect_refused(size, -E_RANGE,
 		       "guest: 'hello.elf': segment at 0x100000000-0x100003fff falls outside the "
 		       "partition's 32 MiB\n");
+}
+
+/*
+ * Regression (found by tests/fuzz/fuzz_guest_load.c, input in
+ * tests/fuzz/regress/guest_load/): an ELF whose e_entry lies outside the
+ * file bytes of every PT_LOAD segment was loaded, so vCPU 0 would start in
+ * the never-written first page, in bss, or in the multiboot info block.
+ */
+static void test_refuse_elf_entry_outside_segments(void **state)
+{
+	static const uint32_t bad[] = {
+		0x2,	  /* first page, never written */
+		0x9010,	  /* inside the info block at 0x9000 */
+		0x102000, /* just past segment 0's file bytes */
+		0x104000, /* segment 2's bss */
+	};
+	char line[160];
+	size_t size;
+
+	(void)state;
+	mem_setup(MiB(32));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		size = build_hello();
+		wr32(img + 24, bad[i]);
+		snprintf(line, sizeof(line),
+			 "guest: 'hello.elf': entry point 0x%x is not in the file bytes of any "
+			 "loaded segment\n",
+			 bad[i]);
+		expect_refused(size, -E_INVAL, line);
+	}
+	/* The last byte of segment 2's file bytes is still a valid entry. */
+	size = build_hello();
+	wr32(img + 24, 0x1037ff);
+	memset(gm.base, 0, gm.size);
+	assert_int_equal(load(size, "hello.elf", NULL, NULL), 0);
+	assert_int_equal(boot.entry, 0x1037ff);
 }
 
 static void test_refuse_aout(void **state)
@@ -961,6 +998,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_program_headers),
 		cmocka_unit_test(test_refuse_segments),
 		cmocka_unit_test(test_refuse_elf64_overflow),
+		cmocka_unit_test(test_refuse_elf_entry_outside_segments),
 		cmocka_unit_test(test_refuse_aout),
 		cmocka_unit_test(test_refuse_memory_and_args),
 		cmocka_unit_test(test_fuzz),

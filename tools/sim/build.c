@@ -22,8 +22,11 @@ void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,
 	for (uint32_t c = 0; c < m->ncores; c++) {
 		struct pcore *p = &s->cores[c];
 		uint64_t sp = m->speed ? m->speed[c] : 100;
+		p->id = c;
+		p->lpm_part = -1;
 		p->speed = (uint32_t)sp;
-		p->mw = (uint32_t)(10000 * sp * sp * sp / 1000000);
+		p->mw = (uint32_t)(CORE_STATIC_MW + CORE_DYN_MW * sp * sp * sp / 1000000);
+		p->idle_mw = CORE_STATIC_MW + CORE_IDLE_MW;
 		p->socket = m->cores_per_socket ? c / m->cores_per_socket : 0;
 		p->cls = sp > 120 ? GPM_CLS_FAST : GPM_CLS_SLOW;
 	}
@@ -57,7 +60,7 @@ void sim_irs_totals(const struct sim *s, uint64_t *sent, uint64_t *forced)
 {
 	*sent = *forced = 0;
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
-		*sent += s->vcpu[i]->irs.notifications;
-		*forced += s->vcpu[i]->irs.forced;
+		*sent += s->vcpu[i]->h.irs.notifications;
+		*forced += s->vcpu[i]->h.irs.forced;
 	}
 }

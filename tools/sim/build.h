@@ -9,6 +9,10 @@
 
 #include "tools/sim/sim.h"
 
+#define CORE_STATIC_MW 2000u
+#define CORE_DYN_MW    8000u
+#define CORE_IDLE_MW   500u
+
 /* One VM a scenario asks for. */
 struct vm_spec {
 	const char *name;
@@ -31,8 +35,12 @@ struct machine {
 /*
  * Set s up for machine m running vms[0..n) under hypervisor configuration hv
  * (calloc'd storage, freed by sim_free()). Cores default to slow class, speed
- * 100 and 10 W; a core with speed > 120 is classed fast. Power follows
- * frequency cubed (P ~ f * V^2 with V ~ f): mW = 10000 * (speed/100)^3.
+ * 100 and 10 W busy; a core with speed > 120 is classed fast. Busy power is
+ * static (leakage, drawn whenever the core is on) plus dynamic power that
+ * follows frequency cubed (P ~ f * V^2 with V ~ f):
+ * mW = CORE_STATIC_MW + CORE_DYN_MW * (speed/100)^3; an idle core draws
+ * CORE_STATIC_MW + CORE_IDLE_MW. The split (2 W static, 8 W dynamic at the
+ * slowest speed, 0.5 W idle) is an assumption of the model, not a measurement.
  * log receives sched/ diagnostics and rejected requests.
  */
 void sim_build(struct sim *s, const struct machine *m, const struct hv_conf *hv,

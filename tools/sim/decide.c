@@ -13,15 +13,30 @@
  * which callgrind does not collect.
  *
  * Kinds (N cores, decision on core c = i mod N for i = 0..D-1):
- *  cypress-part  partitioned core: sched_noop_ops, one vCPU, own sched_core;
- *                decision = tick, plus pick_next if tick asks (it never does).
+ *  cypress-part  partitioned core: sched_noop_ops, one vCPU, own sched_core.
+ *                The decision a partitioned core makes: its vCPU halted
+ *                (dequeue, outside the count), and a local wake puts it back
+ *                and picks it: enqueue(wakeup) + pick_next.
+ *  remote-wake   Cypress's cross-core cost: core c wakes a vCPU homed on core
+ *                c+1. Counted: the sender's lib/mailbox mbox_send and its
+ *                IPI-equivalent (a release store to the target's doorbell
+ *                line), then the target's handler: doorbell read and clear,
+ *                mbox_recv, enqueue(wakeup) on its own fair sched_core and
+ *                pick_next. (The target's vCPU is put back to sleep outside
+ *                the count.) Single thread under callgrind; with --threads 2
+ *                the two halves run on two host threads, timed natively.
  *  cypress-ts    time-shared core: sched_fair_ops over its own 4-vCPU runqueue,
  *                tick with ran == slice so every decision also calls pick_next.
  *  shared-rq     one global heap (sched/runq.h) of all 4N vCPUs behind one
  *                C11 atomic_flag spin lock (uncontended): lock, push c's
  *                current vCPU back with its vruntime advanced by one slice,
  *                pop the minimum as c's next vCPU, unlock. O(log 4N).
- *  credit-steal  Xen-credit1-like per-core queues, each with its own lock.
+ *  credit-steal  Xen-credit1-like per-core queues, each with its own lock,
+ *                and an idle-core-style mask of cores with vCPUs waiting
+ *                (one bit per core, set and cleared under the queue lock):
+ *                an idle core scans the mask's N/64 words, not every peer.
+ *                Otherwise as steal-scan below.
+ *  steal-scan    the worst case of credit-steal, without the mask.
  *                Even cores run one vCPU with nothing waiting; odd cores have
  *                no vCPU at all. A busy core's decision locks its queue,
  *                debits the running vCPU's credit and keeps it (nothing
@@ -32,17 +47,26 @@
  *                decision is a full O(N) scan that finds nothing (the steady
  *                state of N/2 vCPUs on N cores). Half the decisions are idle.
  *
- * usage: decide <kind> <cores> <decisions>
+ * --threads 2 (native timing, not callgrind): remote-wake with the sender and
+ * the target on two host threads, and shared-rq with two threads taking the
+ * one lock in turn, so the cache-line traffic between them shows in the time.
+ * --threads 1 times the same work on one thread, for comparison. Prints
+ * "ns_per_decision=X" (median of 5 runs; a shared host makes it noisy).
+ *
+ * usage: decide <kind> <cores> <decisions> [--threads 1|2]
  *        decide gpm-replan <cores> <partitions> [--time]
  * Prints one line "decide: kind=K cores=N decisions=D" (or the replan result);
  * exits 1 with a "decide: " line on bad arguments or a failed set-up.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "lib/mailbox.h"
 #include "lib/printf.h"
 #include "sched/gpm.h"
 #include "sched/ops.h"
@@ -120,6 +144,22 @@ static inline __attribute__((always_inline)) void cy_body(uint32_t c)
 		sc->ops->pick_next(sc);
 }
 
+/* Partitioned core: the halted vCPU is woken locally and picked. */
+static inline __attribute__((always_inline)) void cy_part_body(uint32_t c)
+{
+	struct sched_core *sc = &cy[c].sc;
+
+	sc->ops->enqueue(sc, &cy[c].v[0], true);
+	sc->ops->pick_next(sc);
+}
+
+/* Outside the count: the partitioned core's vCPU halts again. */
+NOINLINE static void cy_part_halt(uint32_t c)
+{
+	if (cy[c].v[0].runnable)
+		cy[c].sc.ops->dequeue(&cy[c].sc, &cy[c].v[0]);
+}
+
 NOINLINE void decide_cypress_part(uint32_t c);
 NOINLINE void warm_cypress_part(uint32_t c);
 NOINLINE void decide_cypress_ts(uint32_t c);
@@ -127,11 +167,11 @@ NOINLINE void warm_cypress_ts(uint32_t c);
 
 void decide_cypress_part(uint32_t c)
 {
-	cy_body(c);
+	cy_part_body(c);
 }
 void warm_cypress_part(uint32_t c)
 {
-	cy_body(c);
+	cy_part_body(c);
 }
 void decide_cypress_ts(uint32_t c)
 {
@@ -140,6 +180,103 @@ void decide_cypress_ts(uint32_t c)
 void warm_cypress_ts(uint32_t c)
 {
 	cy_body(c);
+}
+
+/* ---- remote-wake: lib/mailbox message + doorbell + handler on the target ---- */
+
+#define MSG_WAKE_VCPU 1
+
+struct rw_core {
+	struct mailbox mb;			 /* written by senders (shared part) */
+	_Atomic uint32_t doorbell __aligned(64); /* the IPI-equivalent */
+	struct cy_core k __aligned(64);		 /* the target's own scheduler state */
+};
+
+static struct rw_core *rw;
+static uint32_t rw_n;
+
+static void rw_setup(uint32_t n)
+{
+	rw = zalloc(n, sizeof(*rw));
+	rw_n = n;
+	for (uint32_t c = 0; c < n; c++) {
+		struct cy_core *k = &rw[c].k;
+
+		if (sched_fair_ops.init(&k->sc, k->slots, TS_VCPUS, SLICE) < 0)
+			die("sched init failed");
+		/* One vCPU runs, one is halted (the one remote wakes target). */
+		for (uint32_t i = 0; i < 2; i++) {
+			k->v[i].id = c * TS_VCPUS + i;
+			k->v[i].weight = SCHED_WEIGHT_DEFAULT;
+			runq_entry_init(&k->v[i].rq, k->v[i].id, 0);
+		}
+		if (sched_fair_ops.enqueue(&k->sc, &k->v[0], false) < 0)
+			die("sched enqueue failed");
+		sched_fair_ops.pick_next(&k->sc);
+	}
+}
+
+/* Sender half: core `from` asks core `to` to wake its vCPU 1. */
+static inline __attribute__((always_inline)) void rw_send(uint32_t from, uint32_t to)
+{
+	struct mbox_msg m = { .type = MSG_WAKE_VCPU, .from = from, .arg = { 1 } };
+
+	while (mbox_send(&rw[to].mb, &m) < 0)
+		sched_yield(); /* full: the target is behind (only with 2 threads) */
+	atomic_store_explicit(&rw[to].doorbell, 1, memory_order_release);
+}
+
+/* Target half: the IPI handler drains the mailbox; returns wakes handled. */
+static inline __attribute__((always_inline)) uint32_t rw_handle(uint32_t c)
+{
+	struct rw_core *t = &rw[c];
+	struct mbox_msg m;
+	uint32_t n = 0;
+
+	if (!atomic_exchange_explicit(&t->doorbell, 0, memory_order_acquire))
+		return 0;
+	while (mbox_recv(&t->mb, &m)) {
+		struct sched_vcpu *v = &t->k.v[m.arg[0]];
+		if (!v->runnable)
+			t->k.sc.ops->enqueue(&t->k.sc, v, true);
+		t->k.sc.ops->pick_next(&t->k.sc);
+		n++;
+	}
+	return n;
+}
+
+/* Outside the count: the woken vCPU halts again so the next wake is real. */
+NOINLINE static void rw_halt(uint32_t c)
+{
+	struct cy_core *k = &rw[c].k;
+
+	if (k->v[1].runnable)
+		k->sc.ops->dequeue(&k->sc, &k->v[1]);
+}
+
+NOINLINE void decide_remote_wake(uint32_t c);
+NOINLINE void warm_remote_wake(uint32_t c);
+
+static inline __attribute__((always_inline)) void rw_body(uint32_t c)
+{
+	uint32_t to = c + 1 == rw_n ? 0 : c + 1;
+
+	rw_send(c, to);
+	rw_handle(to);
+}
+
+void decide_remote_wake(uint32_t c)
+{
+	rw_body(c);
+}
+void warm_remote_wake(uint32_t c)
+{
+	rw_body(c);
+}
+
+static void rw_prep(uint32_t c)
+{
+	rw_halt(c + 1 == rw_n ? 0 : c + 1);
 }
 
 /* ---- shared-rq: one global heap and one lock for all cores ---- */
@@ -213,6 +350,8 @@ struct cs_core {
 
 static struct cs_core *cs;
 static uint32_t cs_n;
+/* credit-steal: bit c set while core c has vCPUs waiting (under c's lock). */
+static _Atomic uint64_t *cs_mask;
 
 static void cs_setup(uint32_t n)
 {
@@ -220,6 +359,7 @@ static void cs_setup(uint32_t n)
 
 	cs = zalloc(n, sizeof(*cs));
 	cs_n = n;
+	cs_mask = zalloc((n + 63) / 64, sizeof(*cs_mask));
 	for (uint32_t c = 0; c < n; c++) {
 		atomic_flag_clear(&cs[c].lock);
 		if (c % 2 == 0) {
@@ -251,10 +391,15 @@ static inline struct cs_vcpu *cs_dequeue(struct cs_core *k)
 	v = k->wait[k->head];
 	k->head = (k->head + 1) % CS_QCAP;
 	k->nr_waiting--;
+	if (!k->nr_waiting) {
+		uint32_t c = (uint32_t)(k - cs);
+		atomic_fetch_and_explicit(&cs_mask[c / 64], ~(1ull << (c % 64)),
+					  memory_order_relaxed);
+	}
 	return v;
 }
 
-static inline __attribute__((always_inline)) void cs_body(uint32_t c)
+static inline __attribute__((always_inline)) void cs_body(uint32_t c, bool mask)
 {
 	struct cs_core *k = &cs[c];
 	struct cs_vcpu *next;
@@ -271,7 +416,19 @@ static inline __attribute__((always_inline)) void cs_body(uint32_t c)
 		return;
 	}
 	next = cs_dequeue(k);
-	for (uint32_t i = 1; !next && i < cs_n; i++) {
+	for (uint32_t w = 0; mask && !next && w < (cs_n + 63) / 64; w++) {
+		uint64_t bits = atomic_load_explicit(&cs_mask[w], memory_order_relaxed);
+		while (bits && !next) {
+			struct cs_core *peer = &cs[w * 64 + (uint32_t)__builtin_ctzll(bits)];
+			bits &= bits - 1;
+			if (peer == k ||
+			    atomic_flag_test_and_set_explicit(&peer->lock, memory_order_acquire))
+				continue;
+			next = cs_dequeue(peer);
+			cs_unlock(peer);
+		}
+	}
+	for (uint32_t i = 1; !mask && !next && i < cs_n; i++) {
 		uint32_t p = c + i < cs_n ? c + i : c + i - cs_n;
 		struct cs_core *peer = &cs[p];
 
@@ -291,11 +448,23 @@ NOINLINE void warm_credit_steal(uint32_t c);
 
 void decide_credit_steal(uint32_t c)
 {
-	cs_body(c);
+	cs_body(c, true);
 }
 void warm_credit_steal(uint32_t c)
 {
-	cs_body(c);
+	cs_body(c, true);
+}
+
+NOINLINE void decide_steal_scan(uint32_t c);
+NOINLINE void warm_steal_scan(uint32_t c);
+
+void decide_steal_scan(uint32_t c)
+{
+	cs_body(c, false);
+}
+void warm_steal_scan(uint32_t c)
+{
+	cs_body(c, false);
 }
 
 /* ---- GPM re-plan ---- */
@@ -353,6 +522,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int run_replan(uint32_t ncores, uint32_t nparts, bool timed)
 {
 	uint64_t t[5];
@@ -386,15 +562,86 @@ struct kind {
 	const char *name;
 	void (*decide)(uint32_t c);
 	void (*warm)(uint32_t c);
-	uint32_t warm_rounds; /* warm-up decisions per core */
+	uint32_t warm_rounds;	  /* warm-up decisions per core */
+	void (*prep)(uint32_t c); /* before each decision, not counted, or NULL */
 };
 
 static const struct kind kinds[] = {
-	{ "cypress-part", decide_cypress_part, warm_cypress_part, 2 },
-	{ "cypress-ts", decide_cypress_ts, warm_cypress_ts, 2 * TS_VCPUS },
-	{ "shared-rq", decide_shared_rq, warm_shared_rq, 2 * TS_VCPUS },
-	{ "credit-steal", decide_credit_steal, warm_credit_steal, 2 },
+	{ "cypress-part", decide_cypress_part, warm_cypress_part, 2, cy_part_halt },
+	{ "cypress-ts", decide_cypress_ts, warm_cypress_ts, 2 * TS_VCPUS, NULL },
+	{ "remote-wake", decide_remote_wake, warm_remote_wake, 2, rw_prep },
+	{ "shared-rq", decide_shared_rq, warm_shared_rq, 2 * TS_VCPUS, NULL },
+	{ "credit-steal", decide_credit_steal, warm_credit_steal, 2, NULL },
+	{ "steal-scan", decide_steal_scan, warm_steal_scan, 2, NULL },
 };
+
+/* ---- --threads 2: native time with two host threads ---- */
+
+struct thr_arg {
+	uint32_t id, d;
+	bool rw; /* remote-wake, else shared-rq */
+};
+
+static _Atomic uint32_t thr_go;
+
+static void *thr_main(void *p)
+{
+	const struct thr_arg *a = p;
+
+	while (!atomic_load(&thr_go))
+		sched_yield();
+	if (a->rw && a->id == 0) {
+		for (uint32_t i = 0; i < a->d; i++)
+			rw_send(0, 1);
+	} else if (a->rw) {
+		for (uint32_t got = 0; got < a->d;) {
+			uint32_t n = rw_handle(1);
+			got += n;
+			rw_halt(1);
+			if (!n)
+				sched_yield(); /* the host may have fewer free CPUs than 2 */
+		}
+	} else {
+		for (uint32_t i = 0; i < a->d / 2; i++)
+			srq_body(a->id);
+	}
+	return NULL;
+}
+
+/* Time d decisions on one thread, both roles in turn; ns per decision. */
+static double run_one_thread(bool is_rw, uint32_t d)
+{
+	uint64_t t0 = now_ns();
+
+	for (uint32_t i = 0; i < d; i++) {
+		if (is_rw) {
+			rw_send(0, 1);
+			rw_handle(1);
+			rw_halt(1);
+		} else {
+			srq_body(i & 1);
+		}
+	}
+	return (double)(now_ns() - t0) / d;
+}
+
+/* Time d decisions split over two threads; returns ns per decision. */
+static double run_threads(bool is_rw, uint32_t d)
+{
+	pthread_t t[2];
+	struct thr_arg a[2] = { { 0, d, is_rw }, { 1, d, is_rw } };
+	uint64_t t0;
+
+	atomic_store(&thr_go, 0);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, thr_main, &a[i]))
+			die("pthread_create failed");
+	t0 = now_ns();
+	atomic_store(&thr_go, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return (double)(now_ns() - t0) / d;
+}
 
 static uint32_t parse_u32(const char *s, const char *what)
 {
@@ -410,9 +657,11 @@ static uint32_t parse_u32(const char *s, const char *what)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: decide <kind> <cores> <decisions>\n"
-		   "       decide gpm-replan <cores> <partitions> [--time]\n"
-		   "kinds: cypress-part cypress-ts shared-rq credit-steal\n");
+	fprintf(f,
+		"usage: decide <kind> <cores> <decisions>\n"
+		"       decide remote-wake|shared-rq <cores> <decisions> --threads 1|2\n"
+		"       decide gpm-replan <cores> <partitions> [--time]\n"
+		"kinds: cypress-part cypress-ts remote-wake shared-rq credit-steal steal-scan\n");
 }
 
 int main(int argc, char **argv)
@@ -434,7 +683,9 @@ int main(int argc, char **argv)
 		return run_replan(parse_u32(argv[2], "cores"), parse_u32(argv[3], "partitions"),
 				  timed);
 	}
-	if (argc != 4) {
+	bool threads = argc == 6 && !strcmp(argv[4], "--threads") &&
+		       (!strcmp(argv[5], "1") || !strcmp(argv[5], "2"));
+	if (argc != 4 && !threads) {
 		usage(stderr);
 		return 1;
 	}
@@ -453,15 +704,35 @@ int main(int argc, char **argv)
 		cy_setup(n, &sched_noop_ops, 1);
 	else if (k->decide == decide_cypress_ts)
 		cy_setup(n, &sched_fair_ops, TS_VCPUS);
+	else if (k->decide == decide_remote_wake)
+		rw_setup(n < 2 ? 2 : n);
 	else if (k->decide == decide_shared_rq)
-		srq_setup(n);
+		srq_setup(n < 2 ? 2 : n);
 	else
 		cs_setup(n);
 
+	if (threads) {
+		double t[5];
+		if (k->decide != decide_remote_wake && k->decide != decide_shared_rq)
+			die("--threads is for remote-wake and shared-rq");
+		for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+			t[i] = argv[5][0] == '2' ?
+				       run_threads(k->decide == decide_remote_wake, d) :
+				       run_one_thread(k->decide == decide_remote_wake, d);
+		qsort(t, ARRAY_SIZE(t), sizeof(t[0]), cmp_double);
+		printf("decide: kind=%s cores=%u decisions=%u threads=%s ns_per_decision=%.1f\n",
+		       k->name, n, d, argv[5], t[ARRAY_SIZE(t) / 2]);
+		return 0;
+	}
 	for (uint32_t r = 0; r < k->warm_rounds; r++)
-		for (uint32_t c = 0; c < n; c++)
+		for (uint32_t c = 0; c < n; c++) {
+			if (k->prep)
+				k->prep(c);
 			k->warm(c);
+		}
 	for (uint32_t i = 0, c = 0; i < d; i++) {
+		if (k->prep)
+			k->prep(c);
 		k->decide(c);
 		c = c + 1 == n ? 0 : c + 1;
 	}

@@ -12,12 +12,12 @@ SIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototyp
 	-Wmissing-prototypes -Wvla -Wundef -I. -DHOST_TEST
 # The GPM is split over sched/gpm*.c (gpm.c, gpm_affinity.c, ...): link them all.
 SIM_DECIDE_SRCS := tools/sim/decide.c sched/runq.c sched/policy_fair.c \
-	sched/policy_noop.c $(sort $(wildcard sched/gpm*.c))
+	sched/policy_noop.c $(sort $(wildcard sched/gpm*.c)) lib/mailbox.c
 
 $(SIM_BUILD)/decide: $(SIM_DECIDE_SRCS) $(wildcard sched/*.h lib/*.h) tools/sim/decide.mk
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(SIM_CC) $(SIM_CFLAGS) -o $@ $(SIM_DECIDE_SRCS)
+	@$(SIM_CC) $(SIM_CFLAGS) -o $@ $(SIM_DECIDE_SRCS) -lpthread
 
 .PHONY: sim-decide-bin
 sim-decide-bin: $(SIM_BUILD)/decide

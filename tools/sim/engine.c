@@ -70,7 +70,7 @@ static void deliver(struct sim *s, struct pcore *p)
 		return;
 	p->inbox = NULL;
 	p->ninbox = p->capinbox = 0;
-	p->msgs_in += n;
+	PH(s, p)->msgs_in += n;
 	for (uint32_t i = 0; i < n; i++)
 		hv_msg(s, p, &m[i]);
 	if (p->inbox) {
@@ -83,23 +83,79 @@ static void deliver(struct sim *s, struct pcore *p)
 
 static void account(struct sim *s, struct pcore *p)
 {
-	struct vcpu *v = p->cur;
+	struct vcpu *v = p->h.cur;
 	uint64_t pj = (uint64_t)p->mw * s->q_ns;
 
 	if (!v) {
-		p->idle += s->q_ns;
+		PH(s, p)->idle += s->q_ns;
+		PH(s, p)->energy_pj += (uint64_t)p->idle_mw * s->q_ns;
 		return;
 	}
-	p->busy += s->q_ns;
-	p->energy_pj += pj;
-	v->ran += s->q_ns;
+	PH(s, p)->busy += s->q_ns;
+	PH(s, p)->energy_pj += pj;
+	VH(s, v)->ran += s->q_ns;
+	if (p->cls == GPM_CLS_FAST)
+		v->vm->st.fast_ns += s->q_ns; /* the observer's */
 	v->vm->st.energy_pj += pj;
+}
+
+#ifdef SIM_CHECK
+/*
+ * Checking build: sched/ writes every vCPU in a core's queue through that
+ * core's SC(), so each queued or current vCPU must be owned by the core,
+ * or sched/ could write a vCPU that another core owns unseen.
+ */
+static void check_queues(struct sim *s)
+{
+	for (uint32_t c = 0; c < s->ncores; c++) {
+		const struct sched_core *sc = &s->cores[c].h.sc;
+		for (uint32_t i = 0; i <= sc->rq.count; i++) {
+			const struct sched_vcpu *sv =
+				i < sc->rq.count ?
+					container_of(sc->rq.heap[i], struct sched_vcpu, rq) :
+					sc->curr;
+			const struct vcpu *v;
+			if (!sv || !sv->runnable)
+				continue; /* a blocked curr is only read by sched/ */
+			v = container_of(sv, struct vcpu, h.sv);
+			if (v->h.owner != (int32_t)c) {
+				fprintf(stderr, "sim: vCPU %u is in core %u's queue, owner %d\n",
+					v->gid, c, v->h.owner);
+				abort();
+			}
+		}
+	}
+}
+#endif
+
+/*
+ * Test hook (scenario "own"): at mid-run, core 0 makes one write to a vCPU
+ * another core owns (SIM_FAULT_VCPU), or calls a sched/ callback on another
+ * core's queue (SIM_FAULT_SCHED), so a test can check the count is exactly 1.
+ */
+static void fault(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		struct vcpu *v = s->vcpu[i];
+		struct pcore *q;
+		if (v->h.owner <= 0)
+			continue;
+		q = &s->cores[v->h.owner];
+		if (s->xw_fault == SIM_FAULT_VCPU)
+			VH(s, v)->slice_used = v->h.slice_used;
+		else
+			q->h.sc.ops->tick(SC(s, q), 0);
+		fprintf(s->log, "sim: test fault: core 0 wrote %s of core %u\n",
+			s->xw_fault == SIM_FAULT_VCPU ? "a vCPU" : "the sched/ queue", q->id);
+		return;
+	}
 }
 
 int sim_run(struct sim *s)
 {
 	if (hv_init(s) < 0)
 		return -1;
+	s->running = true;
 	for (s->now = 0; s->now < s->end; s->now += s->q_ns) {
 		struct runq_entry *e;
 		s->cur_core = -1;
@@ -114,20 +170,26 @@ int sim_run(struct sim *s)
 		for (uint32_t c = 0; c < s->ncores; c++) {
 			s->cur_core = (int32_t)c;
 			hv_schedule(s, &s->cores[c]);
+			if (s->xw_fault && c == 0 && s->now == s->end / 2 / s->q_ns * s->q_ns)
+				fault(s);
 		}
 		for (uint32_t c = 0; c < s->ncores; c++) {
 			struct pcore *p = &s->cores[c];
 			s->cur_core = (int32_t)c;
-			if (p->cur)
-				guest_run(s, p->cur, p, s->q_ns);
+			if (p->h.cur)
+				guest_run(s, p->h.cur, p, s->q_ns);
 			account(s, p);
 		}
+#ifdef SIM_CHECK
+		check_queues(s);
+#endif
 		if (s->now % NS_PER_MS == 0) {
 			s->cur_core = (int32_t)s->gpm_core;
 			hv_periodic(s);
 		}
 	}
 	s->cur_core = -1;
+	s->running = false;
 	return 0;
 }
 

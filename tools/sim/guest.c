@@ -83,7 +83,7 @@ static void make_ready(struct sim *s, struct thread *t)
 	t->vcpu = (int32_t)u->idx;
 	t->st = T_READY;
 	tfifo_push(vm, &u->rq, (int32_t)t->id);
-	if (u->st == VC_BLOCKED)
+	if (u->h.st == VC_BLOCKED)
 		hv_kick(s, u, MSC_TRIG_IPI);
 }
 
@@ -170,7 +170,7 @@ static uint64_t spin(struct sim *s, struct vcpu *v, struct thread *t, uint64_t b
 	v->spin_run += budget;
 	if (s->hv.ple_window_ns && v->spin_run >= s->hv.ple_window_ns) {
 		v->spin_run = 0;
-		s->ev.ple++;
+		PH(s, &s->cores[s->cur_core])->ev.ple++;
 		v->vm->st.ple++;
 		hv_ple(s, v);
 	}
@@ -227,8 +227,8 @@ static uint32_t tlb_send(struct sim *s, struct vcpu *v, struct thread *t)
 			continue;
 		u->tlb_from[u->pend_tlb++] = (int32_t)t->id;
 		n++;
-		s->ev.ipi++;
-		if (u->st != VC_RUNNING)
+		PH(s, &s->cores[s->cur_core])->ev.ipi++;
+		if (u->h.st != VC_RUNNING)
 			hv_kick(s, u, MSC_TRIG_IPI);
 	}
 	return n;
@@ -316,17 +316,26 @@ static uint64_t step(struct sim *s, struct vcpu *v, struct pcore *p, struct thre
 	}
 }
 
+/*
+ * The device's completion interrupt is routed to the home core of the vCPU
+ * that handles it (posted-interrupt style): that core runs this handler.
+ */
 void guest_io_done(struct sim *s, struct thread *t)
 {
 	struct vm *vm = t->vm;
 	struct vcpu *u = &vm->vcpus[t->vcpu];
+	int32_t was = s->cur_core;
 
 	if (!u->online)
 		u = least_loaded(vm, NULL);
+	if (!u)
+		return; /* the VM has left: nobody takes the interrupt */
+	s->cur_core = u->h.home;
 	tfifo_push(vm, &u->irqq, (int32_t)t->id);
-	s->ev.irq++;
-	if (u->st != VC_RUNNING)
+	PH(s, &s->cores[u->h.home])->ev.irq++;
+	if (u->h.st != VC_RUNNING)
 		hv_kick(s, u, MSC_TRIG_VIRQ);
+	s->cur_core = was;
 }
 
 /* True while t must not be descheduled by the guest (kernel critical code). */
@@ -366,7 +375,7 @@ static bool handle_sa(struct sim *s, struct vcpu *v)
 			t->vcpu = (int32_t)to->idx;
 			t->st = T_READY;
 			tfifo_push(vm, &to->rq, (int32_t)t->id);
-			if (to->st == VC_BLOCKED)
+			if (to->h.st == VC_BLOCKED)
 				hv_kick(s, to, MSC_TRIG_IPI);
 		} else {
 			tfifo_push(vm, &v->rq, (int32_t)t->id);
@@ -432,7 +441,7 @@ void guest_run(struct sim *s, struct vcpu *v, struct pcore *p, uint64_t ns)
 	v->in_irq = false;
 	if (v->pend_sa && handle_sa(s, v))
 		return;
-	while (budget > 0 && v->st == VC_RUNNING && v->pcore == (int32_t)p->id) {
+	while (budget > 0 && v->h.st == VC_RUNNING && v->h.pcore == (int32_t)p->id) {
 		struct thread *t;
 		if (v->cur < 0) {
 			v->cur = pick(v);
@@ -470,6 +479,16 @@ void guest_set_online(struct sim *s, struct vm *vm, uint32_t target)
 			hv_online(s, v);
 			continue;
 		}
+		if (target == 0) {
+			/* The VM leaves: its threads stop where they are. */
+			v->cur = -1;
+			tfifo_init(&v->rq);
+			tfifo_init(&v->irqq);
+			v->pend_tlb = 0;
+			if (v->h.st == VC_BLOCKED)
+				hv_kick(s, v, MSC_TRIG_IPI);
+			continue;
+		}
 		/* Hot-unplug: its threads move to the online vCPUs. */
 		if (v->cur >= 0) {
 			tfifo_push(vm, &v->rq, v->cur);
@@ -482,7 +501,7 @@ void guest_set_online(struct sim *s, struct vm *vm, uint32_t target)
 		for (int32_t t; (t = tfifo_pop(vm, &v->irqq)) >= 0;) {
 			struct vcpu *to = least_loaded(vm, v);
 			tfifo_push(vm, &to->irqq, t);
-			if (to->st != VC_RUNNING)
+			if (to->h.st != VC_RUNNING)
 				hv_kick(s, to, MSC_TRIG_VIRQ);
 		}
 		while (v->pend_tlb) {
@@ -491,7 +510,7 @@ void guest_set_online(struct sim *s, struct vm *vm, uint32_t target)
 				vm->thr[from].tlb_wait--;
 		}
 		/* The vCPU unplugs itself when it next runs. */
-		if (v->st == VC_BLOCKED)
+		if (v->h.st == VC_BLOCKED)
 			hv_kick(s, v, MSC_TRIG_IPI);
 	}
 	vm->balloon_target = target;

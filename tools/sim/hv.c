@@ -5,7 +5,8 @@
  * pause-loop-exit yield, relaxed co-scheduling, idle stealing (baselines
  * only) and the micro-sliced pool (sched/microslice.c).
  * Environment: host simulator; every function runs "on" s->cur_core, and
- * writes to another core's state are counted by SIM_OWN().
+ * every write goes through VH()/PH()/SC()/SV(), which count the ones that
+ * touch another core's state (sim.h).
  */
 #include <stdlib.h>
 
@@ -13,7 +14,7 @@
 
 static struct vcpu *vc_of(struct sched_vcpu *sv)
 {
-	return sv ? container_of(sv, struct vcpu, sv) : NULL;
+	return sv ? container_of(sv, struct vcpu, h.sv) : NULL;
 }
 
 static uint64_t now_us(const struct sim *s)
@@ -24,32 +25,32 @@ static uint64_t now_us(const struct sim *s)
 /* Ask p's policy for the next vCPU and make it the running one. */
 static void run_pick(struct sim *s, struct pcore *p)
 {
-	struct vcpu *prev = p->cur;
+	struct vcpu *prev = p->h.cur;
 	struct vcpu *v;
 
-	SIM_OWN(s, p->id);
-	v = vc_of(p->sc.ops->pick_next(&p->sc));
+	v = vc_of(p->h.sc.ops->pick_next(SC(s, p)));
 	s->decisions++;
-	if (v && !v->sv.runnable)
+	if (v && !v->h.sv.runnable)
 		v = NULL;
-	if (prev && prev != v && prev->st == VC_RUNNING && !prev->in_pool) {
-		prev->st = VC_READY;
-		prev->pcore = -1;
+	if (prev && prev != v && prev->h.st == VC_RUNNING && !prev->h.in_pool) {
+		VH(s, prev)->st = VC_READY;
+		VH(s, prev)->pcore = -1;
 	}
-	p->cur = v;
+	PH(s, p)->cur = v;
 	if (v && v != prev) {
-		v->st = VC_RUNNING;
-		v->pcore = (int32_t)p->id;
-		v->slice_used = 0;
-		irs_resumed(&v->irs);
-		p->switches++;
+		struct vcpu_hv *h = VH(s, v);
+		h->st = VC_RUNNING;
+		h->pcore = (int32_t)p->id;
+		h->slice_used = 0;
+		irs_resumed(&h->irs);
+		PH(s, p)->switches++;
+		s->dispatches++;
 	}
 }
 
 static void enqueue(struct sim *s, struct pcore *p, struct vcpu *v, bool wakeup)
 {
-	SIM_OWN(s, p->id);
-	if (p->sc.ops->enqueue(&p->sc, &v->sv, wakeup) < 0) {
+	if (p->h.sc.ops->enqueue(SC(s, p), SV(s, v), wakeup) < 0) {
 		fprintf(stderr, "sim: bug: core %u refused vCPU %u\n", p->id, v->gid);
 		abort();
 	}
@@ -57,26 +58,10 @@ static void enqueue(struct sim *s, struct pcore *p, struct vcpu *v, bool wakeup)
 
 static void wake_local(struct sim *s, struct pcore *p, struct vcpu *v)
 {
-	v->wake_pending = false;
-	if (v->st != VC_BLOCKED || v->costop)
+	if (v->h.st != VC_BLOCKED || v->h.costop)
 		return;
-	v->st = VC_READY;
+	VH(s, v)->st = VC_READY;
 	enqueue(s, p, v, true);
-}
-
-/* Deliver a wake to v's home core: a message (Cypress) or a direct write. */
-static void wake(struct sim *s, struct vcpu *v)
-{
-	struct pcore *home = &s->cores[v->home];
-
-	if (v->wake_pending)
-		return;
-	if (s->cur_core == (int32_t)home->id || !s->hv.msg_wake) {
-		wake_local(s, home, v);
-		return;
-	}
-	v->wake_pending = true;
-	sim_send(s, home->id, MSG_WAKE, v->gid, 0);
 }
 
 /* A message to core `to`: handled at once if this core is `to`, else sent. */
@@ -88,57 +73,99 @@ static void post(struct sim *s, uint32_t to, uint32_t type, uint32_t a, uint32_t
 		sim_send(s, to, type, a, b);
 }
 
+/*
+ * Deliver a wake to v's home core: a message (Cypress: the home core alone
+ * writes v, so a waker elsewhere never marks v) or, on the baselines, a
+ * direct write to v and the home core's queue (counted when foreign).
+ */
+static void wake(struct sim *s, struct vcpu *v)
+{
+	struct pcore *home = &s->cores[v->h.home];
+
+	if (!s->hv.msg_wake) {
+		/* On its way back from the pool: the waker takes it for home. */
+		if (v->h.owner == OWNER_TRANSIT && v->h.st == VC_BLOCKED)
+			VH(s, v)->owner = home->id;
+		wake_local(s, home, v);
+		return;
+	}
+	post(s, home->id, MSG_WAKE, v->gid, 0);
+}
+
 static bool pool_active(const struct sim *s)
 {
 	return s->pool_size > 0;
 }
 
+/* Is p one of the pool's cores now (the last pool_size cores)? */
+static bool in_pool_now(const struct sim *s, const struct pcore *p)
+{
+	return p->msc_slots && p->id + s->pool_size >= s->ncores;
+}
+
 void hv_kick(struct sim *s, struct vcpu *v, enum msc_trigger why)
 {
-	if (v->st == VC_BLOCKED && !v->costop) {
+	if (v->h.st == VC_BLOCKED && !v->h.costop) {
 		wake(s, v);
 		return;
 	}
-	if (v->st != VC_READY || v->in_pool || !pool_active(s))
+	if (v->h.st != VC_READY || v->h.in_pool || !pool_active(s))
 		return;
 	if (!msc_wants_pool(why, &s->syms, guest_ip(v)))
 		return;
-	post(s, (uint32_t)v->home, MSG_POOL, v->gid, 0);
+	post(s, (uint32_t)v->h.home, MSG_POOL, v->gid, 0);
+}
+
+/*
+ * v (running on this core) halts. A pool core gives v back to its home core
+ * by a handoff message: v's next wake is the home core's business.
+ */
+static void block_on(struct sim *s, struct vcpu *v, enum vc_state st)
+{
+	struct pcore *p = &s->cores[v->h.pcore];
+	struct vcpu_hv *h = VH(s, v);
+
+	if (h->in_pool) {
+		msc_core_release(&PH(s, p)->msc);
+		h->in_pool = false;
+	} else {
+		p->h.sc.ops->dequeue(SC(s, p), SV(s, v));
+	}
+	h->st = st;
+	h->pcore = -1;
+	PH(s, p)->cur = NULL;
+	if (h->home != (int32_t)p->id) {
+		vc_release(s, v);
+		post(s, (uint32_t)h->home, MSG_RETURN, v->gid, 0);
+	}
 }
 
 void hv_block(struct sim *s, struct vcpu *v)
 {
-	struct pcore *p = &s->cores[v->pcore];
-
-	SIM_OWN(s, p->id);
-	if (v->in_pool) {
-		msc_core_release(&p->msc);
-		v->in_pool = false;
-	} else {
-		p->sc.ops->dequeue(&p->sc, &v->sv);
-	}
-	v->st = VC_BLOCKED;
-	v->pcore = -1;
-	p->cur = NULL;
+	block_on(s, v, VC_BLOCKED);
 }
 
 void hv_offline(struct sim *s, struct vcpu *v)
 {
-	hv_block(s, v);
-	v->st = VC_OFFLINE;
+	block_on(s, v, VC_OFFLINE);
 }
 
+/* Bring a ballooned-out vCPU back: its home core flips it and wakes it. */
 void hv_online(struct sim *s, struct vcpu *v)
 {
-	if (v->st != VC_OFFLINE)
+	if (v->h.st != VC_OFFLINE)
 		return;
-	v->st = VC_BLOCKED;
+	if (s->hv.msg_wake) {
+		post(s, (uint32_t)v->h.home, MSG_ONLINE, v->gid, 0);
+		return;
+	}
+	VH(s, v)->st = VC_BLOCKED;
 	wake(s, v);
 }
 
 void hv_ple(struct sim *s, struct vcpu *v)
 {
-	struct pcore *p = &s->cores[v->pcore];
+	struct pcore *p = &s->cores[v->h.pcore];
 	struct vm *vm = v->vm;
 
 	if (pool_active(s)) {
@@ -147,18 +174,24 @@ void hv_ple(struct sim *s, struct vcpu *v)
 			if (&vm->vcpus[i] != v)
 				hv_kick(s, &vm->vcpus[i], MSC_TRIG_PLE);
 	}
-	if (s->hv.ple && !v->in_pool)
-		run_pick(s, p); /* yield: the policy puts it behind the others */
+	if (s->hv.ple && !v->h.in_pool) {
+		/* Yield as Xen's credit does: behind its peers and one lower class. */
+		VH(s, v)->yielded = true;
+		run_pick(s, p);
+		VH(s, v)->yielded = false;
+		if (p->h.cur == v)
+			vm->st.ple_self++;
+	}
 }
 
 void hv_sa_ack(struct sim *s, struct vcpu *v, bool block)
 {
-	struct pcore *p = &s->cores[v->pcore];
+	struct pcore *p = &s->cores[v->h.pcore];
 
-	irs_ack(&v->irs, block, now_us(s));
+	irs_ack(&VH(s, v)->irs, block, now_us(s));
 	if (block)
 		hv_block(s, v);
-	else if (!v->in_pool)
+	else if (!v->h.in_pool)
 		run_pick(s, p);
 }
 
@@ -169,15 +202,16 @@ static void steal(struct sim *s, struct pcore *p)
 		struct pcore *q = &s->cores[(p->id + k) % s->ncores];
 		struct runq_entry *e;
 		struct vcpu *v;
-		if (q->lpm || runq_count(&q->sc.rq) == 0)
+		if (q->lpm || in_pool_now(s, q) || runq_count(&q->h.sc.rq) == 0)
 			continue;
-		e = runq_peek_min(&q->sc.rq);
+		e = runq_peek_min(&q->h.sc.rq);
 		v = vc_of(container_of(e, struct sched_vcpu, rq));
-		if (v->in_pool || v->costop)
+		if (v->h.in_pool || v->h.costop)
 			continue;
-		SIM_OWN(s, q->id);
-		q->sc.ops->dequeue(&q->sc, &v->sv);
-		v->home = (int32_t)p->id;
+		/* Shared balancing: writes q's queue and q's vCPU (both counted). */
+		q->h.sc.ops->dequeue(SC(s, q), SV(s, v));
+		VH(s, v)->home = (int32_t)p->id;
+		VH(s, v)->owner = (int32_t)p->id;
 		enqueue(s, p, v, false);
 		return;
 	}
@@ -190,7 +224,8 @@ static bool costop_needed(const struct sim *s, const struct vcpu *v)
 
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		const struct vcpu *u = &vm->vcpus[i];
-		if (u != v && u->st == VC_READY && !u->costop && v->ran > u->ran + s->hv.skew_ns)
+		if (u != v && u->h.st == VC_READY && !u->h.costop &&
+		    v->h.ran > u->h.ran + s->hv.skew_ns)
 			return true;
 	}
 	return false;
@@ -200,31 +235,43 @@ static bool costop_needed(const struct sim *s, const struct vcpu *v)
 static bool pool_schedule(struct sim *s, struct pcore *p)
 {
 	struct msc_pick pk;
+	struct vcpu *cur = p->h.cur, *run;
 
 	if (!p->msc_slots)
 		return false;
-	msc_core_tick(&p->msc, now_us(s), &pk);
+	msc_core_tick(&PH(s, p)->msc, now_us(s), &pk);
 	if (pk.give_back != MSC_NO_VCPU) {
+		/* Its slice ended: the pool core hands it back to its home core. */
 		struct vcpu *u = s->vcpu[pk.give_back];
-		if (p->cur == u)
-			p->cur = NULL;
-		u->in_pool = false;
-		if (u->st == VC_RUNNING) {
-			u->st = VC_READY;
-			u->pcore = -1;
-			post(s, (uint32_t)u->home, MSG_RETURN, u->gid, 0);
+		if (cur == u)
+			PH(s, p)->cur = cur = NULL;
+		VH(s, u)->in_pool = false;
+		if (u->h.st == VC_RUNNING) {
+			VH(s, u)->st = VC_READY;
+			VH(s, u)->pcore = -1;
+		}
+		if (u->h.home != (int32_t)p->id) {
+			vc_release(s, u);
+			post(s, (uint32_t)u->h.home, MSG_RETURN, u->gid, 0);
+		} else if (u->h.st == VC_READY) {
+			enqueue(s, p, u, false);
 		}
 	}
 	if (pk.run == MSC_NO_VCPU)
 		return false;
-	if (p->cur && p->cur != s->vcpu[pk.run] && !p->cur->in_pool) {
+	run = s->vcpu[pk.run];
+	if (cur && cur != run && !cur->h.in_pool) {
 		/* The normal vCPU stays its policy's current one; it resumes later. */
-		p->cur->st = VC_READY;
-		p->cur->pcore = -1;
+		VH(s, cur)->st = VC_READY;
+		VH(s, cur)->pcore = -1;
 	}
-	p->cur = s->vcpu[pk.run];
-	p->cur->st = VC_RUNNING;
-	p->cur->pcore = (int32_t)p->id;
+	if (cur != run) {
+		s->decisions++;
+		s->dispatches++;
+	}
+	PH(s, p)->cur = run;
+	VH(s, run)->st = VC_RUNNING;
+	VH(s, run)->pcore = (int32_t)p->id;
 	return true;
 }
 
@@ -232,38 +279,46 @@ void hv_schedule(struct sim *s, struct pcore *p)
 {
 	struct vcpu *v;
 
-	if (p->lpm)
+	if (p->lpm) {
+		cypress_lpm(s, p);
 		return;
+	}
 	if (pool_schedule(s, p))
 		return;
-	v = p->cur;
+	v = p->h.cur;
 	if (!v) {
-		/* Resume the policy's current vCPU if a pool slice displaced it. */
-		struct vcpu *c = vc_of(p->sc.curr);
-		if (c && c->sv.runnable && c->st == VC_READY && !c->in_pool) {
-			c->st = VC_RUNNING;
-			c->pcore = (int32_t)p->id;
-			p->cur = c;
+		/*
+		 * Resume the policy's current vCPU (a pool slice displaced it, or
+		 * it woke on a partitioned core). Choosing it is a decision even
+		 * though pick_next is not called: count it.
+		 */
+		struct vcpu *c = vc_of(p->h.sc.curr);
+		if (c && c->h.sv.runnable && c->h.st == VC_READY && !c->h.in_pool) {
+			struct vcpu_hv *h = VH(s, c);
+			s->decisions++;
+			s->dispatches++;
+			h->st = VC_RUNNING;
+			h->pcore = (int32_t)p->id;
+			PH(s, p)->cur = c;
 			return;
 		}
-		if (p->sc.nr_runnable == 0 && s->hv.steal)
+		if (p->h.sc.nr_runnable == 0 && s->hv.steal && !in_pool_now(s, p))
 			steal(s, p);
-		if (p->sc.nr_runnable)
+		if (p->h.sc.nr_runnable)
 			run_pick(s, p);
 		return;
 	}
-	SIM_OWN(s, p->id);
 	if (s->hv.cosched && costop_needed(s, v)) {
-		v->costop = true;
+		VH(s, v)->costop = true;
 		hv_block(s, v);
-		if (p->sc.nr_runnable)
+		if (p->h.sc.nr_runnable)
 			run_pick(s, p);
 		return;
 	}
-	if (!p->sc.ops->tick(&p->sc, s->q_ns))
+	if (!p->h.sc.ops->tick(SC(s, p), s->q_ns))
 		return;
 	if (s->hv.irs && v->vm->pv) {
-		switch (irs_want_preempt(&v->irs, now_us(s))) {
+		switch (irs_want_preempt(&VH(s, v)->irs, now_us(s))) {
 		case IRS_SEND_NOTIFICATION:
 			v->pend_sa = true;
 			v->vm->st.sa_sent++;
@@ -278,61 +333,117 @@ void hv_schedule(struct sim *s, struct pcore *p)
 	run_pick(s, p);
 }
 
+/* Handle m again at this core's next quantum (the vCPU is still in transit). */
+static void defer(struct sim *s, struct pcore *p, const struct msg *m)
+{
+	sim_send(s, p->id, m->type, m->a, m->b);
+}
+
 void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 {
 	struct vcpu *v = m->a < s->nvcpus ? s->vcpu[m->a] : NULL;
 
 	switch (m->type) {
 	case MSG_WAKE:
-		if (v->home != (int32_t)p->id) { /* re-homed meanwhile: forward */
-			sim_send(s, (uint32_t)v->home, MSG_WAKE, v->gid, m->b);
+		if (v->h.home != (int32_t)p->id) { /* re-homed meanwhile: forward */
+			sim_send(s, (uint32_t)v->h.home, MSG_WAKE, v->gid, m->b);
 			break;
 		}
-		v->costop = m->b ? false : v->costop;
+		if (v->h.owner != (int32_t)p->id) {
+			/* Blocked in the pool and on its way back: wake it once here. */
+			if (v->h.owner == OWNER_TRANSIT)
+				defer(s, p, m);
+			break; /* running or queued in the pool: nothing to wake */
+		}
+		if (m->b)
+			VH(s, v)->costop = false;
 		wake_local(s, p, v);
+		break;
+	case MSG_ONLINE:
+		if (v->h.home != (int32_t)p->id) { /* re-homed meanwhile: forward */
+			sim_send(s, (uint32_t)v->h.home, MSG_ONLINE, v->gid, 0);
+			break;
+		}
+		if (v->h.owner != (int32_t)p->id) {
+			defer(s, p, m);
+			break;
+		}
+		if (v->h.st == VC_OFFLINE) {
+			VH(s, v)->st = VC_BLOCKED;
+			wake_local(s, p, v);
+		}
 		break;
 	case MSG_POOL: {
 		uint32_t n = s->pool_size, to;
 		/* The pool may have shrunk (Algorithm 1) since the request was sent. */
-		if (n == 0 || v->st != VC_READY || v->in_pool || vc_of(p->sc.curr) == v ||
-		    !v->sv.runnable)
+		if (n == 0 || v->h.owner != (int32_t)p->id || v->h.st != VC_READY || v->h.in_pool ||
+		    vc_of(p->h.sc.curr) == v || !v->h.sv.runnable)
 			break;
-		p->sc.ops->dequeue(&p->sc, &v->sv);
-		v->in_pool = true;
+		p->h.sc.ops->dequeue(SC(s, p), SV(s, v));
+		VH(s, v)->in_pool = true;
 		v->vm->st.pool_moves++;
-		to = s->ncores - 1 - (s->pool_rr++ % n);
+		to = s->ncores - 1 - (PH(s, p)->pool_rr++ % n);
+		if (to != p->id)
+			vc_release(s, v);
 		post(s, to, MSG_POOL_RUN, v->gid, 0);
 		break;
 	}
 	case MSG_POOL_RUN:
-		if (msc_core_push(&p->msc, v->gid) == 0)
+		vc_claim(s, v);
+		if (msc_core_push(&PH(s, p)->msc, v->gid) == 0)
 			break;
-		post(s, (uint32_t)v->home, MSG_RETURN, v->gid, 0);
+		VH(s, v)->in_pool = false;
+		if (v->h.home != (int32_t)p->id) {
+			vc_release(s, v);
+			post(s, (uint32_t)v->h.home, MSG_RETURN, v->gid, 0);
+		} else {
+			enqueue(s, p, v, false);
+		}
 		break;
 	case MSG_RETURN:
-		v->in_pool = false;
-		if (v->st == VC_READY)
+		/* Stale: a baseline's direct wake took v back and sent it to the
+		 * pool again before this return arrived. */
+		if (v->h.in_pool)
+			break;
+		vc_claim(s, v);
+		VH(s, v)->in_pool = false;
+		if (v->h.st == VC_READY && !v->h.sv.runnable) /* a baseline's wake may be first */
 			enqueue(s, p, v, false);
 		break;
 	case MSG_BALLOON:
 		guest_set_online(s, &s->vms[m->a], m->b);
 		break;
-	case MSG_MOVE:
+	case MSG_MOVE: {
 		/* Re-home v to core m->b (its lease ended): leave this core first. */
-		if (p->cur == v)
-			p->cur = NULL;
-		if ((v->st == VC_READY || v->st == VC_RUNNING) && !v->in_pool) {
-			p->sc.ops->dequeue(&p->sc, &v->sv);
-			v->st = VC_READY;
-			v->pcore = -1;
-			v->home = (int32_t)m->b;
-			sim_send(s, m->b, MSG_RETURN, v->gid, 0);
-		} else {
-			v->home = (int32_t)m->b;
+		struct vcpu_hv *h;
+		if (v->h.home != (int32_t)p->id)
+			break; /* already moved (stolen) */
+		if (v->h.owner != (int32_t)p->id || v->h.in_pool) {
+			defer(s, p, m); /* in the pool (even this core's): after it returns */
+			break;
 		}
+		h = VH(s, v);
+		if (p->h.cur == v)
+			PH(s, p)->cur = NULL;
+		if ((h->st == VC_READY || h->st == VC_RUNNING) && !h->in_pool) {
+			p->h.sc.ops->dequeue(SC(s, p), SV(s, v));
+			h->st = VC_READY;
+			h->pcore = -1;
+		}
+		/* sched/ must not keep v as its current vCPU: pick another now. */
+		if (p->h.sc.curr == &v->h.sv)
+			run_pick(s, p);
+		h->home = (int32_t)m->b;
+		vc_release(s, v);
+		sim_send(s, m->b, MSG_RETURN, v->gid, 0);
 		break;
+	}
 	case MSG_LOAD:
 		cypress_load(s, m->a, m->b);
+		break;
+	case MSG_LPM_OFF:
+		p->lpm = false; /* this core's own configuration */
+		p->lpm_part = -1;
 		break;
 	default:
 		break;
@@ -344,8 +455,46 @@ static void costart(struct sim *s)
 {
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
 		struct vcpu *v = s->vcpu[i];
-		if (v->costop && !costop_needed(s, v))
-			post(s, (uint32_t)v->home, MSG_WAKE, v->gid, 1);
+		if (v->h.costop && !costop_needed(s, v))
+			post(s, (uint32_t)v->h.home, MSG_WAKE, v->gid, 1);
+	}
+}
+
+/* Algorithm 1 reads every core's trigger counters (reads, no writes). */
+static void adapt_pool(struct sim *s)
+{
+	struct msc_events tot = { 0 };
+
+	for (uint32_t c = 0; c < s->ncores; c++) {
+		tot.ipi += s->cores[c].h.ev.ipi;
+		tot.ple += s->cores[c].h.ev.ple;
+		tot.irq += s->cores[c].h.ev.irq;
+	}
+	uint32_t old = s->pool_size, rr = 0;
+
+	sim_own(s, (int32_t)s->gpm_core);
+	s->pool_size = msc_adapt_tick(&s->adapt, now_us(s), &tot);
+	if (s->pool_size < old) {
+		/* The pool shrank: the cores it gives back get their vCPUs back. */
+		for (uint32_t i = 0; i < s->nvcpus; i++) {
+			const struct vcpu *v = s->vcpu[i];
+			uint32_t h0 = (uint32_t)v->home0;
+			if (v->home0 < 0 || v->h.home == v->home0 || h0 + old < s->ncores ||
+			    h0 + s->pool_size >= s->ncores || v->h.st == VC_OFFLINE)
+				continue;
+			sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, h0);
+		}
+		return;
+	}
+	if (s->pool_size == old || s->pool_size >= s->ncores)
+		return;
+	/* The pool grew: its new cores hand their normal vCPUs to the others. */
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		const struct vcpu *v = s->vcpu[i];
+		uint32_t h = (uint32_t)v->h.home, keep = s->ncores - s->pool_size;
+		if (v->h.home < 0 || h < keep || h + old >= s->ncores || v->h.st == VC_OFFLINE)
+			continue;
+		sim_send(s, h, MSG_MOVE, v->gid, rr++ % keep);
 	}
 }
 
@@ -356,7 +505,7 @@ void hv_periodic(struct sim *s)
 	if (s->hv.queue == HVQ_CREDIT && s->now % (30 * NS_PER_MS) == 0)
 		credit_account(s);
 	if (s->hv.msc_adaptive && s->now % (MSC_PROFILE_US * NS_PER_US) == 0)
-		s->pool_size = msc_adapt_tick(&s->adapt, now_us(s), &s->ev);
+		adapt_pool(s);
 	if (s->hv.partition || s->hv.hetaware)
 		cypress_periodic(s);
 }

@@ -43,9 +43,10 @@ const struct paper_fig paper_figs[] = {
 	{ "irs", "irs", "spin", "1", "improve_pct", 43.0,
 	  "IRS abstract and §1 on Fig. 6: NPB (spinning, OMP_WAIT_POLICY=active) improves "
 	  "'up to 43%'; a maximum, hog count not stated: filed under 1 hog as above" },
-	{ "irs", "cosched", "block", "4", "improve_pct", -132.0,
+	{ "irs", "costop", "block", "4", "improve_pct", -132.0,
 	  "IRS §5.2 on Fig. 5(c): relaxed-Co 'caused more than 132% performance degradation "
-	  "for bodytrack' in the 4-inter. case; one benchmark's worst case and a lower bound" },
+	  "for bodytrack' in the 4-inter. case; one benchmark's worst case and a lower bound. "
+	  "Not like for like: the simulator's costop lacks relaxed-Co's leader/laggard swap" },
 
 	/* msc: MSC §6.2, 12 cores, two 12-vCPU VMs (2:1), co-runner swaptions. */
 	{ "msc", "static1", "lock", "-", "speedup", 1.91,

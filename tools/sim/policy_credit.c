@@ -22,14 +22,27 @@
 
 static struct vcpu *vc(struct sched_vcpu *sv)
 {
-	return container_of(sv, struct vcpu, sv);
+	return container_of(sv, struct vcpu, h.sv);
+}
+
+/*
+ * The credit fields of v's hypervisor side. sched_ops callbacks get no sim
+ * pointer; they run on the core that passed SC()/SV(), which checked that
+ * core owns v (sim.h), so writing v's own credit state here is the owner's.
+ */
+static struct vcpu_hv *hv_of(struct sched_vcpu *sv)
+{
+	return (struct vcpu_hv *)&vc(sv)->h;
+}
+
+static uint64_t prio_hv(const struct vcpu_hv *h)
+{
+	return h->boost ? 0 : h->credit >= 0 ? 1 : 2;
 }
 
 static uint64_t prio(struct sched_vcpu *sv)
 {
-	struct vcpu *v = vc(sv);
-
-	return v->boost ? 0 : v->credit >= 0 ? 1 : 2;
+	return prio_hv(&vc(sv)->h);
 }
 
 static int cr_init(struct sched_core *c, struct runq_entry **storage, uint32_t cap, uint64_t slice)
@@ -46,8 +59,11 @@ static struct sched_vcpu *cr_pick_next(struct sched_core *c)
 	struct runq_entry *e;
 
 	if (prev && prev->runnable) {
-		vc(prev)->boost = false;
-		runq_entry_init(&prev->rq, prev->id, prio(prev));
+		hv_of(prev)->boost = false;
+		/* A yield (PLE) also goes behind the next lower priority class, as
+		 * credit1's __runq_insert puts a yielding vCPU behind one
+		 * lower-priority vCPU; the next accounting restores its key. */
+		runq_entry_init(&prev->rq, prev->id, prio(prev) + (vc(prev)->h.yielded ? 1 : 0));
 		runq_push(&c->rq, &prev->rq); /* fresh sequence: behind its peers */
 	}
 	e = runq_pop_min(&c->rq);
@@ -62,7 +78,7 @@ static int cr_enqueue(struct sched_core *c, struct sched_vcpu *v, bool wakeup)
 		return -E_EXIST;
 	if (c->nr_runnable >= c->rq.cap)
 		return -E_FULL;
-	vc(v)->boost = wakeup && vc(v)->credit >= 0;
+	hv_of(v)->boost = wakeup && vc(v)->h.credit >= 0;
 	v->runnable = true;
 	c->nr_runnable++;
 	if (c->curr == v)
@@ -90,11 +106,11 @@ static bool cr_tick(struct sched_core *c, uint64_t ran)
 
 	if (!v || !v->runnable)
 		return head != NULL;
-	vc(v)->credit -= (int64_t)ran;
+	hv_of(v)->credit -= (int64_t)ran;
 	v->runtime += ran;
 	c->slice_used += ran;
-	if (vc(v)->boost && c->slice_used >= BOOST_NS)
-		vc(v)->boost = false;
+	if (vc(v)->h.boost && c->slice_used >= BOOST_NS)
+		hv_of(v)->boost = false;
 	if (head && head->key < prio(v))
 		return true; /* BOOST or UNDER waiting behind OVER or non-boosted */
 	return c->slice_used >= c->slice && head;
@@ -131,12 +147,16 @@ void credit_account(struct sim *s)
 			share = PERIOD_NS;
 		for (uint32_t k = 0; k < vm->nvcpus; k++) {
 			struct vcpu *v = &vm->vcpus[k];
-			struct runq *q = &s->cores[v->home].sc.rq;
-			uint64_t old = prio(&v->sv);
-			SIM_OWN(s, (uint32_t)v->home);
-			v->credit = v->credit + share > share ? share : v->credit + share;
-			if (prio(&v->sv) != old && runq_contains(q, &v->sv.rq))
-				runq_update(q, &v->sv.rq, prio(&v->sv));
+			struct pcore *home = &s->cores[v->h.home];
+			/* One pass over every vCPU wherever it is queued: foreign
+			 * writes to v and to its home core's queue, counted. Like
+			 * credit1's runq sort, it also puts a vCPU that yielded
+			 * (queued one class low) back in its own class. */
+			VH(s, v)->credit = v->h.credit + share > share ? share :
+									 v->h.credit + share;
+			if (runq_contains(&home->h.sc.rq, &v->h.sv.rq) &&
+			    v->h.sv.rq.key != prio_hv(&v->h))
+				runq_update(&SC(s, home)->rq, &SV(s, v)->rq, prio_hv(&v->h));
 		}
 	}
 }

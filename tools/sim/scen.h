@@ -40,6 +40,11 @@ int scen_irs(struct ctx *c);
 int scen_msc(struct ctx *c);
 int scen_scale(struct ctx *c);
 int scen_reject(struct ctx *c);
+int scen_own(struct ctx *c);
+int scen_dyn(struct ctx *c);
+int scen_lease(struct ctx *c);
+int scen_gpm(struct ctx *c);
+int scen_exch(struct ctx *c);
 
 /* Run one built simulation, failing loudly on a set-up error. */
 int scen_run(struct sim *s);

@@ -16,7 +16,7 @@
 static const char *const bal_cfg[] = { "credit", "cfs", "pinned", "balloon", "cypress" };
 #define NCFG 5
 
-static double bal_one(struct ctx *c, int cfg, const struct program *prog)
+static double bal_one(struct ctx *c, int cfg, const struct program *prog, double *xw)
 {
 	struct vm_spec vms[2] = {
 		{ .name = "vm1",
@@ -58,6 +58,7 @@ static double bal_one(struct ctx *c, int cfg, const struct program *prog)
 	if (scen_run(&s) < 0)
 		return -1;
 	thr = sim_loops_per_s(&s, 0) + sim_loops_per_s(&s, 1);
+	*xw = (double)s.xwrites;
 	if (cfg == 4)
 		cypress_report(&s, c->log);
 	fprintf(c->log, "balloon: %s/%s: %.1f loops/s, vm1 %u vCPUs online, xcore writes %llu\n",
@@ -72,9 +73,9 @@ int scen_balloon(struct ctx *c)
 	const struct program *progs[2] = { &prog_spin, &prog_block };
 
 	for (int w = 0; w < 2; w++) {
-		double thr[NCFG];
+		double thr[NCFG], xw[NCFG];
 		for (int cfg = 0; cfg < NCFG; cfg++) {
-			thr[cfg] = bal_one(c, cfg, progs[w]);
+			thr[cfg] = bal_one(c, cfg, progs[w], &xw[cfg]);
 			if (thr[cfg] < 0)
 				return -1;
 		}
@@ -83,6 +84,8 @@ int scen_balloon(struct ctx *c)
 				thr[cfg] > 0 ? thr[0] / thr[cfg] : 0);
 			res_add(c->r, "balloon", bal_cfg[cfg], progs[w]->name, "-", "loops_per_s",
 				thr[cfg]);
+			res_add(c->r, "balloon", bal_cfg[cfg], progs[w]->name, "-", "xcore_writes",
+				xw[cfg]);
 		}
 	}
 	return 0;

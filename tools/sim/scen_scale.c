@@ -63,6 +63,8 @@ static int scale_one(struct ctx *c, uint32_t ncores, bool cypress)
 	res_add(c->r, "scale", cfg, "mix", x, "xcore_writes", (double)s.xwrites);
 	res_add(c->r, "scale", cfg, "mix", x, "decisions_per_core_s",
 		(double)s.decisions / ncores / secs);
+	res_add(c->r, "scale", cfg, "mix", x, "dispatches_per_core_s",
+		(double)s.dispatches / ncores / secs);
 	res_add(c->r, "scale", cfg, "mix", x, "rejected", s.rejected);
 	sim_free(&s);
 	free(vms);
@@ -72,7 +74,7 @@ static int scale_one(struct ctx *c, uint32_t ncores, bool cypress)
 int scen_scale(struct ctx *c)
 {
 	static const uint32_t sizes[] = { 64, 256, 1024, 4096 };
-	uint32_t n = c->scale == SCALE_TEST ? 1 : ARRAY_SIZE(sizes);
+	uint32_t n = c->scale == SCALE_TEST ? 2 : ARRAY_SIZE(sizes);
 
 	for (uint32_t i = 0; i < n; i++)
 		for (int cy = 1; cy >= 0; cy--)
@@ -108,6 +110,7 @@ int scen_reject(struct ctx *c)
 	sim_build(&s, &m, &hv, vms, ARRAY_SIZE(vms), c->log);
 	if (scen_run(&s) < 0)
 		return -1;
+	res_add(c->r, "reject", "all", "cpu", "-", "xcore_writes", (double)s.xwrites);
 	for (uint32_t i = 0; i < s.nvms; i++) {
 		res_add(c->r, "reject", s.vms[i].name, "cpu", "-", "rejected", s.vms[i].rejected);
 		res_add(c->r, "reject", s.vms[i].name, "cpu", "-", "loops_per_s",

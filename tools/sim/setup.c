@@ -44,12 +44,14 @@ static void index_vcpus(struct sim *s)
 			v->gid = nv;
 			v->idx = k;
 			v->vm = vm;
-			v->st = VC_BLOCKED;
-			v->pcore = -1;
-			v->home = -1;
-			v->sv.id = nv;
-			v->sv.weight = (uint32_t)(w > SCHED_WEIGHT_MAX ? SCHED_WEIGHT_MAX : w);
-			irs_init(&v->irs, s->hv.irs && vm->pv, s->hv.irs_limit_ns / NS_PER_US);
+			struct vcpu_hv *h = VH(s, v); /* set-up: cur_core -1, clock stopped */
+			h->st = VC_BLOCKED;
+			h->pcore = -1;
+			h->home = -1;
+			h->owner = -1;
+			h->sv.id = nv;
+			h->sv.weight = (uint32_t)(w > SCHED_WEIGHT_MAX ? SCHED_WEIGHT_MAX : w);
+			irs_init(&h->irs, s->hv.irs && vm->pv, s->hv.irs_limit_ns / NS_PER_US);
 			s->vcpu[nv++] = v;
 		}
 		for (uint32_t t = 0; t < vm->nthreads; t++) {
@@ -69,11 +71,15 @@ static void place(struct sim *s)
 	}
 	for (uint32_t c = 0; c < s->ncores; c++)
 		usable += !s->cores[c].lpm;
+	/* A static micro-sliced pool (the last cores) runs no normal vCPUs. */
+	if (!s->hv.msc_adaptive && s->hv.msc_static < usable)
+		usable -= s->hv.msc_static;
 	for (uint32_t i = 0; i < s->nvms; i++) {
 		struct vm *vm = &s->vms[i];
 		vm->balloon_target = vm->nvcpus;
 		for (uint32_t j = 0; j < vm->nvcpus; j++, k++)
-			vm->vcpus[j].home = (int32_t)(s->hv.pin ? s->hv.pin[k] : k % usable);
+			VH(s, &vm->vcpus[j])->home =
+				(int32_t)(s->hv.pin ? s->hv.pin[k] : k % usable);
 	}
 }
 
@@ -96,16 +102,16 @@ static void init_cores(struct sim *s)
 	uint32_t limit = s->hv.msc_static;
 
 	for (uint32_t i = 0; i < s->nvcpus; i++)
-		if (s->vcpu[i]->home >= 0)
-			homed[s->vcpu[i]->home]++;
+		if (s->vcpu[i]->h.home >= 0)
+			homed[s->vcpu[i]->h.home]++;
 	for (uint32_t c = 0; c < s->ncores; c++) {
 		struct pcore *p = &s->cores[c];
 		p->id = c;
 		p->rq_store = sim_zalloc(s->nvcpus, sizeof(*p->rq_store));
-		policy(s, homed[c])->init(&p->sc, p->rq_store, s->nvcpus, s->hv.slice_ns);
+		policy(s, homed[c])->init(SC(s, p), p->rq_store, s->nvcpus, s->hv.slice_ns);
 		if (c + limit >= s->ncores && limit) {
 			p->msc_slots = sim_zalloc(s->nvcpus, sizeof(uint32_t));
-			msc_core_init(&p->msc, p->msc_slots, s->nvcpus);
+			msc_core_init(&PH(s, p)->msc, p->msc_slots, s->nvcpus);
 		}
 	}
 	free(homed);
@@ -132,7 +138,7 @@ static void start(struct sim *s)
 		order[j] = t;
 	}
 	for (uint32_t i = 0; i < s->nvcpus; i++)
-		if (order[i]->st == VC_BLOCKED && guest_wants_cpu(order[i]))
+		if (order[i]->h.st == VC_BLOCKED && guest_wants_cpu(order[i]))
 			hv_kick(s, order[i], MSC_TRIG_IPI);
 	free(order);
 }
@@ -148,16 +154,18 @@ int hv_init(struct sim *s)
 		struct vm *vm = &s->vms[i];
 		if (vm->rejected) {
 			for (uint32_t k = 0; k < vm->nvcpus; k++)
-				vm->vcpus[k].st = VC_OFFLINE;
+				VH(s, &vm->vcpus[k])->st = VC_OFFLINE;
 			continue;
 		}
 		guest_init_vm(s, vm);
 		for (uint32_t k = 0; k < vm->nvcpus; k++) {
-			struct vcpu *v = &vm->vcpus[k];
-			if (v->home < 0)
-				v->home = 0;
-			if (!v->online)
-				v->st = VC_OFFLINE;
+			struct vcpu_hv *h = VH(s, &vm->vcpus[k]);
+			if (h->home < 0)
+				h->home = 0;
+			h->owner = h->home; /* each vCPU starts owned by its home core */
+			vm->vcpus[k].home0 = h->home;
+			if (!vm->vcpus[k].online)
+				h->st = VC_OFFLINE;
 		}
 	}
 	start(s);

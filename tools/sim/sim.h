@@ -9,12 +9,17 @@
  * every running vCPU's guest executes one quantum of its threads
  * (guest_run). Cores are visited in index order, so a seed fixes the whole run.
  *
- * Ownership, as in the hypervisor: the hypervisor-side state of a core (its
- * runqueue and current vCPU, the placement of the vCPUs homed there) is
- * written only while that core is the one executing (sim.cur_core). Work on
- * another core's state goes through sim_send(). The check SIM_OWN() counts
- * every write that breaks this rule in sim.xwrites: Cypress must report 0;
- * the shared-runqueue baselines report what they do.
+ * Ownership by construction, as in the hypervisor: the hypervisor-side state
+ * of a core (struct pcore_hv: its runqueue, current vCPU, counters) and of a
+ * vCPU (struct vcpu_hv, owned by its home core or the pool core running it)
+ * are const members, so the only way to write them is PH()/VH()/SC()/SV(),
+ * and every such write by a core other than the owner (or by a device while
+ * the clock runs) is counted in sim.xwrites. sched/ receives mutable state
+ * only through SC() and SV(), so its writes are checked too: a runqueue holds
+ * only vCPUs its core owns (checked at each end of quantum in the sanitizer
+ * build, SIM_CHECK). Work on another core's state goes through sim_send(); a
+ * vCPU changes owner only by a handoff message (vc_release, vc_claim).
+ * Cypress must report 0; the shared-runqueue baselines report what they do.
  */
 #ifndef TOOLS_SIM_SIM_H
 #define TOOLS_SIM_SIM_H
@@ -106,11 +111,18 @@ enum vc_state {
 	VC_OFFLINE, /* ballooned out */
 };
 
-struct vcpu {
-	uint32_t gid; /* global index */
-	uint32_t idx; /* index in its VM */
-	struct vm *vm;
-	/* hypervisor side */
+/* Owner value of a vCPU handed from one core to another by a message. */
+#define OWNER_TRANSIT (-2)
+
+/*
+ * The hypervisor-side state of a vCPU. It has exactly one owner core (h.owner):
+ * its home core, or the pool core running it, or nobody while a handoff
+ * message is in flight (OWNER_TRANSIT). The member is const in struct vcpu,
+ * so the compiler refuses every write except through VH(), which counts the
+ * write in sim.xwrites when the executing core is not the owner.
+ */
+struct vcpu_hv {
+	int32_t owner; /* core that may write this, or OWNER_TRANSIT */
 	enum vc_state st;
 	int32_t home;  /* pcore whose queue it belongs to */
 	int32_t pcore; /* pcore running it, -1 */
@@ -121,9 +133,17 @@ struct vcpu {
 	uint64_t slice_used; /* ns in the current turn */
 	uint64_t ran;	     /* total ns on a core */
 	int64_t credit;	     /* credit baseline: ns of entitlement left this period */
-	bool wake_pending;   /* a wake message is on its way to the home core */
 	bool costop;	     /* co-scheduling: stopped until its siblings catch up */
-	/* guest side */
+	bool yielded;	     /* PLE yield: the policy puts it behind a lower-priority peer */
+};
+
+struct vcpu {
+	uint32_t gid; /* global index */
+	uint32_t idx; /* index in its VM */
+	struct vm *vm;
+	int32_t home0;		/* home core at placement (set-up only; the GPM's plan) */
+	const struct vcpu_hv h; /* hypervisor side: write only through VH() */
+	/* guest side (the guest's memory and virtual interrupt state) */
 	bool online;
 	int32_t cur; /* running thread, -1 idle */
 	struct tfifo rq;
@@ -144,7 +164,13 @@ struct vm_stats {
 	uint64_t loops;	    /* program iterations completed */
 	uint64_t energy_pj; /* energy of the cores while they ran this VM */
 	uint64_t sa_sent, sa_acked, sa_forced;
-	uint64_t ple, pool_moves;
+	uint64_t ple, ple_self, pool_moves; /* ple_self: a PLE yield picked the yielder */
+	uint64_t loops_mid;		    /* loops at the dynamic-balloon point */
+	uint32_t online_mid;		    /* vCPUs online then */
+	uint64_t fast_ns;		    /* vCPU time on fast cores */
+	uint32_t lease_granted, lease_denied, lease_expired, lease_released;
+	uint64_t loops_up, loops_down; /* loops at the two P-state requests */
+	uint32_t exchanges;
 };
 
 struct vm {
@@ -177,25 +203,39 @@ struct msg {
 	uint32_t type, from, a, b;
 };
 
-struct pcore {
-	uint32_t id;
-	uint32_t speed; /* percent of the slowest class */
-	uint32_t mw;	/* power while busy, milliwatts */
-	uint32_t socket;
-	uint8_t cls; /* GPM_CLS_* */
-	bool lpm;    /* runs a Local Partition Manager, no vCPUs */
-	bool pool;   /* member of the micro-sliced pool */
+/*
+ * The hypervisor-side state of a physical core, owned by that core: const in
+ * struct pcore, written only through PH() (or SC() for the sched/ policy's
+ * state), which count any write by another core.
+ */
+struct pcore_hv {
 	struct vcpu *cur;
 	/* queue of vCPUs homed here (hv.c: fair policy or credit FIFO) */
 	struct sched_core sc;
-	struct runq_entry **rq_store;
 	struct msc_core msc;
-	uint32_t *msc_slots;
 	uint64_t busy, idle, switches;
+	uint64_t msgs_in;
+	uint64_t energy_pj;   /* energy drawn, busy and idle */
+	struct msc_events ev; /* micro-sliced pool triggers seen on this core */
+	uint32_t pool_rr;     /* next pool core this core sends a vCPU to */
+};
+
+struct pcore {
+	uint32_t id;
+	uint32_t speed;	  /* percent of the slowest class */
+	uint32_t mw;	  /* power while busy, milliwatts (static + dynamic) */
+	uint32_t idle_mw; /* power while idle, milliwatts (static + idle) */
+	uint32_t socket;
+	uint8_t cls;		      /* GPM_CLS_* */
+	bool lpm;		      /* runs a Local Partition Manager, no vCPUs */
+	int32_t lpm_part;	      /* the partition this LPM core manages, -1 */
+	bool pool;		      /* member of the micro-sliced pool */
+	struct runq_entry **rq_store; /* sc's runqueue slots (written only via sc) */
+	uint32_t *msc_slots;	      /* msc's FIFO slots (written only via msc) */
+	const struct pcore_hv h;      /* write only through PH() / SC() */
+	/* The mailbox: the one part of a core other cores write (sim_send). */
 	struct msg *inbox; /* messages to handle at the next quantum */
 	uint32_t ninbox, capinbox;
-	uint64_t msgs_in;
-	uint64_t energy_pj; /* energy drawn while busy */
 };
 
 /* ---- hypervisor configuration -------------------------------------------- */
@@ -227,6 +267,25 @@ struct hv_conf {
 	bool hetaware;		/* fast cores leased to CPU-bound vCPUs */
 	const uint32_t *pin;	/* fixed home core per global vCPU, or NULL */
 	bool msg_wake;		/* wakes travel as messages (Cypress), else direct writes */
+	/* Dynamic ballooning (VCPU-Bal without LPM cores): at dyn_at_ns the GPM
+	 * sets VM dyn_vm's weight to dyn_weight, recomputes the targets and
+	 * sends MSG_BALLOON (and MSG_MOVE for vCPUs that come online). */
+	uint64_t dyn_at_ns;
+	uint32_t dyn_vm, dyn_weight;
+	/* Fast-core leases: from lease_drop_at_ns on, VM lease_drop_vm no longer
+	 * wants fast cores and the GPM releases its leases early (0 = never). */
+	uint64_t lease_drop_at_ns;
+	uint32_t lease_drop_vm;
+	/* GPM under load: at gpm_destroy_at_ns the GPM destroys VM gpm_destroy_vm's
+	 * partition; at gpm_grow_at_ns it resizes VM gpm_grow_vm's to all its vCPUs. */
+	uint64_t gpm_destroy_at_ns, gpm_grow_at_ns;
+	uint32_t gpm_destroy_vm, gpm_grow_vm;
+	/* Legacy P-state hints: at exch_up_at_ns VM exch_vm's guest asks for P0,
+	 * at exch_down_at_ns for the lowest P-state; the GPM turns each into a
+	 * core-class hint (pstate_hint) and exchanges cores (power_exchange).
+	 * Fast cores then stay out of the lease pool. 0 = never. */
+	uint64_t exch_up_at_ns, exch_down_at_ns;
+	uint32_t exch_vm;
 };
 
 /* ---- the simulation ----------------------------------------------------- */
@@ -240,9 +299,17 @@ struct sim {
 	struct vcpu **vcpu; /* by global index */
 	struct hv_conf hv;
 	int32_t cur_core; /* core executing now; -1 = the simulator itself */
-	uint64_t xwrites; /* writes to another core's state outside messages */
-	uint64_t msgs;	  /* cross-core messages */
-	uint64_t decisions;
+	bool running;	  /* the clock runs: a write from cur_core -1 is a device's */
+	/* The observer's counters (not model state, no core owns them). */
+	uint64_t xwrites;    /* writes to another core's state outside messages */
+	uint64_t msgs;	     /* cross-core messages */
+	uint64_t decisions;  /* every choice of what a core runs next */
+	uint64_t dispatches; /* every time a vCPU is put on a core (<= decisions) */
+	enum {
+		SIM_FAULT_NONE,
+		SIM_FAULT_VCPU,
+		SIM_FAULT_SCHED
+	} xw_fault; /* test hook */
 	uint32_t rejected;
 	/* I/O completions pending: a heap keyed by due time */
 	struct runq io;
@@ -252,20 +319,70 @@ struct sim {
 	uint32_t nthr_total;
 	/* micro-sliced pool */
 	struct msc_symtab syms;
-	struct msc_adapt adapt;
-	struct msc_events ev;
-	uint32_t pool_size, pool_rr;
-	uint32_t gpm_core;  /* core running the Global Partition Manager */
-	struct cypress *cy; /* hv_cypress.c state, NULL for the baselines */
-	FILE *log;	    /* sched/ console lines and rejected requests */
+	struct msc_adapt adapt; /* owned by gpm_core, which runs Algorithm 1 */
+	uint32_t pool_size;	/* written by gpm_core only (sim_own) */
+	uint32_t gpm_core;	/* core running the Global Partition Manager */
+	struct cypress *cy;	/* hv_cypress.c state, NULL for the baselines */
+	FILE *log;		/* sched/ console lines and rejected requests */
 };
 
-/* Record that the running core writes state owned by core `owner`. */
-#define SIM_OWN(s, owner)                                                     \
-	do {                                                                  \
-		if ((s)->cur_core >= 0 && (uint32_t)(s)->cur_core != (owner)) \
-			(s)->xwrites++;                                       \
-	} while (0)
+/*
+ * Record a write to state owned by core `owner` (or OWNER_TRANSIT): counted
+ * when the executing core is another one, and when a device (cur_core -1)
+ * writes while the clock runs. Set-up (before the clock) writes freely.
+ */
+static inline void sim_own(struct sim *s, int32_t owner)
+{
+	if (s->cur_core >= 0 ? s->cur_core != owner : s->running)
+		s->xwrites++;
+}
+
+/* The writable hypervisor side of v, after checking the writer owns it. */
+static inline struct vcpu_hv *VH(struct sim *s, struct vcpu *v)
+{
+	sim_own(s, v->h.owner);
+	return (struct vcpu_hv *)&v->h;
+}
+
+/* The writable hypervisor side of core p, after checking the writer is p. */
+static inline struct pcore_hv *PH(struct sim *s, struct pcore *p)
+{
+	sim_own(s, (int32_t)p->id);
+	return (struct pcore_hv *)&p->h;
+}
+
+/* p's sched/ state for a sched_ops call (everything sched/ writes is behind it). */
+static inline struct sched_core *SC(struct sim *s, struct pcore *p)
+{
+	return &PH(s, p)->sc;
+}
+
+/* v's sched/ state for a sched_ops call. */
+static inline struct sched_vcpu *SV(struct sim *s, struct vcpu *v)
+{
+	return &VH(s, v)->sv;
+}
+
+/*
+ * Take v over as the receiving half of a handoff: v was released
+ * (OWNER_TRANSIT) by the core that sent the message being handled. Any other
+ * take-over is a foreign write and is counted.
+ */
+static inline struct vcpu_hv *vc_claim(struct sim *s, struct vcpu *v)
+{
+	struct vcpu_hv *h = (struct vcpu_hv *)&v->h;
+
+	if (h->owner != OWNER_TRANSIT)
+		sim_own(s, h->owner);
+	h->owner = s->cur_core;
+	return h;
+}
+
+/* Give v up for a handoff message: the caller must own it. */
+static inline void vc_release(struct sim *s, struct vcpu *v)
+{
+	VH(s, v)->owner = OWNER_TRANSIT;
+}
 
 /* Message types between cores. */
 enum {
@@ -275,7 +392,9 @@ enum {
 	MSG_RETURN,
 	MSG_BALLOON,
 	MSG_LOAD,
-	MSG_MOVE
+	MSG_MOVE,
+	MSG_ONLINE, /* to the home core: a ballooned-out vCPU comes back */
+	MSG_LPM_OFF /* to an LPM core: its partition is gone, it runs vCPUs again */
 };
 
 /* Synthetic guest kernel symbols (engine.c builds the table, guest.c the IPs). */
@@ -322,6 +441,7 @@ int cypress_place(struct sim *s);
 void cypress_free(struct sim *s);
 void cypress_report(const struct sim *s, FILE *f);
 void cypress_periodic(struct sim *s);
+void cypress_lpm(struct sim *s, struct pcore *p);
 void cypress_load(struct sim *s, uint32_t part, uint32_t load_pct);
 
 /* policy_credit.c: the Xen-credit-like baseline as a sched_ops policy */

@@ -17,10 +17,10 @@ SIM_DEPS := $(SIM_SRCS) $(wildcard tools/sim/*.h sched/*.h lib/*.h) tools/sim/si
 $(SIM_BUILD)/cypress-sim: $(SIM_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(SIM_CC) $(SIM_WARN) -O2 -o $@ $(SIM_SRCS)
+	@$(SIM_CC) $(SIM_WARN) -O2 -o $@ $(SIM_SRCS) -lm
 
 $(SIM_BUILD)/cypress-sim-san: $(SIM_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(SIM_CC) $(SIM_WARN) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer -o $@ $(SIM_SRCS)
+		-fno-omit-frame-pointer -DSIM_CHECK -o $@ $(SIM_SRCS) -lm

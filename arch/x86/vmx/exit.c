@@ -171,8 +171,18 @@ void vmexit_inject_exception(uint8_t vec, bool has_err, uint32_t err)
  * information; it is lost unless it is injected again at the next entry
  * (SDM 3C 28.2.4, 29.2.1.3 "re-injection").
  */
+/* Exits that can happen during event delivery (SDM 3C 28.2.4); instruction
+ * exits (CPUID, VMCALL, I/O, ...) never carry IDT-vectoring information. */
+#define EXIT_MAY_INTERRUPT_DELIVERY                                                               \
+	((1ULL << EXIT_EXCEPTION_NMI) | (1ULL << EXIT_EXTERNAL_INTERRUPT) |                       \
+	 (1ULL << EXIT_TRIPLE_FAULT) | (1ULL << EXIT_INIT) | (1ULL << EXIT_SIPI) |                \
+	 (1ULL << EXIT_TASK_SWITCH) | (1ULL << EXIT_APIC_ACCESS) | (1ULL << EXIT_EPT_VIOLATION) | \
+	 (1ULL << EXIT_EPT_MISCONFIG) | (1ULL << EXIT_PREEMPTION_TIMER) | (1ULL << EXIT_PML_FULL))
+
 static void reinject_vectoring(const struct vmexit *x)
 {
+	if (x->reason >= 64 || !((EXIT_MAY_INTERRUPT_DELIVERY >> x->reason) & 1))
+		return;
 	uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
 	uint32_t type = (info >> 8) & 7;
 
@@ -211,9 +221,11 @@ void vcpu_run(struct vcpu *v)
 		return;
 	}
 	v->state = VCPU_RUNNING;
+	/* The core now runs v: its XCR0 becomes v's (and stays so until
+	 * v's own XSETBV, or another vCPU is switched in). */
+	vcpu_xcr0_load(v);
 	while (!vm_ended(v->vm)) {
 		vcpu_lapic_prepare_entry(v);
-		vcpu_xcr0_load(v);
 		int rc = vmx_enter(&v->regs, v->launched);
 		if (rc) {
 			vm_fail(v->vm, vmread(VMCS_GUEST_RIP),

@@ -27,6 +27,9 @@ static void filter(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 {
 	uint32_t n = v->vm->nvcpus;
 
+	/* RDTSCP raises #UD unless its control is on (SDM 3C 26.3): hide it then. */
+	if (leaf == 0x80000001 && !(vmx_controls.proc2 & VMX_PROC2_RDTSCP))
+		r->edx &= ~BIT(27);
 	switch (leaf) {
 	case 1:
 		/* ECX: VMX 5, SMX 6, TM2 8, PDCM 15, DCA 18, MONITOR 3, x2APIC 21
@@ -72,11 +75,6 @@ static void filter(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		/* XSAVES/XRSTORS likewise (SDM 3C 25.6.2). */
 		if (sub == 1 && !(vmx_controls.proc2 & VMX_PROC2_XSAVES))
 			r->eax &= ~BIT(3);
-		break;
-	case 0x80000001:
-		/* RDTSCP likewise. */
-		if (!(vmx_controls.proc2 & VMX_PROC2_RDTSCP))
-			r->edx &= ~BIT(27);
 		break;
 	case 0xb:
 	case 0x1f:

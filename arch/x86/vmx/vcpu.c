@@ -53,13 +53,13 @@ int vmx_controls_init(void)
 	return 0;
 }
 
-void vcpu_xcr0_load(const struct vcpu *v)
+void vcpu_xcr0_switch(const struct vcpu *v)
 {
 	struct pcpu *p = this_cpu();
 
-	/* Lazily: most entries find the core already holding v's XCR0.
-	 * guest_check_xsetbv() has validated v->xcr0 (SDM 2D XSETBV). */
-	if (p->xcr0 == v->xcr0 || !v->xcr0)
+	/* Lazily (vcpu_xcr0_load): most entries find the core already holding
+	 * v's XCR0. guest_check_xsetbv() has validated v->xcr0 (SDM 2D XSETBV). */
+	if (!v->xcr0)
 		return;
 	__asm__ volatile("xsetbv"
 			 :

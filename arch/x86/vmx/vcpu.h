@@ -8,6 +8,7 @@
 #ifndef ARCH_X86_VMX_VCPU_H
 #define ARCH_X86_VMX_VCPU_H
 
+#include "arch/x86/pcpu.h"
 #include "arch/x86/vmx_ctl.h"
 #include "core/vm.h"
 
@@ -37,9 +38,16 @@ int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi);
 
 /*
  * Make the calling core's XCR0 v's, if it is not already (the core
- * remembers what it holds in struct pcpu). Before every VM entry of v.
+ * remembers what it holds in struct pcpu). Whenever a core starts running
+ * v, and after v's XSETBV; a scheduler switching vCPUs on a core calls it
+ * at every switch.
  */
-void vcpu_xcr0_load(const struct vcpu *v);
+void vcpu_xcr0_switch(const struct vcpu *v);
+static inline void vcpu_xcr0_load(const struct vcpu *v)
+{
+	if (__builtin_expect(this_cpu()->xcr0 != v->xcr0, 0))
+		vcpu_xcr0_switch(v);
+}
 
 /* Same, with the state of an AP woken by INIT + STARTUP vector `vec`. */
 int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec);

@@ -145,25 +145,31 @@ static void window_exiting(bool on)
  * NMI-window exiting (SDM 3C 25.7.5; it needs virtual NMIs) brings the
  * vCPU back the moment the guest unblocks NMIs, typically at its IRET.
  */
+static void nmi_window(struct vcpu *v, bool on)
+{
+	/* Without virtual NMIs the control does not exist (SDM 3C 26.2.1.1):
+	 * the NMI then waits for the next exit. */
+	if (v->nmi_window == on || !(vmx_controls.pin & VMX_PIN_VIRTUAL_NMIS))
+		return;
+	v->nmi_window = on;
+	proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, on);
+}
+
 static void nmi_inject(struct vcpu *v)
 {
-	bool vnmi = vmx_controls.pin & VMX_PIN_VIRTUAL_NMIS;
-
-	if (!v->nmi_pending) {
-		if (vnmi)
-			proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, false);
+	if (__builtin_expect(!v->nmi_pending, 1)) {
+		if (v->nmi_window)
+			nmi_window(v, false);
 		return;
 	}
 	if (!(vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) &&
 	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)) {
 		v->nmi_pending = false;
 		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (2u << 8) | 2); /* type 2 = NMI */
-		if (vnmi)
-			proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, false);
+		nmi_window(v, false);
 		return;
 	}
-	if (vnmi)
-		proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, true);
+	nmi_window(v, true);
 }
 
 static bool can_take_interrupt(void)
@@ -281,9 +287,8 @@ bool vcpu_lapic_wakeup(struct vcpu *v)
 
 int vmexit_nmi_window(struct vcpu *v, const struct vmexit *x)
 {
-	(void)v;
 	(void)x;
-	proc_ctl(VMX_PROC_NMI_WINDOW_EXIT, false); /* prepare_entry injects the NMI now */
+	nmi_window(v, false); /* prepare_entry injects the NMI now */
 	return VMEXIT_RESUME;
 }
 

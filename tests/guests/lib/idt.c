@@ -30,6 +30,7 @@ extern char isr_stubs[], isr_stubs_end[];
 
 static struct idt_gate idt[256] __attribute__((aligned(8)));
 static irq_handler_t handlers[256];
+static exception_hook_t exc_hook;
 
 static const char *const exc_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
@@ -79,11 +80,19 @@ int irq_register(unsigned int vector, irq_handler_t handler)
 	return 0;
 }
 
+void exception_hook_set(exception_hook_t hook)
+{
+	__atomic_store_n(&exc_hook, hook, __ATOMIC_RELEASE);
+}
+
 static void exception(struct irq_frame *f)
 {
 	struct cpu_local *cpu = this_cpu();
 	struct guest_jmpbuf *jb = cpu->catch_buf;
+	exception_hook_t hook = __atomic_load_n(&exc_hook, __ATOMIC_ACQUIRE);
 
+	if (hook && hook(f))
+		return;
 	if (jb) {
 		/* An expected fault: record it and resume after catch_fault's
 		 * guest_setjmp. The interrupt frame is simply abandoned. */

@@ -56,6 +56,15 @@ int rdmsr_safe(uint32_t msr, uint64_t *val);
 /* WRMSR that cannot fault: -1 if it worked, else the vector. */
 int wrmsr_safe(uint32_t msr, uint64_t val);
 
+/*
+ * Optional hook run first for every exception (vector < 32), inside or
+ * outside catch_fault(): return true if it handled the event, and the
+ * interrupted code resumes (e.g. an NMI a test sent itself). NULL (the
+ * default) removes it. Any CPU; the hook runs with interrupts off.
+ */
+typedef bool (*exception_hook_t)(struct irq_frame *frame);
+void exception_hook_set(exception_hook_t hook);
+
 /* Mnemonic of an exception vector ("#GP"), "IRQ" for 32 and above. */
 const char *exception_name(unsigned int vector);
 

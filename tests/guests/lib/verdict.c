@@ -74,8 +74,17 @@ enum verdict_level verdict_level_now(void)
 	return __atomic_load_n(&worst, __ATOMIC_ACQUIRE);
 }
 
+static void (*exit_hook)(uint32_t code);
+
+void guest_exit_hook_set(void (*fn)(uint32_t code))
+{
+	exit_hook = fn;
+}
+
 void guest_exit(uint32_t code)
 {
+	if (exit_hook)
+		exit_hook(code);
 	outb(DEBUG_EXIT_PORT, (uint8_t)code);
 	/* Not under QEMU or Cypress (or the port is absent): stop here. */
 	for (;;)

@@ -59,4 +59,11 @@ void guest_exit(uint32_t code) __attribute__((noreturn));
  */
 void verdict_set_success_exit(uint32_t code);
 
+/*
+ * Replace the isa-debug-exit write in guest_exit() with fn(code) (a test
+ * that exercises another way out); NULL restores the default. If fn
+ * returns, guest_exit() still writes the port and halts.
+ */
+void guest_exit_hook_set(void (*fn)(uint32_t code));
+
 #endif

@@ -10,7 +10,7 @@ eval sprintf("set terminal %s size 900,560 font 'DejaVu Sans,11'", term)
 set output out
 set datafile missing '?'
 set style data histograms
-set style histogram clustered gap 1
+set style histogram errorbars gap 1 lw 1
 set key top right horizontal noenhanced width 2
 set grid ytics
 set yrange [0:*]
@@ -23,5 +23,6 @@ col(c) = C[(c - 2) % ns % 6 + 1]
 pat(c) = c <= ns + 1 ? 3 : 0
 f = dat.'/time_norm'
 load f.'.gp'
-plot for [s in order] f.'.dat' using (column(int(s))):xtic(1) title columnhead(int(s)) \
+plot for [s in order] f.'.dat' using (column(int(s))):(int(s) <= ns + 1 ? column(int(s) + 2 * ns) : 0):xtic(1) \
+		title columnhead(int(s)) \
 	lc rgb col(int(s)) lw 2 fs pattern pat(int(s)) border lc rgb col(int(s))

@@ -12,7 +12,7 @@ eval sprintf("set terminal %s size %d,%d font 'DejaVu Sans,11'", term, np > 1 ? 
 set output out
 set datafile missing '?'
 set style data histograms
-set style histogram clustered gap 1
+set style histogram errorbars gap 1 lw 1
 set key top left horizontal noenhanced width 2
 set grid ytics
 set yrange [0:*]
@@ -35,7 +35,8 @@ do for [m in panels] {
 	if (strstrt(m, '_vs_')) {
 		set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'gray40'
 	}
-	plot for [s in order] f.'.dat' using (column(int(s))):xtic(1) title columnhead(int(s)) \
+	plot for [s in order] f.'.dat' using (column(int(s))):(int(s) <= ns + 1 ? column(int(s) + 2 * ns) : 0):xtic(1) \
+		title columnhead(int(s)) \
 		lc rgb col(int(s)) lw 2 fs pattern pat(int(s)) border lc rgb col(int(s))
 }
 unset multiplot

@@ -23,7 +23,7 @@ col(c) = C[(c - 2) % ns % 6 + 1]
 label(p) = strstrt(p, 'slowdown') ? 'slowdown (time / time alone), '.p[10:] : \
 	   'improvement over vanilla (%), '.p[13:]
 set multiplot layout (np + 1) / 2, (np > 1 ? 2 : 1) title \
-	"irs: 4-vCPU VM against CPU hogs (lines: simulated, open circles: paper)" noenhanced
+	"irs: 4-vCPU VM against CPU hogs (lines: simulated, bars: 1 sd over seeds; open circles: paper)" noenhanced
 do for [p in panels] {
 	f = dat.'/'.p
 	load f.'.gp'
@@ -33,8 +33,8 @@ do for [p in panels] {
 		set arrow from graph 0, first 0 to graph 1, first 0 nohead dt 2 lc rgb 'gray40'
 	}
 	# gnuplot evaluates an empty "for [s in pcols]" once, so add the paper part only if any.
-	cmd = "plot for [i=2:ns + 1] f.'.dat' using 1:i title columnhead(i)" . \
-	      " with linespoints lw 2 pt 7 lc rgb col(i)"
+	cmd = "plot for [i=2:ns + 1] f.'.dat' using 1:i:(column(i + 2 * ns)) title columnhead(i)" . \
+	      " with yerrorlines lw 2 pt 7 lc rgb col(i)"
 	if (words(pcols) > 0) {
 		cmd = cmd . ", for [s in pcols] f.'.dat' using 1:(column(int(s)))" . \
 		      " title columnhead(int(s)) with points pt 6 ps 2.5 lw 2 lc rgb col(int(s))"

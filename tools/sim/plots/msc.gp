@@ -23,7 +23,7 @@ set offsets 0, 0, graph 0.1, 0
 cn(name) = strstrt(name, 'speedup') ? '#0072B2' : '#D55E00'
 got(v) = exists(v) ? value(v) : NaN
 set multiplot layout (np + 1) / 2, (np > 1 ? 2 : 1) title \
-	"msc: 12 cores, two 12-vCPU VMs (2:1), co-runner CPU-bound; speedup vs static0 (lines: simulated, circles: paper)" noenhanced
+	"msc: 12 cores, two 12-vCPU VMs (2:1 overcommit, equal weights), co-runner CPU-bound; speedup vs static0 (lines: simulated +-1 sd, circles: paper)" noenhanced
 do for [w in panels] {
 	f = dat.'/'.w
 	load f.'.gp'
@@ -47,8 +47,8 @@ do for [w in panels] {
 		}
 	}
 	# gnuplot evaluates an empty "for [s in pcols]" once, so add the paper part only if any.
-	cmd = "plot for [i=2:ns + 1] f.'.dat' using 1:i title columnhead(i)" . \
-	      " with linespoints lw 2 pt 7 lc rgb cn(word(hdr, i))"
+	cmd = "plot for [i=2:ns + 1] f.'.dat' using 1:i:(column(i + 2 * ns)) title columnhead(i)" . \
+	      " with yerrorlines lw 2 pt 7 lc rgb cn(word(hdr, i))"
 	if (words(pcols) > 0) {
 		cmd = cmd . ", for [s in pcols] f.'.dat' using 1:(column(int(s))) title columnhead(int(s))" . \
 		      " with points pt 6 ps 2.5 lw 2 lc rgb cn(word(hdr, int(s)))"

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz harness for hypercall argument decoding and dispatch: a sequence of
+ * (nr, a1, a2, a3) calls from one vCPU of a VM with a small guest memory,
+ * through hypercall_dispatch() and the real core/vm.c and core/vuart.c,
+ * checking that every answer is one guest-abi/cypress.h defines and that
+ * the guest memory read is exactly the buffer named.
+ * Environment: hosted fuzz harness (clang -fsanitize=fuzzer,address,undefined).
+ *
+ * Input: byte 0 bits 0-1 pick the guest memory size (64 KiB, 4 KiB, 1 byte
+ * or none); then up to MAX_CALLS records of 28 bytes: nr (u32), a1, a2, a3
+ * (u64 each), little-endian. Guest memory is an exact-size malloc, so ASan
+ * catches a read outside it; vm_gpa_to_host() is the real one.
+ *
+ * The fakes stand in for the per-CPU block and the cross-core messages that
+ * vm.c uses to stop the VM's other vCPUs; they only count.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/hypercall.h"
+#include "core/msg.h"
+#include "guest-abi/cypress.h"
+#include "lib/errno.h"
+#include "tests/fuzz/fuzz.h"
+
+#define MAX_CALLS  64
+#define RECORD	   28
+#define CONSOLE_HC 4096 /* CYPRESS_HC_CONSOLE_WRITE limit, docs/guest-abi.md */
+
+_Static_assert(CY_EINVAL == -E_INVAL && CY_ERANGE == -E_RANGE && CY_ENOSYS == -E_NOSYS,
+	       "guest ABI errors match the hypervisor's");
+
+static uint32_t kicks;
+
+/* Fake: the harness runs as cpu 0, the VM's vCPU 0. */
+uint32_t this_cpu_id(void)
+{
+	return 0;
+}
+
+/* Fake: kick messages to the VM's other cores are only counted. */
+int msg_send(uint32_t cpu, uint16_t type, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	(void)a1;
+	(void)a2;
+	FUZZ_CHECK(cpu == 1 && type == MSG_VM_KICK && a0 == 7);
+	kicks++;
+	return 0;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint64_t sizes[4] = { KiB(64), KiB(4), 1, 0 };
+	static struct vm vm;
+	static struct vcpu v0, v1;
+	static uint8_t pattern[KiB(64)];
+	uint8_t *mem;
+	uint64_t mem_size;
+	bool exited = false;
+
+	if (size < 1)
+		return 0;
+	mem_size = sizes[data[0] & 3];
+	if (!pattern[0])
+		for (size_t i = 0; i < sizeof(pattern); i++)
+			pattern[i] = (uint8_t)(i * 7 + 1);
+	mem = malloc(mem_size ? mem_size : 1);
+	FUZZ_CHECK(mem != NULL);
+	memcpy(mem, pattern, mem_size);
+
+	memset(&vm, 0, sizeof(vm));
+	memset(&v0, 0, sizeof(v0));
+	memset(&v1, 0, sizeof(v1));
+	memcpy(vm.name, "fuzz", 5);
+	vm.id = 7;
+	vm.mem_hpa = (uint64_t)(uintptr_t)mem;
+	vm.mem_size = mem_size;
+	vm.nvcpus = 2;
+	vm.vcpu[0] = &v0;
+	vm.vcpu[1] = &v1;
+	v0.vm = v1.vm = &vm;
+	v1.id = v1.pcpu = 1;
+	vuart_init(&vm.uart, vm.name);
+	kicks = 0;
+
+	for (size_t off = 1, k = 0; off + RECORD <= size && k < MAX_CALLS; off += RECORD, k++) {
+		struct hc_args a;
+		struct hc_result r;
+		uint64_t sent = vm.uart.bytes;
+
+		memcpy(&a.nr, data + off, 4);
+		a.a1 = rd64(data + off + 4);
+		a.a2 = rd64(data + off + 12);
+		a.a3 = rd64(data + off + 20);
+		r = hypercall_dispatch(&v0, &a);
+
+		switch (a.nr) {
+		case CYPRESS_HC_ABI_VERSION:
+			FUZZ_CHECK(r.ret == CYPRESS_ABI_VERSION && !r.stop);
+			break;
+		case CYPRESS_HC_CONSOLE_WRITE:
+			FUZZ_CHECK(!r.stop);
+			if (a.a2 > CONSOLE_HC) {
+				FUZZ_CHECK(r.ret == CY_EINVAL);
+			} else if (a.a2 && (a.a1 >= mem_size || a.a2 > mem_size - a.a1)) {
+				FUZZ_CHECK(r.ret == CY_ERANGE);
+			} else {
+				/* Exactly the named bytes went to the UART. */
+				FUZZ_CHECK(r.ret == (int64_t)a.a2 && vm.uart.bytes == sent + a.a2);
+				break;
+			}
+			FUZZ_CHECK(vm.uart.bytes == sent);
+			break;
+		case CYPRESS_HC_EXIT:
+			FUZZ_CHECK(r.ret == 0 && r.stop);
+			FUZZ_CHECK(vm.state == VM_EXITED && vm_ended(&vm));
+			/* The other vCPU is told once, by the call that ended the VM. */
+			FUZZ_CHECK(kicks == 1);
+			exited = true;
+			break;
+		default:
+			FUZZ_CHECK(r.ret == CY_ENOSYS && !r.stop);
+			break;
+		}
+		FUZZ_CHECK(exited == (vm.state == VM_EXITED));
+	}
+	vuart_flush(&vm.uart);
+	free(mem);
+	return 0;
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest test "fuzz": hypercalls (VMCALL), port I/O of every width, and
+ * string I/O (INS/OUTS, with and without REP).
+ * Rules: never port 0xf4 (isa-debug-exit ends the VM) nor its neighbours;
+ * never hypercall 2 (exit); without Cypress, no writes to ports that reset
+ * or reconfigure a bare machine (keyboard controller, 0x92, 0xcf9, PCI
+ * configuration, fw_cfg DMA, ACPI PM blocks).
+ * Environment: guest test kernel, 32-bit protected mode, BSP, interrupts off.
+ */
+#include "tests/guests/fuzz/fuzz.h"
+#include "guest-abi/cypress.h"
+
+/* Printable bytes for console-write hypercalls: readable console lines. */
+static char text[8192];
+
+static void text_fill(void)
+{
+	if (text[0])
+		return;
+	for (uint32_t i = 0; i < sizeof(text); i++)
+		text[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
+	memcpy(text, "hcbuf ", 6);
+}
+
+struct hc {
+	uint32_t nr, a1, a2, a3, ret;
+	bool regs_changed;
+};
+
+static void do_vmcall(void *arg)
+{
+	struct hc *h = arg;
+	uint32_t a = h->nr, b = h->a1, c = h->a2, d = h->a3;
+	uint32_t si = 0x51515151u, di = 0xd1d1d1d1u;
+
+	__asm__ volatile("vmcall"
+			 : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(si), "+D"(di)
+			 :
+			 : "memory");
+	h->ret = a;
+	h->regs_changed = b != h->a1 || c != h->a2 || d != h->a3 || si != 0x51515151u ||
+			  di != 0xd1d1d1d1u;
+}
+
+static uint32_t hc_buffer(void)
+{
+	switch (rnd_below(6)) {
+	case 0:
+	case 1:
+		return (uint32_t)(uintptr_t)text + rnd_below(64);
+	case 2:
+		return rnd_below(fz.ram_top);
+	case 3:
+		return fz.ram_top - rnd_below(4200);
+	case 4:
+		return (uint32_t)(uintptr_t)text + sizeof(text) - rnd_below(64);
+	default:
+		return rnd_value32();
+	}
+}
+
+static uint32_t hc_length(uint32_t buf)
+{
+	static const uint32_t edges[] = {
+		0, 1, 4095, 4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff
+	};
+	bool in_text = buf >= (uint32_t)(uintptr_t)text &&
+		       buf < (uint32_t)(uintptr_t)text + sizeof(text);
+
+	/* Long writes of arbitrary memory would flood the console. */
+	if (one_in(3))
+		return rnd_below(80);
+	uint32_t len = PICK(edges);
+	if (len >= 4095 && len <= 4096 && !in_text && buf < fz.ram_top - 8192 && !one_in(4))
+		len = rnd_below(48);
+	return len;
+}
+
+void op_vmcall(void)
+{
+	static const uint32_t odd_nr[] = { CYPRESS_HC_COUNT, 0x7fffffff, 0x80000000,
+					   0xffffffff,	     0x100,	 0x40000000 };
+	struct hc h = { 0 };
+	uint32_t r = rnd_below(20);
+
+	text_fill();
+	h.nr = r < 12 ? rnd_below(9) : r < 15 ? PICK(odd_nr) : rnd();
+	if (h.nr == CYPRESS_HC_EXIT)
+		h.nr = CYPRESS_HC_CONSOLE_WRITE;
+	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && !one_in(5)) {
+		h.a1 = hc_buffer();
+		h.a2 = hc_length(h.a1);
+	} else {
+		h.a1 = rnd_value32();
+		h.a2 = rnd_value32();
+	}
+	h.a3 = rnd_value32();
+	/* Arbitrary pointers with long lengths: keep the console readable. */
+	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && h.a2 > 80 && h.a2 <= 4096 &&
+	    (uint64_t)h.a1 + h.a2 <= fz.ram_top &&
+	    !(h.a1 >= (uint32_t)(uintptr_t)text && h.a1 < (uint32_t)(uintptr_t)text + 64))
+		h.a2 = 16;
+	opline("nr=0x%x a=0x%x,0x%x,0x%x", h.nr, h.a1, h.a2, h.a3);
+	int v = fz_try(do_vmcall, &h);
+	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && v < 0 && h.a2 && h.ret == h.a2)
+		serial_putc('\n'); /* end whatever line the bytes left open */
+	if (!fz.cypress)
+		return;
+	if (v >= 0) {
+		fail("vmcall nr 0x%x raised vector %d", h.nr, v);
+		return;
+	}
+	if (h.regs_changed)
+		fail("vmcall nr 0x%x changed a register other than EAX", h.nr);
+	int32_t ret = (int32_t)h.ret, want;
+	if (h.nr == CYPRESS_HC_ABI_VERSION)
+		want = CYPRESS_ABI_VERSION;
+	else if (h.nr != CYPRESS_HC_CONSOLE_WRITE)
+		want = CY_ENOSYS;
+	else if (h.a2 > 4096)
+		want = CY_EINVAL;
+	else if (h.a2 == 0 || (uint64_t)h.a1 + h.a2 <= fz.ram_top)
+		want = (int32_t)h.a2;
+	else
+		want = CY_ERANGE;
+	if (ret != want)
+		fail("vmcall nr 0x%x a=0x%x,0x%x returned %d, want %d", h.nr, h.a1, h.a2, ret,
+		     want);
+}
+
+/* ---- port I/O ---- */
+
+static const uint16_t interesting[] = { 0x20,  0x21,  0xa0,  0xa1,  0x40,  0x41,  0x42,	 0x43,
+					0x60,  0x64,  0x70,  0x71,  0x3f8, 0x3f9, 0x3fa, 0x3fb,
+					0x3fc, 0x3fd, 0x3fe, 0x3ff, 0x2f8, 0xcf8, 0xcfc, 0xcfd,
+					0xcfe, 0xcff, 0xe9,  0x80,  0x402, 0x510, 0x511 };
+
+static uint16_t rnd_port(void)
+{
+	uint16_t p;
+
+	switch (rnd_below(10)) {
+	case 0:
+		p = (uint16_t)rnd_below(0x100);
+		break;
+	case 1:
+	case 2:
+	case 3:
+		p = (uint16_t)rnd();
+		break;
+	default:
+		p = PICK(interesting);
+		break;
+	}
+	if (p >= 0xf0 && p <= 0xf7)
+		p = 0x80;
+	return p;
+}
+
+/* Ports a bare machine (plain QEMU, real hardware) must not see written. */
+static bool bare_unsafe(uint16_t p)
+{
+	return p == 0x60 || p == 0x64 || p == 0x92 || (p >= 0xcf8 && p <= 0xcff) ||
+	       (p >= 0x510 && p <= 0x51f) || (p >= 0x600 && p <= 0x6ff) ||
+	       (p >= 0xb000 && p <= 0xb0ff) || (p >= 0x4000 && p <= 0x40ff) ||
+	       (p >= 0x8900 && p <= 0x8903) || p <= 0x1f || (p >= 0x80 && p <= 0x9f) ||
+	       (p >= 0xc0 && p <= 0xdf);
+}
+
+struct pio {
+	uint16_t port;
+	uint8_t width; /* 1, 2, 4 */
+	bool in;
+	uint32_t val;
+};
+
+static void do_pio(void *arg)
+{
+	struct pio *p = arg;
+
+	if (p->in) {
+		p->val = p->width == 1 ? inb(p->port) : p->width == 2 ? inw(p->port) : inl(p->port);
+		return;
+	}
+	if (p->width == 1)
+		outb(p->port, (uint8_t)p->val);
+	else if (p->width == 2)
+		outw(p->port, (uint16_t)p->val);
+	else
+		outl(p->port, p->val);
+}
+
+static bool touches(uint16_t port, uint32_t width, uint16_t lo, uint16_t hi)
+{
+	return port <= hi && (uint32_t)port + width - 1 >= lo;
+}
+
+void op_io(void)
+{
+	struct pio p;
+
+	p.port = rnd_port();
+	p.width = (uint8_t)(1u << rnd_below(3));
+	p.in = one_in(2);
+	p.val = rnd_value32();
+	if (!p.in && !fz.cypress && bare_unsafe(p.port))
+		p.in = true;
+	/* QEMU 7.2 aborts (an assertion in its 16550) on wider accesses. */
+	if (!fz.cypress &&
+	    (touches(p.port, p.width, 0x3f8, 0x3ff) || touches(p.port, p.width, 0x2f8, 0x2ff)))
+		p.width = 1;
+	if (touches(p.port, p.width, 0xf4, 0xf4))
+		p.port = 0x80;
+	opline("%s%c 0x%x 0x%x", p.in ? "in" : "out", "?bw?l"[p.width], p.port, p.in ? 0 : p.val);
+	int v = fz_try(do_pio, &p);
+	bool com = touches(p.port, p.width, 0x3f8, 0x3ff) || touches(p.port, p.width, 0xe9, 0xe9);
+	if (!p.in &&
+	    (com || touches(p.port, p.width, 0x20, 0x21) || touches(p.port, p.width, 0xa0, 0xa1)))
+		fz_serial_reset();
+	if (!fz.cypress)
+		return;
+	if (v >= 0) {
+		fail("%s port 0x%x width %u raised vector %d", p.in ? "in" : "out", p.port, p.width,
+		     v);
+		return;
+	}
+	/* docs/guest-abi.md: ports other than COM1, 0xe9 and 0xf4 read all ones. */
+	uint32_t ones = p.width == 4 ? 0xffffffffu : (1u << (p.width * 8)) - 1;
+	if (p.in && !com && p.val != ones)
+		fail("in port 0x%x width %u read 0x%x, want all ones", p.port, p.width, p.val);
+	if (p.in && p.width == 1 && p.port == 0xe9 && p.val != 0xe9)
+		fail("inb 0xe9 read 0x%x, want 0xe9", p.val);
+}
+
+/* ---- string I/O: under Cypress it stops the VM (README's known limits). ---- */
+
+struct sio {
+	uint16_t port;
+	uint8_t width;
+	bool in, rep;
+	uint32_t count;
+	void *buf;
+};
+
+static uint8_t sbuf[256];
+
+static void do_sio(void *arg)
+{
+	struct sio *s = arg;
+	uint32_t c = s->count;
+	void *d = s->buf;
+
+	switch ((s->in ? 0 : 3) + (s->width == 1 ? 0 : s->width == 2 ? 1 : 2)) {
+	case 0:
+		if (s->rep)
+			__asm__ volatile("rep insb" : "+D"(d), "+c"(c) : "d"(s->port) : "memory");
+		else
+			__asm__ volatile("insb" : "+D"(d) : "d"(s->port) : "memory");
+		break;
+	case 1:
+		if (s->rep)
+			__asm__ volatile("rep insw" : "+D"(d), "+c"(c) : "d"(s->port) : "memory");
+		else
+			__asm__ volatile("insw" : "+D"(d) : "d"(s->port) : "memory");
+		break;
+	case 2:
+		if (s->rep)
+			__asm__ volatile("rep insl" : "+D"(d), "+c"(c) : "d"(s->port) : "memory");
+		else
+			__asm__ volatile("insl" : "+D"(d) : "d"(s->port) : "memory");
+		break;
+	case 3:
+		if (s->rep)
+			__asm__ volatile("rep outsb" : "+S"(d), "+c"(c) : "d"(s->port) : "memory");
+		else
+			__asm__ volatile("outsb" : "+S"(d) : "d"(s->port) : "memory");
+		break;
+	case 4:
+		if (s->rep)
+			__asm__ volatile("rep outsw" : "+S"(d), "+c"(c) : "d"(s->port) : "memory");
+		else
+			__asm__ volatile("outsw" : "+S"(d) : "d"(s->port) : "memory");
+		break;
+	default:
+		if (s->rep)
+			__asm__ volatile("rep outsl" : "+S"(d), "+c"(c) : "d"(s->port) : "memory");
+		else
+			__asm__ volatile("outsl" : "+S"(d) : "d"(s->port) : "memory");
+		break;
+	}
+}
+
+void op_strio(void)
+{
+	struct sio s;
+
+	s.port = rnd_port();
+	s.width = (uint8_t)(1u << rnd_below(3));
+	s.in = one_in(2);
+	s.rep = !one_in(3);
+	s.count = rnd_below(256 / s.width + 1);
+	s.buf = sbuf;
+	for (uint32_t i = 0; i < sizeof(sbuf); i++)
+		sbuf[i] = (uint8_t)('A' + i % 26);
+	if (!s.in && !fz.cypress && bare_unsafe(s.port))
+		s.in = true;
+	if (!fz.cypress &&
+	    (touches(s.port, s.width, 0x3f8, 0x3ff) || touches(s.port, s.width, 0x2f8, 0x2ff)))
+		s.width = 1; /* as in op_io */
+	if (touches(s.port, s.width, 0xf4, 0xf4))
+		s.port = 0x80;
+	opline("%s%s%c 0x%x count=%u", s.rep ? "rep " : "", s.in ? "ins" : "outs", "?bw?l"[s.width],
+	       s.port, s.rep ? s.count : 1);
+	fz_try(do_sio, &s);
+	fz_serial_reset();
+}
