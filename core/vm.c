@@ -27,12 +27,15 @@ static void kick_vcpus(struct vm *vm)
 }
 
 /* First ending wins; returns true for the caller that ended the VM. */
-static bool end_vm(struct vm *vm, uint32_t state)
+static bool end_vm(struct vm *vm, uint32_t state, uint32_t status)
 {
 	bool won = false;
 
 	spin_lock(&vm->lock);
 	if (vm->state == VM_RUNNING) {
+		/* Only the winner's status counts: a later exit request must not
+		 * change what "exited with status N" already said. */
+		vm->exit_status = status;
 		__atomic_store_n(&vm->state, state, __ATOMIC_RELEASE);
 		won = true;
 	}
@@ -67,8 +70,7 @@ void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...)
 
 void vm_exit_request(struct vm *vm, uint32_t status)
 {
-	vm->exit_status = status;
-	if (!end_vm(vm, VM_EXITED))
+	if (!end_vm(vm, VM_EXITED, status))
 		return;
 	spin_lock(&vm->uart_lock);
 	vuart_flush(&vm->uart);

@@ -92,6 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vuart_init(&vm.uart, vm.name);
 	kicks = 0;
 
+	uint32_t first_status = 0;
+
 	for (size_t off = 1, k = 0; off + RECORD <= size && k < MAX_CALLS; off += RECORD, k++) {
 		struct hc_args a;
 		struct hc_result r;
@@ -125,6 +127,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(vm.state == VM_EXITED && vm_ended(&vm));
 			/* The other vCPU is told once, by the call that ended the VM. */
 			FUZZ_CHECK(kicks == 1);
+			/* The first exit's status stays: later calls do not rewrite it. */
+			if (!exited)
+				first_status = (uint32_t)a.a1;
+			FUZZ_CHECK(vm.exit_status == first_status);
 			exited = true;
 			break;
 		default:
