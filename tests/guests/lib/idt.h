@@ -17,7 +17,8 @@
 #define VEC_PF 14 /* page fault */
 
 #define VEC_FIRST_IRQ 32
-#define VEC_SPURIOUS  0xff /* LAPIC spurious vector: EOI only if ISR bit 255 is set (SDM Vol 3A 11.9) */
+/* LAPIC spurious vector: EOI'd only when ISR bit 255 shows a real 0xff (SDM Vol 3A 11.9). */
+#define VEC_SPURIOUS 0xff
 
 /* What isr.S pushes, lowest address first (struct layout = stack layout). */
 struct irq_frame {
