@@ -99,6 +99,27 @@ static void account(struct sim *s, struct pcore *p)
 	v->vm->st.energy_pj += pj;
 }
 
+/*
+ * The observer (reads only): for each VM of several vCPUs, was some vCPU
+ * running this quantum, and was another one runnable but not running? A gang
+ * scheduler keeps the second count near 0 (together or not at all).
+ */
+static void watch_split(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		uint32_t run = 0, ready = 0;
+		if (vm->nvcpus < 2 || vm->hog)
+			continue;
+		for (uint32_t k = 0; k < vm->nvcpus; k++) {
+			run += vm->vcpus[k].h.st == VC_RUNNING;
+			ready += vm->vcpus[k].h.st == VC_READY;
+		}
+		vm->st.run_q += run > 0;
+		vm->st.split_q += run > 0 && ready > 0;
+	}
+}
+
 #ifdef SIM_CHECK
 /*
  * Checking build: sched/ writes every vCPU in a core's queue through that
@@ -180,6 +201,8 @@ int sim_run(struct sim *s)
 				guest_run(s, p->h.cur, p, s->q_ns);
 			account(s, p);
 		}
+		if (s->hv.watch_split)
+			watch_split(s);
 #ifdef SIM_CHECK
 		check_queues(s);
 #endif

@@ -171,6 +171,8 @@ struct vm_stats {
 	uint32_t lease_granted, lease_denied, lease_expired, lease_released;
 	uint64_t loops_up, loops_down; /* loops at the two P-state requests */
 	uint32_t exchanges;
+	uint64_t run_q, split_q; /* quanta with some vCPU running; of those, with one
+				    runnable but not running (hv_conf.watch_split) */
 };
 
 struct vm {
@@ -244,7 +246,8 @@ struct pcore {
 enum hv_queue {
 	HVQ_CREDIT,
 	HVQ_FAIR,
-	HVQ_NOOP
+	HVQ_NOOP,
+	HVQ_GANG /* sched_gang_ops on every core: fair plus gang slots */
 };
 
 struct hv_conf {
@@ -286,6 +289,11 @@ struct hv_conf {
 	 * Fast cores then stay out of the lease pool. 0 = never. */
 	uint64_t exch_up_at_ns, exch_down_at_ns;
 	uint32_t exch_vm;
+	/* Gang slots (HVQ_GANG): at time 0 the coordinating core (gpm_core, in
+	 * the LPM's role) sends every core that runs a gang vCPU the same slot,
+	 * gang_period_ns long, shared by weight (MSG_GANG). */
+	uint64_t gang_period_ns;
+	bool watch_split; /* count vm_stats.run_q / split_q (the observer's) */
 };
 
 /* ---- the simulation ----------------------------------------------------- */
@@ -393,8 +401,9 @@ enum {
 	MSG_BALLOON,
 	MSG_LOAD,
 	MSG_MOVE,
-	MSG_ONLINE, /* to the home core: a ballooned-out vCPU comes back */
-	MSG_LPM_OFF /* to an LPM core: its partition is gone, it runs vCPUs again */
+	MSG_ONLINE,  /* to the home core: a ballooned-out vCPU comes back */
+	MSG_LPM_OFF, /* to an LPM core: its partition is gone, it runs vCPUs again */
+	MSG_GANG     /* a gang slot: a = start (us), b = length (us) */
 };
 
 /* Synthetic guest kernel symbols (engine.c builds the table, guest.c the IPs). */
