@@ -459,6 +459,11 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		p->lpm = false; /* this core's own configuration */
 		p->lpm_part = -1;
 		break;
+	case MSG_LPM_ON:
+		p->lpm = true; /* its vCPUs were moved off first (gpm_repack) */
+		p->lpm_fresh = true;
+		p->lpm_part = (int32_t)m->a;
+		break;
 	case MSG_GANG: {
 		const struct gang_slot sl = { .period = s->hv.gang_period_ns,
 					      .start = (uint64_t)m->a * NS_PER_US,

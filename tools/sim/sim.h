@@ -171,6 +171,9 @@ struct vm_stats {
 	uint32_t lease_granted, lease_denied, lease_expired, lease_released;
 	uint64_t loops_up, loops_down; /* loops at the two P-state requests */
 	uint32_t exchanges;
+	uint64_t loops_rel, loops_replan; /* loops at the core release / the GPM re-plan */
+	uint32_t used_w_before, used_w_after, released; /* power budget around the release */
+	uint32_t replan_moves, lpm_moves;		/* what the re-plan moved */
 	uint64_t run_q, split_q; /* quanta with some vCPU running; of those, with one
 				    runnable but not running (hv_conf.watch_split) */
 };
@@ -230,6 +233,7 @@ struct pcore {
 	uint32_t socket;
 	uint8_t cls;		      /* GPM_CLS_* */
 	bool lpm;		      /* runs a Local Partition Manager, no vCPUs */
+	bool lpm_fresh;		      /* a new LPM: take load snapshots before reporting */
 	int32_t lpm_part;	      /* the partition this LPM core manages, -1 */
 	bool pool;		      /* member of the micro-sliced pool */
 	struct runq_entry **rq_store; /* sc's runqueue slots (written only via sc) */
@@ -283,6 +287,14 @@ struct hv_conf {
 	 * partition; at gpm_grow_at_ns it resizes VM gpm_grow_vm's to all its vCPUs. */
 	uint64_t gpm_destroy_at_ns, gpm_grow_at_ns;
 	uint32_t gpm_destroy_vm, gpm_grow_vm;
+	/* At gpm_replan_at_ns the GPM re-packs every live partition
+	 * (gpm_replan) and moves the vCPUs and LPM cores that moved. 0 = never. */
+	uint64_t gpm_replan_at_ns;
+	/* At release_at_ns VM release_vm's guest gives back its last online
+	 * vCPU's core: it offlines that vCPU (MSG_BALLOON) and the GPM returns
+	 * the core to the inventory (power_release). 0 = never. */
+	uint64_t release_at_ns;
+	uint32_t release_vm;
 	/* Legacy P-state hints: at exch_up_at_ns VM exch_vm's guest asks for P0,
 	 * at exch_down_at_ns for the lowest P-state; the GPM turns each into a
 	 * core-class hint (pstate_hint) and exchanges cores (power_exchange).
@@ -403,6 +415,7 @@ enum {
 	MSG_MOVE,
 	MSG_ONLINE,  /* to the home core: a ballooned-out vCPU comes back */
 	MSG_LPM_OFF, /* to an LPM core: its partition is gone, it runs vCPUs again */
+	MSG_LPM_ON,  /* to a core: it becomes partition a's LPM (a re-plan moved it) */
 	MSG_GANG     /* a gang slot: a = start (us), b = length (us) */
 };
 
