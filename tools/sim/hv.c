@@ -303,10 +303,12 @@ void hv_schedule(struct sim *s, struct pcore *p)
 		/*
 		 * Resume the policy's current vCPU (a pool slice displaced it, or
 		 * it woke on a partitioned core). Choosing it is a decision even
-		 * though pick_next is not called: count it.
+		 * though pick_next is not called: count it. A gang core always
+		 * asks its policy: the slot decides whether its vCPU may run.
 		 */
 		struct vcpu *c = vc_of(p->h.sc.curr);
-		if (c && c->h.sv.runnable && c->h.st == VC_READY && !c->h.in_pool) {
+		if (c && c->h.sv.runnable && c->h.st == VC_READY && !c->h.in_pool &&
+		    p->h.sc.ops != &sched_gang_ops) {
 			struct vcpu_hv *h = VH(s, c);
 			s->decisions++;
 			s->dispatches++;

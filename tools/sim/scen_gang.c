@@ -15,7 +15,8 @@
  * with the same hogs); hog_pct (the hogs' mean share of a core); split_pct
  * (of the quanta in which some vCPU of the VM ran, those in which another
  * was runnable but waiting: VT-ASOS's "all at the same time or not at all"
- * is split_pct 0); xcore_writes. VT-ASOS gives no figure (its text argues
+ * is split_pct 0); outside_slot_q (cy-gang: quanta in which a gang vCPU ran
+ * outside its slot, 0 by rule 2 of sched/policy_gang.c); xcore_writes. VT-ASOS gives no figure (its text argues
  * only that parallel guests need gang scheduling): no paper column.
  * Environment: host simulator.
  */
@@ -24,7 +25,7 @@
 static const char *const gang_cfg[] = { "cy-fair", "cy-gang" };
 
 struct gang_out {
-	double thr, hog_pct, split_pct, xw;
+	double thr, hog_pct, split_pct, outside, xw;
 };
 
 static int gang_one(struct ctx *c, int cfg, const struct program *prog, uint32_t hogs,
@@ -66,6 +67,7 @@ static int gang_one(struct ctx *c, int cfg, const struct program *prog, uint32_t
 	o->split_pct = s.vms[0].st.run_q ?
 			       100.0 * (double)s.vms[0].st.split_q / (double)s.vms[0].st.run_q :
 			       0;
+	o->outside = (double)s.vms[0].st.outside_q;
 	o->xw = (double)s.xwrites;
 	fprintf(c->log, "gang: %s/%s hogs=%u: %.1f loops/s, hogs %.1f%% of a core, split %.1f%%\n",
 		gang_cfg[cfg], prog->name, hogs, o->thr, o->hog_pct, o->split_pct);
@@ -98,6 +100,9 @@ int scen_gang(struct ctx *c)
 					o[0].thr > 0 ? (o[cfg].thr / o[0].thr - 1) * 100 : 0);
 				res_add(c->r, "gang", n, wl, x, "hog_pct", o[cfg].hog_pct);
 				res_add(c->r, "gang", n, wl, x, "split_pct", o[cfg].split_pct);
+				if (cfg == 1)
+					res_add(c->r, "gang", n, wl, x, "outside_slot_q",
+						o[cfg].outside);
 				res_add(c->r, "gang", n, wl, x, "xcore_writes", o[cfg].xw);
 			}
 		}

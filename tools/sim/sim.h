@@ -174,6 +174,7 @@ struct vm_stats {
 	uint64_t loops_rel, loops_replan; /* loops at the core release / the GPM re-plan */
 	uint32_t used_w_before, used_w_after, released; /* power budget around the release */
 	uint32_t replan_moves, lpm_moves;		/* what the re-plan moved */
+	uint64_t outside_q;	 /* quanta a gang vCPU ran outside its slot (watch_split) */
 	uint64_t run_q, split_q; /* quanta with some vCPU running; of those, with one
 				    runnable but not running (hv_conf.watch_split) */
 };
