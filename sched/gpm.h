@@ -96,7 +96,7 @@ struct gpm_request {
 	uint32_t power_w; /* 0 = no limit */
 	bool share_core;  /* up to two vCPUs per core */
 	uint8_t colocate; /* GPM_COLOC_* */
-	bool gang;	  /* all vCPUs run together; contradicts share_core */
+	bool gang;	  /* all vCPUs run together; contradicts share_core (sched/gang.h) */
 	uint32_t latency_us;
 	uint8_t ngroups; /* affinity groups in use; 0 = none (zeroed request) */
 	struct gpm_affinity groups[GPM_AFF_MAX];

@@ -10,17 +10,23 @@
  *    pick_next always returns it (or NULL when it has been dequeued).
  *  - sched_fair_ops (sched/policy_fair.c): virtual-runtime fair sharing over the
  *    per-core runqueue (sched/runq.h).
+ *  - sched_gang_ops (sched/policy_gang.c): fair sharing, except that the core's
+ *    one gang vCPU (sched_vcpu.gang) runs only inside the gang's time slot
+ *    (sched/gang.h), where it goes first.
  *
  * Model shared by all policies: a vCPU is "runnable" from enqueue until
  * dequeue. pick_next chooses which runnable vCPU runs next and makes it the
  * core's current vCPU; tick charges the current vCPU for time it ran and says
  * whether pick_next should be called now. Time is in whatever unit the caller
- * uses consistently (e.g. nanoseconds or ticks).
+ * uses consistently (e.g. nanoseconds or ticks). A policy that follows the
+ * clock (gang) reads sched_core.clock, which the caller sets to the current
+ * time before pick_next and tick; the others ignore it.
  */
 #ifndef SCHED_OPS_H
 #define SCHED_OPS_H
 
 #include "lib/types.h"
+#include "sched/gang.h"
 #include "sched/runq.h"
 
 /* Weight of a vCPU with default share; vruntime advances 1:1 with runtime. */
@@ -36,6 +42,7 @@ struct sched_vcpu {
 	uint64_t vr_rem;   /* fair policy: remainder of runtime * 1024 not yet in vruntime */
 	uint64_t runtime;  /* total time charged by tick, for accounting and tests */
 	bool runnable;
+	bool gang;	      /* gang policy: a gang member (set by the caller before enqueue) */
 	struct runq_entry rq; /* fair policy: this vCPU's runqueue entry */
 };
 
@@ -48,6 +55,9 @@ struct sched_core {
 	uint64_t slice;		 /* fair policy: runtime per turn */
 	uint64_t slice_used;	 /* fair policy: runtime of curr in this turn */
 	uint32_t nr_runnable;
+	uint64_t clock;		 /* the caller's time, set before pick_next and tick */
+	struct sched_vcpu *gang; /* gang policy: the runnable gang vCPU, outside rq */
+	struct gang_slot slot;	 /* gang policy: when it may run (len 0: not yet) */
 };
 
 struct sched_ops {
@@ -83,5 +93,29 @@ struct sched_ops {
 extern const struct sched_ops sched_noop_ops;
 /* Virtual-runtime fair sharing (sched/policy_fair.c). */
 extern const struct sched_ops sched_fair_ops;
+/* Fair sharing plus one gang vCPU in a time slot (sched/policy_gang.c). */
+extern const struct sched_ops sched_gang_ops;
+
+/*
+ * Install the gang's slot on core c (sched_gang_ops), as the Local Partition
+ * Manager's message says; from c->clock on, the gang vCPU runs exactly when
+ * gang_in_slot(slot, c->clock). Returns 0, or -E_INVAL with one line for a
+ * slot gang_slot_check() refuses or a core under another policy (nothing
+ * changes then). The caller calls pick_next afterwards if the answer changed.
+ */
+int sched_gang_set_slot(struct sched_core *c, const struct gang_slot *slot);
+
+/*
+ * When core c must decide again because the gang's slot begins or ends
+ * (gang_next_switch() of its slot after c->clock), for arming its timer;
+ * GANG_NEVER without a gang vCPU or a slot.
+ */
+uint64_t sched_gang_next_event(const struct sched_core *c);
+
+/*
+ * Internal to the sched/ policies: put c->curr back into the fair runqueue if
+ * it is runnable (keyed by its vruntime) and leave c with no current vCPU.
+ */
+void sched_fair_put_prev(struct sched_core *c);
 
 #endif

@@ -68,7 +68,7 @@ static int fair_init(struct sched_core *c, struct runq_entry **storage, uint32_t
 	return 0;
 }
 
-static struct sched_vcpu *fair_pick_next(struct sched_core *c)
+void sched_fair_put_prev(struct sched_core *c)
 {
 	struct sched_vcpu *prev = c->curr;
 
@@ -77,6 +77,12 @@ static struct sched_vcpu *fair_pick_next(struct sched_core *c)
 		prev->rq.key = prev->vruntime;
 		runq_push(&c->rq, &prev->rq);
 	}
+	c->curr = NULL;
+}
+
+static struct sched_vcpu *fair_pick_next(struct sched_core *c)
+{
+	sched_fair_put_prev(c);
 	c->curr = entry_vcpu(runq_pop_min(&c->rq));
 	c->slice_used = 0;
 	update_min_vruntime(c);

@@ -99,6 +99,32 @@ static void account(struct sim *s, struct pcore *p)
 	v->vm->st.energy_pj += pj;
 }
 
+/*
+ * The observer (reads only): for each VM of several vCPUs, was some vCPU
+ * running this quantum, and was another one runnable but not running? A gang
+ * scheduler keeps the second count near 0 (together or not at all). Also
+ * counted: quanta in which a gang vCPU ran outside its core's slot.
+ */
+static void watch_split(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		uint32_t run = 0, ready = 0;
+		if (vm->nvcpus < 2 || vm->hog)
+			continue;
+		for (uint32_t k = 0; k < vm->nvcpus; k++) {
+			const struct vcpu *v = &vm->vcpus[k];
+			run += v->h.st == VC_RUNNING;
+			ready += v->h.st == VC_READY;
+			if (v->h.st == VC_RUNNING && v->h.sv.gang &&
+			    !gang_in_slot(&s->cores[v->h.pcore].h.sc.slot, s->now))
+				vm->st.outside_q++;
+		}
+		vm->st.run_q += run > 0;
+		vm->st.split_q += run > 0 && ready > 0;
+	}
+}
+
 #ifdef SIM_CHECK
 /*
  * Checking build: sched/ writes every vCPU in a core's queue through that
@@ -173,6 +199,8 @@ int sim_run(struct sim *s)
 			if (s->xw_fault && c == 0 && s->now == s->end / 2 / s->q_ns * s->q_ns)
 				fault(s);
 		}
+		if (s->hv.watch_split)
+			watch_split(s); /* what the cores decided to run this quantum */
 		for (uint32_t c = 0; c < s->ncores; c++) {
 			struct pcore *p = &s->cores[c];
 			s->cur_core = (int32_t)c;

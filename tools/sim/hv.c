@@ -28,6 +28,7 @@ static void run_pick(struct sim *s, struct pcore *p)
 	struct vcpu *prev = p->h.cur;
 	struct vcpu *v;
 
+	SC(s, p)->clock = s->now;
 	v = vc_of(p->h.sc.ops->pick_next(SC(s, p)));
 	s->decisions++;
 	if (v && !v->h.sv.runnable)
@@ -275,6 +276,18 @@ static bool pool_schedule(struct sim *s, struct pcore *p)
 	return true;
 }
 
+/*
+ * A gang core whose only runnable vCPU is the gang's, outside its slot: the
+ * core sleeps until its timer (sched_gang_next_event) instead of deciding.
+ */
+static bool gang_waits(const struct sim *s, const struct pcore *p)
+{
+	const struct sched_core *c = &p->h.sc;
+
+	return c->ops == &sched_gang_ops && runq_count(&c->rq) == 0 && c->gang &&
+	       !gang_in_slot(&c->slot, s->now);
+}
+
 void hv_schedule(struct sim *s, struct pcore *p)
 {
 	struct vcpu *v;
@@ -290,10 +303,12 @@ void hv_schedule(struct sim *s, struct pcore *p)
 		/*
 		 * Resume the policy's current vCPU (a pool slice displaced it, or
 		 * it woke on a partitioned core). Choosing it is a decision even
-		 * though pick_next is not called: count it.
+		 * though pick_next is not called: count it. A gang core always
+		 * asks its policy: the slot decides whether its vCPU may run.
 		 */
 		struct vcpu *c = vc_of(p->h.sc.curr);
-		if (c && c->h.sv.runnable && c->h.st == VC_READY && !c->h.in_pool) {
+		if (c && c->h.sv.runnable && c->h.st == VC_READY && !c->h.in_pool &&
+		    p->h.sc.ops != &sched_gang_ops) {
 			struct vcpu_hv *h = VH(s, c);
 			s->decisions++;
 			s->dispatches++;
@@ -304,7 +319,7 @@ void hv_schedule(struct sim *s, struct pcore *p)
 		}
 		if (p->h.sc.nr_runnable == 0 && s->hv.steal && !in_pool_now(s, p))
 			steal(s, p);
-		if (p->h.sc.nr_runnable)
+		if (p->h.sc.nr_runnable && !gang_waits(s, p))
 			run_pick(s, p);
 		return;
 	}
@@ -315,6 +330,7 @@ void hv_schedule(struct sim *s, struct pcore *p)
 			run_pick(s, p);
 		return;
 	}
+	SC(s, p)->clock = s->now;
 	if (!p->h.sc.ops->tick(SC(s, p), s->q_ns))
 		return;
 	if (s->hv.irs && v->vm->pv) {
@@ -445,6 +461,18 @@ void hv_msg(struct sim *s, struct pcore *p, const struct msg *m)
 		p->lpm = false; /* this core's own configuration */
 		p->lpm_part = -1;
 		break;
+	case MSG_LPM_ON:
+		p->lpm = true; /* its vCPUs were moved off first (gpm_repack) */
+		p->lpm_fresh = true;
+		p->lpm_part = (int32_t)m->a;
+		break;
+	case MSG_GANG: {
+		const struct gang_slot sl = { .period = s->hv.gang_period_ns,
+					      .start = (uint64_t)m->a * NS_PER_US,
+					      .len = (uint64_t)m->b * NS_PER_US };
+		sched_gang_set_slot(SC(s, p), &sl);
+		break;
+	}
 	default:
 		break;
 	}
@@ -458,6 +486,46 @@ static void costart(struct sim *s)
 		if (v->h.costop && !costop_needed(s, v))
 			post(s, (uint32_t)v->h.home, MSG_WAKE, v->gid, 1);
 	}
+}
+
+/*
+ * On the coordinating core, in the gang's LPM's role: one slot for every core
+ * that runs a gang vCPU, starting 1 ms from now (after every message has
+ * arrived), the gang's share by weight on the most loaded of those cores
+ * (reads of the placement this core made; the slots go out as messages).
+ */
+static void gang_plan(struct sim *s)
+{
+	uint32_t *gang_w = sim_zalloc(s->ncores, sizeof(uint32_t));
+	uint32_t *other_w = sim_zalloc(s->ncores, sizeof(uint32_t));
+	uint32_t gw = 0, ow = 0;
+	uint64_t len, start = s->now + NS_PER_MS;
+
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		const struct vcpu *v = s->vcpu[i];
+		if (v->h.home < 0 || v->h.st == VC_OFFLINE)
+			continue;
+		if (v->h.sv.gang)
+			gang_w[v->h.home] += v->h.sv.weight;
+		else
+			other_w[v->h.home] += v->h.sv.weight;
+	}
+	for (uint32_t c = 0; c < s->ncores; c++)
+		if (gang_w[c]) {
+			gw = MAX(gw, gang_w[c]);
+			ow = MAX(ow, other_w[c]);
+		}
+	len = gang_slot_len(s->hv.gang_period_ns, gw, ow);
+	for (uint32_t c = 0; c < s->ncores; c++)
+		if (gang_w[c])
+			post(s, c, MSG_GANG, (uint32_t)(start / NS_PER_US),
+			     (uint32_t)(len / NS_PER_US));
+	fprintf(s->log, "sim: gang: slot %llu of every %llu us from %llu us\n",
+		(unsigned long long)(len / NS_PER_US),
+		(unsigned long long)(s->hv.gang_period_ns / NS_PER_US),
+		(unsigned long long)(start / NS_PER_US));
+	free(gang_w);
+	free(other_w);
 }
 
 /* Algorithm 1 reads every core's trigger counters (reads, no writes). */
@@ -500,6 +568,8 @@ static void adapt_pool(struct sim *s)
 
 void hv_periodic(struct sim *s)
 {
+	if (s->hv.queue == HVQ_GANG && s->now == 0)
+		gang_plan(s);
 	if (s->hv.cosched)
 		costart(s);
 	if (s->hv.queue == HVQ_CREDIT && s->now % (30 * NS_PER_MS) == 0)

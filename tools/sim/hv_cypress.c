@@ -244,6 +244,10 @@ void cypress_lpm(struct sim *s, struct pcore *p)
 		uint32_t c = (uint32_t)vm->vcpus[k].h.home;
 		cy->busy_snap[c] = s->cores[c].h.busy;
 	}
+	if (p->lpm_fresh) { /* moved here by a re-plan: snapshots first, report next time */
+		p->lpm_fresh = false;
+		return;
+	}
 	sim_send(s, s->gpm_core, MSG_LOAD, (uint32_t)p->lpm_part,
 		 n ? (uint32_t)(busy * 100 / (n * LOAD_PERIOD_NS)) : 0);
 }
@@ -444,6 +448,83 @@ static void gpm_grow(struct sim *s, struct cypress *cy, uint32_t i)
 	cy->resized++;
 }
 
+/*
+ * On the GPM's core: re-pack every live partition from scratch (gpm_replan)
+ * while the VMs run. Each vCPU whose core changed moves (MSG_MOVE to its
+ * current home), and a partition whose LPM core changed gets its LPM moved:
+ * MSG_LPM_OFF to the old core, MSG_LPM_ON to the new one, sent after the
+ * moves so the new LPM core's vCPUs leave first.
+ */
+static void gpm_repack(struct sim *s, struct cypress *cy)
+{
+	uint32_t *old_lpm = sim_zalloc(s->nvms, sizeof(uint32_t));
+
+	for (uint32_t i = 0; i < s->nvms; i++)
+		if (s->vms[i].part >= 0)
+			old_lpm[i] = cy->parts[s->vms[i].part].lpm_core;
+	if (gpm_replan(&cy->g) < 0)
+		goto out;
+	for (uint32_t i = 0; i < s->nvms; i++) {
+		struct vm *vm = &s->vms[i];
+		uint32_t part = (uint32_t)vm->part, lpm, t = vm->req.vcpus;
+		if (vm->part < 0)
+			continue;
+		vm->st.loops_replan = vm->st.loops; /* the observer's */
+		for (uint32_t k = 0; k < vm->nvcpus; k++) {
+			const struct vcpu *v = &vm->vcpus[k];
+			uint32_t core;
+			if (gpm_vcpu_core(&cy->g, part, k % t, &core) < 0 ||
+			    core == (uint32_t)v->h.home)
+				continue;
+			sim_send(s, (uint32_t)v->h.home, MSG_MOVE, v->gid, core);
+			vm->st.replan_moves++;
+		}
+		lpm = cy->parts[part].lpm_core;
+		if (lpm != old_lpm[i]) {
+			sim_send(s, old_lpm[i], MSG_LPM_OFF, 0, 0);
+			sim_send(s, lpm, MSG_LPM_ON, part, 0);
+			vm->st.lpm_moves++;
+		}
+		fprintf(s->log,
+			"sim: gpm: %llu ms: replan: VM %s: %u vCPUs moved, LPM core %u -> %u\n",
+			(unsigned long long)(s->now / NS_PER_MS), vm->name, vm->st.replan_moves,
+			old_lpm[i], lpm);
+	}
+	cy->resized++;
+out:
+	free(old_lpm);
+}
+
+/*
+ * On the GPM's core: VM i's guest gives back the core of its last online
+ * vCPU. The GPM returns it to the inventory (power_release: the core is free,
+ * the VM's power budget is credited its watts) and tells the guest to offline
+ * that vCPU (MSG_BALLOON), which it does when the vCPU next runs.
+ */
+static void release_core(struct sim *s, struct cypress *cy, uint32_t i)
+{
+	struct vm *vm = &s->vms[i];
+	uint32_t k = vm->balloon_target - 1, core;
+	int rc;
+
+	if (vm->balloon_target < 2)
+		return;
+	core = (uint32_t)vm->vcpus[k].h.home;
+	vm->st.loops_rel = vm->st.loops; /* the observer's */
+	vm->st.used_w_before = cy->budget[i].used_w;
+	rc = power_release(&cy->inv, &cy->budget[i], i, core);
+	vm->st.used_w_after = cy->budget[i].used_w;
+	fprintf(s->log,
+		"sim: power: %llu ms: VM %s releases core %u: %s, budget %u -> %u of %u W\n",
+		(unsigned long long)(s->now / NS_PER_MS), vm->name, core,
+		rc ? err_name(rc) : "done", vm->st.used_w_before, vm->st.used_w_after,
+		cy->budget[i].budget_w);
+	if (rc < 0)
+		return;
+	vm->st.released++;
+	sim_send(s, (uint32_t)vm->vcpus[0].h.home, MSG_BALLOON, i, k);
+}
+
 void cypress_periodic(struct sim *s)
 {
 	struct cypress *cy = s->cy;
@@ -463,6 +544,14 @@ void cypress_periodic(struct sim *s)
 	if (cy->parts && s->hv.gpm_destroy_at_ns && s->now == s->hv.gpm_destroy_at_ns) {
 		sim_own(s, (int32_t)s->gpm_core);
 		gpm_leave(s, cy, s->hv.gpm_destroy_vm);
+	}
+	if (cy->lcores && s->hv.release_at_ns && s->now == s->hv.release_at_ns) {
+		sim_own(s, (int32_t)s->gpm_core);
+		release_core(s, cy, s->hv.release_vm);
+	}
+	if (cy->parts && s->hv.gpm_replan_at_ns && s->now == s->hv.gpm_replan_at_ns) {
+		sim_own(s, (int32_t)s->gpm_core);
+		gpm_repack(s, cy);
 	}
 	if (cy->parts && s->hv.gpm_grow_at_ns && s->now == s->hv.gpm_grow_at_ns) {
 		sim_own(s, (int32_t)s->gpm_core);

@@ -27,6 +27,7 @@ static const struct {
 	{ "lease", scen_lease, "fast-core leases: two VMs compete (expiry, denial, release)" },
 	{ "gpm", scen_gpm, "the GPM under load: a partition destroyed, one resized, a group" },
 	{ "exch", scen_exch, "legacy P-state hints become core exchanges" },
+	{ "gang", scen_gang, "VT-ASOS gang slots vs fair sharing: a synchronising VM with hogs" },
 	{ "own", scen_own, "the ownership check catches one deliberate foreign write" },
 };
 

@@ -23,6 +23,10 @@ static const struct op spin_ops[] = { { OP_CPU, 0, 2 * MS },
 				      { OP_BARRIER, 0, 0 } };
 const struct program prog_spin = { "spin", spin_ops, 3, true, 200 * US };
 
+/* Data-parallel with busy-waiting barriers (OpenMP's OMP_WAIT_POLICY=active). */
+static const struct op spinbar_ops[] = { { OP_CPU, 0, 2 * MS }, { OP_BARRIER, 0, 0 } };
+const struct program prog_spinbar = { "spinbar", spinbar_ops, 2, true, 0 };
+
 /* Data-parallel with a mutex and blocking barriers (pthreads-like). */
 static const struct op block_ops[] = { { OP_CPU, 0, 2 * MS },
 				       { OP_MUTEX, 0, 20 * US },

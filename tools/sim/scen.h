@@ -26,8 +26,8 @@ struct ctx {
 };
 
 /* Guest programs (programs.c). */
-extern const struct program prog_cpu, prog_mem, prog_spin, prog_block, prog_klock, prog_tlb,
-	prog_io;
+extern const struct program prog_cpu, prog_mem, prog_spin, prog_spinbar, prog_block, prog_klock,
+	prog_tlb, prog_io;
 
 /* Hypervisor configurations shared by scenarios (programs.c). */
 struct hv_conf hv_credit(void);
@@ -45,6 +45,7 @@ int scen_dyn(struct ctx *c);
 int scen_lease(struct ctx *c);
 int scen_gpm(struct ctx *c);
 int scen_exch(struct ctx *c);
+int scen_gang(struct ctx *c);
 
 /* Run one built simulation, failing loudly on a set-up error. */
 int scen_run(struct sim *s);

@@ -51,6 +51,7 @@ static void index_vcpus(struct sim *s)
 			h->owner = -1;
 			h->sv.id = nv;
 			h->sv.weight = (uint32_t)(w > SCHED_WEIGHT_MAX ? SCHED_WEIGHT_MAX : w);
+			h->sv.gang = vm->req.gang;
 			irs_init(&h->irs, s->hv.irs && vm->pv, s->hv.irs_limit_ns / NS_PER_US);
 			s->vcpu[nv++] = v;
 		}
@@ -90,6 +91,8 @@ static const struct sched_ops *policy(const struct sim *s, uint32_t homed)
 		return &sim_credit_ops;
 	case HVQ_NOOP:
 		return homed <= 1 ? &sched_noop_ops : &sched_fair_ops;
+	case HVQ_GANG:
+		return &sched_gang_ops;
 	case HVQ_FAIR:
 	default:
 		return &sched_fair_ops;

@@ -171,6 +171,12 @@ struct vm_stats {
 	uint32_t lease_granted, lease_denied, lease_expired, lease_released;
 	uint64_t loops_up, loops_down; /* loops at the two P-state requests */
 	uint32_t exchanges;
+	uint64_t loops_rel, loops_replan; /* loops at the core release / the GPM re-plan */
+	uint32_t used_w_before, used_w_after, released; /* power budget around the release */
+	uint32_t replan_moves, lpm_moves;		/* what the re-plan moved */
+	uint64_t outside_q;	 /* quanta a gang vCPU ran outside its slot (watch_split) */
+	uint64_t run_q, split_q; /* quanta with some vCPU running; of those, with one
+				    runnable but not running (hv_conf.watch_split) */
 };
 
 struct vm {
@@ -228,6 +234,7 @@ struct pcore {
 	uint32_t socket;
 	uint8_t cls;		      /* GPM_CLS_* */
 	bool lpm;		      /* runs a Local Partition Manager, no vCPUs */
+	bool lpm_fresh;		      /* a new LPM: take load snapshots before reporting */
 	int32_t lpm_part;	      /* the partition this LPM core manages, -1 */
 	bool pool;		      /* member of the micro-sliced pool */
 	struct runq_entry **rq_store; /* sc's runqueue slots (written only via sc) */
@@ -244,7 +251,8 @@ struct pcore {
 enum hv_queue {
 	HVQ_CREDIT,
 	HVQ_FAIR,
-	HVQ_NOOP
+	HVQ_NOOP,
+	HVQ_GANG /* sched_gang_ops on every core: fair plus gang slots */
 };
 
 struct hv_conf {
@@ -280,12 +288,25 @@ struct hv_conf {
 	 * partition; at gpm_grow_at_ns it resizes VM gpm_grow_vm's to all its vCPUs. */
 	uint64_t gpm_destroy_at_ns, gpm_grow_at_ns;
 	uint32_t gpm_destroy_vm, gpm_grow_vm;
+	/* At gpm_replan_at_ns the GPM re-packs every live partition
+	 * (gpm_replan) and moves the vCPUs and LPM cores that moved. 0 = never. */
+	uint64_t gpm_replan_at_ns;
+	/* At release_at_ns VM release_vm's guest gives back its last online
+	 * vCPU's core: it offlines that vCPU (MSG_BALLOON) and the GPM returns
+	 * the core to the inventory (power_release). 0 = never. */
+	uint64_t release_at_ns;
+	uint32_t release_vm;
 	/* Legacy P-state hints: at exch_up_at_ns VM exch_vm's guest asks for P0,
 	 * at exch_down_at_ns for the lowest P-state; the GPM turns each into a
 	 * core-class hint (pstate_hint) and exchanges cores (power_exchange).
 	 * Fast cores then stay out of the lease pool. 0 = never. */
 	uint64_t exch_up_at_ns, exch_down_at_ns;
 	uint32_t exch_vm;
+	/* Gang slots (HVQ_GANG): at time 0 the coordinating core (gpm_core, in
+	 * the LPM's role) sends every core that runs a gang vCPU the same slot,
+	 * gang_period_ns long, shared by weight (MSG_GANG). */
+	uint64_t gang_period_ns;
+	bool watch_split; /* count vm_stats.run_q / split_q (the observer's) */
 };
 
 /* ---- the simulation ----------------------------------------------------- */
@@ -393,8 +414,10 @@ enum {
 	MSG_BALLOON,
 	MSG_LOAD,
 	MSG_MOVE,
-	MSG_ONLINE, /* to the home core: a ballooned-out vCPU comes back */
-	MSG_LPM_OFF /* to an LPM core: its partition is gone, it runs vCPUs again */
+	MSG_ONLINE,  /* to the home core: a ballooned-out vCPU comes back */
+	MSG_LPM_OFF, /* to an LPM core: its partition is gone, it runs vCPUs again */
+	MSG_LPM_ON,  /* to a core: it becomes partition a's LPM (a re-plan moved it) */
+	MSG_GANG     /* a gang slot: a = start (us), b = length (us) */
 };
 
 /* Synthetic guest kernel symbols (engine.c builds the table, guest.c the IPs). */
