@@ -89,6 +89,7 @@ _start:
 	orl $(1 << 11), %eax		/* EFER.NXE when the CPU has NX */
 3:	wrmsr
 	movl %cr0, %eax
+	andl $~0x60000000, %eax		/* caches on: CD and NW clear (SDM 3A 12.5.3) */
 	orl $0x80010001, %eax		/* PG | WP | PE */
 	movl %eax, %cr0
 	lgdt boot_gdtr

@@ -46,6 +46,10 @@ tramp_pm32:
 	orl ap_boot_efer, %eax		/* LME, and NXE when the BSP uses it */
 	wrmsr
 	movl %cr0, %eax
+	/* INIT leaves CR0 = 0x60000010 (SDM 3A 9.1.1, table 9-1): caches off.
+	 * Clear CD and NW, or this core and every guest on it run uncached
+	 * (VM entry and exit keep CD/NW as they are, SDM 3C 27.3.2.1). */
+	andl $~0x60000000, %eax
 	orl $0x80010000, %eax		/* PG | WP */
 	movl %eax, %cr0
 	ljmpl *OFF(tramp_far64)(%ebx)

@@ -6,10 +6,11 @@
  * by guest_check.c first; a refused one raises the guest's #GP/#UD, exactly
  * as the CPU would, and never reaches a VMWRITE or the host's XSETBV.
  *
- * The hypervisor owns CR0.NE (VMX needs it set, SDM 3C 24.8) and CR0.PG
+ * The hypervisor owns CR0.NE (VMX needs it set, SDM 3C 24.8), CR0.PG
  * (turning paging on or off changes IA-32e mode, the PAE PDPTEs and the
- * TLB, which VM entry checks: SDM 3C 27.3.1.1, 27.3.1.6), and every CR4 bit
- * the guest's CPUID does not report. The guest owns the rest and changes it
+ * TLB, which VM entry checks: SDM 3C 27.3.1.1, 27.3.1.6), CR0.CD/NW (they
+ * would outlive the VM exit on the host core), and every CR4 bit the
+ * guest's CPUID does not report. The guest owns the rest and changes it
  * without exits.
  * Environment: VMX root, the vCPU's core, interrupts off, its VMCS current.
  */
@@ -101,7 +102,11 @@ static int emulate_cr0(struct vcpu *v, const struct vmexit *x, const struct gues
 	    (pg_on || ((cr0 ^ s->cr0) & (GC_CR0_CD | GC_CR0_NW))) && !load_pdptes(v, s->cr3))
 		return fault(GCHECK_GP);
 	vmwrite(VMCS_CR0_SHADOW, cr0);
-	vmwrite(VMCS_GUEST_CR0, cr0 | GC_CR0_NE);
+	/* CD and NW stay clear in the real CR0: VM exits keep them, so a
+	 * guest's would disable the core's caches for the hypervisor and any
+	 * other vCPU (SDM 3C 27.3.2.1, 28.5.1). With EPT write-back memory the
+	 * guest loses only the cache-disable it asked for; it reads its value. */
+	vmwrite(VMCS_GUEST_CR0, (cr0 & ~(GC_CR0_CD | GC_CR0_NW)) | GC_CR0_NE);
 	vmwrite(VMCS_GUEST_EFER, efer);
 	vmwrite(VMCS_ENTRY_CTLS, entry);
 	if ((cr0 ^ s->cr0) & (GC_CR0_PG | GC_CR0_WP | GC_CR0_CD))

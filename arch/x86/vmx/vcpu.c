@@ -135,11 +135,11 @@ static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
 {
 	/* CR0: PE and ET. NE must be 1 in VMX operation; the guest does not
 	 * see it (read shadow), and PG/PE may be 0 with unrestricted guest.
-	 * The hypervisor owns NE and PG, and every CR4 bit the guest may not
-	 * set: writes to them exit to exit_cr.c, which checks them. */
+	 * The hypervisor owns NE, PG, CD and NW, and every CR4 bit the guest
+	 * may not set: writes to them exit to exit_cr.c, which checks them. */
 	uint64_t cr0 = CR0_PE | GC_CR0_ET;
 	w(VMCS_GUEST_CR0, cr0 | CR0_NE, bad);
-	w(VMCS_CR0_MASK, CR0_NE | CR0_PG, bad);
+	w(VMCS_CR0_MASK, CR0_NE | CR0_PG | GC_CR0_CD | GC_CR0_NW, bad);
 	w(VMCS_CR0_SHADOW, cr0, bad);
 	w(VMCS_GUEST_CR4, CR4_VMXE, bad);
 	w(VMCS_CR4_MASK, ~guest_caps.cr4_allowed, bad);
@@ -278,8 +278,10 @@ int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec)
 	if (rc < 0)
 		return rc;
 	guest_state(v, 0, 0, &bad); /* then turn the protected-mode state into real mode */
+	/* CR0 after INIT is CD | NW | ET (SDM 3A table 9-1): the guest reads
+	 * that, while the real CR0 keeps the caches on (exit_cr.c). */
 	w(VMCS_GUEST_CR0, GC_CR0_ET | CR0_NE, &bad);
-	w(VMCS_CR0_SHADOW, GC_CR0_ET, &bad);
+	w(VMCS_CR0_SHADOW, GC_CR0_CD | GC_CR0_NW | GC_CR0_ET, &bad);
 	static const enum vmcs_field segs[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL,
 						VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL,
 						VMCS_GUEST_GS_SEL };

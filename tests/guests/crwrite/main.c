@@ -211,6 +211,19 @@ static void cr0_rows(void)
 				val & CR0_NE ? "set" : "clear");
 		write_cr0(cr0);
 	}
+	/* CD and NW are the guest's to read back (the hypervisor keeps the
+	 * real ones clear, or they would outlive the VM exit on its core):
+	 * set both, then CD alone, then neither. */
+	static const uint32_t cache[] = { CR0_CD | CR0_NW, CR0_CD, 0 };
+	for (unsigned int i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
+		val = (cr0 & ~(CR0_CD | CR0_NW)) | cache[i];
+		checks++;
+		if (catch_fault(do_cr0, &val, NULL) >= 0)
+			fail("MOV CR0 <- 0x%x (CD/NW) faulted", val);
+		else if (read_cr0() != val)
+			fail("CR0 reads 0x%x after writing 0x%x (CD/NW)", read_cr0(), val);
+	}
+	write_cr0(cr0);
 	if (read_cr0() != cr0)
 		fail("CR0 reads 0x%x after the tests, want 0x%x", read_cr0(), cr0);
 }
@@ -347,7 +360,15 @@ void guest_main(uint32_t magic, uint32_t mbi)
 
 	(void)magic;
 	(void)mbi;
+	uint32_t cr0_at_entry = read_cr0();
+
 	cypress = hv_is_cypress();
+	/* Cypress's cores run with their caches on; CD/NW at entry used to leak
+	 * from a host core that kept CR0's reset value (0x60000010). */
+	checks++;
+	if (cypress && (cr0_at_entry & (CR0_CD | CR0_NW)))
+		fail("CR0 reads 0x%x at entry: CD/NW set (the host's caches are off)",
+		     cr0_at_entry);
 	gprintf("crwrite: %s\n", cypress ?
 					 "under Cypress: every row is strict" :
 					 "not under Cypress: rows TCG does not enforce are notes");
