@@ -114,7 +114,10 @@ static uint32_t nth_core(const struct manifest_part *mp, uint32_t n)
  * Give back a VM's memory, EPT, bitmaps and VMCS pages. Either a VM being
  * created (nothing ran) or one that ended with every vCPU out of its run
  * loop: no core can touch these pages any more. The structures themselves
- * stay for the summary and for messages still in flight.
+ * stay for the summary and for messages still in flight. The cores may
+ * still cache translations tagged with this EPTP (SDM 3C 29.4.1): today no
+ * VM is created after boot, but whatever reuses these frames for a new EPT
+ * at run time must INVEPT first.
  */
 static void release_pages(struct vm *vm)
 {
