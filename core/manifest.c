@@ -75,11 +75,10 @@ static char *trim(char *s)
 
 char *manifest_printable(char *s)
 {
-	/* As guest output is (core/vuart.c): control bytes and 0x7f-0xff
-	 * become '?', so manifest text cannot put raw bytes on the console. */
+	/* As guest output is (core/vuart.c), so manifest text cannot put
+	 * raw bytes on the console. */
 	for (char *c = s; *c; c++)
-		if (((unsigned char)*c < 0x20 && *c != '\t') || (unsigned char)*c >= 0x7f)
-			*c = '?';
+		*c = console_char((unsigned char)*c);
 	return s;
 }
 

@@ -45,7 +45,7 @@ static void put(struct vuart *u, uint8_t c)
 	if (c == '\r')
 		return;
 	/* Keep the console readable: control bytes become '?'. */
-	u->line[u->len++] = (c < 0x20 && c != '\t') || c >= 0x7f ? '?' : (char)c;
+	u->line[u->len++] = console_char(c);
 	if (u->len == VUART_LINE_MAX)
 		emit(u);
 }

@@ -19,4 +19,13 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 void kprintf(const char *fmt, ...) __printf(1, 2);
 void kvprintf(const char *fmt, va_list ap);
 
+/*
+ * Byte c as the console shows text it did not write itself (guest output,
+ * manifest text): control bytes other than tab, and 0x7f-0xff, become '?'.
+ */
+static inline char console_char(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c >= 0x7f ? '?' : (char)c;
+}
+
 #endif

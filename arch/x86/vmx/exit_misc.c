@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The smaller exit handlers: VMCALL, HLT, EPT faults, triple fault, interrupts and NMIs, the preemption timer,
- * failed VM entries, and instructions the guest must see as undefined.
+ * The smaller exit handlers: VMCALL, HLT, EPT faults, triple fault,
+ * interrupts and NMIs, the preemption timer, failed VM entries, and
+ * instructions the guest must see as undefined.
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
 #include "arch/x86/cpu.h"
@@ -53,21 +54,18 @@ int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	bool apic_page = gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE;
 
-	bool delivering = vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31);
-
-	if (gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE && !delivering)
-		return vcpu_lapic_mmio(v, x, gpa);
-	if (delivering) {
+	if (vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31)) {
 		/* The CPU touched it while delivering an event (IDT, stack):
 		 * there is no instruction to emulate (SDM 3C 28.2.4). */
 		vm_fail(v->vm, x->rip, "event delivery accessed guest-physical 0x%llx (%s)",
 			(unsigned long long)gpa,
-			gpa >= XAPIC_MMIO_BASE && gpa < XAPIC_MMIO_BASE + PAGE_SIZE ?
-				"the xAPIC page" :
-				"outside the partition's memory");
+			apic_page ? "the xAPIC page" : "outside the partition's memory");
 		return VMEXIT_STOP;
 	}
+	if (apic_page)
+		return vcpu_lapic_mmio(v, x, gpa);
 	const char *what = x->qual & 2 ? "write" : x->qual & 4 ? "instruction fetch" : "read";
 
 	/* SDM 3C 28.2.1 table 28-7: bits 0-2 say the access, 3-5 what was allowed. */
