@@ -8,7 +8,7 @@ HOSTCC := gcc
 OBJCOPY := objcopy
 
 # Every kernel source in these directories is linked: adding a file is enough.
-KDIRS := boot lib arch/x86 arch/x86/vmx mm drivers core sched
+KDIRS := boot lib arch/x86 arch/x86/vmx arch/x86/vdev mm drivers core sched
 KSRCS := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 KSRCS := $(filter-out arch/x86/asm-offsets.c,$(KSRCS))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
@@ -27,7 +27,7 @@ KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
 
 all: $(BUILD)/cypress.elf $(BUILD)/cypress.iso
 
-$(BUILD)/gen/asm-offsets.h: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h lib/*.h)
+$(BUILD)/gen/asm-offsets.h: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h arch/x86/vmx/*.h arch/x86/vdev/*.h core/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	@$(CC) $(KCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm-offsets.s $<

@@ -7,7 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/topology.h"
 #include "arch/x86/traps.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "core/cpu_init.h"
 #include "core/msg.h"
 #include "lib/printf.h"

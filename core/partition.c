@@ -8,11 +8,11 @@
  * Environment: freestanding hypervisor, boot core (cpu 0).
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/ept.h"
+#include "arch/x86/vmx/ept.h"
 #include "arch/x86/pcpu.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/tsc.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"

@@ -8,9 +8,9 @@
 #ifndef CORE_VM_H
 #define CORE_VM_H
 
-#include "arch/x86/ept.h"
-#include "arch/x86/vlapic.h"
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/ept.h"
+#include "arch/x86/vdev/vlapic.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "core/vuart.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"

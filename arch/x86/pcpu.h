@@ -88,7 +88,7 @@ struct pcpu {
 	void *timer_arg;
 	uint64_t timer_fires;
 
-	/* VMX root state (arch/x86/vmx.c). */
+	/* VMX root state (arch/x86/vmx/vmx.c). */
 	uint64_t vmxon_phys;
 	char vmx_reason[96];
 	uint64_t xcr0; /* XCR0 loaded now: the last vCPU's (arch/x86/vmx/vcpu.c), 0 without XSAVE */

@@ -15,7 +15,7 @@ fuzz_manifest_srcs := core/manifest.c core/manifest_check.c lib/duration.c lib/p
 fuzz_mb2_srcs := boot/mb2.c lib/err.c
 fuzz_guest_load_srcs := core/guest_load.c core/guest_elf.c
 fuzz_acpi_srcs := arch/x86/acpi.c arch/x86/acpi_madt.c arch/x86/acpi_fadt.c
-fuzz_decode_srcs := arch/x86/decode.c
+fuzz_decode_srcs := arch/x86/vdev/decode.c
 fuzz_hypercall_srcs := core/hypercall.c core/vm.c core/vuart.c lib/printf.c
 fuzz_cmdline_srcs := core/cmdline.c lib/duration.c lib/printf.c
 

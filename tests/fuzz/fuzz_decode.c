@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fuzz harness for the MMIO instruction decoder: decode_mmio() of the input
- * bytes in the mode byte 0 names, then the promises of arch/x86/decode.h:
+ * bytes in the mode byte 0 names, then the promises of arch/x86/vdev/decode.h:
  * the length fits what was given and the 15-byte limit, the register and
  * sizes are in range, the decoded access can be applied (loads) or its
  * value computed (stores), and the decoder never looks past the length it
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arch/x86/decode.h"
+#include "arch/x86/vdev/decode.h"
 #include "lib/errno.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/decode.h"
+#include "arch/x86/vdev/decode.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
 

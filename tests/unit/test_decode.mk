@@ -1,1 +1,1 @@
-test_decode_srcs := arch/x86/decode.c tests/unit/fake_console.c
+test_decode_srcs := arch/x86/vdev/decode.c tests/unit/fake_console.c

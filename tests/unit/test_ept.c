@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/ept.h"
+#include "arch/x86/vmx/ept.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
 

@@ -1,1 +1,1 @@
-test_ept_srcs := arch/x86/ept.c tests/unit/fake_console.c
+test_ept_srcs := arch/x86/vmx/ept.c tests/unit/fake_console.c

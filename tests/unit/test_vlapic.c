@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "arch/x86/vlapic.h"
+#include "arch/x86/vdev/vlapic.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
 

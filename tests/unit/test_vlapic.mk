@@ -1,1 +1,1 @@
-test_vlapic_srcs := arch/x86/vlapic.c arch/x86/vlapic_timer.c tests/unit/fake_console.c
+test_vlapic_srcs := arch/x86/vdev/vlapic.c arch/x86/vdev/vlapic_timer.c tests/unit/fake_console.c

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/vmx_ctl.h"
+#include "arch/x86/vmx/vmx_ctl.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
 

@@ -1,1 +1,1 @@
-test_vmx_ctl_srcs := arch/x86/vmx_ctl.c lib/printf.c tests/unit/fake_console.c
+test_vmx_ctl_srcs := arch/x86/vmx/vmx_ctl.c lib/printf.c tests/unit/fake_console.c

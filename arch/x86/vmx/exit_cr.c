@@ -16,10 +16,10 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/pcpu.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
-#include "arch/x86/vmx_ctl.h"
+#include "arch/x86/vmx/vmx_ctl.h"
 
 #define AR_TYPE_MASK	   0xfULL
 #define AR_TSS64_BUSY_TYPE 0xbULL

@@ -10,7 +10,7 @@
  * runs, guest_cr_state_read on a vCPU's core with its VMCS current.
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmexit.h"
 
 struct guest_caps guest_caps;

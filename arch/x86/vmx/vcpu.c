@@ -6,7 +6,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/pcpu.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "lib/errno.h"

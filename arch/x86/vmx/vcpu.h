@@ -9,7 +9,7 @@
 #define ARCH_X86_VMX_VCPU_H
 
 #include "arch/x86/pcpu.h"
-#include "arch/x86/vmx_ctl.h"
+#include "arch/x86/vmx/vmx_ctl.h"
 #include "core/vm.h"
 
 /* Preemption-timer reload: ~2^22 timer ticks between looks at messages. */

@@ -8,12 +8,12 @@
  * Environment: VMX root, the vCPU's own core, interrupts off.
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/decode.h"
+#include "arch/x86/vdev/decode.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
-#include "arch/x86/vmx_ctl.h"
+#include "arch/x86/vmx/vmx_ctl.h"
 #include "core/msg.h"
 #include "drivers/console.h"
 #include "lib/errno.h"

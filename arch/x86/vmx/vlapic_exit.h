@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Wiring each vCPU's virtual LAPIC (arch/x86/vlapic.c, a pure model) to
+ * Wiring each vCPU's virtual LAPIC (arch/x86/vdev/vlapic.c, a pure model) to
  * the machine: the host LAPIC timer of the vCPU's core, cross-core messages
  * for IPIs, interrupt injection at VM entry, xAPIC MMIO decoding.
  * Environment: VMX root, the vCPU's own core, interrupts off.

@@ -5,7 +5,7 @@
  * Environment: pure code, any core, interrupts either way; also built hosted
  * for unit tests.
  */
-#include "arch/x86/vmx_ctl.h"
+#include "arch/x86/vmx/vmx_ctl.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

@@ -6,7 +6,7 @@
  * Environment: freestanding hypervisor, each core for itself, interrupts off.
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 

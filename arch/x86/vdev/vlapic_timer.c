@@ -6,7 +6,7 @@
  * current-count read needs no state change and periodic mode cannot drift.
  * Environment: pure (hosted tests too); the core running the vLAPIC's vCPU.
  */
-#include "arch/x86/vlapic.h"
+#include "arch/x86/vdev/vlapic.h"
 
 static uint32_t timer_mode(const struct vlapic *a)
 {

@@ -9,7 +9,7 @@
  * Range operations recurse once per level, skipping a whole non-present
  * entry at a time, so their cost follows what is mapped, not the range size.
  */
-#include "arch/x86/ept.h"
+#include "arch/x86/vmx/ept.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

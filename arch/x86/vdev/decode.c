@@ -10,7 +10,7 @@
  * 2-1 to 2-3), RIP-relative addressing (2.2.1.6), and the operand/address
  * size attributes of each mode (Vol. 1 3.6 and 3.6.1).
  */
-#include "arch/x86/decode.h"
+#include "arch/x86/vdev/decode.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

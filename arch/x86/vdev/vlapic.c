@@ -7,7 +7,7 @@
  */
 #include <stdarg.h>
 
-#include "arch/x86/vlapic.h"
+#include "arch/x86/vdev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

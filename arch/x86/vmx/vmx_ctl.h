@@ -13,7 +13,7 @@
 #ifndef ARCH_X86_VMX_CTL_H
 #define ARCH_X86_VMX_CTL_H
 
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "lib/types.h"
 
 /*
