@@ -35,6 +35,7 @@
 #define MANIFEST_MODULE_MAX  64	 /* incl. NUL */
 #define MANIFEST_LINE_MAX    512 /* longest accepted line, terminator excluded */
 #define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
+#define MANIFEST_AFF_MAX     8 /* affinity groups per partition (GPM_AFF_MAX) */
 
 struct manifest_part {
 	char name[MANIFEST_NAME_MAX];
@@ -48,10 +49,46 @@ struct manifest_part {
 	uint64_t mem_bytes;
 	char kernel[MANIFEST_MODULE_MAX];
 	char cmdline[MANIFEST_CMDLINE_MAX];
-	uint32_t vcpus;	     /* default 1 */
+	uint32_t vcpus;	     /* default 1; may exceed the cores: the extra vCPUs time-share */
 	uint32_t timeout_ms; /* watchdog: 0 = none */
 	bool timeout_set;    /* a timeout key was given (else the command line's default) */
+	/* Issue 10: what the Global Partition Manager plans with (docs/manifest.md). */
+	uint32_t weight;     /* weight = 1..256, default 1: share of time-shared cores */
+	uint8_t cls;	     /* class = slow|fast|any|accel: MANIFEST_CLASS_* (default slow) */
+	uint32_t power_w;    /* power = N (watts, 1..100000), 0 = no budget */
+	bool gang;	     /* gang = yes|no */
+	uint32_t latency_us; /* latency = 500us|2ms (1 us..10 s), 0 = none */
+	uint8_t colocate;    /* colocate = none|socket|node: MANIFEST_COLOC_* */
+	uint8_t naff;	     /* affinity groups used */
+	struct manifest_affinity {
+		uint32_t first, count; /* vCPUs [first, first + count) */
+		uint8_t level;	       /* MANIFEST_AFF_CORE|SOCKET|NODE */
+	} aff[MANIFEST_AFF_MAX];     /* affinity = 0-1:core, 2-3:socket */
+	bool lpm_dedicated;  /* lpm = dedicated|shared (default shared: on cpu 0) */
+	bool control;	     /* control = yes: may call the control hypercalls */
+	uint32_t slice_us;   /* slice = 1ms|500us: time slice on shared cores, 0 = default */
 	bool valid;	     /* false: refused; the reason was printed */
+};
+
+/* class values */
+#define MANIFEST_CLASS_SLOW  0
+#define MANIFEST_CLASS_FAST  1
+#define MANIFEST_CLASS_ANY   2
+#define MANIFEST_CLASS_ACCEL 3 /* time-shared accelerator cores ([machine] accel) */
+/* colocate values and affinity levels (the numbers of sched/gpm.h) */
+#define MANIFEST_COLOC_NONE   0
+#define MANIFEST_COLOC_SOCKET 1
+#define MANIFEST_COLOC_NODE   2
+#define MANIFEST_AFF_CORE     3
+
+/* Optional [machine] section: core classes where the CPU does not say them. */
+struct manifest_machine {
+	bool present;
+	uint32_t line;
+	uint64_t fast[MANIFEST_MASK_WORDS];  /* fast = 1-2 */
+	uint64_t accel[MANIFEST_MASK_WORDS]; /* accel = 5-6 (time-shared by class=accel partitions) */
+	/* cpus in neither list are slow */
+	uint32_t watts[4]; /* slow_watts, fast_watts, accel_watts (index = MANIFEST_CLASS_*), 0 = unknown */
 };
 
 struct manifest {
@@ -59,6 +96,7 @@ struct manifest {
 	struct manifest_part part[MANIFEST_MAX_PARTS];
 	uint32_t nvalid;   /* how many of them are valid */
 	uint32_t ndropped; /* partition sections never recorded: past the limit, bad name */
+	struct manifest_machine machine;
 };
 
 /* What manifest_assign() may hand out. */
@@ -74,6 +112,13 @@ struct manifest_resources {
 	/* True if a boot module with this name (first word of its cmdline) exists. */
 	bool (*module_exists)(const char *name, void *ctx);
 	void *ctx; /* passed to module_exists */
+	/*
+	 * True: the caller's planner (the GPM) chooses the cores of partitions
+	 * that give a count; manifest_assign() then only checks explicit lists
+	 * (and reserves them), memory and modules, and leaves core_mask empty
+	 * for counts.
+	 */
+	bool plan_cores;
 };
 
 /*

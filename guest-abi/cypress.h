@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define CYPRESS_ABI_VERSION 1000 /* 1.0 */
+#define CYPRESS_ABI_VERSION 1001 /* 1.1: partition control, vCPU placement */
 
 /*
  * CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX ECX EDX =
@@ -20,7 +20,9 @@
  */
 #define CYPRESS_CPUID_BASE    0x40000000u
 #define CYPRESS_CPUID_VERSION 0x40000001u
-#define CYPRESS_CPUID_MAX     0x40000001u
+#define CYPRESS_CPUID_TIMING  0x40000002u /* 1.1: EAX = TSC kHz, EBX = time slice in us of the
+					      * vCPU's core, 0 when the core is not time-shared */
+#define CYPRESS_CPUID_MAX     0x40000002u
 #define CYPRESS_SIG_EBX	      0x72707943u /* "Cypr" */
 #define CYPRESS_SIG_ECX	      0x48737365u /* "essH" */
 #define CYPRESS_SIG_EDX	      0x72657079u /* "yper" */
@@ -33,11 +35,62 @@
 #define CYPRESS_HC_ABI_VERSION	 0 /* () -> CYPRESS_ABI_VERSION */
 #define CYPRESS_HC_CONSOLE_WRITE 1 /* (guest-physical buf, len <= 4096) -> bytes written */
 #define CYPRESS_HC_EXIT		 2 /* (status) -> does not return */
-#define CYPRESS_HC_COUNT	 3
+/* 1.1: partition control; only a partition with `control = yes` in the
+ * manifest may call these (others get CY_EPERM). */
+#define CYPRESS_HC_PART_CREATE	 3 /* (gpa of manifest text, len <= 4096) -> partition id */
+#define CYPRESS_HC_PART_RESIZE	 4 /* (id, cores, vcpus; 0 = unchanged) -> 0 */
+#define CYPRESS_HC_PART_DESTROY	 5 /* (id) -> 0, once its cores and memory are free */
+#define CYPRESS_HC_PART_LIST	 6 /* (gpa of struct cy_part_info[], count) -> partitions */
+#define CYPRESS_HC_CORE_LIST	 7 /* (gpa of struct cy_core_info[], count) -> cores */
+#define CYPRESS_HC_RESOURCES	 8 /* (gpa of struct cy_resources) -> 0 */
+/* 1.1: vCPU placement within the caller's own partition (any partition). */
+#define CYPRESS_HC_VCPU_MOVE	 9  /* (vcpu, index of a core of the partition) -> 0 when done */
+#define CYPRESS_HC_VCPU_WHERE	 10 /* (vcpu) -> logical cpu it runs on */
+#define CYPRESS_HC_COUNT	 11
+
+/* CYPRESS_HC_PART_LIST record. */
+struct cy_part_info {
+	uint32_t id;	    /* what PART_RESIZE / PART_DESTROY take */
+	uint32_t state;	    /* CY_PART_* */
+	uint32_t vcpus;	    /* vCPUs */
+	uint32_t cores;	    /* vCPU cores (LPM core not counted) */
+	uint32_t lpm_cpu;   /* logical cpu of its Local Partition Manager */
+	uint32_t weight;    /* manifest weight */
+	char name[16];	    /* NUL-terminated */
+};
+#define CY_PART_RUNNING 0
+#define CY_PART_EXITED	1
+#define CY_PART_FAILED	2
+
+/* CYPRESS_HC_CORE_LIST record: one per logical cpu, in cpu order. */
+struct cy_core_info {
+	uint32_t cpu;
+	uint32_t role;	  /* CY_CORE_* */
+	int32_t part;	  /* owning partition id, -1 for none (anonymous, GPM) */
+	uint32_t nvcpus;  /* vCPUs placed on it */
+};
+#define CY_CORE_ANON   0 /* free: the anonymous partition */
+#define CY_CORE_GPM    1 /* cpu 0: the Global Partition Manager (and shared LPMs) */
+#define CY_CORE_LPM    2 /* a partition's dedicated Local Partition Manager */
+#define CY_CORE_VCPU   3 /* runs vCPUs of `part` */
+#define CY_CORE_OFF    4 /* offline or without VMX */
+
+/* CYPRESS_HC_RESOURCES record. */
+struct cy_resources {
+	uint64_t free_frames; /* free 4 KiB host frames */
+	uint32_t free_cores;  /* cores of the anonymous partition */
+	uint32_t partitions;  /* partitions alive (running or not yet released) */
+};
 
 /* Errors (EAX, as a signed 32-bit value). Values match the hypervisor's E_*. */
 #define CY_EINVAL (-1)	/* malformed argument */
 #define CY_ERANGE (-5)	/* argument out of range (e.g. buffer outside guest memory) */
+#define CY_ENOMEM (-2)	/* out of hypervisor memory */
+#define CY_ENOENT (-3)	/* no such partition, vCPU or core */
+#define CY_EFULL  (-4)	/* a table or queue is full */
+#define CY_EBUSY  (-9)	/* busy (e.g. a vCPU that already started cannot go) */
+#define CY_EEXIST (-10) /* a partition with that name exists */
+#define CY_EPERM  (-11) /* the caller may not make this call */
 #define CY_ENOSYS (-12) /* no such hypercall */
 
 static inline int32_t cypress_hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3)
