@@ -21,6 +21,8 @@
  *   testhook.hang_apic=<n>   testing hook: this APIC id never answers SIPI
  *   verbose                  more boot output
  *   vmtimeout=<duration>     default VM watchdog (30s, 500ms, 2m, none)
+ *   trace=on|off             record scheduling events, print them at the end
+ *   testhook.mboxcap=<n>     testing hook: mailboxes hold at most n messages
  * Numbers are decimal or 0x-prefixed hexadecimal.
  *
  * Every problem prints exactly one "cmdline: ..." line naming the word and
@@ -44,6 +46,8 @@ struct cmdline_opts {
 	bool novid;		  /* deliver guest interrupts by event injection only */
 	char bad_entry[16];	  /* testing hook: partition whose first VM entry is corrupted */
 	uint32_t vm_timeout_ms;	  /* default VM watchdog, 0 = none (manifest `timeout` wins) */
+	char trace[4];		  /* "off" (default) or "on": per-core scheduling event rings, dumped at the end */
+	uint32_t mbox_cap;	  /* testing hook: mailbox capacity, 0 = MBOX_SLOTS */
 };
 
 /*

@@ -4,6 +4,7 @@
  * validates its decoded arguments and answers a defined error code.
  * Environment: VMX root, the calling vCPU's core, interrupts off.
  */
+#include "core/control.h"
 #include "core/hypercall.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
@@ -13,7 +14,8 @@
 typedef struct hc_result (*hc_fn)(struct vcpu *v, const struct hc_args *a);
 
 enum hc_perm {
-	HC_ANY = 0, /* every partition may call it */
+	HC_ANY = 0,	/* every partition may call it */
+	HC_CONTROL = 1, /* only a partition with `control = yes` (else CY_EPERM) */
 };
 
 struct hc_desc {
@@ -56,15 +58,40 @@ static struct hc_result hc_exit(struct vcpu *v, const struct hc_args *a)
 	return (struct hc_result){ 0, true };
 }
 
+static struct hc_result hc_control(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_hypercall(v, a->nr, a->a1, a->a2, a->a3));
+}
+
+static struct hc_result hc_vcpu_move(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_vcpu_move(v, a->a1, a->a2));
+}
+
+static struct hc_result hc_vcpu_where(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_vcpu_where(v, a->a1));
+}
+
 static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_ABI_VERSION] = { hc_abi_version, HC_ANY, "abi_version" },
 	[CYPRESS_HC_CONSOLE_WRITE] = { hc_console_write, HC_ANY, "console_write" },
 	[CYPRESS_HC_EXIT] = { hc_exit, HC_ANY, "exit" },
+	[CYPRESS_HC_PART_CREATE] = { hc_control, HC_CONTROL, "part_create" },
+	[CYPRESS_HC_PART_RESIZE] = { hc_control, HC_CONTROL, "part_resize" },
+	[CYPRESS_HC_PART_DESTROY] = { hc_control, HC_CONTROL, "part_destroy" },
+	[CYPRESS_HC_PART_LIST] = { hc_control, HC_CONTROL, "part_list" },
+	[CYPRESS_HC_CORE_LIST] = { hc_control, HC_CONTROL, "core_list" },
+	[CYPRESS_HC_RESOURCES] = { hc_control, HC_CONTROL, "resources" },
+	[CYPRESS_HC_VCPU_MOVE] = { hc_vcpu_move, HC_ANY, "vcpu_move" },
+	[CYPRESS_HC_VCPU_WHERE] = { hc_vcpu_where, HC_ANY, "vcpu_where" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)
 {
 	if (a->nr >= CYPRESS_HC_COUNT || !table[a->nr].fn)
 		return ok(-E_NOSYS);
+	if (table[a->nr].perm == HC_CONTROL && !v->vm->control)
+		return ok(-E_PERM);
 	return table[a->nr].fn(v, a);
 }

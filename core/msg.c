@@ -6,6 +6,7 @@
  * Environment: freestanding hypervisor, any core.
  */
 #include "arch/x86/apic.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/pcpu.h"
 #include "arch/x86/traps.h"
 #include "core/msg.h"
@@ -31,6 +32,26 @@ int msg_send(uint32_t cpu, uint16_t type, uint64_t a0, uint64_t a1, uint64_t a2)
 	if (rc == 0 && t != this_cpu())
 		apic_send_ipi(t->apic_id, VEC_MAILBOX);
 	return rc;
+}
+
+int msg_send_sure(uint32_t cpu, uint16_t type, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	int rc;
+
+	while ((rc = msg_send(cpu, type, a0, a1, a2)) == -E_FULL) {
+		msg_poll();
+		cpu_relax();
+	}
+	return rc;
+}
+
+void msg_kick(uint32_t cpu)
+{
+	struct pcpu *t = cpu < CONFIG_MAX_CPUS ? pcpu_by_id[cpu] : NULL;
+
+	if (t && t != this_cpu() &&
+	    __atomic_load_n(&t->shared.state, __ATOMIC_ACQUIRE) == PCPU_ONLINE)
+		apic_send_ipi(t->apic_id, VEC_MAILBOX);
 }
 
 unsigned int msg_poll(void)

@@ -21,11 +21,24 @@ enum msg_type {
 	MSG_TEST_DONE = 4,	  /* selftest: a core finished its part, arg[0] = result */
 	MSG_TEST_TIMER = 5,	  /* selftest: arm a one-shot of arg[0] us and report the delay */
 	MSG_TEST_FAULT = 6,	  /* selftest: take a page fault (the core must stop alone) */
-	MSG_VCPU_RUN = 7,	  /* run vCPU arg[0] (struct vcpu *) on this core */
-	MSG_VM_KICK = 8,	  /* VM arg[0] ended: a vCPU here must leave its loop */
-	MSG_VLAPIC_DELIVER = 10,  /* interrupt for vCPU arg[0]: delivery arg[1], vector arg[2] */
-	MSG_VCPU_DONE = 9,	  /* to the GPM: vCPU arg[1] of VM arg[0] left its loop */
-	MSG_TYPES = 16,
+	/* 7 (MSG_VCPU_RUN) and 10 (MSG_VLAPIC_DELIVER) are retired. */
+	MSG_VM_KICK = 8,	  /* VM arg[0] ended: leave the guest and drop its vCPUs */
+	MSG_VCPU_DONE = 9,	  /* to the GPM: vCPU arg[1] of VM arg[0] was dropped for good */
+	MSG_VCPU_ADOPT = 11,	  /* host vCPU arg[0] (now owned here); arg[1] VCORE_ADOPT_*, arg[2] old cpu */
+	MSG_VCPU_MIGRATE = 12,	  /* from its LPM: move vCPU arg[0] to cpu arg[1] */
+	MSG_VCPU_NOTIFY = 13,	  /* interrupts were posted to vCPU arg[0] */
+	MSG_VCPU_DROP = 14,	  /* from its LPM: drop never-started vCPU arg[0] for good */
+	MSG_LPM_START = 15,	  /* to an LPM core: run LPM arg[0] (struct lpm *) */
+	MSG_LPM_MOVE = 16,	  /* to an LPM: move vCPU arg[1] to core index arg[2] (arg[0] lpm) */
+	MSG_LPM_MOVED = 17,	  /* to an LPM: vCPU arg[1] now lives on cpu arg[2] (arg[0] lpm) */
+	MSG_LPM_RESIZE = 18,	  /* to an LPM: take the core set of request arg[1] (arg[0] lpm) */
+	MSG_GPM_CALL = 19,	  /* to the GPM: run control call arg[0] (struct gpm_call *) */
+	MSG_GPM_DONE = 20,	  /* to the GPM: an LPM finished request arg[0] */
+	MSG_BARRIER = 21,	  /* reply MSG_BARRIER_ACK to the sender: earlier messages are done */
+	MSG_BARRIER_ACK = 22,
+	MSG_TRACE_DUMP = 23,	  /* print this core's trace ring */
+	MSG_TEST_OWNER = 24,	  /* selftest: mutate runqueue of cpu arg[0] from here */
+	MSG_TYPES = 32,
 };
 
 typedef void (*msg_handler_t)(const struct mbox_msg *m);
@@ -40,6 +53,18 @@ void msg_register(uint16_t type, msg_handler_t h);
  * online. Never blocks.
  */
 int msg_send(uint32_t cpu, uint16_t type, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/*
+ * msg_send() for messages that must not be lost (a vCPU handed over, a
+ * vCPU dropped, a reply): while the target's mailbox is full, run this
+ * core's own handlers and try again, so two cores sending to each other
+ * both make progress. Returns 0 or -E_NOENT (target not online).
+ * Interrupts off; never from inside an interrupt handler.
+ */
+int msg_send_sure(uint32_t cpu, uint16_t type, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* Only the wake-up IPI: make online core `cpu` look at its work. */
+void msg_kick(uint32_t cpu);
 
 /* Run the handlers of every message queued for this core. Returns how many. */
 unsigned int msg_poll(void);

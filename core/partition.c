@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Partitions from the manifest: exclusive cores and memory, EPT mapping
- * guest-physical 0..size onto the partition's memory, the guest image
- * loaded by the multiboot loader, and vCPU 0 started on the partition's
- * first core by message. Anything wrong with one partition refuses that
- * partition alone, with one line; the others boot.
+ * The Global Partition Manager (cpu 0): partitions from the manifest, and
+ * later from control hypercalls (core/control.c), planned by sched/gpm.c
+ * (core/plan.c) onto cores of their own; memory and an EPT mapping
+ * guest-physical 0..size onto it; the guest image loaded by the multiboot
+ * loader; then the partition's Local Partition Manager is started
+ * (core/lpm.c), which hands the vCPUs to their cores (core/vcore.c).
+ * Anything wrong with one partition refuses that partition alone, with
+ * one line; the others boot. When a VM ends, its memory and cores go back
+ * to the anonymous partition.
  * Environment: freestanding hypervisor, boot core (cpu 0).
  */
 #include "arch/x86/cpu.h"
@@ -16,10 +20,15 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "core/control.h"
 #include "core/guest_load.h"
+#include "core/lpm.h"
 #include "core/manifest.h"
 #include "core/msg.h"
 #include "core/partition.h"
+#include "core/plan.h"
+#include "core/trace.h"
+#include "core/vcore.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -33,8 +42,28 @@
 static const struct boot_info *boot;
 static struct manifest manifest;
 static uint32_t refused; /* declared partitions that never started */
-static uint16_t next_vpid = 1;
+static uint64_t vpid_used[65536 / 64] = { 1 }; /* VPID 0 is the host's (SDM 3C 29.1.1) */
 static uint32_t default_timeout_ms; /* command line vmtimeout=, for partitions without a key */
+
+/* VPIDs are reused after a VM is released: a core that runs a vCPU
+ * arriving with one flushes its tags first (vcpu_vmcs_load). */
+static uint16_t vpid_alloc(void)
+{
+	for (uint32_t w = 0; w < ARRAY_SIZE(vpid_used); w++) {
+		if (vpid_used[w] == ~0ULL)
+			continue;
+		uint32_t b = (uint32_t)__builtin_ctzll(~vpid_used[w]);
+		vpid_used[w] |= 1ULL << b;
+		return (uint16_t)(w * 64 + b);
+	}
+	return 0;
+}
+
+static void vpid_free(uint16_t v)
+{
+	if (v)
+		vpid_used[v / 64] &= ~(1ULL << (v % 64));
+}
 
 static const struct mb2_module *find_module(const char *name)
 {
@@ -45,6 +74,11 @@ static const struct mb2_module *find_module(const char *name)
 			return &boot->mods[i];
 	}
 	return NULL;
+}
+
+const struct mb2_module *partition_module(const char *name)
+{
+	return find_module(name);
 }
 
 static bool module_exists(const char *name, void *ctx)
@@ -101,23 +135,14 @@ static int make_bitmaps(struct vm *vm)
 	return 0;
 }
 
-/* The n-th (from 0) core of the partition; vcpus <= cores is checked by the manifest. */
-static uint32_t nth_core(const struct manifest_part *mp, uint32_t n)
-{
-	for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++)
-		if ((mp->core_mask[c / 64] >> (c % 64)) & 1 && n-- == 0)
-			return c;
-	return 0;
-}
-
 /*
  * Give back a VM's memory, EPT, bitmaps and VMCS pages. Either a VM being
  * created (nothing ran) or one that ended with every vCPU out of its run
  * loop: no core can touch these pages any more. The structures themselves
  * stay for the summary and for messages still in flight. The cores may
- * still cache translations tagged with this EPTP (SDM 3C 29.4.1): today no
- * VM is created after boot, but whatever reuses these frames for a new EPT
- * at run time must INVEPT first.
+ * still cache translations tagged with this EPTP and these VPIDs (SDM 3C
+ * 29.4.1): a core flushes both for every vCPU that arrives
+ * (vcpu_vmcs_load), before any entry with them.
  */
 static void release_pages(struct vm *vm)
 {
@@ -127,8 +152,12 @@ static void release_pages(struct vm *vm)
 			frame_free(v->vmcs_pa, 1);
 		if (v && v->vapic_pa)
 			frame_free(v->vapic_pa, 1);
-		if (v)
+		if (v) {
 			v->vmcs_pa = v->vapic_pa = 0;
+			vcpu_ctx_fini(v);
+			vpid_free(v->vpid);
+			v->vpid = 0;
+		}
 	}
 	if (vm->ept.pml4_phys)
 		ept_destroy(&vm->ept);
@@ -145,12 +174,33 @@ static void release_pages(struct vm *vm)
 static void destroy_vm(struct vm *vm)
 {
 	release_pages(vm);
-	for (uint32_t i = 0; i < vm->nvcpus; i++)
+	for (uint32_t i = 0; i < VM_MAX_VCPUS; i++)
 		kfree(vm->vcpu[i]);
+	if (vm->lpm)
+		lpm_free(vm->lpm);
 	kfree(vm);
 }
 
-static struct vm *create_vm(const struct manifest_part *mp)
+/* A vCPU as its LPM will place it: not started, owned by nobody yet. */
+static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
+{
+	struct vcpu *v = kzalloc(sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->vm = vm;
+	v->id = i;
+	v->pcpu = NO_CPU;
+	v->migrate_to = NO_CPU;
+	v->vpid = vpid_alloc();
+	vm->vcpu[i] = v;
+	if (!v->vpid || vcpu_ctx_init(v) < 0)
+		return NULL;
+	vcpu_lapic_init(v);
+	return v;
+}
+
+static struct vm *create_vm(const struct manifest_part *mp, const struct plan *pl)
 {
 	const struct mb2_module *mod = find_module(mp->kernel);
 	struct vm *vm = kzalloc(sizeof(*vm));
@@ -183,75 +233,27 @@ static struct vm *create_vm(const struct manifest_part *mp)
 	}
 	vm->nvcpus = mp->vcpus;
 	vm->timeout_ms = mp->timeout_set ? mp->timeout_ms : default_timeout_ms;
+	vm->weight = mp->weight ? mp->weight : 1;
+	vm->slice_us = mp->slice_us;
+	vm->control = mp->control;
+	vm->gpm_part = pl->part;
+	vm->ncores = pl->ncores;
 	vuart_init(&vm->uart, vm->name);
-	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *v = kzalloc(sizeof(*v));
-		if (!v)
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		if (!new_vcpu(vm, i))
 			goto nomem;
-		v->vm = vm;
-		v->id = i;
-		v->pcpu = nth_core(mp, i);
-		v->vpid = next_vpid++;
-		vm->vcpu[i] = v;
-		vcpu_lapic_init(v);
-		kprintf("partition '%s': vcpu %u on cpu %u vpid %u\n", vm->name, i, v->pcpu,
-			v->vpid);
-	}
+	vm->lpm = lpm_create(vm, pl->lpm_cpu, pl->cores, pl->ncores, pl->place);
+	if (!vm->lpm)
+		goto nomem;
 	vm->vcpu[0]->boot_entry = gb.entry;
 	vm->vcpu[0]->boot_mbi = gb.mbi;
+	vm->vcpu[0]->start_boot = true;
 	return vm;
 nomem:
 	kprintf("partition '%s' refused: out of hypervisor memory while creating it\n", mp->name);
 	if (vm)
 		destroy_vm(vm);
 	return NULL;
-}
-
-/*
- * On the vCPU's own core: set up its VMCS (multiboot entry for vCPU 0, real
- * mode at the STARTUP vector for the others) and run it until the VM ends.
- */
-static void run_vcpu(struct vcpu *v, bool sipi, uint8_t vec)
-{
-	struct vm *vm = v->vm;
-
-	__atomic_fetch_add(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
-	irq_disable();
-	int rc = sipi ? vcpu_vmcs_init_sipi(v, vec) : vcpu_vmcs_init(v, v->boot_entry, v->boot_mbi);
-	if (rc < 0)
-		vm_fail(vm, v->boot_entry, "vcpu %u: VMCS set-up failed (%s)", v->id, err_name(rc));
-	else
-		vcpu_run(v);
-	__atomic_fetch_sub(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
-	while (msg_send(0, MSG_VCPU_DONE, vm->id, v->id, 0) == -E_FULL)
-		cpu_relax();
-	irq_enable();
-}
-
-static void vcpu_run_handler(const struct mbox_msg *m)
-{
-	run_vcpu((struct vcpu *)(uintptr_t)m->arg[0], false, 0);
-}
-
-/* An interrupt message from another vCPU of the same VM. */
-static void vlapic_deliver_handler(const struct mbox_msg *m)
-{
-	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];
-	uint8_t vec = 0;
-
-	if (vm_ended(v->vm))
-		return;
-	if (vcpu_lapic_deliver(v, (uint8_t)m->arg[1], (uint8_t)m->arg[2], &vec) ==
-	    VLAPIC_START_SIPI) {
-		kprintf("vm %s: vcpu %u started by STARTUP IPI at 0x%x on cpu %u\n", v->vm->name,
-			v->id, vec << 12, v->pcpu);
-		run_vcpu(v, true, vec);
-	}
-}
-
-static void kick_handler(const struct mbox_msg *m)
-{
-	(void)m; /* the IPI already made the vCPU loop look at its VM's state */
 }
 
 static volatile uint32_t done_msgs;
@@ -261,12 +263,18 @@ static void vcpu_done_handler(const struct mbox_msg *m)
 	done_msgs++;
 }
 
+static void barrier_handler(const struct mbox_msg *m);
+static void barrier_ack_handler(const struct mbox_msg *m);
+
 void partition_register(void)
 {
-	msg_register(MSG_VCPU_RUN, vcpu_run_handler);
-	msg_register(MSG_VM_KICK, kick_handler);
 	msg_register(MSG_VCPU_DONE, vcpu_done_handler);
-	msg_register(MSG_VLAPIC_DELIVER, vlapic_deliver_handler);
+	msg_register(MSG_BARRIER, barrier_handler);
+	msg_register(MSG_BARRIER_ACK, barrier_ack_handler);
+	vcore_register();
+	lpm_register();
+	trace_register();
+	control_register();
 }
 
 /*
@@ -289,6 +297,86 @@ static void check_kernels(struct manifest *m)
 			mp->valid = false;
 		}
 	}
+}
+
+/* vm_table slot for a new VM, or -1 when the table is full. */
+static int32_t free_slot(void)
+{
+	for (uint32_t i = 0; i < VM_MAX; i++)
+		if (!vm_table[i])
+			return (int32_t)i;
+	return -1;
+}
+
+/*
+ * Plan, create and register one partition, printing its plan lines; not
+ * started yet. NULL with *err and the refusal line printed.
+ */
+static struct vm *admit(const struct manifest_part *mp, int *err)
+{
+	static struct plan pl; /* cpu 0 only */
+	char cpus[64];
+	uint64_t mask[MANIFEST_MASK_WORDS] = { 0 };
+
+	*err = plan_make(mp, &pl);
+	if (*err < 0)
+		return NULL;
+	uint64_t ticks = plan_last_ticks;
+	int32_t slot = free_slot();
+	if (slot < 0) {
+		plan_release(pl.part);
+		kprintf("partition '%s' refused: %u partitions exist already\n", mp->name, VM_MAX);
+		*err = -E_FULL;
+		return NULL;
+	}
+	struct vm *vm = create_vm(mp, &pl);
+	if (!vm) {
+		plan_release(pl.part);
+		*err = -E_NOMEM;
+		return NULL;
+	}
+	vm->id = (uint32_t)slot;
+	plan_bind(pl.part, vm->id);
+	vm_table[slot] = vm;
+	if ((uint32_t)slot >= vm_count)
+		vm_count = (uint32_t)slot + 1;
+	for (uint32_t c = 0; c < pl.ncores; c++)
+		mask[pl.cores[c] / 64] |= 1ULL << (pl.cores[c] % 64);
+	manifest_format_cpus(mask, cpus, sizeof(cpus));
+	kprintf("gpm: partition '%s' gets cpus %s for %u vcpus (%s, planned in %llu ticks)\n",
+		vm->name, cpus, vm->nvcpus,
+		mp->cls == MANIFEST_CLASS_ACCEL ? "time-shared accelerator cores" :
+		pl.ncores < vm->nvcpus		? "time-shared" :
+						  "a core per vcpu",
+		(unsigned long long)ticks);
+	kprintf("lpm %s on cpu %u%s\n", vm->name, pl.lpm_cpu,
+		pl.lpm_cpu ? "" : " (shared with the GPM)");
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		kprintf("partition '%s': vcpu %u on cpu %u vpid %u\n", vm->name, i, pl.place[i],
+			vm->vcpu[i]->vpid);
+	return vm;
+}
+
+/* Hand the partition to its LPM, which places the vCPUs; vCPU 0 starts. */
+static void start(struct vm *vm)
+{
+	if (vm->nvcpus > 1)
+		kprintf("partition '%s': vcpus 1-%u wait for INIT/SIPI from vcpu 0\n", vm->name,
+			vm->nvcpus - 1);
+	kprintf("partition '%s': starting vcpu 0 on cpu %u\n", vm->name,
+		lpm_initial_core(vm->lpm, 0));
+	if (vm->timeout_ms)
+		vm->deadline_tsc = rdtsc() + tsc_from_us(vm->timeout_ms * 1000ULL);
+	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_START, (uint64_t)(uintptr_t)vm->lpm, 0, 0);
+}
+
+struct vm *partition_create(const struct manifest_part *mp, int *err)
+{
+	struct vm *vm = admit(mp, err);
+
+	if (vm)
+		start(vm);
+	return vm;
 }
 
 uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint32_t vm_timeout_ms)
@@ -326,6 +414,7 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
 		.cpu_usable_mask = usable,
 		.mem_free_bytes = free_bytes > HV_RESERVE ? free_bytes - HV_RESERVE : 0,
 		.module_exists = module_exists,
+		.plan_cores = true, /* the GPM plans counts (core/plan.c) */
 	};
 	manifest_assign(&manifest, &r);
 	manifest_print(&manifest);
@@ -336,38 +425,36 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
 		refused = manifest.nparts;
 		return refused;
 	}
-
-	for (uint32_t i = 0; i < manifest.nparts && vm_count < VM_MAX; i++) {
+	plan_init(&manifest.machine, usable, pcpu_count);
+	uint64_t t = rdtsc(), planned = 0;
+	uint32_t started = 0;
+	for (uint32_t i = 0; i < manifest.nparts; i++) {
 		if (!manifest.part[i].valid)
 			continue;
-		struct vm *vm = create_vm(&manifest.part[i]);
+		int err;
+		struct vm *vm = admit(&manifest.part[i], &err);
 		if (!vm) {
-			refused++; /* out of hypervisor memory: its line is printed */
+			refused++; /* its line is printed */
 			continue;
 		}
-		vm->id = vm_count;
+		planned += plan_last_ticks;
+		vm->boot = true;
 		vm->vcpu[0]->bad_entry = bad_entry[0] && !strcmp(bad_entry, vm->name);
-		vm_table[vm_count++] = vm;
+		started++;
 	}
-	for (uint32_t i = 0; i < vm_count; i++) {
-		struct vcpu *v0 = vm_table[i]->vcpu[0];
-		if (vm_table[i]->nvcpus > 1)
-			kprintf("partition '%s': vcpus 1-%u wait for INIT/SIPI from vcpu 0\n",
-				vm_table[i]->name, vm_table[i]->nvcpus - 1);
-		kprintf("partition '%s': starting vcpu 0 on cpu %u\n", vm_table[i]->name, v0->pcpu);
-		if (vm_table[i]->timeout_ms)
-			vm_table[i]->deadline_tsc =
-				rdtsc() + tsc_from_us(vm_table[i]->timeout_ms * 1000ULL);
-		msg_send(v0->pcpu, MSG_VCPU_RUN, (uint64_t)(uintptr_t)v0, 0, 0);
-	}
-	return vm_count + refused;
+	kprintf("gpm: boot plan: %u partitions in %llu ticks (%llu in sched/gpm.c)\n", started,
+		(unsigned long long)(rdtsc() - t), (unsigned long long)planned);
+	for (uint32_t i = 0; i < vm_count; i++)
+		if (vm_table[i])
+			start(vm_table[i]);
+	return started + refused;
 }
 
 static bool all_ended(void)
 {
 	for (uint32_t i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_table[i];
-		if (!vm_ended(vm) || __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE))
+		if (vm && (!vm_ended(vm) || __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE)))
 			return false;
 	}
 	return true;
@@ -437,7 +524,7 @@ static void watchdog(void)
 
 	for (uint32_t i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_table[i];
-		if (!vm->deadline_tsc || vm_ended(vm))
+		if (!vm || !vm->deadline_tsc || vm_ended(vm))
 			continue;
 		if (now >= vm->deadline_tsc)
 			stop_on_timeout(vm);
@@ -448,36 +535,188 @@ static void watchdog(void)
 		timer_oneshot_us((next - now) * 1000 / tsc_khz + 1, watchdog_fired, NULL);
 }
 
-/* A VM that ended with all its vCPUs out of their run loops gives back its pages. */
+/*
+ * Destroying a partition ends with a barrier: every online core answers a
+ * message sent after the VM's last vCPU was dropped, so no message naming
+ * its vCPUs or its LPM is still queued anywhere when they are freed
+ * (mailboxes are FIFO, and a notice for a vCPU of an ended VM is never
+ * passed on).
+ */
+static struct vm *barrier_vm;
+static uint32_t barrier_want, barrier_got;
+
+static void barrier_handler(const struct mbox_msg *m)
+{
+	msg_send_sure(m->from, MSG_BARRIER_ACK, m->arg[0], 0, 0);
+}
+
+static void barrier_ack_handler(const struct mbox_msg *m)
+{
+	(void)m;
+	barrier_got++;
+}
+
+static void barrier_start(struct vm *vm)
+{
+	barrier_vm = vm;
+	barrier_got = barrier_want = 0;
+	for (uint32_t c = 0; c < pcpu_count; c++)
+		if (msg_send_sure(c, MSG_BARRIER, vm->id, 0, 0) == 0)
+			barrier_want++;
+}
+
+static void barrier_finish(void)
+{
+	struct vm *vm = barrier_vm;
+
+	if (!vm || barrier_got < barrier_want)
+		return;
+	barrier_vm = NULL;
+	vm_table[vm->id] = NULL;
+	kprintf("partition '%s': destroyed\n", vm->name);
+	uint64_t arg = vm->destroy_arg;
+	destroy_vm(vm);
+	control_done(arg, 0);
+}
+
+/* A VM that ended with all its vCPUs dropped gives back its pages and cores. */
 static void release_ended(void)
 {
 	for (uint32_t i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_table[i];
-		if (vm->released || !vm_ended(vm) ||
-		    __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE))
+		if (!vm || !vm_ended(vm) || __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE))
 			continue;
+		if (vm->released) {
+			if (vm->destroying && !barrier_vm)
+				barrier_start(vm);
+			continue;
+		}
 		release_pages(vm);
+		plan_release(vm->gpm_part);
+		vm->gpm_part = -1;
 		vm->released = true;
 		char cpus[64];
 		uint64_t mask[MANIFEST_MASK_WORDS] = { 0 };
 		for (uint32_t c = 0; c < vm->nvcpus; c++)
-			mask[vm->vcpu[c]->pcpu / 64] |= 1ULL << (vm->vcpu[c]->pcpu % 64);
+			if (vm->vcpu[c]->pcpu != NO_CPU)
+				mask[vm->vcpu[c]->pcpu / 64] |= 1ULL << (vm->vcpu[c]->pcpu % 64);
 		manifest_format_cpus(mask, cpus, sizeof(cpus));
 		kprintf("partition '%s': ended; cpus %s and %llu MiB are free again\n", vm->name,
 			cpus, (unsigned long long)(vm->mem_size >> 20));
+		if (vm->destroying && !barrier_vm)
+			barrier_start(vm);
 	}
+	barrier_finish();
+}
+
+struct vm *partition_find(uint32_t id)
+{
+	struct vm *vm = id < VM_MAX ? vm_table[id] : NULL;
+
+	return vm && !vm->destroying ? vm : NULL;
+}
+
+void partition_destroy(struct vm *vm, struct vm *by, uint64_t done_arg)
+{
+	vm->destroying = true;
+	vm->destroy_arg = done_arg;
+	vm_destroy_request(vm, by->name);
+	release_ended(); /* an ended VM goes at once */
+}
+
+int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t done_arg)
+{
+	static struct plan pl;
+	static struct lpm_resize rq; /* one control call at a time (core/control.c) */
+	uint32_t old = vm->nvcpus;
+
+	if (vm_ended(vm))
+		return -E_NOENT;
+	if (nvcpus > VM_MAX_VCPUS)
+		return -E_RANGE;
+	for (uint32_t i = nvcpus ? nvcpus : old; i < old; i++)
+		if (vm->vcpu[i]->state != VCPU_IDLE || vm->vcpu[i]->start_sipi)
+			return -E_BUSY; /* it started: only the guest can take it down */
+	int rc;
+	if (vm->gpm_part >= 0) {
+		rc = plan_resize(vm->gpm_part, ncores, nvcpus, &pl);
+	} else {
+		/* accel: the shared cores stay; only the vCPU count may change */
+		if (ncores && ncores != vm->ncores)
+			return -E_INVAL;
+		pl.ncores = vm->ncores;
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	uint32_t n = nvcpus ? nvcpus : old;
+	for (uint32_t i = old; i < n; i++) {
+		if (!vm->vcpu[i] && !new_vcpu(vm, i))
+			return -E_NOMEM;
+	}
+	rq.nvcpus = n;
+	rq.ncores = pl.ncores;
+	if (vm->gpm_part >= 0)
+		memcpy(rq.cores, pl.cores, sizeof(rq.cores));
+	else
+		lpm_cores(vm->lpm, rq.cores);
+	rq.done_arg = done_arg;
+	__atomic_store_n(&vm->nvcpus, n, __ATOMIC_RELEASE);
+	kprintf("partition '%s': resized to %u cores, %u vcpus (planned in %llu ticks)\n",
+		vm->name, rq.ncores, n, (unsigned long long)plan_last_ticks);
+	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_RESIZE, (uint64_t)(uintptr_t)vm->lpm,
+		      (uint64_t)(uintptr_t)&rq, 0);
+	return 0;
+}
+
+void partition_resources(struct cy_resources *r)
+{
+	struct frame_stats st;
+
+	frame_stats(&st);
+	r->free_frames = st.free;
+	r->free_cores = plan_free_cores();
+	r->partitions = 0;
+	for (uint32_t i = 0; i < vm_count; i++)
+		r->partitions += vm_table[i] && !vm_table[i]->destroying;
+}
+
+uint32_t partition_list(struct cy_part_info *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < vm_count; i++) {
+		const struct vm *vm = vm_table[i];
+		if (!vm || vm->destroying)
+			continue;
+		if (n < max) {
+			struct cy_part_info *p = &out[n];
+			memset(p, 0, sizeof(*p));
+			p->id = vm->id;
+			p->state = vm->state == VM_RUNNING ? CY_PART_RUNNING :
+				   vm->state == VM_EXITED  ? CY_PART_EXITED :
+							     CY_PART_FAILED;
+			p->vcpus = vm->nvcpus;
+			p->cores = vm->ncores;
+			p->lpm_cpu = lpm_cpu(vm->lpm);
+			p->weight = vm->weight;
+			ksnprintf(p->name, sizeof(p->name), "%s", vm->name);
+		}
+		n++;
+	}
+	return n;
 }
 
 int partition_wait_and_report(void)
 {
-	uint32_t ok = 0;
+	uint32_t ok = 0, n = 0;
 
 	for (;;) {
 		irq_disable();
 		watchdog();
 		/* Look first, release second: a VM whose last vCPU leaves in
 		 * between is then released before the loop ends. */
-		bool done = all_ended();
+		bool done = all_ended() && !barrier_vm && !control_busy();
 		release_ended();
 		if (done)
 			break;
@@ -486,12 +725,16 @@ int partition_wait_and_report(void)
 		irq_enable();
 	}
 	irq_enable();
+	trace_dump_all();
 	for (uint32_t i = 0; i < vm_count; i++) {
+		if (!vm_table[i])
+			continue;
 		report(vm_table[i]);
 		ok += vm_table[i]->state == VM_EXITED && vm_table[i]->exit_status == 0;
+		n++;
 	}
 	kprintf("summary: %u VMs ran, %u succeeded, %u failed or exited nonzero, %u partitions "
 		"refused\n",
-		vm_count, ok, vm_count - ok, refused);
-	return ok == vm_count && !refused ? 0 : 1;
+		n, ok, n - ok, refused);
+	return ok == n && !refused ? 0 : 1;
 }

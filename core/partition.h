@@ -8,6 +8,9 @@
 #define CORE_PARTITION_H
 
 #include "boot/mb2.h"
+#include "core/manifest.h"
+#include "core/vm.h"
+#include "guest-abi/cypress.h"
 
 /* Register the message handlers vCPU cores use. Boot core, before SMP. */
 void partition_register(void);
@@ -33,5 +36,37 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
  * 0 if every VM exited with status 0 and no partition was refused, else 1.
  */
 int partition_wait_and_report(void);
+
+/*
+ * Run time (the GPM's side of the control hypercalls, core/control.c),
+ * all on cpu 0.
+ */
+
+/* Plan, create and start partition mp; NULL with *err (-E_*) and one line. */
+struct vm *partition_create(const struct manifest_part *mp, int *err);
+
+/* The boot module whose command line starts with `name`, or NULL. */
+const struct mb2_module *partition_module(const char *name);
+
+/* The live partition with this id (not being destroyed), or NULL. */
+struct vm *partition_find(uint32_t id);
+
+/*
+ * Stop vm (on behalf of partition `by`) and free it; control_done(done_arg,
+ * 0) once its cores and memory are back and no message names it.
+ */
+void partition_destroy(struct vm *vm, struct vm *by, uint64_t done_arg);
+
+/*
+ * Change vm's vCPU cores and vCPU count (0 = unchanged). 0: its LPM moves
+ * the vCPUs, then control_done(done_arg, 0) (MSG_GPM_DONE). Else -E_*:
+ * -E_BUSY (removing started vCPUs), -E_RANGE/-E_INVAL from the plan,
+ * -E_NOENT (ended), and nothing changed.
+ */
+int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t done_arg);
+
+/* Fill the RESOURCES record; list up to max partitions, returning how many exist. */
+void partition_resources(struct cy_resources *r);
+uint32_t partition_list(struct cy_part_info *out, uint32_t max);
 
 #endif

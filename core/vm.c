@@ -21,8 +21,10 @@ static void kick_vcpus(struct vm *vm)
 {
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = vm->vcpu[i];
-		if (v && v->pcpu != this_cpu_id())
-			msg_send(v->pcpu, MSG_VM_KICK, vm->id, 0, 0);
+		uint32_t cpu = v ? __atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE) : NO_CPU;
+		/* A vCPU in flight is dropped by the core that adopts it. */
+		if (cpu != NO_CPU && cpu != this_cpu_id())
+			msg_send_sure(cpu, MSG_VM_KICK, vm->id, 0, 0);
 	}
 }
 
@@ -76,6 +78,17 @@ void vm_exit_request(struct vm *vm, uint32_t status)
 	vuart_flush(&vm->uart);
 	spin_unlock(&vm->uart_lock);
 	kprintf("vm %s: exited with status %u\n", vm->name, status);
+	kick_vcpus(vm);
+}
+
+void vm_destroy_request(struct vm *vm, const char *by)
+{
+	if (!end_vm(vm, VM_EXITED, 0))
+		return;
+	spin_lock(&vm->uart_lock);
+	vuart_flush(&vm->uart);
+	spin_unlock(&vm->uart_lock);
+	kprintf("vm %s: destroyed by partition '%s'\n", vm->name, by);
 	kick_vcpus(vm);
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The VM model shared by the partition manager (core/) and the VMX exit
- * handlers (arch/x86/vmx/): a VM is one partition; each vCPU runs on one
- * dedicated core of that partition and only that core touches its state.
+ * The VM model shared by the partition managers (core/) and the VMX exit
+ * handlers (arch/x86/vmx/): a VM is one partition; each vCPU lives on one
+ * core at a time (its owner, vcpu.pcpu), which alone touches its state.
+ * The few fields other cores may touch are grouped and say so
+ * (docs/runtime.md lists them and why each is safe).
  * Environment: freestanding hypervisor.
  */
 #ifndef CORE_VM_H
@@ -14,6 +16,7 @@
 #include "core/vuart.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"
+#include "sched/ops.h"
 
 #define VM_MAX	     64
 #define VM_MAX_VCPUS 64
@@ -29,17 +32,47 @@ struct guest_regs {
 
 enum vcpu_state {
 	VCPU_IDLE = 0,	  /* not started (APs wait for a SIPI) */
-	VCPU_RUNNING = 1, /* in its run loop on its core */
-	VCPU_DONE = 2,	  /* left the run loop for good */
+	VCPU_RUNNING = 1, /* started: runnable, running or blocked on its core */
+	VCPU_DONE = 2,	  /* dropped by its core for good */
+};
+
+#define NO_CPU UINT32_MAX
+
+/*
+ * Interrupts posted to a vCPU by other cores (the only part of a vCPU any
+ * core may write, always with atomic read-modify-write): its owner core
+ * takes them with an atomic exchange before the vCPU's next entry, or when
+ * deciding whether a blocked vCPU wakes. A message (MSG_VCPU_NOTIFY) or,
+ * with the owner's mailbox full, a bare IPI tells the owner to look, so a
+ * full mailbox delays nothing and loses nothing.
+ */
+struct vcpu_post {
+	uint32_t irr[8];  /* fixed and lowest-priority vectors */
+	uint32_t flags;	  /* VCPU_POST_* */
+	uint32_t pending; /* nonzero: something was posted since the owner last looked */
+};
+#define VCPU_POST_NMI	   (1u << 0)
+#define VCPU_POST_INIT	   (1u << 1)
+#define VCPU_POST_SIPI	   (1u << 2) /* vector in bits 15:8 */
+#define VCPU_POST_SIPI_VEC 8
+
+/* Registers outside the VMCS that a guest changes without exits: kept in
+ * the vCPU while another vCPU runs on its core (arch/x86/vmx/vcpu_ctx.c). */
+struct vcpu_ctx {
+	uint64_t cr2, dr[4], dr6;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs;
+	void *fpu; /* XSAVE (or FXSAVE) area, 64-byte aligned; NULL until first saved */
 };
 
 struct vm;
+struct lpm;
 
 struct vcpu {
 	struct guest_regs regs; /* first: entry.S gets &vcpu->regs */
 	struct vm *vm;
 	uint32_t id;   /* index within the VM, 0 = bootstrap vCPU */
-	uint32_t pcpu; /* the core it runs on */
+	uint32_t pcpu; /* its owner core; changes only at a migration, written by the
+			* old owner before it hands the vCPU over (read by senders to route) */
 	uint32_t state;
 	uint16_t vpid;
 	bool launched;
@@ -58,6 +91,19 @@ struct vcpu {
 	bool vid_valid;				  /* vid_* mirror the page */
 	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
 	bool init_seen;		      /* INIT arrived while idle: a STARTUP may start it */
+	/* Scheduling (core/vcore.c), owned by the core in pcpu. */
+	struct sched_vcpu sv;	/* runqueue entry, weight, vruntime */
+	bool blocked;		/* in HLT, off the runqueue until an interrupt wakes it */
+	bool halt_if;		/* RFLAGS.IF at its HLT (its VMCS may not be current later) */
+	bool moved;		/* came from another core: host state and TLB tags to redo */
+	bool start_boot;	/* vCPU 0: enter at the multiboot entry on its first run */
+	bool start_sipi;	/* an AP released by INIT + STARTUP: real mode at sipi_vec */
+	uint8_t sipi_vec;
+	uint32_t migrate_to;	/* NO_CPU, or the cpu its LPM asked it to move to */
+	uint64_t timer_deadline; /* its vLAPIC timer (TSC), 0 = none; the core multiplexes */
+	struct vcpu_ctx ctx;
+	struct vcpu_post post;	/* cross-core: see struct vcpu_post */
+	uint32_t move_busy;	/* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
 	uint64_t entries;	      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
@@ -87,12 +133,23 @@ struct vm {
 	uint32_t timeout_ms;   /* watchdog: 0 = none */
 	uint64_t deadline_tsc; /* when the watchdog stops it; 0 = never */
 	bool released;	       /* memory and cores handed back (cpu 0) */
+	bool destroying;       /* a control call destroys it: freed once released (cpu 0) */
+	uint64_t destroy_arg;  /* the call to answer then */
 
 	uint64_t msr_bitmap_pa;
 	uint64_t io_bitmap_pa[2];
 
+	/* Planning (core/partition.c, the GPM on cpu 0). */
+	uint32_t weight;	/* manifest weight: each vCPU's share on a time-shared core */
+	uint32_t slice_us;	/* time slice on time-shared cores */
+	bool control;		/* may make the control hypercalls */
+	bool boot;		/* from the boot manifest (kept for the summary), not a control call's */
+	int32_t gpm_part;	/* its slot in the GPM's plan, -1 for none (accel) */
+	struct lpm *lpm;	/* its Local Partition Manager (core/lpm.c) */
+	uint32_t ncores;	/* its vCPU cores now (written by its LPM, read by hypercalls) */
+
 	uint32_t nvcpus;
-	uint32_t vcpus_running; /* atomic: vCPUs inside their run loop */
+	uint32_t vcpus_running; /* atomic: vCPUs held by some core (placed, not yet dropped) */
 	struct vcpu *vcpu[VM_MAX_VCPUS];
 
 	spinlock_t uart_lock; /* vCPUs on several cores may print */
@@ -113,6 +170,9 @@ void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...) __printf(3, 4);
 
 /* The guest asked to end with `status` (isa-debug-exit or hypercall). */
 void vm_exit_request(struct vm *vm, uint32_t status);
+
+/* A control partition named `by` destroys vm: it ends with status 0. cpu 0. */
+void vm_destroy_request(struct vm *vm, const char *by);
 
 /* True once the VM is no longer RUNNING. */
 static inline bool vm_ended(const struct vm *vm)

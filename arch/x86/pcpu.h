@@ -18,6 +18,8 @@
 #include "lib/mailbox.h"
 #include "lib/types.h"
 
+struct vcore;
+
 /* 64-bit TSS (SDM Vol. 3A, 8.7 "Task Management in 64-bit Mode"). */
 struct tss64 {
 	uint32_t reserved0;
@@ -92,6 +94,12 @@ struct pcpu {
 	uint64_t vmxon_phys;
 	char vmx_reason[96];
 	uint64_t xcr0; /* XCR0 loaded now: the last vCPU's (arch/x86/vmx/vcpu.c), 0 without XSAVE */
+
+	/* vCPU scheduling (core/vcore.c owns these; the exit handlers read them). */
+	struct vcore *vcore;	 /* this core's runqueue and hosted vCPUs, NULL until first used */
+	bool resched;		 /* leave the guest at the next exit: the core must decide */
+	bool timeshared;	 /* more than one vCPU lives here: HLT blocks the vCPU */
+	uint64_t slice_end;	 /* TSC at which the running vCPU's slice ends, 0 = none */
 
 	uint64_t tsc_online; /* TSC when this core reached the online state */
 	uint32_t in_exception;

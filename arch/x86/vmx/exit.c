@@ -213,18 +213,13 @@ static void unhandled(struct vcpu *v, const struct vmexit *x)
 	vm_fail(v->vm, x->rip, "unhandled VM exit %u (%s)", x->reason, vmx_exit_name(x->reason));
 }
 
-void vcpu_run(struct vcpu *v)
+int vcpu_enter(struct vcpu *v)
 {
-	irq_disable();
-	if (!vmptrld(v->vmcs_pa)) {
-		vm_fail(v->vm, 0, "VMPTRLD of vcpu %u's VMCS failed", v->id);
-		return;
-	}
-	v->state = VCPU_RUNNING;
-	/* The core now runs v: its XCR0 becomes v's (and stays so until
-	 * v's own XSETBV, or another vCPU is switched in). */
-	vcpu_xcr0_load(v);
-	while (!vm_ended(v->vm)) {
+	struct pcpu *p = this_cpu();
+
+	for (;;) {
+		if (vm_ended(v->vm))
+			return VMEXIT_STOP;
 		vcpu_lapic_prepare_entry(v);
 		int rc = vmx_enter(&v->regs, v->launched);
 		if (rc) {
@@ -232,7 +227,7 @@ void vcpu_run(struct vcpu *v)
 				"VM entry failed: VMfail%s, VM-instruction error %llu",
 				rc == 1 ? "Invalid" : "Valid",
 				(unsigned long long)(rc == 2 ? vmread(VMCS_INSN_ERROR) : 0));
-			break;
+			return VMEXIT_STOP;
 		}
 		v->launched = true;
 		v->entries++;
@@ -251,11 +246,14 @@ void vcpu_run(struct vcpu *v)
 			v->exits_other++;
 		if (!h) {
 			unhandled(v, &x);
-			break;
+			return VMEXIT_STOP;
 		}
-		if (h(v, &x) == VMEXIT_STOP)
-			break;
+		int r = h(v, &x);
+		if (r != VMEXIT_RESUME)
+			return r;
+		/* Two loads on the common path; the TSC only on a time-shared core. */
+		if (__builtin_expect(p->resched, 0) ||
+		    (p->slice_end && rdtsc() >= p->slice_end))
+			return VMEXIT_YIELD;
 	}
-	v->state = VCPU_DONE;
-	vmclear(v->vmcs_pa);
 }

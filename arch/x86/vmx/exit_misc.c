@@ -33,22 +33,15 @@ int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 {
+	/* SDM 2A HLT: the vCPU sleeps until an interrupt it can take (or an
+	 * NMI, INIT). It leaves its core's runqueue, so a core it shares
+	 * spends nothing on it; core/vcore.c wakes it when its vLAPIC has
+	 * such an interrupt. RFLAGS.IF is kept because its VMCS will not be
+	 * current when that is decided. */
 	vmexit_skip_insn(x);
 	v->halted = true;
-	/* The core is the vCPU's alone: sleep until its vLAPIC has an
-	 * interrupt the guest can take (timer, IPI), serving host interrupts
-	 * and messages meanwhile; an event that arrives between the check and
-	 * the halt is an interrupt too, and ends the halt (sti; hlt). */
-	while (!vm_ended(v->vm)) {
-		if (vcpu_lapic_wakeup(v)) {
-			v->halted = false;
-			return VMEXIT_RESUME;
-		}
-		if (!msg_poll())
-			safe_halt();
-		irq_disable();
-	}
-	return VMEXIT_STOP;
+	v->halt_if = (vmread(VMCS_GUEST_RFLAGS) >> 9) & 1;
+	return VMEXIT_BLOCK;
 }
 
 int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
@@ -120,10 +113,12 @@ int vmexit_exception_nmi(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_preemption_timer(struct vcpu *v, const struct vmexit *x)
 {
-	/* Armed for time slicing; partitions own their cores, so it only
-	 * gives the hypervisor a periodic look at messages. */
+	/* On a time-shared core it ends the slice (vcpu_enter sees
+	 * pcpu.slice_end pass); otherwise it is the hypervisor's periodic look
+	 * at messages. core/vcore.c wrote the value for this turn; with "save
+	 * VMX-preemption timer value" the CPU counted it down to 0. */
 	(void)x;
-	vmwrite(VMCS_PREEMPTION_TIMER, VCPU_PREEMPT_TICKS);
+	vmwrite(VMCS_PREEMPTION_TIMER, vcpu_preempt_ticks(this_cpu()));
 	msg_poll();
 	return vm_ended(v->vm) ? VMEXIT_STOP : VMEXIT_RESUME;
 }

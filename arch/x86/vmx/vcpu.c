@@ -46,6 +46,7 @@ int vmx_controls_init(void)
 	}
 	if (!(vmx_controls.proc & VMX_PROC_TPR_SHADOW))
 		vmx_controls.proc2 &= ~VMX_PROC2_VIRT_INTR_DELIVERY;
+	vmx_preempt_shift = vmx_preemption_timer_shift(&vmx_caps);
 	vmx_ctl_print(&vmx_controls);
 	kprintf("vmx: interrupts reach guests by %s\n",
 		vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY ? "virtual-interrupt delivery" :
@@ -75,6 +76,14 @@ static bool w(enum vmcs_field f, uint64_t v, int *bad)
 		return false;
 	}
 	return true;
+}
+
+static void host_state(int *bad);
+
+void vcpu_vmcs_host_state(void)
+{
+	int bad = 0;
+	host_state(&bad); /* the same fields VMCS creation wrote successfully */
 }
 
 static void host_state(int *bad)

@@ -52,4 +52,34 @@ static inline void vcpu_xcr0_load(const struct vcpu *v)
 /* Same, with the state of an AP woken by INIT + STARTUP vector `vec`. */
 int vcpu_vmcs_init_sipi(struct vcpu *v, uint8_t vec);
 
+/* Rewrite the current VMCS's host-state area for the calling core. */
+void vcpu_vmcs_host_state(void);
+
+/*
+ * Make v's VMCS current on the calling core (VMPTRLD); a vCPU that moved
+ * here also gets this core's host state, VMLAUNCH and flushed TLB tags.
+ * False if VMPTRLD failed.
+ */
+bool vcpu_vmcs_load(struct vcpu *v);
+
+/* VMCLEAR v's VMCS (before v leaves this core, or for good). */
+void vcpu_vmcs_unload(struct vcpu *v);
+
+/* Allocate v's extended-state area in its reset state: -E_NOMEM or 0. Any core. */
+int vcpu_ctx_init(struct vcpu *v);
+/* Free it (v runs nowhere). */
+void vcpu_ctx_fini(struct vcpu *v);
+/* Save the registers outside the VMCS that the core holds for v (CR2, DR0-3,
+ * DR6, syscall MSRs, x87/SSE/AVX state). */
+void vcpu_ctx_save(struct vcpu *v);
+/* Load them (and v's XCR0). */
+void vcpu_ctx_load(struct vcpu *v);
+
+/* IA32_VMX_MISC[4:0], set by vmx_controls_init(). */
+extern uint32_t vmx_preempt_shift;
+
+/* The preemption-timer value for the turn p is running: what is left of
+ * its slice on a time-shared core, else VCPU_PREEMPT_TICKS. */
+uint32_t vcpu_preempt_ticks(const struct pcpu *p);
+
 #endif

@@ -15,6 +15,7 @@
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmx_ctl.h"
 #include "core/msg.h"
+#include "core/vcore.h"
 #include "drivers/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -26,22 +27,10 @@
 #define DELIVERY_INIT	5
 #define DELIVERY_SIPI	6
 
-static void timer_fired(void *arg)
-{
-	((struct vcpu *)arg)->timer_due = true;
-}
-
 static void arm_timer(void *ctx, uint64_t deadline)
 {
-	struct vcpu *v = ctx;
-	uint64_t now = rdtsc();
-
-	if (!deadline) {
-		timer_cancel();
-		return;
-	}
-	uint64_t us = deadline > now ? (deadline - now) * 1000 / tsc_khz : 0;
-	timer_oneshot_us(us ? us : 1, timer_fired, v);
+	/* The core's one host timer serves every vCPU it hosts (core/vcore.c). */
+	vcore_timer_set(ctx, deadline);
 }
 
 static void send_one(struct vcpu *from, struct vcpu *to, uint8_t delivery, uint8_t vector)
@@ -51,11 +40,9 @@ static void send_one(struct vcpu *from, struct vcpu *to, uint8_t delivery, uint8
 		vcpu_lapic_deliver(to, delivery, vector, &unused);
 		return;
 	}
-	/* A full mailbox means the target core is busy: make room in ours
-	 * (it may be sending to us) and retry; never drop an interrupt. */
-	while (msg_send(to->pcpu, MSG_VLAPIC_DELIVER, (uint64_t)(uintptr_t)to, delivery, vector) ==
-	       -E_FULL)
-		msg_poll();
+	/* Posted to the target, whichever core owns it now: never dropped,
+	 * never waiting on a full mailbox (core/vm.h, struct vcpu_post). */
+	vcore_post(to, delivery, vector);
 }
 
 static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorthand,
@@ -241,8 +228,73 @@ void vcpu_lapic_after_exit(struct vcpu *v)
 	v->vid_may_deliver = highest(a->irr) != 0;
 }
 
+enum vlapic_action vcpu_post_take(struct vcpu *v)
+{
+	struct vcpu_post *q = &v->post;
+	enum vlapic_action act = VLAPIC_NONE;
+	uint8_t vec = 0;
+
+	if (!__atomic_exchange_n(&q->pending, 0, __ATOMIC_ACQ_REL))
+		return VLAPIC_NONE;
+	uint32_t f = __atomic_exchange_n(&q->flags, 0, __ATOMIC_ACQ_REL);
+	/* INIT before STARTUP: the order a sender's pair arrives in. */
+	if (f & VCPU_POST_INIT)
+		vcpu_lapic_deliver(v, DELIVERY_INIT, 0, &vec);
+	if ((f & VCPU_POST_SIPI) &&
+	    vcpu_lapic_deliver(v, DELIVERY_SIPI, (uint8_t)(f >> VCPU_POST_SIPI_VEC), &vec) ==
+		    VLAPIC_START_SIPI) {
+		v->sipi_vec = vec;
+		act = VLAPIC_START_SIPI;
+	}
+	if (f & VCPU_POST_NMI)
+		v->nmi_pending = true;
+	for (int i = 0; i < 8; i++) {
+		uint32_t bits = __atomic_exchange_n(&q->irr[i], 0, __ATOMIC_ACQ_REL);
+		while (bits) {
+			int b = __builtin_ctz(bits);
+			bits &= bits - 1;
+			vlapic_accept(&v->lapic, (uint8_t)(i * 32 + b), false);
+		}
+	}
+	return act;
+}
+
+void vcpu_post(struct vcpu *to, uint8_t delivery, uint8_t vector)
+{
+	struct vcpu_post *q = &to->post;
+
+	switch (delivery) {
+	case DELIVERY_FIXED:
+	case DELIVERY_LOWEST:
+		__atomic_fetch_or(&q->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+		break;
+	case DELIVERY_NMI:
+		__atomic_fetch_or(&q->flags, VCPU_POST_NMI, __ATOMIC_RELEASE);
+		break;
+	case DELIVERY_INIT:
+		__atomic_fetch_or(&q->flags, VCPU_POST_INIT, __ATOMIC_RELEASE);
+		break;
+	case DELIVERY_SIPI: {
+		/* One STARTUP vector at a time: the last one wins, as a second
+		 * STARTUP to a started CPU is ignored anyway. */
+		uint32_t old = __atomic_load_n(&q->flags, __ATOMIC_ACQUIRE), nw;
+		do
+			nw = (old & ~(0xffu << VCPU_POST_SIPI_VEC)) | VCPU_POST_SIPI |
+			     ((uint32_t)vector << VCPU_POST_SIPI_VEC);
+		while (!__atomic_compare_exchange_n(&q->flags, &old, nw, false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE));
+		break;
+	}
+	default:
+		return;
+	}
+	__atomic_store_n(&q->pending, 1, __ATOMIC_RELEASE);
+}
+
 void vcpu_lapic_prepare_entry(struct vcpu *v)
 {
+	if (__builtin_expect(__atomic_load_n(&v->post.pending, __ATOMIC_RELAXED), 0))
+		vcpu_post_take(v); /* a started vCPU ignores STARTUP: nothing to act on */
 	if (v->timer_due) {
 		v->timer_due = false;
 		vlapic_timer_expired(&v->lapic, rdtsc());
@@ -280,9 +332,9 @@ bool vcpu_lapic_wakeup(struct vcpu *v)
 		v->timer_due = false;
 		vlapic_timer_expired(&v->lapic, rdtsc());
 	}
-	/* SDM 2A HLT: a maskable interrupt resumes the core only when RFLAGS.IF allows it. */
-	return v->nmi_pending ||
-	       (vlapic_pending(&v->lapic) >= 0 && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF));
+	/* SDM 2A HLT: a maskable interrupt resumes the core only when
+	 * RFLAGS.IF allows it (as it was at the HLT: v's VMCS may not be current). */
+	return v->nmi_pending || (vlapic_pending(&v->lapic) >= 0 && v->halt_if);
 }
 
 int vmexit_nmi_window(struct vcpu *v, const struct vmexit *x)

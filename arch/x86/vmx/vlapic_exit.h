@@ -35,8 +35,23 @@ void vcpu_lapic_prepare_entry(struct vcpu *v);
 /* After each VM exit: take back what virtual-interrupt delivery changed. */
 void vcpu_lapic_after_exit(struct vcpu *v);
 
-/* True when a halted vCPU must wake: an interrupt it can take is pending. */
+/* True when a halted vCPU must wake: an interrupt it can take is pending
+ * (with RFLAGS.IF as it was at its HLT). Its owner core, VMCS not needed. */
 bool vcpu_lapic_wakeup(struct vcpu *v);
+
+/*
+ * Post an interrupt (delivery mode, vector) for vCPU `to` from any core:
+ * atomic bits in to->post, taken by its owner with vcpu_post_take(). The
+ * caller then tells the owner (core/vcore.h, vcore_post()).
+ */
+void vcpu_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
+
+/*
+ * On v's owner core: move what was posted to v into its vLAPIC. Returns
+ * VLAPIC_START_SIPI (with v->sipi_vec set) when an idle vCPU got INIT
+ * then STARTUP and should start.
+ */
+enum vlapic_action vcpu_post_take(struct vcpu *v);
 
 /* EPT violation inside the xAPIC page: decode and emulate the access. */
 int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa);

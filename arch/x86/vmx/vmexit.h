@@ -21,6 +21,8 @@ struct vmexit {
 /* Handler results. */
 #define VMEXIT_RESUME 0 /* enter the guest again */
 #define VMEXIT_STOP   1 /* the VM ended (vm_fail or a requested exit) */
+#define VMEXIT_YIELD  2 /* the VM goes on, but the core must decide what runs (slice, move) */
+#define VMEXIT_BLOCK  3 /* the vCPU halted: it leaves the runqueue until an interrupt */
 
 typedef int (*vmexit_handler_t)(struct vcpu *v, const struct vmexit *x);
 
@@ -63,9 +65,12 @@ int vmexit_task_switch(struct vcpu *v, const struct vmexit *x);
 int vmexit_invd(struct vcpu *v, const struct vmexit *x);
 
 /*
- * Run vCPU `v` on the calling core until its VM ends. Sets up the VMCS on
- * first use. Called from the core's message handler (core/partition.c).
+ * Enter vCPU `v`, whose VMCS is current on the calling core (its owner),
+ * and handle its exits until one of them needs the core's scheduler:
+ * returns VMEXIT_STOP (the VM ended), VMEXIT_BLOCK (the guest halted) or
+ * VMEXIT_YIELD (the slice ended, or pcpu.resched was set: a message
+ * changed what this core should run). core/vcore.c calls it.
  */
-void vcpu_run(struct vcpu *v);
+int vcpu_enter(struct vcpu *v);
 
 #endif

@@ -108,6 +108,11 @@ bool vmx_enable_cpu(struct pcpu *p, bool disabled)
 	/* CR4.OSXSAVE makes XSETBV usable, so guests' XCR0 can be loaded on
 	 * their core (SDM 1 13.3); the host itself uses no extended state. */
 	bool xsave = (cpuid(1, 0).ecx >> 26) & 1;
+	/* vCPUs sharing this core have their x87/SSE state switched with
+	 * FXSAVE/XSAVE (vcpu_ctx.c): FXSAVE covers the XMM registers only with
+	 * CR4.OSFXSR (SDM 2A FXSAVE), and CR0.EM/TS would fault both. */
+	cr4 |= 1ULL << 9; /* OSFXSR */
+	cr0 &= ~((1ULL << 2) | (1ULL << 3)); /* EM, TS */
 	if (xsave)
 		cr4 |= CR4_OSXSAVE;
 	write_cr0(cr0);

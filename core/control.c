@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control hypercalls (core/control.h): the caller's side checks and copies
+ * what the guest gave, the GPM's side (cpu 0) does the work with
+ * core/partition.c. A refused call changes nothing.
+ * Environment: freestanding hypervisor, see core/control.h.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/pcpu.h"
+#include "core/control.h"
+#include "core/guest_load.h"
+#include "core/lpm.h"
+#include "core/manifest.h"
+#include "core/msg.h"
+#include "core/partition.h"
+#include "core/plan.h"
+#include "guest-abi/cypress.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+
+#define TEXT_MAX   4096
+#define QUEUE_MAX  16
+#define CALL_WAIT  0
+#define CALL_DONE  1
+#define CALL_GONE  2 /* the caller's VM ended while it waited: the GPM frees the call */
+#define HV_RESERVE MiB(16)
+
+struct gpm_call {
+	uint32_t nr;
+	uint64_t a1, a2, a3;
+	struct vm *caller;
+	void *buf;	 /* the guest's output buffer (checked), or NULL */
+	uint32_t max;	 /* records it holds */
+	int64_t ret;
+	uint32_t state;	 /* CALL_*: caller and GPM each exchange it once */
+	uint32_t len;	 /* text bytes */
+	char text[TEXT_MAX + 1];
+};
+
+/* cpu 0 */
+static struct gpm_call *queue[QUEUE_MAX];
+static uint32_t q_head, q_len;
+static bool running;
+static struct manifest req; /* one call's manifest text, parsed */
+
+static void finish(struct gpm_call *c, int64_t ret)
+{
+	c->ret = ret;
+	if (__atomic_exchange_n(&c->state, CALL_DONE, __ATOMIC_ACQ_REL) == CALL_GONE)
+		kfree(c);
+}
+
+static bool module_exists(const char *name, void *ctx)
+{
+	(void)ctx;
+	return partition_module(name) != NULL;
+}
+
+static int64_t do_create(struct gpm_call *c)
+{
+	struct frame_stats st;
+	static uint64_t usable[CONFIG_MAX_CPUS / 64];
+
+	c->text[c->len] = '\0';
+	if (manifest_parse(c->text, c->len, &req) < 0 || req.nparts != 1 || req.ndropped ||
+	    !req.part[0].valid) {
+		kprintf("gpm: create from '%s': not one valid [partition] section\n",
+			c->caller->name);
+		return -E_INVAL;
+	}
+	struct manifest_part *mp = &req.part[0];
+	if (req.machine.present) {
+		kprintf("gpm: create from '%s': [machine] belongs to the boot manifest\n",
+			c->caller->name);
+		return -E_INVAL;
+	}
+	for (uint32_t i = 0; i < VM_MAX; i++) {
+		struct vm *o = partition_find(i);
+		if (o && !strcmp(o->name, mp->name)) {
+			kprintf("gpm: create from '%s': partition '%s' exists\n", c->caller->name,
+				mp->name);
+			return -E_EXIST;
+		}
+	}
+	const struct mb2_module *mod = partition_module(mp->kernel);
+	if (!mod) {
+		kprintf("gpm: create from '%s': no boot module '%s'\n", c->caller->name,
+			mp->kernel);
+		return -E_NOENT;
+	}
+	frame_stats(&st);
+	uint64_t free_bytes = st.free * PAGE_SIZE;
+	free_bytes = free_bytes > HV_RESERVE ? free_bytes - HV_RESERVE : 0;
+	if (mp->mem_bytes > free_bytes) {
+		kprintf("gpm: create from '%s': %llu MiB asked, %llu MiB free\n", c->caller->name,
+			(unsigned long long)(mp->mem_bytes >> 20),
+			(unsigned long long)(free_bytes >> 20));
+		return -E_RANGE;
+	}
+	struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start, mod->end - mod->start,
+				   mp->kernel };
+	if (guest_check(&img, mp->mem_bytes, mp->cmdline) < 0)
+		return -E_INVAL;
+	memset(usable, 0, sizeof(usable));
+	for (uint32_t cpu = 1; cpu < pcpu_count; cpu++) {
+		struct pcpu *p = pcpu_by_id[cpu];
+		if (p && __atomic_load_n(&p->shared.vmx_on, __ATOMIC_ACQUIRE))
+			usable[cpu / 64] |= 1ULL << (cpu % 64);
+	}
+	struct manifest_resources r = {
+		.ncpus = pcpu_count,
+		.cpu_usable_mask = usable,
+		.mem_free_bytes = free_bytes,
+		.module_exists = module_exists,
+		.plan_cores = true,
+	};
+	req.machine = *plan_machine();
+	if (manifest_assign(&req, &r) < 1)
+		return -E_RANGE;
+	int err = 0;
+	struct vm *vm = partition_create(mp, &err);
+	return vm ? (int64_t)vm->id : err;
+}
+
+/* Run call c on cpu 0. True: answered now; false: core/partition.c answers later. */
+static bool run(struct gpm_call *c)
+{
+	struct vm *vm;
+	int rc;
+
+	switch (c->nr) {
+	case CYPRESS_HC_PART_CREATE:
+		finish(c, do_create(c));
+		return true;
+	case CYPRESS_HC_PART_RESIZE:
+		if (!c->a2 && !c->a3) {
+			finish(c, -E_INVAL);
+			return true;
+		}
+		if (!(vm = partition_find((uint32_t)c->a1))) {
+			finish(c, -E_NOENT);
+			return true;
+		}
+		rc = partition_resize(vm, (uint32_t)c->a2, (uint32_t)c->a3, (uint64_t)(uintptr_t)c);
+		if (rc < 0) {
+			finish(c, rc);
+			return true;
+		}
+		return false;
+	case CYPRESS_HC_PART_DESTROY:
+		if (!(vm = partition_find((uint32_t)c->a1))) {
+			finish(c, -E_NOENT);
+			return true;
+		}
+		if (vm == c->caller) {
+			finish(c, -E_INVAL);
+			return true;
+		}
+		partition_destroy(vm, c->caller, (uint64_t)(uintptr_t)c);
+		return false;
+	case CYPRESS_HC_PART_LIST:
+		finish(c, partition_list(c->buf, c->max));
+		return true;
+	case CYPRESS_HC_CORE_LIST:
+		for (uint32_t i = 0; i < c->max; i++)
+			plan_core_info(i, (struct cy_core_info *)c->buf + i);
+		finish(c, pcpu_count);
+		return true;
+	case CYPRESS_HC_RESOURCES:
+		partition_resources(c->buf);
+		finish(c, 0);
+		return true;
+	default:
+		finish(c, -E_NOSYS);
+		return true;
+	}
+}
+
+static void run_queued(void)
+{
+	while (!running && q_len) {
+		struct gpm_call *c = queue[q_head];
+		q_head = (q_head + 1) % QUEUE_MAX;
+		q_len--;
+		running = !run(c);
+	}
+}
+
+void control_done(uint64_t arg, int64_t ret)
+{
+	finish((struct gpm_call *)(uintptr_t)arg, ret);
+	running = false;
+	run_queued();
+}
+
+bool control_busy(void)
+{
+	return running || q_len;
+}
+
+static void call_handler(const struct mbox_msg *m)
+{
+	struct gpm_call *c = (struct gpm_call *)(uintptr_t)m->arg[0];
+
+	if (q_len == QUEUE_MAX) {
+		finish(c, -E_BUSY);
+		return;
+	}
+	queue[(q_head + q_len++) % QUEUE_MAX] = c;
+	run_queued();
+}
+
+static void done_handler(const struct mbox_msg *m)
+{
+	control_done(m->arg[0], 0);
+}
+
+void control_register(void)
+{
+	msg_register(MSG_GPM_CALL, call_handler);
+	msg_register(MSG_GPM_DONE, done_handler);
+}
+
+/* ---- the caller's side ---- */
+
+int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct gpm_call *c;
+	size_t rec = 0;
+
+	if (!v->vm->control)
+		return -E_PERM;
+	if (!(c = kzalloc(sizeof(*c))))
+		return -E_NOMEM;
+	c->nr = nr;
+	c->a1 = a1;
+	c->a2 = a2;
+	c->a3 = a3;
+	c->caller = v->vm;
+	switch (nr) {
+	case CYPRESS_HC_PART_CREATE: {
+		const char *t = a2 <= TEXT_MAX ? vm_gpa_to_host(v->vm, a1, a2) : NULL;
+		if (!t || !a2) {
+			kfree(c);
+			return a2 > TEXT_MAX || !t ? -E_RANGE : -E_INVAL;
+		}
+		memcpy(c->text, t, a2); /* a copy: the guest may change its buffer meanwhile */
+		c->len = (uint32_t)a2;
+		break;
+	}
+	case CYPRESS_HC_PART_LIST:
+		rec = sizeof(struct cy_part_info);
+		c->max = a2 < VM_MAX ? (uint32_t)a2 : VM_MAX;
+		break;
+	case CYPRESS_HC_CORE_LIST:
+		rec = sizeof(struct cy_core_info);
+		c->max = a2 < pcpu_count ? (uint32_t)a2 : pcpu_count;
+		break;
+	case CYPRESS_HC_RESOURCES:
+		rec = sizeof(struct cy_resources);
+		c->max = 1;
+		break;
+	default:
+		break;
+	}
+	if (rec && c->max) {
+		c->buf = vm_gpa_to_host(v->vm, a1, (uint64_t)rec * c->max);
+		if (!c->buf) {
+			kfree(c);
+			return -E_RANGE;
+		}
+	}
+	if (msg_send_sure(0, MSG_GPM_CALL, (uint64_t)(uintptr_t)c, 0, 0) < 0) {
+		kfree(c);
+		return -E_NOENT;
+	}
+	/* The answer comes from cpu 0; this core keeps serving its messages. */
+	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CALL_DONE) {
+		if (vm_ended(v->vm) &&
+		    __atomic_exchange_n(&c->state, CALL_GONE, __ATOMIC_ACQ_REL) == CALL_WAIT)
+			return -E_BUSY; /* nobody reads it: the GPM frees the call */
+		msg_poll();
+		cpu_relax();
+	}
+	int64_t ret = c->ret;
+	kfree(c);
+	return ret;
+}
+
+int64_t control_vcpu_move(struct vcpu *v, uint64_t vcpu, uint64_t k)
+{
+	return lpm_request_move(v->vm, vcpu > UINT32_MAX ? UINT32_MAX : (uint32_t)vcpu,
+				k > UINT32_MAX ? UINT32_MAX : (uint32_t)k);
+}
+
+int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu)
+{
+	struct vm *vm = v->vm;
+
+	if (vcpu >= __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE))
+		return -E_NOENT;
+	return __atomic_load_n(&vm->vcpu[vcpu]->pcpu, __ATOMIC_ACQUIRE);
+}

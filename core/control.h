@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control hypercalls (guest ABI 1.1, docs/guest-abi.md): a partition
+ * marked `control = yes` creates, resizes, destroys and lists partitions.
+ * The calling vCPU's core checks the arguments against the caller's
+ * memory, sends the call to the GPM (cpu 0) and waits for the answer,
+ * serving its own messages meanwhile; the GPM runs calls one at a time.
+ * Also VCPU_MOVE / VCPU_WHERE, which every partition may call.
+ * Environment: freestanding hypervisor; control_hypercall() on the
+ * caller's core, the rest on cpu 0.
+ */
+#ifndef CORE_CONTROL_H
+#define CORE_CONTROL_H
+
+#include "core/vm.h"
+
+/* A control call from vCPU v: nr is CYPRESS_HC_PART_CREATE..RESOURCES. Returns the result or -E_*. */
+int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* VCPU_MOVE and VCPU_WHERE for the caller's own partition. */
+int64_t control_vcpu_move(struct vcpu *v, uint64_t vcpu, uint64_t k);
+int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu);
+
+/* cpu 0: the call `arg` finished with `ret`; the next queued call runs. */
+void control_done(uint64_t arg, int64_t ret);
+
+/* cpu 0: a call is under way or queued. */
+bool control_busy(void);
+
+/* Register MSG_GPM_CALL and MSG_GPM_DONE. Boot core, before SMP. */
+void control_register(void);
+
+#endif

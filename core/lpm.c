@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Local Partition Managers (core/lpm.h). An LPM's decisions are few and
+ * local: place each vCPU on one of its partition's cores, move vCPUs when
+ * the guest or the GPM asks, keep its view of where each vCPU is, and
+ * answer the GPM once a request's moves are all done. A failed step
+ * (a vCPU whose VM ended meanwhile) cancels that move only.
+ * Environment: freestanding hypervisor; see core/lpm.h for which core
+ * runs what.
+ */
+#include "arch/x86/pcpu.h"
+#include "core/lpm.h"
+#include "core/msg.h"
+#include "core/trace.h"
+#include "core/vcore.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+
+struct lpm {
+	struct vm *vm;
+	uint32_t cpu; /* where it runs: every mutation checks it */
+	uint32_t ncores;
+	uint32_t cores[LPM_MAX_CORES];
+	uint32_t where[VM_MAX_VCPUS]; /* its view: the core of each vCPU */
+	uint32_t nplaced;	      /* vCPUs placed so far */
+	uint32_t moving;	      /* moves sent, not yet confirmed */
+	bool resize_pending;
+	uint64_t resize_arg;
+	uint64_t decisions;
+};
+
+static bool own(const struct lpm *l)
+{
+	if (__builtin_expect(l->cpu == this_cpu_id(), 1))
+		return true;
+	kprintf("BUG: cpu %u tried to change the LPM of '%s', which runs on cpu %u; refused\n",
+		this_cpu_id(), l->vm->name, l->cpu);
+	return false;
+}
+
+struct lpm *lpm_create(struct vm *vm, uint32_t cpu, const uint32_t *cores, uint32_t ncores,
+		       const uint32_t *place)
+{
+	struct lpm *l = kzalloc(sizeof(*l));
+
+	if (!l || ncores > LPM_MAX_CORES) {
+		kfree(l);
+		return NULL;
+	}
+	l->vm = vm;
+	l->cpu = cpu;
+	l->ncores = ncores;
+	memcpy(l->cores, cores, ncores * sizeof(cores[0]));
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		l->where[i] = place[i];
+	return l;
+}
+
+void lpm_free(struct lpm *l)
+{
+	kfree(l);
+}
+
+uint32_t lpm_cores(const struct lpm *l, uint32_t *cores)
+{
+	memcpy(cores, l->cores, l->ncores * sizeof(cores[0]));
+	return l->ncores;
+}
+
+uint32_t lpm_cpu(const struct lpm *l)
+{
+	return l->cpu;
+}
+
+uint32_t lpm_initial_core(const struct lpm *l, uint32_t vcpu)
+{
+	return l->where[vcpu];
+}
+
+/* Hand vCPU i to its core (it is not on any core yet). */
+static void place(struct lpm *l, uint32_t i)
+{
+	struct vcpu *v = l->vm->vcpu[i];
+
+	__atomic_store_n(&v->pcpu, l->where[i], __ATOMIC_RELEASE);
+	v->migrate_to = NO_CPU;
+	__atomic_fetch_add(&l->vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
+	if (msg_send_sure(l->where[i], MSG_VCPU_ADOPT, (uint64_t)(uintptr_t)v, VCORE_ADOPT_PLACE,
+			  NO_CPU) < 0) {
+		__atomic_fetch_sub(&l->vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
+		vm_fail(l->vm, 0, "vcpu %u: its core %u is not online", i, l->where[i]);
+	}
+	trace_event_named(TR_LPM, l->vm->name, i, l->where[i]);
+	l->decisions++;
+}
+
+static void start_handler(const struct mbox_msg *m)
+{
+	struct lpm *l = (struct lpm *)(uintptr_t)m->arg[0];
+
+	if (!own(l))
+		return;
+	for (uint32_t i = 0; i < l->vm->nvcpus; i++)
+		place(l, i);
+	l->nplaced = l->vm->nvcpus;
+}
+
+static void move(struct lpm *l, uint32_t i, uint32_t to)
+{
+	struct vcpu *v = l->vm->vcpu[i];
+
+	trace_event_named(TR_LPM, l->vm->name, i, to);
+	l->decisions++;
+	l->moving++;
+	msg_send_sure(l->where[i], MSG_VCPU_MIGRATE, (uint64_t)(uintptr_t)v, to, 0);
+}
+
+static void done_if_settled(struct lpm *l)
+{
+	if (l->resize_pending && !l->moving) {
+		l->resize_pending = false;
+		msg_send_sure(0, MSG_GPM_DONE, l->resize_arg, 0, 0);
+	}
+}
+
+int lpm_request_move(struct vm *vm, uint32_t vcpu, uint32_t k)
+{
+	uint32_t idle = 0;
+
+	if (vcpu >= __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE))
+		return -E_NOENT;
+	if (k >= __atomic_load_n(&vm->ncores, __ATOMIC_ACQUIRE))
+		return -E_RANGE;
+	if (!__atomic_compare_exchange_n(&vm->vcpu[vcpu]->move_busy, &idle, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -E_BUSY;
+	if (msg_send(lpm_cpu(vm->lpm), MSG_LPM_MOVE, (uint64_t)(uintptr_t)vm->lpm, vcpu, k) < 0) {
+		__atomic_store_n(&vm->vcpu[vcpu]->move_busy, 0, __ATOMIC_RELEASE);
+		return -E_BUSY; /* its mailbox is full: the guest may retry */
+	}
+	return 0;
+}
+
+static void move_handler(const struct mbox_msg *m)
+{
+	struct lpm *l = (struct lpm *)(uintptr_t)m->arg[0];
+	uint32_t i = (uint32_t)m->arg[1], k = (uint32_t)m->arg[2];
+
+	if (!own(l))
+		return;
+	struct vcpu *v = i < l->vm->nvcpus ? l->vm->vcpu[i] : NULL;
+	if (!v)
+		return;
+	if (vm_ended(l->vm) || k >= l->ncores || l->where[i] == l->cores[k]) {
+		__atomic_store_n(&v->move_busy, 0, __ATOMIC_RELEASE); /* nothing to do */
+		return;
+	}
+	move(l, i, l->cores[k]);
+}
+
+void lpm_moved(struct vcpu *v, uint32_t cpu)
+{
+	struct lpm *l = v->vm->lpm;
+
+	msg_send_sure(l->cpu, MSG_LPM_MOVED, (uint64_t)(uintptr_t)l, v->id, cpu);
+}
+
+static void moved_handler(const struct mbox_msg *m)
+{
+	struct lpm *l = (struct lpm *)(uintptr_t)m->arg[0];
+	uint32_t i = (uint32_t)m->arg[1], cpu = (uint32_t)m->arg[2];
+
+	if (!own(l) || i >= VM_MAX_VCPUS)
+		return;
+	if (cpu != NO_CPU)
+		l->where[i] = cpu;
+	if (l->moving)
+		l->moving--;
+	if (i < l->vm->nvcpus)
+		__atomic_store_n(&l->vm->vcpu[i]->move_busy, 0, __ATOMIC_RELEASE);
+	done_if_settled(l);
+}
+
+static uint32_t load_on(const struct lpm *l, uint32_t cpu, uint32_t nvcpus)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < nvcpus; i++)
+		n += l->where[i] == cpu;
+	return n;
+}
+
+/* The core of the set with the fewest (most) of the first nvcpus vCPUs. */
+static uint32_t least_loaded(const struct lpm *l, uint32_t nvcpus)
+{
+	uint32_t best = l->cores[0], bn = UINT32_MAX;
+
+	for (uint32_t k = 0; k < l->ncores; k++) {
+		uint32_t n = load_on(l, l->cores[k], nvcpus);
+		if (n < bn) {
+			bn = n;
+			best = l->cores[k];
+		}
+	}
+	return best;
+}
+
+static bool in_set(const struct lpm *l, uint32_t cpu)
+{
+	for (uint32_t k = 0; k < l->ncores; k++)
+		if (l->cores[k] == cpu)
+			return true;
+	return false;
+}
+
+/*
+ * New cores and vCPU count from the GPM: vCPUs on cores that go move to
+ * the least loaded remaining ones; then, while one core holds two vCPUs
+ * more than another, one moves; vCPUs past the new count (never started,
+ * the GPM checked) are dropped; new vCPUs are placed on the least loaded.
+ */
+static void resize_handler(const struct mbox_msg *m)
+{
+	struct lpm *l = (struct lpm *)(uintptr_t)m->arg[0];
+	const struct lpm_resize *r = (const struct lpm_resize *)(uintptr_t)m->arg[1];
+	uint32_t old_n = l->nplaced, n = r->nvcpus;
+
+	if (!own(l))
+		return;
+	l->ncores = r->ncores;
+	memcpy(l->cores, r->cores, r->ncores * sizeof(r->cores[0]));
+	l->resize_pending = true;
+	l->resize_arg = r->done_arg;
+	for (uint32_t i = n; i < old_n; i++)
+		msg_send_sure(l->where[i], MSG_VCPU_DROP, (uint64_t)(uintptr_t)l->vm->vcpu[i], 0,
+			      0);
+	uint32_t keep = n < old_n ? n : old_n;
+	/* Where each vCPU will be, then the moves that get it there. */
+	uint32_t target[VM_MAX_VCPUS];
+	for (uint32_t i = 0; i < keep; i++)
+		target[i] = l->where[i];
+	for (uint32_t i = 0; i < keep; i++) {
+		if (in_set(l, target[i]))
+			continue;
+		uint32_t save = l->where[i];
+		l->where[i] = UINT32_MAX; /* not counted while choosing */
+		for (uint32_t j = 0; j < keep; j++)
+			if (j != i)
+				l->where[j] = target[j];
+		target[i] = least_loaded(l, keep);
+		l->where[i] = save;
+	}
+	for (;;) {
+		uint32_t hi = 0, lo = 0, hn = 0, ln = UINT32_MAX;
+		for (uint32_t k = 0; k < l->ncores; k++) {
+			uint32_t c = 0;
+			for (uint32_t i = 0; i < keep; i++)
+				c += target[i] == l->cores[k];
+			if (c > hn)
+				hn = c, hi = l->cores[k];
+			if (c < ln)
+				ln = c, lo = l->cores[k];
+		}
+		if (hn < ln + 2)
+			break;
+		for (uint32_t i = keep; i-- > 0;)
+			if (target[i] == hi) {
+				target[i] = lo;
+				break;
+			}
+	}
+	for (uint32_t i = 0; i < keep; i++)
+		if (target[i] != l->where[i])
+			move(l, i, target[i]);
+	for (uint32_t i = old_n; i < n; i++) {
+		l->where[i] = least_loaded(l, i);
+		place(l, i);
+	}
+	l->nplaced = n;
+	__atomic_store_n(&l->vm->ncores, l->ncores, __ATOMIC_RELEASE);
+	done_if_settled(l);
+}
+
+void lpm_register(void)
+{
+	msg_register(MSG_LPM_START, start_handler);
+	msg_register(MSG_LPM_MOVE, move_handler);
+	msg_register(MSG_LPM_MOVED, moved_handler);
+	msg_register(MSG_LPM_RESIZE, resize_handler);
+}

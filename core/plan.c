@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The GPM's plan (core/plan.h): manifest requests turned into
+ * sched/gpm.c requests over this machine's cores.
+ * Environment: freestanding hypervisor, cpu 0 only.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/pcpu.h"
+#include "core/plan.h"
+#include "core/vcore.h"
+#include "lib/errno.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "sched/gpm.h"
+
+#define HYBRID_CORE 0x40 /* CPUID.1A:EAX[31:24]: a "Core" (big) core */
+
+static struct gpm_core cores[CONFIG_MAX_CPUS];
+static struct gpm_part parts[VM_MAX];
+static struct gpm g;
+static int32_t idx_of[CONFIG_MAX_CPUS]; /* cpu -> index in cores[], -1 */
+static uint32_t vm_of[VM_MAX];		/* GPM slot -> vm id */
+static uint32_t ncpus_all;
+static uint64_t accel_mask[MANIFEST_MASK_WORDS];
+static struct manifest_machine machine;
+uint64_t plan_last_ticks;
+
+static bool bit(const uint64_t *m, uint32_t c)
+{
+	return (m[c / 64] >> (c % 64)) & 1;
+}
+
+static void gpm_core_only(void)
+{
+	if (this_cpu_id() != 0)
+		panic("plan: called on cpu %u; the GPM's tables are cpu 0's", this_cpu_id());
+}
+
+void plan_init(const struct manifest_machine *mm, const uint64_t *usable, uint32_t ncpus)
+{
+	bool hybrid_big = false, hybrid_small = false;
+
+	gpm_core_only();
+	machine = *mm;
+	ncpus_all = ncpus;
+	for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++)
+		idx_of[c] = -1;
+	for (uint32_t c = 1; c < ncpus; c++) {
+		if (!bit(usable, c) || !pcpu_by_id[c])
+			continue;
+		if (pcpu_by_id[c]->hybrid_type == HYBRID_CORE)
+			hybrid_big = true;
+		else if (pcpu_by_id[c]->hybrid_type)
+			hybrid_small = true;
+	}
+	g.cores = cores;
+	g.parts = parts;
+	g.nparts_max = VM_MAX;
+	for (uint32_t c = 1; c < ncpus; c++) {
+		if (!bit(usable, c) || !pcpu_by_id[c])
+			continue;
+		struct gpm_core *k = &cores[g.ncores];
+		k->id = c;
+		k->socket = k->node = pcpu_by_id[c]->pkg_id;
+		k->owner = -1;
+		if (mm->present && bit(mm->accel, c)) {
+			k->cls = GPM_CLS_ACCEL;
+			accel_mask[c / 64] |= 1ULL << (c % 64);
+		} else if (mm->present && bit(mm->fast, c)) {
+			k->cls = GPM_CLS_FAST;
+		} else if (!mm->present && hybrid_big && hybrid_small &&
+			   pcpu_by_id[c]->hybrid_type == HYBRID_CORE) {
+			k->cls = GPM_CLS_FAST; /* CPUID 0x1A where the manifest says nothing */
+		} else {
+			k->cls = GPM_CLS_SLOW;
+		}
+		idx_of[c] = (int32_t)g.ncores++;
+	}
+	if (mm->present) {
+		g.class_watts[GPM_CLS_SLOW] = mm->watts[MANIFEST_CLASS_SLOW];
+		g.class_watts[GPM_CLS_FAST] = mm->watts[MANIFEST_CLASS_FAST];
+		g.class_watts[GPM_CLS_ACCEL] = mm->watts[MANIFEST_CLASS_ACCEL];
+	}
+	uint32_t n[3] = { 0 };
+	for (uint32_t i = 0; i < g.ncores; i++)
+		n[cores[i].cls]++;
+	kprintf("gpm: %u cores to plan with: %u slow, %u fast, %u accelerator%s\n", g.ncores,
+		n[GPM_CLS_SLOW], n[GPM_CLS_FAST], n[GPM_CLS_ACCEL],
+		mm->present ? " ([machine])" : hybrid_big && hybrid_small ? " (CPUID 0x1A)" : "");
+}
+
+static void fill_out(int32_t part, const struct gpm_request *r, struct plan *out)
+{
+	const struct gpm_part *gp = &parts[part];
+
+	out->part = part;
+	out->lpm_cpu = gp->lpm_core == GPM_NO_CORE ? 0 : cores[gp->lpm_core].id;
+	out->ncores = 0;
+	for (uint32_t i = 0; i < g.ncores && out->ncores < LPM_MAX_CORES; i++)
+		if (cores[i].owner == part && !cores[i].lpm)
+			out->cores[out->ncores++] = cores[i].id;
+	for (uint32_t v = 0; v < r->vcpus && v < VM_MAX_VCPUS; v++) {
+		uint32_t k = 0;
+		out->place[v] = gpm_vcpu_core(&g, (uint32_t)part, v, &k) == 0 ? cores[k].id :
+										 out->cores[v % out->ncores];
+	}
+}
+
+static const uint8_t cls_of[] = {
+	[MANIFEST_CLASS_SLOW] = GPM_CLS_SLOW,
+	[MANIFEST_CLASS_FAST] = GPM_CLS_FAST,
+	[MANIFEST_CLASS_ANY] = GPM_REQ_ANY,
+};
+
+static int plan_accel(const struct manifest_part *mp, struct plan *out)
+{
+	out->part = -1;
+	out->lpm_cpu = 0;
+	out->ncores = 0;
+	for (uint32_t c = 1; c < ncpus_all && out->ncores < LPM_MAX_CORES; c++)
+		if (bit(mp->core_mask, c) && bit(accel_mask, c))
+			out->cores[out->ncores++] = c;
+	if (!out->ncores) {
+		kprintf("partition '%s' refused: class accel, but no accelerator core hosts "
+			"partitions\n",
+			mp->name);
+		return -E_RANGE;
+	}
+	for (uint32_t v = 0; v < mp->vcpus; v++)
+		out->place[v] = out->cores[v % out->ncores];
+	return 0;
+}
+
+int plan_make(const struct manifest_part *mp, struct plan *out)
+{
+	struct gpm_request r;
+	uint64_t pin[CONFIG_MAX_CPUS / 64];
+	uint32_t part;
+
+	gpm_core_only();
+	if (mp->cls == MANIFEST_CLASS_ACCEL)
+		return plan_accel(mp, out);
+	memset(&r, 0, sizeof(r));
+	r.vcpus = mp->vcpus;
+	r.weight = mp->weight;
+	r.power_w = mp->power_w;
+	r.gang = mp->gang;
+	r.latency_us = mp->latency_us;
+	r.colocate = mp->colocate;
+	r.ngroups = mp->naff;
+	for (uint32_t i = 0; i < mp->naff; i++)
+		r.groups[i] = (struct gpm_affinity){ mp->aff[i].first, mp->aff[i].count,
+						     mp->aff[i].level };
+	r.ncores = mp->ncores_req;
+	r.cls = mp->cls < ARRAY_SIZE(cls_of) ? cls_of[mp->cls] : GPM_CLS_SLOW;
+	r.lpm_shared = !mp->lpm_dedicated;
+	if (r.ncores > LPM_MAX_CORES) {
+		kprintf("partition '%s' refused: %u cores, at most %u per partition\n", mp->name,
+			r.ncores, LPM_MAX_CORES);
+		return -E_RANGE;
+	}
+	if (mp->cores_listed) {
+		memset(pin, 0, sizeof(pin));
+		for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++)
+			if (bit(mp->core_mask, c) && idx_of[c] >= 0)
+				pin[idx_of[c] / 64] |= 1ULL << (idx_of[c] % 64);
+		r.pin = pin;
+	}
+	uint64_t t = rdtsc();
+	int rc = gpm_create(&g, &r, &part);
+	plan_last_ticks = rdtsc() - t;
+	if (rc < 0) {
+		kprintf("partition '%s' refused: the GPM cannot place it (%s; see the gpm line)\n",
+			mp->name, err_name(rc));
+		return rc;
+	}
+	fill_out((int32_t)part, &r, out);
+	return 0;
+}
+
+void plan_release(int32_t part)
+{
+	gpm_core_only();
+	if (part < 0)
+		return;
+	uint64_t t = rdtsc();
+	gpm_destroy(&g, (uint32_t)part);
+	plan_last_ticks = rdtsc() - t;
+}
+
+int plan_resize(int32_t part, uint32_t ncores, uint32_t nvcpus, struct plan *out)
+{
+	gpm_core_only();
+	if (part < 0)
+		return -E_INVAL;
+	uint64_t t = rdtsc();
+	int rc = 0;
+	if (ncores && ncores != parts[part].ncores)
+		rc = gpm_resize_cores(&g, (uint32_t)part, ncores);
+	if (rc == 0 && nvcpus && nvcpus != parts[part].req.vcpus)
+		rc = gpm_resize(&g, (uint32_t)part, nvcpus);
+	plan_last_ticks = rdtsc() - t;
+	if (rc < 0)
+		return rc;
+	fill_out(part, &parts[part].req, out);
+	return 0;
+}
+
+const struct manifest_machine *plan_machine(void)
+{
+	return &machine;
+}
+
+void plan_bind(int32_t part, uint32_t vm_id)
+{
+	if (part >= 0 && part < VM_MAX)
+		vm_of[part] = vm_id;
+}
+
+void plan_core_info(uint32_t cpu, struct cy_core_info *ci)
+{
+	ci->cpu = cpu;
+	ci->part = -1;
+	ci->nvcpus = vcore_hosted(cpu);
+	if (cpu == 0) {
+		ci->role = CY_CORE_GPM;
+		return;
+	}
+	int32_t i = idx_of[cpu];
+	if (i < 0) {
+		ci->role = CY_CORE_OFF;
+		return;
+	}
+	if (cores[i].cls == GPM_CLS_ACCEL) {
+		ci->role = ci->nvcpus ? CY_CORE_VCPU : CY_CORE_ANON;
+		return;
+	}
+	if (cores[i].owner < 0) {
+		ci->role = CY_CORE_ANON;
+		return;
+	}
+	ci->role = cores[i].lpm ? CY_CORE_LPM : CY_CORE_VCPU;
+	ci->part = (int32_t)vm_of[cores[i].owner];
+}
+
+uint32_t plan_free_cores(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < g.ncores; i++)
+		n += cores[i].owner < 0 && cores[i].cls != GPM_CLS_ACCEL;
+	return n;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Global Partition Manager's plan of the machine: which core belongs
+ * to which partition, decided by sched/gpm.c over the cores that can host
+ * partitions (online, VMX on, not cpu 0), with their classes from the
+ * manifest's [machine] section or CPUID leaf 0x1A. Cores no partition
+ * holds form the anonymous partition. `class = accel` partitions share
+ * the accelerator cores outside the plan (time-shared, never owned).
+ * Environment: freestanding hypervisor, the GPM core (cpu 0) only.
+ */
+#ifndef CORE_PLAN_H
+#define CORE_PLAN_H
+
+#include "core/lpm.h"
+#include "core/manifest.h"
+#include "guest-abi/cypress.h"
+
+/* Where a partition goes. */
+struct plan {
+	int32_t part;	 /* GPM slot, -1 for an accel partition (no slot) */
+	uint32_t lpm_cpu; /* its LPM's cpu: its own core, or 0 (shared with the GPM) */
+	uint32_t ncores;
+	uint32_t cores[LPM_MAX_CORES]; /* vCPU cores, cpu order */
+	uint32_t place[VM_MAX_VCPUS];  /* where vCPU i starts */
+};
+
+/* Build the GPM's core table. `usable`: cpus that may host partitions. */
+void plan_init(const struct manifest_machine *mm, const uint64_t *usable, uint32_t ncpus);
+
+/*
+ * Place partition mp (valid, cores assigned for lists and accel by
+ * manifest_assign()). On failure prints "partition 'NAME' refused: ..."
+ * (after the GPM's own "gpm:" line) and returns its -E_*; nothing changes.
+ */
+int plan_make(const struct manifest_part *mp, struct plan *out);
+
+/* Give partition `part`'s cores back to the anonymous partition. */
+void plan_release(int32_t part);
+
+/* Change a planned partition's vCPU cores to ncores; fills out like plan_make. */
+int plan_resize(int32_t part, uint32_t ncores, uint32_t nvcpus, struct plan *out);
+
+/* Which VM (vm_table index) a GPM slot belongs to, for core lists. */
+void plan_bind(int32_t part, uint32_t vm_id);
+
+/* The boot manifest's [machine] section (for partitions created later). */
+const struct manifest_machine *plan_machine(void);
+
+/* One CORE_LIST record. */
+void plan_core_info(uint32_t cpu, struct cy_core_info *ci);
+
+/* Cores of the anonymous partition. */
+uint32_t plan_free_cores(void);
+
+/* TSC ticks the last plan_make/plan_resize/plan_release spent in sched/gpm.c. */
+extern uint64_t plan_last_ticks;
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU core: what every core that hosts vCPUs runs. Each core keeps
+ * its own runqueue (sched/) of the vCPUs it hosts and picks among them
+ * with the partition's policy: `noop` while it hosts one vCPU, `fair`
+ * (weighted virtual runtime, VMX-preemption-timer slices) when several
+ * share it. A vCPU lives on exactly one core at a time; it arrives by
+ * MSG_VCPU_ADOPT and leaves by migration (VMCLEAR here, VMPTRLD there) or
+ * when its VM ends. Nothing here is ever written by another core: each
+ * mutation checks the owner (docs/runtime.md).
+ * Environment: freestanding hypervisor, VMX root, the owning core,
+ * interrupts off (except where the loop halts).
+ */
+#ifndef CORE_VCORE_H
+#define CORE_VCORE_H
+
+#include "core/vm.h"
+
+#define VCORE_MAX	       64   /* vCPUs one core can host */
+#define VCORE_SLICE_US_DEFAULT 1000 /* time slice on a shared core without a `slice` key */
+
+/* MSG_VCPU_ADOPT arg[1] */
+#define VCORE_ADOPT_PLACE 0 /* first placement by its LPM */
+#define VCORE_ADOPT_MOVED 1 /* migrated from cpu arg[2] */
+
+/* Register the vCPU-core messages. Boot core, before SMP. */
+void vcore_register(void);
+
+/*
+ * The loop of every core other than cpu 0: poll messages, wake vCPUs
+ * whose interrupts arrived, pick the next vCPU and enter it until it
+ * blocks, yields or its VM ends; halt when nothing is runnable.
+ */
+__noreturn void vcore_loop(void);
+
+/* v's vLAPIC timer is now due at TSC `deadline` (0: none). v's owner core. */
+void vcore_timer_set(struct vcpu *v, uint64_t deadline);
+
+/* Post an interrupt to vCPU `to` of the caller's VM and tell its owner. Any core. */
+void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
+
+/* vCPUs hosted by online core `cpu` (a statistic: read without a lock). */
+uint32_t vcore_hosted(uint32_t cpu);
+
+/* Foreign mutations refused so far (the owner checks). */
+uint64_t vcore_owner_violations(void);
+
+/* Selftest: try to enqueue on core `cpu`'s runqueue from the calling core. */
+int vcore_test_foreign_enqueue(uint32_t cpu);
+
+#endif
