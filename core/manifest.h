@@ -13,8 +13,16 @@
  *   memory = 64M             # bytes, or K/M/G suffix; multiple of 2 MiB
  *   kernel = hello.elf       # boot module name (first word of its cmdline)
  *   cmdline = "console=ttyS0 foo"   # optional guest command line
- *   vcpus = 1                # optional, 1..cores of this partition
+ *   vcpus = 1                # optional, 1..64; more than cores time-share
  *   timeout = 30s            # optional watchdog: ms, s or m, or none
+ *   weight = 2  class = fast  power = 35W  gang = yes  latency = 2ms
+ *   colocate = socket  affinity = 0-1:core  lpm = dedicated  control = yes
+ *   slice = 500us            # optional planning keys (issue 10), one a line
+ *
+ *   [machine]                # optional, at most one: core classes and power
+ *   fast = 1-2               # cpu lists; cpus in neither are slow
+ *   accel = 5-6              # time-shared by class = accel partitions
+ *   slow_watts = 5           # fast_watts, accel_watts likewise (1..10000)
  *
  * A single number after "cores" is a count; a list is recognised by ',' or
  * '-' (one explicit cpu is written "5-5").
@@ -36,6 +44,7 @@
 #define MANIFEST_LINE_MAX    512 /* longest accepted line, terminator excluded */
 #define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
 #define MANIFEST_AFF_MAX     8 /* affinity groups per partition (GPM_AFF_MAX) */
+#define MANIFEST_MAX_VCPUS   64 /* vcpus = 1..64: VM_MAX_VCPUS in core/vm.h */
 
 struct manifest_part {
 	char name[MANIFEST_NAME_MAX];
@@ -139,6 +148,12 @@ int manifest_parse(const char *text, size_t len, struct manifest *out);
  * check, its cores and its memory from *r: explicit lists must name usable
  * cores (not 0, online, not taken by an earlier partition); counts take the
  * lowest-numbered free usable cores; memory must fit in what is left.
+ * Cpus in m->machine.accel go only to class = accel partitions, which share
+ * them (a count takes the first usable accel cpus, a list must be a subset)
+ * and never mark them taken. With r->plan_cores, the core_mask of a
+ * non-accel count stays empty for the planner; lists are still checked and
+ * reserved. Without a [machine] section and plan_cores the result is the
+ * same as before the issue-10 keys.
  * A partition that fails is refused with one line and consumes nothing, so
  * later partitions can still have its cores. Fills core_mask (cleared for
  * refused partitions) and m->nvalid.
@@ -152,7 +167,11 @@ int manifest_assign(struct manifest *m, const struct manifest_resources *r);
  * Print one console line per valid partition:
  * "manifest: partition 'hello' cores=1-2 memory=64 MiB kernel=hello.elf
  * vcpus=1 cmdline="..."" (cores shown as "N (unassigned)" before
- * manifest_assign() for a count). Prints "manifest: no valid partitions"
+ * manifest_assign() for a count, or with plan_cores). Issue-10 keys that
+ * differ from their defaults come after vcpus ("weight=2 class=accel
+ * lpm=dedicated"), so older manifests print what they always did. A
+ * [machine] section adds one line first: "manifest: machine fast=1-2
+ * accel=5-6 watts slow=5 fast=15". Prints "manifest: no valid partitions"
  * if there are none. m may be NULL (prints nothing).
  */
 void manifest_print(const struct manifest *m);
@@ -194,6 +213,35 @@ int manifest_parse_cpus(const char *s, uint64_t *mask, uint32_t *count, char *wh
  * mapped with, Intel SDM Vol 3C section 29.3.2, EPT translation).
  */
 int manifest_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_size);
+
+/*
+ * A decimal number in lo..hi into *out, optionally followed by the one
+ * character suffix (0: none; power = 35W passes 'W').
+ */
+int manifest_parse_uint(const char *s, uint32_t lo, uint32_t hi, char suffix, uint32_t *out,
+			char *why, size_t why_size);
+
+/*
+ * A time, a decimal number with us, ms or s ("500us", "2ms", "1s"), into
+ * *us; it must lie in lo..hi microseconds (hi < 2^32).
+ */
+int manifest_parse_us(const char *s, uint32_t lo, uint32_t hi, uint32_t *us, char *why,
+		      size_t why_size);
+
+/*
+ * An affinity list ("0-1:core, 2-3:socket, 4:node": comma-separated
+ * groups, each a vCPU id below MANIFEST_MAX_VCPUS or a range a-b, then ':'
+ * and a level) into aff (MANIFEST_AFF_MAX entries) and *naff. No vCPU may
+ * be in two groups. aff and *naff are untouched on failure.
+ */
+int manifest_parse_affinity(const char *s, struct manifest_affinity *aff, uint8_t *naff,
+			    char *why, size_t why_size);
+
+/*
+ * Format us microseconds with the largest unit that divides it exactly
+ * ("2ms", "1s", "500us") into buf (always NUL-terminated).
+ */
+void manifest_format_us(uint32_t us, char *buf, size_t buf_size);
 
 /*
  * Format the cpus set in mask (MANIFEST_MASK_WORDS words) as ranges,

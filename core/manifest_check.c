@@ -198,6 +198,192 @@ int manifest_parse_size(const char *val, uint64_t *bytes, char *why, size_t n)
 	return 0;
 }
 
+int manifest_parse_uint(const char *val, uint32_t lo, uint32_t hi, char suffix, uint32_t *out,
+			char *why, size_t n)
+{
+	const char *s = val;
+	uint64_t v;
+	int r = parse_num(&s, &v, false);
+
+	if (r != -E_INVAL && suffix && *s == suffix)
+		s++;
+	if (r == -E_INVAL || *s != '\0') {
+		ksnprintf(why, n, "not a whole number");
+		return -E_INVAL;
+	}
+	if (r == -E_RANGE || v < lo || v > hi) {
+		ksnprintf(why, n, "outside %u..%u", lo, hi);
+		return -E_RANGE;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+void manifest_format_us(uint32_t us, char *buf, size_t n)
+{
+	/* The largest unit that divides exactly, so 2000us reads "2ms". */
+	if (us != 0 && us % 1000000 == 0)
+		ksnprintf(buf, n, "%us", us / 1000000);
+	else if (us != 0 && us % 1000 == 0)
+		ksnprintf(buf, n, "%ums", us / 1000);
+	else
+		ksnprintf(buf, n, "%uus", us);
+}
+
+int manifest_parse_us(const char *val, uint32_t lo, uint32_t hi, uint32_t *out, char *why,
+		      size_t n)
+{
+	const char *s = val;
+	uint64_t v, unit;
+	char a[16], b[16];
+	int r = parse_num(&s, &v, false);
+
+	if (strcmp(s, "us") == 0)
+		unit = 1;
+	else if (strcmp(s, "ms") == 0)
+		unit = 1000;
+	else if (strcmp(s, "s") == 0)
+		unit = 1000000;
+	else
+		r = -E_INVAL;
+	if (r == -E_INVAL) {
+		ksnprintf(why, n, "not a time: want a number with us, ms or s");
+		return -E_INVAL;
+	}
+	if (r == -E_RANGE || v > hi / unit || v * unit < lo) {
+		manifest_format_us(lo, a, sizeof(a));
+		manifest_format_us(hi, b, sizeof(b));
+		ksnprintf(why, n, "outside %s..%s", a, b);
+		return -E_RANGE;
+	}
+	*out = (uint32_t)(v * unit);
+	return 0;
+}
+
+/* "core", "socket" or "node" into an affinity level; false for anything else. */
+static bool aff_level(const char *s, size_t len, uint8_t *level)
+{
+	static const struct {
+		const char *name;
+		uint8_t level;
+	} levels[] = { { "core", MANIFEST_AFF_CORE },
+		       { "socket", MANIFEST_COLOC_SOCKET },
+		       { "node", MANIFEST_COLOC_NODE } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+		if (strlen(levels[i].name) == len && strncmp(levels[i].name, s, len) == 0) {
+			*level = levels[i].level;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One vCPU id of an affinity group at *sp, below MANIFEST_MAX_VCPUS. */
+static int aff_vcpu(const char **sp, uint32_t *out, const char *item, size_t item_len, char *why,
+		    size_t n)
+{
+	const char *start = *sp;
+	uint64_t v;
+	int r = parse_num(sp, &v, false);
+
+	if (r == -E_INVAL) {
+		ksnprintf(why, n, "'%.*s' is not vCPUS:LEVEL (0-1:core)", (int)MIN(item_len, 20),
+			  item);
+		return -E_INVAL;
+	}
+	if (r == -E_RANGE || v >= MANIFEST_MAX_VCPUS) {
+		ksnprintf(why, n, "vCPU %.*s is beyond the limit of %u vCPUs",
+			  (int)MIN((size_t)(*sp - start), 20), start, MANIFEST_MAX_VCPUS);
+		return -E_RANGE;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int manifest_parse_affinity(const char *val, struct manifest_affinity *aff, uint8_t *naff,
+			    char *why, size_t n)
+{
+	struct manifest_affinity got[MANIFEST_AFF_MAX];
+	uint64_t used = 0; /* vCPUs already in a group (MANIFEST_MAX_VCPUS <= 64) */
+	const char *s = val;
+	uint8_t count = 0;
+
+	for (;;) {
+		const char *item, *comma, *word;
+		size_t item_len;
+		uint32_t a, b;
+		uint8_t level;
+		int r;
+
+		s = skip_blank(s);
+		item = s;
+		comma = strchr(s, ',');
+		item_len = (size_t)((comma ? comma : s + strlen(s)) - s);
+		if (*s == ',' || *s == '\0') {
+			ksnprintf(why, n, "empty item in the affinity list");
+			return -E_INVAL;
+		}
+		if (count == MANIFEST_AFF_MAX) {
+			ksnprintf(why, n, "more than %u groups", MANIFEST_AFF_MAX);
+			return -E_RANGE;
+		}
+		r = aff_vcpu(&s, &a, item, item_len, why, n);
+		if (r < 0)
+			return r;
+		s = skip_blank(s);
+		b = a;
+		if (*s == '-') {
+			s = skip_blank(s + 1);
+			r = aff_vcpu(&s, &b, item, item_len, why, n);
+			if (r < 0)
+				return r;
+			s = skip_blank(s);
+		}
+		if (*s != ':') {
+			ksnprintf(why, n, "'%.*s' is not vCPUS:LEVEL (0-1:core)",
+				  (int)MIN(item_len, 20), item);
+			return -E_INVAL;
+		}
+		word = s = skip_blank(s + 1);
+		while (*s >= 'a' && *s <= 'z')
+			s++;
+		if (!aff_level(word, (size_t)(s - word), &level)) {
+			ksnprintf(why, n, "level '%.*s' is not core, socket or node",
+				  (int)MIN((size_t)(s - word), 20), word);
+			return -E_INVAL;
+		}
+		s = skip_blank(s);
+		if (*s != ',' && *s != '\0') {
+			ksnprintf(why, n, "'%.*s' is not vCPUS:LEVEL (0-1:core)",
+				  (int)MIN(item_len, 20), item);
+			return -E_INVAL;
+		}
+		if (b < a) {
+			ksnprintf(why, n, "range %u-%u is backwards", a, b);
+			return -E_INVAL;
+		}
+		for (uint32_t v = a; v <= b; v++) {
+			if (used & (1ULL << v)) {
+				ksnprintf(why, n, "vCPU %u is in two groups", v);
+				return -E_INVAL;
+			}
+			used |= 1ULL << v;
+		}
+		got[count].first = a;
+		got[count].count = b - a + 1;
+		got[count].level = level;
+		count++;
+		if (*s == '\0')
+			break;
+		s++; /* the ',' */
+	}
+	/* Only a whole, valid list replaces what was there. */
+	memcpy(aff, got, count * sizeof(*aff));
+	*naff = count;
+	return 0;
+}
+
 static bool mask_test(const uint64_t *mask, uint32_t cpu)
 {
 	return (mask[cpu / 64] >> (cpu % 64)) & 1;
@@ -246,6 +432,61 @@ static void refuse(struct manifest_part *p, const char *why)
 	memset(p->core_mask, 0, sizeof(p->core_mask));
 }
 
+/* Why cpu c of an explicit list cannot go to p, into why; false if it can. */
+static bool list_cpu_bad(const struct manifest *m, uint32_t i, const struct pool *pl, uint32_t c,
+			 char *why, size_t n)
+{
+	bool accel = mask_test(m->machine.accel, c);
+
+	if (c == 0)
+		ksnprintf(why, n, "core 0 is reserved for the hypervisor");
+	else if (!cpu_usable(pl, c))
+		ksnprintf(why, n, "core %u does not exist or is not online", c);
+	else if (m->part[i].cls == MANIFEST_CLASS_ACCEL && !accel)
+		ksnprintf(why, n, "core %u is not a [machine] accel cpu", c);
+	else if (m->part[i].cls != MANIFEST_CLASS_ACCEL && accel)
+		ksnprintf(why, n, "core %u is an accel cpu (only for class = accel)", c);
+	else if (m->part[i].cls != MANIFEST_CLASS_ACCEL && mask_test(pl->taken, c))
+		ksnprintf(why, n, "core %u is already in partition '%s'", c, owner_of(m, i, c));
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Cores of a count. Accel partitions share the accel cpus, so they take
+ * the first usable ones whatever earlier accel partitions took; the others
+ * take free cpus that are not accel. Under plan_cores only accel counts
+ * are filled: the planner places the rest.
+ */
+static bool take_count(const struct manifest *m, struct manifest_part *p, const struct pool *pl,
+		       char *why, size_t n)
+{
+	bool accel = p->cls == MANIFEST_CLASS_ACCEL;
+	uint32_t free = 0;
+
+	if (pl->r->plan_cores && !accel)
+		return true;
+	for (uint32_t c = 0; c < pl->ncpus; c++) {
+		if (!cpu_usable(pl, c) || mask_test(m->machine.accel, c) != accel)
+			continue;
+		if (!accel && mask_test(pl->taken, c))
+			continue;
+		if (free < p->ncores_req)
+			mask_set(p->core_mask, c);
+		free++;
+	}
+	if (free >= p->ncores_req)
+		return true;
+	if (accel)
+		ksnprintf(why, n, "asks for %u accel core%s, only %u %s usable", p->ncores_req,
+			  p->ncores_req == 1 ? "" : "s", free, free == 1 ? "is" : "are");
+	else
+		ksnprintf(why, n, "asks for %u core%s, only %u %s free", p->ncores_req,
+			  p->ncores_req == 1 ? "" : "s", free, free == 1 ? "is" : "are");
+	return false;
+}
+
 /* Check and give partition i what it asks for; false: refused (line printed). */
 static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 {
@@ -266,40 +507,15 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++) {
 			if (!mask_test(p->core_list, c))
 				continue;
-			if (c == 0)
-				ksnprintf(why, sizeof(why),
-					  "core 0 is reserved for the hypervisor");
-			else if (!cpu_usable(pl, c))
-				ksnprintf(why, sizeof(why),
-					  "core %u does not exist or is not online", c);
-			else if (mask_test(pl->taken, c))
-				ksnprintf(why, sizeof(why), "core %u is already in partition '%s'",
-					  c, owner_of(m, i, c));
-			else {
-				mask_set(p->core_mask, c);
-				continue;
+			if (list_cpu_bad(m, i, pl, c, why, sizeof(why))) {
+				refuse(p, why);
+				return false;
 			}
-			refuse(p, why);
-			return false;
+			mask_set(p->core_mask, c);
 		}
-	} else {
-		uint32_t free = 0;
-
-		for (uint32_t c = 0; c < pl->ncpus; c++)
-			free += cpu_usable(pl, c) && !mask_test(pl->taken, c);
-		if (free < p->ncores_req) {
-			ksnprintf(why, sizeof(why), "asks for %u core%s, only %u %s free",
-				  p->ncores_req, p->ncores_req == 1 ? "" : "s", free,
-				  free == 1 ? "is" : "are");
-			refuse(p, why);
-			return false;
-		}
-		for (uint32_t c = 0, got = 0; c < pl->ncpus && got < p->ncores_req; c++) {
-			if (cpu_usable(pl, c) && !mask_test(pl->taken, c)) {
-				mask_set(p->core_mask, c);
-				got++;
-			}
-		}
+	} else if (!take_count(m, p, pl, why, sizeof(why))) {
+		refuse(p, why);
+		return false;
 	}
 	if (p->mem_bytes > pl->mem_left) {
 		ksnprintf(why, sizeof(why), "asks for %llu MiB, only %llu MiB left",
@@ -308,9 +524,11 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		refuse(p, why);
 		return false;
 	}
-	/* Commit only now, so a refused partition consumes nothing. */
-	for (uint32_t w = 0; w < MANIFEST_MASK_WORDS; w++)
-		pl->taken[w] |= p->core_mask[w];
+	/* Commit only now, so a refused partition consumes nothing; accel
+	 * cores stay shared, so they are never marked taken. */
+	if (p->cls != MANIFEST_CLASS_ACCEL)
+		for (uint32_t w = 0; w < MANIFEST_MASK_WORDS; w++)
+			pl->taken[w] |= p->core_mask[w];
 	pl->mem_left -= p->mem_bytes;
 	return true;
 }
@@ -376,10 +594,90 @@ void manifest_format_cpus(const uint64_t *mask, char *buf, size_t buf_size)
 		memcpy(buf, "none", 5);
 }
 
+static const char *const class_names[] = { "slow", "fast", "any", "accel" };
+static const char *const level_names[] = { "none", "socket", "node", "core" };
+
+/* Append to buf at *pos, always NUL-terminated; a full buffer drops the rest. */
+static void append(char *buf, size_t size, size_t *pos, const char *fmt, ...) __printf(4, 5);
+static void append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (*pos >= size - 1)
+		return;
+	va_start(ap, fmt);
+	len = kvsnprintf(buf + *pos, size - *pos, fmt, ap);
+	va_end(ap);
+	if (len > 0)
+		*pos = MIN(*pos + (size_t)len, size - 1);
+}
+
+/*
+ * The issue-10 keys that differ from their defaults, each " key=value",
+ * so a manifest without them prints exactly what it printed before.
+ */
+static void format_extras(const struct manifest_part *p, char *buf, size_t size)
+{
+	size_t pos = 0;
+	char t[16];
+
+	buf[0] = '\0';
+	if (p->weight != 1)
+		append(buf, size, &pos, " weight=%u", p->weight);
+	if (p->cls != MANIFEST_CLASS_SLOW && p->cls < ARRAY_SIZE(class_names))
+		append(buf, size, &pos, " class=%s", class_names[p->cls]);
+	if (p->power_w)
+		append(buf, size, &pos, " power=%uW", p->power_w);
+	if (p->gang)
+		append(buf, size, &pos, " gang=yes");
+	if (p->latency_us) {
+		manifest_format_us(p->latency_us, t, sizeof(t));
+		append(buf, size, &pos, " latency=%s", t);
+	}
+	if (p->colocate != MANIFEST_COLOC_NONE && p->colocate < ARRAY_SIZE(level_names))
+		append(buf, size, &pos, " colocate=%s", level_names[p->colocate]);
+	for (uint32_t g = 0; g < MIN(p->naff, (uint32_t)MANIFEST_AFF_MAX); g++) {
+		const struct manifest_affinity *a = &p->aff[g];
+		const char *lvl = a->level < ARRAY_SIZE(level_names) ? level_names[a->level] : "?";
+
+		append(buf, size, &pos, "%s%u", g ? "," : " affinity=", a->first);
+		if (a->count > 1)
+			append(buf, size, &pos, "-%u", a->first + a->count - 1);
+		append(buf, size, &pos, ":%s", lvl);
+	}
+	if (p->lpm_dedicated)
+		append(buf, size, &pos, " lpm=dedicated");
+	if (p->control)
+		append(buf, size, &pos, " control=yes");
+	if (p->slice_us) {
+		manifest_format_us(p->slice_us, t, sizeof(t));
+		append(buf, size, &pos, " slice=%s", t);
+	}
+}
+
+/* "manifest: machine fast=1-2 accel=5-6 watts slow=5 fast=15" */
+static void print_machine(const struct manifest_machine *mc)
+{
+	char fast[64], accel[64], watts[64];
+	size_t pos = 0;
+
+	manifest_format_cpus(mc->fast, fast, sizeof(fast));
+	manifest_format_cpus(mc->accel, accel, sizeof(accel));
+	watts[0] = '\0';
+	for (uint32_t c = 0; c < ARRAY_SIZE(mc->watts); c++)
+		if (mc->watts[c])
+			append(watts, sizeof(watts), &pos, "%s %s=%u", pos ? "" : " watts",
+			       class_names[c], mc->watts[c]);
+	kprintf("manifest: machine fast=%s accel=%s%s\n", fast, accel, watts);
+}
+
 void manifest_print(const struct manifest *m)
 {
 	if (!m)
 		return;
+	if (m->machine.present)
+		print_machine(&m->machine);
 	if (m->nvalid == 0) {
 		kprintf("manifest: no valid partitions\n");
 		return;
@@ -398,12 +696,13 @@ void manifest_print(const struct manifest *m)
 		} else {
 			ksnprintf(cores, sizeof(cores), "%u (unassigned)", p->ncores_req);
 		}
-		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX];
+		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX], extras[320];
 		memcpy(kernel, p->kernel, sizeof(kernel));
 		memcpy(cmdline, p->cmdline, sizeof(cmdline));
-		kprintf("manifest: partition '%s' cores=%s memory=%llu MiB kernel=%s vcpus=%u "
+		format_extras(p, extras, sizeof(extras));
+		kprintf("manifest: partition '%s' cores=%s memory=%llu MiB kernel=%s vcpus=%u%s "
 			"cmdline=\"%s\"\n",
 			p->name, cores, (unsigned long long)(p->mem_bytes >> 20),
-			manifest_printable(kernel), p->vcpus, manifest_printable(cmdline));
+			manifest_printable(kernel), p->vcpus, extras, manifest_printable(cmdline));
 	}
 }
