@@ -22,9 +22,9 @@
 #define WHY_MAX	 96
 
 enum sec_state {
-	SEC_NONE, /* before the first section header */
-	SEC_PART, /* inside a recorded partition: st->cur */
-	SEC_SKIP, /* inside a section refused at its header: lines skipped */
+	SEC_NONE,    /* before the first section header */
+	SEC_PART,    /* inside a recorded partition: st->cur */
+	SEC_SKIP,    /* inside a section refused at its header: lines skipped */
 	SEC_MACHINE, /* inside the [machine] section */
 };
 
@@ -326,8 +326,8 @@ static bool set_class_cpus(uint64_t *mask, const uint64_t *other, const char *ot
 		uint64_t both = got[w] & other[w];
 
 		if (both) {
-			ksnprintf(why, n, "cpu %u is also in %s", w * 64 + (uint32_t)__builtin_ctzll(both),
-				  other_name);
+			ksnprintf(why, n, "cpu %u is also in %s",
+				  w * 64 + (uint32_t)__builtin_ctzll(both), other_name);
 			return false;
 		}
 	}
@@ -366,8 +366,10 @@ static bool set_accel_watts(struct manifest_machine *mc, const char *val, char *
 }
 
 static const struct mkey_desc mkeys[] = {
-	{ "fast", set_fast },		  { "accel", set_accel },
-	{ "slow_watts", set_slow_watts }, { "fast_watts", set_fast_watts },
+	{ "fast", set_fast },
+	{ "accel", set_accel },
+	{ "slow_watts", set_slow_watts },
+	{ "fast_watts", set_fast_watts },
 	{ "accel_watts", set_accel_watts },
 };
 

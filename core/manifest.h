@@ -43,7 +43,7 @@
 #define MANIFEST_MODULE_MAX  64	 /* incl. NUL */
 #define MANIFEST_LINE_MAX    512 /* longest accepted line, terminator excluded */
 #define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
-#define MANIFEST_AFF_MAX     8 /* affinity groups per partition (GPM_AFF_MAX) */
+#define MANIFEST_AFF_MAX     8	/* affinity groups per partition (GPM_AFF_MAX) */
 #define MANIFEST_MAX_VCPUS   64 /* vcpus = 1..64: VM_MAX_VCPUS in core/vm.h */
 
 struct manifest_part {
@@ -72,11 +72,11 @@ struct manifest_part {
 	struct manifest_affinity {
 		uint32_t first, count; /* vCPUs [first, first + count) */
 		uint8_t level;	       /* MANIFEST_AFF_CORE|SOCKET|NODE */
-	} aff[MANIFEST_AFF_MAX];     /* affinity = 0-1:core, 2-3:socket */
-	bool lpm_dedicated;  /* lpm = dedicated|shared (default shared: on cpu 0) */
-	bool control;	     /* control = yes: may call the control hypercalls */
-	uint32_t slice_us;   /* slice = 1ms|500us: time slice on shared cores, 0 = default */
-	bool valid;	     /* false: refused; the reason was printed */
+	} aff[MANIFEST_AFF_MAX];       /* affinity = 0-1:core, 2-3:socket */
+	bool lpm_dedicated;	       /* lpm = dedicated|shared (default shared: on cpu 0) */
+	bool control;		       /* control = yes: may call the control hypercalls */
+	uint32_t slice_us; /* slice = 1ms|500us: time slice on shared cores, 0 = default */
+	bool valid;	   /* false: refused; the reason was printed */
 };
 
 /* class values */
@@ -94,10 +94,11 @@ struct manifest_part {
 struct manifest_machine {
 	bool present;
 	uint32_t line;
-	uint64_t fast[MANIFEST_MASK_WORDS];  /* fast = 1-2 */
+	uint64_t fast[MANIFEST_MASK_WORDS]; /* fast = 1-2 */
 	uint64_t accel[MANIFEST_MASK_WORDS]; /* accel = 5-6 (time-shared by class=accel partitions) */
 	/* cpus in neither list are slow */
-	uint32_t watts[4]; /* slow_watts, fast_watts, accel_watts (index = MANIFEST_CLASS_*), 0 = unknown */
+	/* slow_watts, fast_watts, accel_watts (index = MANIFEST_CLASS_*), 0 = unknown */
+	uint32_t watts[4];
 };
 
 struct manifest {
@@ -234,8 +235,8 @@ int manifest_parse_us(const char *s, uint32_t lo, uint32_t hi, uint32_t *us, cha
  * and a level) into aff (MANIFEST_AFF_MAX entries) and *naff. No vCPU may
  * be in two groups. aff and *naff are untouched on failure.
  */
-int manifest_parse_affinity(const char *s, struct manifest_affinity *aff, uint8_t *naff,
-			    char *why, size_t why_size);
+int manifest_parse_affinity(const char *s, struct manifest_affinity *aff, uint8_t *naff, char *why,
+			    size_t why_size);
 
 /*
  * Format us microseconds with the largest unit that divides it exactly

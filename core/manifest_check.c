@@ -230,8 +230,7 @@ void manifest_format_us(uint32_t us, char *buf, size_t n)
 		ksnprintf(buf, n, "%uus", us);
 }
 
-int manifest_parse_us(const char *val, uint32_t lo, uint32_t hi, uint32_t *out, char *why,
-		      size_t n)
+int manifest_parse_us(const char *val, uint32_t lo, uint32_t hi, uint32_t *out, char *why, size_t n)
 {
 	const char *s = val;
 	uint64_t v, unit;

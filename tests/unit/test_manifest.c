@@ -919,8 +919,14 @@ static void check_invariants(int n)
 		assert_true(p->mem_bytes >= (2u << 20) && p->mem_bytes % (2u << 20) == 0);
 		uint32_t bits = 0;
 		for (int w = 0; w < CONFIG_MAX_CPUS / 64; w++) {
-			assert_int_equal(seen[w] & p->core_mask[w], 0);
-			seen[w] |= p->core_mask[w];
+			/* Accel cpus are shared by accel partitions, and only theirs. */
+			if (p->cls == MANIFEST_CLASS_ACCEL) {
+				assert_int_equal(p->core_mask[w] & ~m.machine.accel[w], 0);
+			} else {
+				assert_int_equal(p->core_mask[w] & m.machine.accel[w], 0);
+				assert_int_equal(seen[w] & p->core_mask[w], 0);
+				seen[w] |= p->core_mask[w];
+			}
 			bits += (uint32_t)__builtin_popcountll(p->core_mask[w]);
 		}
 		assert_int_equal(bits, p->ncores_req);
@@ -947,7 +953,13 @@ static void test_fuzz(void **state)
 					     "G",	    "K",
 					     "hello",	    "[",
 					     "4-3",	    "99999999999999999999",
-					     "\t",	    "smp" };
+					     "\t",	    "smp",
+					     "[machine]",   "accel",
+					     "fast",	    "class",
+					     "gang",	    "yes",
+					     "affinity",    ":core",
+					     "slice",	    "us",
+					     "weight",	    "lpm" };
 	struct manifest_resources r = res(16, 512ull << 20);
 
 	(void)state;

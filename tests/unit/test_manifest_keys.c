@@ -166,10 +166,12 @@ static void test_latency(void **state)
 	bad("latency = 99999999999999999999999s",
 	    BAD5("latency = '99999999999999999999999s'", "outside 1us..10s"));
 	bad("latency = 2", BAD5("latency = '2'", "not a time: want a number with us, ms or s"));
-	bad("latency = 2 ms", BAD5("latency = '2 ms'", "not a time: want a number with us, ms or s"));
+	bad("latency = 2 ms",
+	    BAD5("latency = '2 ms'", "not a time: want a number with us, ms or s"));
 	bad("latency = 2m", BAD5("latency = '2m'", "not a time: want a number with us, ms or s"));
 	bad("latency = ms", BAD5("latency = 'ms'", "not a time: want a number with us, ms or s"));
-	bad("latency = none", BAD5("latency = 'none'", "not a time: want a number with us, ms or s"));
+	bad("latency = none",
+	    BAD5("latency = 'none'", "not a time: want a number with us, ms or s"));
 }
 
 static void test_slice(void **state)
@@ -217,21 +219,28 @@ static void test_affinity(void **state)
 	assert_int_equal(m.part[0].naff, 1);
 	assert_int_equal(m.part[0].aff[0].first, 63);
 	/* Eight groups are fine, nine are not. */
-	expect(P_OK "vcpus = 8\naffinity = 0:core,1:core,2:core,3:core,4:core,5:core,6:core,7:core\n",
+	expect(P_OK
+	       "vcpus = 8\naffinity = 0:core,1:core,2:core,3:core,4:core,5:core,6:core,7:core\n",
 	       1, "");
 	assert_int_equal(m.part[0].naff, 8);
 	bad("affinity = 0:core,1:core,2:core,3:core,4:core,5:core,6:core,7:core,8:core",
 	    BAD5("affinity = '0:core,1:core,2:core,3:core,4:core,5:...'", "more than 8 groups"));
 
-	bad("affinity = 0-1:core,1:node", BAD5("affinity = '0-1:core,1:node'", "vCPU 1 is in two groups"));
+	bad("affinity = 0-1:core,1:node",
+	    BAD5("affinity = '0-1:core,1:node'", "vCPU 1 is in two groups"));
 	bad("affinity = 0-1", BAD5("affinity = '0-1'", "'0-1' is not vCPUS:LEVEL (0-1:core)"));
-	bad("affinity = 0,1:core", BAD5("affinity = '0,1:core'", "'0' is not vCPUS:LEVEL (0-1:core)"));
-	bad("affinity = x:core", BAD5("affinity = 'x:core'", "'x:core' is not vCPUS:LEVEL (0-1:core)"));
-	bad("affinity = 0:core x", BAD5("affinity = '0:core x'", "'0:core x' is not vCPUS:LEVEL (0-1:core)"));
-	bad("affinity = 0:rack", BAD5("affinity = '0:rack'", "level 'rack' is not core, socket or node"));
+	bad("affinity = 0,1:core",
+	    BAD5("affinity = '0,1:core'", "'0' is not vCPUS:LEVEL (0-1:core)"));
+	bad("affinity = x:core",
+	    BAD5("affinity = 'x:core'", "'x:core' is not vCPUS:LEVEL (0-1:core)"));
+	bad("affinity = 0:core x",
+	    BAD5("affinity = '0:core x'", "'0:core x' is not vCPUS:LEVEL (0-1:core)"));
+	bad("affinity = 0:rack",
+	    BAD5("affinity = '0:rack'", "level 'rack' is not core, socket or node"));
 	bad("affinity = 0:", BAD5("affinity = '0:'", "level '' is not core, socket or node"));
 	bad("affinity = 3-1:core", BAD5("affinity = '3-1:core'", "range 3-1 is backwards"));
-	bad("affinity = 64:core", BAD5("affinity = '64:core'", "vCPU 64 is beyond the limit of 64 vCPUs"));
+	bad("affinity = 64:core",
+	    BAD5("affinity = '64:core'", "vCPU 64 is beyond the limit of 64 vCPUs"));
 	bad("affinity = 0:core,", BAD5("affinity = '0:core,'", "empty item in the affinity list"));
 	bad("affinity = ,0:core", BAD5("affinity = ',0:core'", "empty item in the affinity list"));
 
@@ -243,8 +252,7 @@ static void test_affinity(void **state)
 	       "manifest: partition 'p' (line 1): affinity names vCPU 1 but vcpus = 1; "
 	       "partition refused\n");
 	/* A bad vcpus value is reported by its own line only. */
-	expect(P_OK "vcpus = 0\naffinity = 1:node\n", 0,
-	       BAD5("vcpus = '0'", "outside 1..64"));
+	expect(P_OK "vcpus = 0\naffinity = 1:node\n", 0, BAD5("vcpus = '0'", "outside 1..64"));
 }
 
 static void test_gang_rules(void **state)
@@ -281,7 +289,8 @@ static void test_unknown_and_twice(void **state)
 	expect(P_OK "slice = 1ms\nslice = 2ms\n", 0,
 	       "manifest: line 6: key 'slice' given twice in partition 'p'; partition refused\n");
 	/* [machine] keys are not partition keys, and the other way round. */
-	bad("fast = 1", "manifest: line 5: unknown key 'fast' in partition 'p'; partition refused\n");
+	bad("fast = 1",
+	    "manifest: line 5: unknown key 'fast' in partition 'p'; partition refused\n");
 	expect("[machine]\nweight = 2\n" P_OK, 1,
 	       "manifest: line 2: unknown key 'weight' in [machine] (ignored)\n");
 	/* Problems in one partition leave the next alone. */
@@ -486,7 +495,8 @@ static void test_assign_skips_accel(void **state)
 	(void)state;
 	/* Counts step over the accel cpus 5-6; a list may not name them. */
 	expect_assign(MACHINE PART("a", "3", "a.elf") PART("b", "1", "b.elf")
-		      PART("c", "6-7", "c.elf") PART("d", "1", "a.elf") PART("e", "1", "b.elf"),
+			      PART("c", "6-7", "c.elf") PART("d", "1", "a.elf")
+				      PART("e", "1", "b.elf"),
 		      &r, 3,
 		      "manifest: partition 'c' (line 12): core 6 is an accel cpu (only for class = "
 		      "accel); partition refused\n"
@@ -504,8 +514,9 @@ static void test_assign_accel_shared(void **state)
 	(void)state;
 	/* Two accel partitions share 5-6; slow ones still get 1, 2, ... */
 	expect_assign(MACHINE PART("x", "2", "a.elf") "class = accel\n" PART("s", "2", "b.elf")
-		      PART("y", "1", "c.elf") "class = accel\n" PART("z", "6-6", "a.elf")
-		      "class = accel\n" PART("t", "1", "b.elf"),
+			      PART("y", "1", "c.elf") "class = accel\n" PART(
+				      "z", "6-6", "a.elf") "class = accel\n" PART("t", "1",
+										  "b.elf"),
 		      &r, 5, "");
 	assert_int_equal(m.part[0].core_mask[0], 0x60);
 	assert_int_equal(m.part[1].core_mask[0], 0x06);
@@ -514,16 +525,19 @@ static void test_assign_accel_shared(void **state)
 	assert_int_equal(m.part[4].core_mask[0], 0x08);
 	/* Too few usable accel cpus (6 offline), a list outside accel, no accel at all. */
 	usable[0] &= ~(1ull << 6);
-	expect_assign(MACHINE PART("x", "2", "a.elf") "class = accel\n" PART("y", "4-5", "b.elf")
-		      "class = accel\n" PART("z", "5-5", "c.elf") "class = accel\n"
-		      PART("w", "6-6", "a.elf") "class = accel\n",
-		      &r, 1,
-		      "manifest: partition 'x' (line 4): asks for 2 accel cores, only 1 is "
-		      "usable; partition refused\n"
-		      "manifest: partition 'y' (line 9): core 4 is not a [machine] accel cpu; "
-		      "partition refused\n"
-		      "manifest: partition 'w' (line 19): core 6 does not exist or is not online; "
-		      "partition refused\n");
+	expect_assign(
+		MACHINE PART("x", "2", "a.elf") "class = accel\n" PART(
+			"y", "4-5",
+			"b.elf") "class = accel\n" PART("z", "5-5",
+							"c.elf") "class = accel\n" PART("w", "6-6",
+											"a.elf") "class = accel\n",
+		&r, 1,
+		"manifest: partition 'x' (line 4): asks for 2 accel cores, only 1 is "
+		"usable; partition refused\n"
+		"manifest: partition 'y' (line 9): core 4 is not a [machine] accel cpu; "
+		"partition refused\n"
+		"manifest: partition 'w' (line 19): core 6 does not exist or is not online; "
+		"partition refused\n");
 	assert_int_equal(m.part[2].core_mask[0], 0x20);
 	r = res(8, false);
 	expect_assign(PART("x", "1", "a.elf") "class = accel\n", &r, 0,
@@ -531,8 +545,8 @@ static void test_assign_accel_shared(void **state)
 		      "partition refused\n");
 	/* The same holds with plan_cores: accel counts are filled either way. */
 	r = res(8, true);
-	expect_assign(MACHINE PART("x", "2", "a.elf") "class = accel\n" PART("y", "1", "b.elf")
-		      "class = accel\n",
+	expect_assign(MACHINE PART("x", "2", "a.elf") "class = accel\n" PART(
+			      "y", "1", "b.elf") "class = accel\n",
 		      &r, 2, "");
 	assert_int_equal(m.part[0].core_mask[0], 0x60);
 	assert_int_equal(m.part[1].core_mask[0], 0x20);
@@ -545,9 +559,9 @@ static void test_assign_plan_cores(void **state)
 	(void)state;
 	/* Counts stay empty for the planner, even ones larger than the machine. */
 	expect_assign(MACHINE PART("a", "2", "a.elf") PART("b", "3-4", "b.elf")
-		      PART("c", "20", "c.elf") "vcpus = 30\n" PART("d", "4,7", "a.elf")
-		      PART("e", "0-1", "b.elf") PART("f", "5-5", "c.elf") PART("g", "9-9", "a.elf")
-		      PART("h", "7-7", "b.elf"),
+			      PART("c", "20", "c.elf") "vcpus = 30\n" PART("d", "4,7", "a.elf")
+				      PART("e", "0-1", "b.elf") PART("f", "5-5", "c.elf")
+					      PART("g", "9-9", "a.elf") PART("h", "7-7", "b.elf"),
 		      &r, 4,
 		      "manifest: partition 'd' (line 17): core 4 is already in partition 'b'; "
 		      "partition refused\n"
@@ -564,17 +578,18 @@ static void test_assign_plan_cores(void **state)
 	assert_true(m.part[7].valid);
 	/* Memory and modules are still checked. */
 	r.mem_free_bytes = 2ull << 20;
-	expect_assign(PART("a", "2", "nope.elf") PART("b", "2", "b.elf") PART("c", "1", "c.elf"),
-		      &r, 1,
-		      "manifest: partition 'a' (line 1): kernel module 'nope.elf' not found among "
-		      "the boot modules; partition refused\n"
-		      "manifest: partition 'c' (line 9): asks for 2 MiB, only 0 MiB left; partition "
-		      "refused\n");
+	expect_assign(
+		PART("a", "2", "nope.elf") PART("b", "2", "b.elf") PART("c", "1", "c.elf"), &r, 1,
+		"manifest: partition 'a' (line 1): kernel module 'nope.elf' not found among "
+		"the boot modules; partition refused\n"
+		"manifest: partition 'c' (line 9): asks for 2 MiB, only 0 MiB left; partition "
+		"refused\n");
 	console_capture_reset();
 	manifest_print(&m);
-	assert_string_equal(console_capture(),
-			    "manifest: partition 'b' cores=2 (unassigned) memory=2 MiB kernel=b.elf "
-			    "vcpus=1 cmdline=\"\"\n");
+	assert_string_equal(
+		console_capture(),
+		"manifest: partition 'b' cores=2 (unassigned) memory=2 MiB kernel=b.elf "
+		"vcpus=1 cmdline=\"\"\n");
 }
 
 static void test_print_keys_lines(void **state)
@@ -582,14 +597,18 @@ static void test_print_keys_lines(void **state)
 	struct manifest_resources r = res(8, false);
 
 	(void)state;
-	expect_assign(MACHINE "slow_watts = 5\nfast_watts = 15\n" PART("x", "1", "a.elf")
-		      "weight = 2\nclass = accel\nlpm = dedicated\ncontrol = yes\nslice = 200us\n"
-		      "cmdline = go\n" PART("y", "1", "b.elf")
-		      "vcpus = 4\npower = 35W\ngang = no\nlatency = 2000us\ncolocate = socket\n"
-		      "affinity = 0-1:core,2:socket,3:node\nclass = fast\nslice = 1000us\n"
-		      PART("z", "1", "c.elf") "weight = 1\nclass = slow\nlpm = shared\n"
-		      "control = no\ngang = yes\nlatency = 1s\n",
-		      &r, 3, "");
+	expect_assign(
+		MACHINE "slow_watts = 5\nfast_watts = 15\n" PART(
+			"x", "1",
+			"a.elf") "weight = 2\nclass = accel\nlpm = dedicated\ncontrol = yes\nslice = 200us\n"
+				 "cmdline = go\n" PART(
+					 "y", "1",
+					 "b.elf") "vcpus = 4\npower = 35W\ngang = no\nlatency = 2000us\ncolocate = socket\n"
+						  "affinity = 0-1:core,2:socket,3:node\nclass = fast\nslice = 1000us\n" PART(
+							  "z", "1",
+							  "c.elf") "weight = 1\nclass = slow\nlpm = shared\n"
+								   "control = no\ngang = yes\nlatency = 1s\n",
+		&r, 3, "");
 	console_capture_reset();
 	manifest_print(&m);
 	assert_string_equal(console_capture(),
