@@ -413,7 +413,7 @@ static struct manifest_resources res(uint32_t ncpus, bool plan)
 {
 	struct manifest_resources r = { .ncpus = ncpus,
 					.cpu_usable_mask = usable,
-					.mem_free_bytes = 1ull << 30,
+					.mem_free_bytes = 2ull << 30,
 					.module_exists = have_module,
 					.ctx = (void *)mods,
 					.plan_cores = plan };
@@ -629,6 +629,64 @@ static void test_print_keys_lines(void **state)
 					       "manifest: no valid partitions\n");
 }
 
+/* The last example of docs/manifest.md, as written there. */
+static void test_doc_example(void **state)
+{
+	static const char *const doc_mods[] = { "svc.elf", "train.elf", "infer.elf", NULL };
+	static const char text[] =
+		"[machine]\n"
+		"fast = 1-2\n"
+		"accel = 5-6\n"
+		"slow_watts = 5\n"
+		"fast_watts = 15\n"
+		"accel_watts = 40\n"
+		"\n"
+		"[partition svc]\n"
+		"cores = 1-2\n"
+		"memory = 256M\n"
+		"kernel = svc.elf\n"
+		"vcpus = 2\n"
+		"class = fast\n"
+		"gang = yes                 # both vCPUs at once: 2 vCPUs on 2 cores\n"
+		"latency = 500us\n"
+		"lpm = dedicated            # its LPM gets one more free core of its own\n"
+		"control = yes\n"
+		"\n"
+		"[partition train]\n"
+		"cores = 2                  # the accel cpus 5 and 6, shared with 'infer'\n"
+		"memory = 1G\n"
+		"kernel = train.elf\n"
+		"vcpus = 4                  # four vCPUs time-share two cores\n"
+		"class = accel\n"
+		"weight = 2\n"
+		"slice = 1ms\n"
+		"affinity = 0-1:core, 2-3:core\n"
+		"\n"
+		"[partition infer]\n"
+		"cores = 1\n"
+		"memory = 128M\n"
+		"kernel = infer.elf\n"
+		"class = accel\n"
+		"power = 40W\n";
+	struct manifest_resources r = res(8, false);
+
+	(void)state;
+	r.ctx = (void *)doc_mods;
+	expect_assign(text, &r, 3, "");
+	manifest_print(&m);
+	assert_string_equal(
+		console_capture(),
+		"manifest: machine fast=1-2 accel=5-6 watts slow=5 fast=15 accel=40\n"
+		"manifest: partition 'svc' cores=1-2 memory=256 MiB kernel=svc.elf "
+		"vcpus=2 class=fast gang=yes latency=500us lpm=dedicated control=yes "
+		"cmdline=\"\"\n"
+		"manifest: partition 'train' cores=5-6 memory=1024 MiB kernel=train.elf "
+		"vcpus=4 weight=2 class=accel affinity=0-1:core,2-3:core slice=1ms "
+		"cmdline=\"\"\n"
+		"manifest: partition 'infer' cores=5 memory=128 MiB kernel=infer.elf "
+		"vcpus=1 class=accel power=40W cmdline=\"\"\n");
+}
+
 static void test_value_grammar_api(void **state)
 {
 	struct manifest_affinity aff[MANIFEST_AFF_MAX] = { { 7, 7, 7 } };
@@ -692,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_assign_accel_shared),
 		cmocka_unit_test(test_assign_plan_cores),
 		cmocka_unit_test(test_print_keys_lines),
+		cmocka_unit_test(test_doc_example),
 		cmocka_unit_test(test_value_grammar_api),
 	};
 
