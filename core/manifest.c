@@ -165,101 +165,6 @@ static bool set_timeout(struct manifest_part *p, const char *val, char *why, siz
 	return true;
 }
 
-/*
- * Issue-10 keys: what the Global Partition Manager plans with. Each only
- * records the value; end_section() checks how they combine.
- */
-
-/* val as one of words[] (NULL-terminated): its index into *out. */
-static bool set_word(const char *val, const char *const *words, uint8_t *out, const char *want,
-		     char *why, size_t n)
-{
-	for (uint8_t i = 0; words[i]; i++) {
-		if (strcmp(val, words[i]) == 0) {
-			*out = i;
-			return true;
-		}
-	}
-	ksnprintf(why, n, "want %s", want);
-	return false;
-}
-
-static bool set_yes_no(const char *val, bool *out, char *why, size_t n)
-{
-	static const char *const words[] = { "no", "yes", NULL };
-	uint8_t v;
-
-	if (!set_word(val, words, &v, "yes or no", why, n))
-		return false;
-	*out = v == 1;
-	return true;
-}
-
-static bool set_weight(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	return manifest_parse_uint(val, 1, 256, 0, &p->weight, why, n) == 0;
-}
-
-static bool set_class(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	/* In MANIFEST_CLASS_* order. */
-	static const char *const words[] = { "slow", "fast", "any", "accel", NULL };
-
-	return set_word(val, words, &p->cls, "slow, fast, any or accel", why, n);
-}
-
-static bool set_power(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	return manifest_parse_uint(val, 1, 100000, 'W', &p->power_w, why, n) == 0;
-}
-
-static bool set_gang(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	return set_yes_no(val, &p->gang, why, n);
-}
-
-static bool set_latency(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	return manifest_parse_us(val, 1, 10000000, &p->latency_us, why, n) == 0;
-}
-
-static bool set_colocate(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	/* In MANIFEST_COLOC_* order. */
-	static const char *const words[] = { "none", "socket", "node", NULL };
-
-	return set_word(val, words, &p->colocate, "none, socket or node", why, n);
-}
-
-static bool set_affinity(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	/* Checked against vcpus in end_section(): vcpus may come later. */
-	return manifest_parse_affinity(val, p->aff, &p->naff, why, n) == 0;
-}
-
-static bool set_lpm(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	static const char *const words[] = { "shared", "dedicated", NULL };
-	uint8_t v;
-
-	if (!set_word(val, words, &v, "shared or dedicated", why, n))
-		return false;
-	p->lpm_dedicated = v == 1;
-	return true;
-}
-
-static bool set_control(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	return set_yes_no(val, &p->control, why, n);
-}
-
-static bool set_slice(struct manifest_part *p, const char *val, char *why, size_t n)
-{
-	/* Below 50 us the switch costs more than the slice; above 100 ms a
-	 * time-shared vCPU waits long enough to miss its own timer ticks. */
-	return manifest_parse_us(val, 50, 100000, &p->slice_us, why, n) == 0;
-}
-
 /* Bit i of seen/good is keys[i]; the finish checks use these indices. */
 enum {
 	K_CORES,
@@ -286,16 +191,16 @@ static const struct key_desc keys[] = {
 	[K_CMDLINE] = { "cmdline", set_cmdline, false },
 	[K_VCPUS] = { "vcpus", set_vcpus, false },
 	[K_TIMEOUT] = { "timeout", set_timeout, false },
-	[K_WEIGHT] = { "weight", set_weight, false },
-	[K_CLASS] = { "class", set_class, false },
-	[K_POWER] = { "power", set_power, false },
-	[K_GANG] = { "gang", set_gang, false },
-	[K_LATENCY] = { "latency", set_latency, false },
-	[K_COLOCATE] = { "colocate", set_colocate, false },
-	[K_AFFINITY] = { "affinity", set_affinity, false },
-	[K_LPM] = { "lpm", set_lpm, false },
-	[K_CONTROL] = { "control", set_control, false },
-	[K_SLICE] = { "slice", set_slice, false },
+	[K_WEIGHT] = { "weight", manifest_key_weight, false },
+	[K_CLASS] = { "class", manifest_key_class, false },
+	[K_POWER] = { "power", manifest_key_power, false },
+	[K_GANG] = { "gang", manifest_key_gang, false },
+	[K_LATENCY] = { "latency", manifest_key_latency, false },
+	[K_COLOCATE] = { "colocate", manifest_key_colocate, false },
+	[K_AFFINITY] = { "affinity", manifest_key_affinity, false },
+	[K_LPM] = { "lpm", manifest_key_lpm, false },
+	[K_CONTROL] = { "control", manifest_key_control, false },
+	[K_SLICE] = { "slice", manifest_key_slice, false },
 };
 
 /*
@@ -309,68 +214,12 @@ struct mkey_desc {
 	mkey_fn set;
 };
 
-/* A cpu list for a class into mask; other is the other class's list. */
-static bool set_class_cpus(uint64_t *mask, const uint64_t *other, const char *other_name,
-			   const char *val, char *why, size_t n)
-{
-	uint64_t got[MANIFEST_MASK_WORDS];
-	uint32_t count;
-
-	if (manifest_parse_cpus(val, got, &count, why, n) < 0)
-		return false;
-	if (got[0] & 1) {
-		ksnprintf(why, n, "cpu 0 runs the Global Partition Manager");
-		return false;
-	}
-	for (uint32_t w = 0; w < MANIFEST_MASK_WORDS; w++) {
-		uint64_t both = got[w] & other[w];
-
-		if (both) {
-			ksnprintf(why, n, "cpu %u is also in %s",
-				  w * 64 + (uint32_t)__builtin_ctzll(both), other_name);
-			return false;
-		}
-	}
-	memcpy(mask, got, sizeof(got));
-	return true;
-}
-
-static bool set_fast(struct manifest_machine *mc, const char *val, char *why, size_t n)
-{
-	return set_class_cpus(mc->fast, mc->accel, "accel", val, why, n);
-}
-
-static bool set_accel(struct manifest_machine *mc, const char *val, char *why, size_t n)
-{
-	return set_class_cpus(mc->accel, mc->fast, "fast", val, why, n);
-}
-
-static bool set_watts(uint32_t *out, const char *val, char *why, size_t n)
-{
-	return manifest_parse_uint(val, 1, 10000, 0, out, why, n) == 0;
-}
-
-static bool set_slow_watts(struct manifest_machine *mc, const char *val, char *why, size_t n)
-{
-	return set_watts(&mc->watts[MANIFEST_CLASS_SLOW], val, why, n);
-}
-
-static bool set_fast_watts(struct manifest_machine *mc, const char *val, char *why, size_t n)
-{
-	return set_watts(&mc->watts[MANIFEST_CLASS_FAST], val, why, n);
-}
-
-static bool set_accel_watts(struct manifest_machine *mc, const char *val, char *why, size_t n)
-{
-	return set_watts(&mc->watts[MANIFEST_CLASS_ACCEL], val, why, n);
-}
-
 static const struct mkey_desc mkeys[] = {
-	{ "fast", set_fast },
-	{ "accel", set_accel },
-	{ "slow_watts", set_slow_watts },
-	{ "fast_watts", set_fast_watts },
-	{ "accel_watts", set_accel_watts },
+	{ "fast", manifest_mkey_fast },
+	{ "accel", manifest_mkey_accel },
+	{ "slow_watts", manifest_mkey_slow_watts },
+	{ "fast_watts", manifest_mkey_fast_watts },
+	{ "accel_watts", manifest_mkey_accel_watts },
 };
 
 /* One line for a problem on the current line; refuses the current partition. */

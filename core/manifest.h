@@ -245,6 +245,41 @@ int manifest_parse_affinity(const char *s, struct manifest_affinity *aff, uint8_
 void manifest_format_us(uint32_t us, char *buf, size_t buf_size);
 
 /*
+ * An unsigned number at *sp (decimal, or 0x hexadecimal if hex), advancing
+ * *sp past every digit even on overflow. Returns 0, -E_INVAL (no digits)
+ * or -E_RANGE (does not fit in 64 bits). The building block of the others.
+ */
+int manifest_parse_u64(const char **sp, uint64_t *out, bool hex);
+
+/*
+ * Setters of the issue-10 keys, for manifest_parse()'s key tables
+ * (core/manifest_keys.c). Each takes the NUL-terminated value without
+ * quotes or surrounding blanks and stores it into *p (or *mc) returning
+ * true, or writes the reason into why (why_size bytes) and returns false
+ * with the field untouched. Rules between keys are not theirs: the parser
+ * checks those when the section ends.
+ */
+bool manifest_key_weight(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_class(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_power(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_gang(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_latency(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_colocate(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_affinity(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_lpm(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_control(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_slice(struct manifest_part *p, const char *val, char *why, size_t why_size);
+/* [machine]: fast and accel also refuse cpu 0 and a cpu in the other list. */
+bool manifest_mkey_fast(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
+bool manifest_mkey_accel(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
+bool manifest_mkey_slow_watts(struct manifest_machine *mc, const char *val, char *why,
+			      size_t why_size);
+bool manifest_mkey_fast_watts(struct manifest_machine *mc, const char *val, char *why,
+			      size_t why_size);
+bool manifest_mkey_accel_watts(struct manifest_machine *mc, const char *val, char *why,
+			       size_t why_size);
+
+/*
  * Format the cpus set in mask (MANIFEST_MASK_WORDS words) as ranges,
  * "1-2,5,7-9", into buf (always NUL-terminated; ends in "..." if cut).
  * Writes "none" for an empty mask. Precondition: buf_size >= 8.

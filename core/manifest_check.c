@@ -23,12 +23,7 @@ static const char *skip_blank(const char *s)
 	return s;
 }
 
-/*
- * Parse an unsigned number at *sp (decimal, or 0x hexadecimal if hex),
- * advancing *sp past every digit even on overflow. Returns 0, -E_INVAL (no
- * digits) or -E_RANGE (does not fit in 64 bits).
- */
-static int parse_num(const char **sp, uint64_t *out, bool hex)
+int manifest_parse_u64(const char **sp, uint64_t *out, bool hex)
 {
 	const char *s = *sp;
 	unsigned base = 10;
@@ -66,7 +61,7 @@ int manifest_parse_count(const char *val, uint32_t *out, const char *what, char 
 {
 	const char *s = val;
 	uint64_t v;
-	int r = parse_num(&s, &v, false);
+	int r = manifest_parse_u64(&s, &v, false);
 
 	if (r == -E_INVAL || *s != '\0') {
 		ksnprintf(why, n, "not a number of %s", what);
@@ -90,7 +85,7 @@ static bool parse_cpu_id(const char **sp, uint32_t *out, const char *item, size_
 {
 	const char *start = *sp;
 	uint64_t v;
-	int r = parse_num(sp, &v, false);
+	int r = manifest_parse_u64(sp, &v, false);
 
 	if (r == -E_INVAL) {
 		ksnprintf(why, n, "'%.*s' is not a cpu number or range", (int)MIN(item_len, 20),
@@ -164,7 +159,7 @@ int manifest_parse_size(const char *val, uint64_t *bytes, char *why, size_t n)
 	const char *s = val;
 	unsigned shift = 0;
 	uint64_t v;
-	int r = parse_num(&s, &v, true);
+	int r = manifest_parse_u64(&s, &v, true);
 
 	if (r != -E_INVAL && *s != '\0') {
 		if (*s == 'K' || *s == 'k')
@@ -195,191 +190,6 @@ int manifest_parse_size(const char *val, uint64_t *bytes, char *why, size_t n)
 		return -E_RANGE;
 	}
 	*bytes = v;
-	return 0;
-}
-
-int manifest_parse_uint(const char *val, uint32_t lo, uint32_t hi, char suffix, uint32_t *out,
-			char *why, size_t n)
-{
-	const char *s = val;
-	uint64_t v;
-	int r = parse_num(&s, &v, false);
-
-	if (r != -E_INVAL && suffix && *s == suffix)
-		s++;
-	if (r == -E_INVAL || *s != '\0') {
-		ksnprintf(why, n, "not a whole number");
-		return -E_INVAL;
-	}
-	if (r == -E_RANGE || v < lo || v > hi) {
-		ksnprintf(why, n, "outside %u..%u", lo, hi);
-		return -E_RANGE;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-void manifest_format_us(uint32_t us, char *buf, size_t n)
-{
-	/* The largest unit that divides exactly, so 2000us reads "2ms". */
-	if (us != 0 && us % 1000000 == 0)
-		ksnprintf(buf, n, "%us", us / 1000000);
-	else if (us != 0 && us % 1000 == 0)
-		ksnprintf(buf, n, "%ums", us / 1000);
-	else
-		ksnprintf(buf, n, "%uus", us);
-}
-
-int manifest_parse_us(const char *val, uint32_t lo, uint32_t hi, uint32_t *out, char *why, size_t n)
-{
-	const char *s = val;
-	uint64_t v, unit;
-	char a[16], b[16];
-	int r = parse_num(&s, &v, false);
-
-	if (strcmp(s, "us") == 0)
-		unit = 1;
-	else if (strcmp(s, "ms") == 0)
-		unit = 1000;
-	else if (strcmp(s, "s") == 0)
-		unit = 1000000;
-	else
-		r = -E_INVAL;
-	if (r == -E_INVAL) {
-		ksnprintf(why, n, "not a time: want a number with us, ms or s");
-		return -E_INVAL;
-	}
-	if (r == -E_RANGE || v > hi / unit || v * unit < lo) {
-		manifest_format_us(lo, a, sizeof(a));
-		manifest_format_us(hi, b, sizeof(b));
-		ksnprintf(why, n, "outside %s..%s", a, b);
-		return -E_RANGE;
-	}
-	*out = (uint32_t)(v * unit);
-	return 0;
-}
-
-/* "core", "socket" or "node" into an affinity level; false for anything else. */
-static bool aff_level(const char *s, size_t len, uint8_t *level)
-{
-	static const struct {
-		const char *name;
-		uint8_t level;
-	} levels[] = { { "core", MANIFEST_AFF_CORE },
-		       { "socket", MANIFEST_COLOC_SOCKET },
-		       { "node", MANIFEST_COLOC_NODE } };
-
-	for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
-		if (strlen(levels[i].name) == len && strncmp(levels[i].name, s, len) == 0) {
-			*level = levels[i].level;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* One vCPU id of an affinity group at *sp, below MANIFEST_MAX_VCPUS. */
-static int aff_vcpu(const char **sp, uint32_t *out, const char *item, size_t item_len, char *why,
-		    size_t n)
-{
-	const char *start = *sp;
-	uint64_t v;
-	int r = parse_num(sp, &v, false);
-
-	if (r == -E_INVAL) {
-		ksnprintf(why, n, "'%.*s' is not vCPUS:LEVEL (0-1:core)", (int)MIN(item_len, 20),
-			  item);
-		return -E_INVAL;
-	}
-	if (r == -E_RANGE || v >= MANIFEST_MAX_VCPUS) {
-		ksnprintf(why, n, "vCPU %.*s is beyond the limit of %u vCPUs",
-			  (int)MIN((size_t)(*sp - start), 20), start, MANIFEST_MAX_VCPUS);
-		return -E_RANGE;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-int manifest_parse_affinity(const char *val, struct manifest_affinity *aff, uint8_t *naff,
-			    char *why, size_t n)
-{
-	struct manifest_affinity got[MANIFEST_AFF_MAX];
-	uint64_t used = 0; /* vCPUs already in a group (MANIFEST_MAX_VCPUS <= 64) */
-	const char *s = val;
-	uint8_t count = 0;
-
-	for (;;) {
-		const char *item, *comma, *word;
-		size_t item_len;
-		uint32_t a, b;
-		uint8_t level;
-		int r;
-
-		s = skip_blank(s);
-		item = s;
-		comma = strchr(s, ',');
-		item_len = (size_t)((comma ? comma : s + strlen(s)) - s);
-		if (*s == ',' || *s == '\0') {
-			ksnprintf(why, n, "empty item in the affinity list");
-			return -E_INVAL;
-		}
-		if (count == MANIFEST_AFF_MAX) {
-			ksnprintf(why, n, "more than %u groups", MANIFEST_AFF_MAX);
-			return -E_RANGE;
-		}
-		r = aff_vcpu(&s, &a, item, item_len, why, n);
-		if (r < 0)
-			return r;
-		s = skip_blank(s);
-		b = a;
-		if (*s == '-') {
-			s = skip_blank(s + 1);
-			r = aff_vcpu(&s, &b, item, item_len, why, n);
-			if (r < 0)
-				return r;
-			s = skip_blank(s);
-		}
-		if (*s != ':') {
-			ksnprintf(why, n, "'%.*s' is not vCPUS:LEVEL (0-1:core)",
-				  (int)MIN(item_len, 20), item);
-			return -E_INVAL;
-		}
-		word = s = skip_blank(s + 1);
-		while (*s >= 'a' && *s <= 'z')
-			s++;
-		if (!aff_level(word, (size_t)(s - word), &level)) {
-			ksnprintf(why, n, "level '%.*s' is not core, socket or node",
-				  (int)MIN((size_t)(s - word), 20), word);
-			return -E_INVAL;
-		}
-		s = skip_blank(s);
-		if (*s != ',' && *s != '\0') {
-			ksnprintf(why, n, "'%.*s' is not vCPUS:LEVEL (0-1:core)",
-				  (int)MIN(item_len, 20), item);
-			return -E_INVAL;
-		}
-		if (b < a) {
-			ksnprintf(why, n, "range %u-%u is backwards", a, b);
-			return -E_INVAL;
-		}
-		for (uint32_t v = a; v <= b; v++) {
-			if (used & (1ULL << v)) {
-				ksnprintf(why, n, "vCPU %u is in two groups", v);
-				return -E_INVAL;
-			}
-			used |= 1ULL << v;
-		}
-		got[count].first = a;
-		got[count].count = b - a + 1;
-		got[count].level = level;
-		count++;
-		if (*s == '\0')
-			break;
-		s++; /* the ',' */
-	}
-	/* Only a whole, valid list replaces what was there. */
-	memcpy(aff, got, count * sizeof(*aff));
-	*naff = count;
 	return 0;
 }
 
