@@ -22,9 +22,10 @@
 #define WHY_MAX	 96
 
 enum sec_state {
-	SEC_NONE, /* before the first section header */
-	SEC_PART, /* inside a recorded partition: st->cur */
-	SEC_SKIP, /* inside a section refused at its header: lines skipped */
+	SEC_NONE,    /* before the first section header */
+	SEC_PART,    /* inside a recorded partition: st->cur */
+	SEC_SKIP,    /* inside a section refused at its header: lines skipped */
+	SEC_MACHINE, /* inside the [machine] section */
 };
 
 struct pstate {
@@ -32,7 +33,7 @@ struct pstate {
 	uint32_t line; /* current line, 1-based */
 	enum sec_state sec;
 	struct manifest_part *cur; /* SEC_PART only */
-	uint32_t seen;		   /* keys present in this section, bit per key */
+	uint32_t seen;		   /* keys present in this section, bit per key (table) */
 	uint32_t good;		   /* keys whose value was accepted */
 	uint32_t headers;	   /* section headers met, good or bad */
 	bool full_said;		   /* the "too many partitions" line was printed */
@@ -147,7 +148,13 @@ static bool set_cmdline(struct manifest_part *p, const char *val, char *why, siz
 
 static bool set_vcpus(struct manifest_part *p, const char *val, char *why, size_t n)
 {
-	return manifest_parse_count(val, &p->vcpus, "vcpus", why, n) == 0;
+	/* vcpus may exceed cores (the extra vCPUs time-share), so the limit
+	 * is the VM's, VM_MAX_VCPUS, not the partition's core count. */
+	int r = manifest_parse_uint(val, 1, MANIFEST_MAX_VCPUS, 0, &p->vcpus, why, n);
+
+	if (r == -E_INVAL)
+		ksnprintf(why, n, "not a number of vcpus");
+	return r == 0;
 }
 
 static bool set_timeout(struct manifest_part *p, const char *val, char *why, size_t n)
@@ -165,7 +172,17 @@ enum {
 	K_KERNEL,
 	K_CMDLINE,
 	K_VCPUS,
-	K_TIMEOUT
+	K_TIMEOUT,
+	K_WEIGHT,
+	K_CLASS,
+	K_POWER,
+	K_GANG,
+	K_LATENCY,
+	K_COLOCATE,
+	K_AFFINITY,
+	K_LPM,
+	K_CONTROL,
+	K_SLICE
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -174,6 +191,35 @@ static const struct key_desc keys[] = {
 	[K_CMDLINE] = { "cmdline", set_cmdline, false },
 	[K_VCPUS] = { "vcpus", set_vcpus, false },
 	[K_TIMEOUT] = { "timeout", set_timeout, false },
+	[K_WEIGHT] = { "weight", manifest_key_weight, false },
+	[K_CLASS] = { "class", manifest_key_class, false },
+	[K_POWER] = { "power", manifest_key_power, false },
+	[K_GANG] = { "gang", manifest_key_gang, false },
+	[K_LATENCY] = { "latency", manifest_key_latency, false },
+	[K_COLOCATE] = { "colocate", manifest_key_colocate, false },
+	[K_AFFINITY] = { "affinity", manifest_key_affinity, false },
+	[K_LPM] = { "lpm", manifest_key_lpm, false },
+	[K_CONTROL] = { "control", manifest_key_control, false },
+	[K_SLICE] = { "slice", manifest_key_slice, false },
+};
+
+/*
+ * [machine] keys. An error costs only its key: the machine description
+ * is advice for the planner, and the partitions do not depend on it.
+ */
+typedef bool (*mkey_fn)(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
+
+struct mkey_desc {
+	const char *name;
+	mkey_fn set;
+};
+
+static const struct mkey_desc mkeys[] = {
+	{ "fast", manifest_mkey_fast },
+	{ "accel", manifest_mkey_accel },
+	{ "slow_watts", manifest_mkey_slow_watts },
+	{ "fast_watts", manifest_mkey_fast_watts },
+	{ "accel_watts", manifest_mkey_accel_watts },
 };
 
 /* One line for a problem on the current line; refuses the current partition. */
@@ -184,11 +230,62 @@ static void line_problem(struct pstate *st, const char *what)
 			st->cur->name);
 		st->cur->valid = false;
 	} else {
+		/* Before any section, or in [machine]: only this line is lost. */
 		kprintf("manifest: line %u: %s (ignored)\n", st->line, what);
 	}
 }
 
-/* Close the current section: required keys, and vcpus against cores. */
+/* One line for a rule between keys, found when the section ends. */
+static void part_problem(struct manifest_part *p, const char *what)
+{
+	kprintf("manifest: partition '%s' (line %u): %s; partition refused\n", p->name, p->line,
+		what);
+	p->valid = false;
+}
+
+/*
+ * The rules that need the whole section: affinity against vcpus, and gang
+ * against cores and class. Only keys whose value was accepted take part,
+ * so a bad value is reported once, by its own line.
+ */
+static void cross_checks(struct pstate *st, struct manifest_part *p)
+{
+	bool cores_ok = st->good & (1U << K_CORES);
+	bool vcpus_ok = !(st->seen & (1U << K_VCPUS)) || (st->good & (1U << K_VCPUS));
+	char what[96];
+
+	if ((st->good & (1U << K_AFFINITY)) && vcpus_ok) {
+		for (uint32_t g = 0; g < p->naff; g++) {
+			const struct manifest_affinity *a = &p->aff[g];
+
+			if (a->first + a->count <= p->vcpus)
+				continue;
+			if (a->count == 1)
+				ksnprintf(what, sizeof(what),
+					  "affinity names vCPU %u but vcpus = %u", a->first,
+					  p->vcpus);
+			else
+				ksnprintf(what, sizeof(what),
+					  "affinity names vCPUs %u-%u but vcpus = %u", a->first,
+					  a->first + a->count - 1, p->vcpus);
+			part_problem(p, what);
+			break; /* one line for the key */
+		}
+	}
+	if (!(st->good & (1U << K_GANG)) || !p->gang)
+		return;
+	/* A gang runs all its vCPUs at once, so each needs a core. */
+	if (cores_ok && vcpus_ok && p->cls != MANIFEST_CLASS_ACCEL && p->vcpus > p->ncores_req) {
+		ksnprintf(what, sizeof(what),
+			  "gang scheduling needs a core per vCPU; vcpus %u > cores %u", p->vcpus,
+			  p->ncores_req);
+		part_problem(p, what);
+	}
+	if ((st->good & (1U << K_CLASS)) && p->cls == MANIFEST_CLASS_ACCEL)
+		part_problem(p, "gang = yes with class = accel: accel cores are time-shared");
+}
+
+/* Close the current section: required keys, then the rules between keys. */
 static void end_section(struct pstate *st)
 {
 	struct manifest_part *p = st->cur;
@@ -206,14 +303,8 @@ static void end_section(struct pstate *st)
 				p->valid = false;
 			}
 		}
-		if ((st->good & (1U << K_CORES)) && (st->good & (1U << K_VCPUS)) &&
-		    p->vcpus > p->ncores_req) {
-			kprintf("manifest: partition '%s' (line %u): vcpus = %u but only %u core%s; "
-				"partition refused\n",
-				p->name, p->line, p->vcpus, p->ncores_req,
-				p->ncores_req == 1 ? "" : "s");
-			p->valid = false;
-		}
+		if (!st->unreadable)
+			cross_checks(st, p);
 	}
 	st->sec = SEC_SKIP;
 	st->cur = NULL;
@@ -234,6 +325,38 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/*
+ * A well-formed "[machine ...]" header (in: after the '['; close: its
+ * ']'). It is not a partition, so it is not counted among the headers,
+ * and it is read even past the partition limit.
+ */
+static bool machine_header(struct pstate *st, char *in, char *close)
+{
+	struct manifest_machine *mc = &st->m->machine;
+	char shown[SHOW_MAX + 1];
+	char *rest;
+
+	in = (char *)skip_blank(in);
+	if (strncmp(in, "machine", 7) != 0 || (in[7] != ']' && !is_blank(in[7])))
+		return false;
+	*close = '\0';
+	rest = trim(in + 7);
+	if (rest[0] != '\0') {
+		kprintf("manifest: line %u: [machine] takes no name, got '%s'; section ignored\n",
+			st->line, show(rest, shown));
+	} else if (mc->present) {
+		kprintf("manifest: line %u: second [machine] section (the first is on line %u); "
+			"section ignored\n",
+			st->line, mc->line);
+	} else {
+		mc->present = true;
+		mc->line = st->line;
+		st->sec = SEC_MACHINE;
+		st->seen = st->good = 0;
+	}
+	return true;
+}
+
 /* s: a trimmed, comment-free line starting with '['. */
 static void section_header(struct pstate *st, char *s)
 {
@@ -242,6 +365,8 @@ static void section_header(struct pstate *st, char *s)
 	char *close = strchr(s, ']'), *in, *name;
 
 	end_section(st);
+	if (close && close[1] == '\0' && machine_header(st, s + 1, close))
+		return;
 	st->headers++;
 	if (st->full_said) {
 		m->ndropped++; /* counted among the refused, not printed again */
@@ -260,8 +385,8 @@ static void section_header(struct pstate *st, char *s)
 		name++;
 	if (name - in != 9 || strncmp(in, "partition", 9) != 0) {
 		*name = '\0';
-		kprintf("manifest: line %u: unknown section type '%s' (only [partition NAME]); "
-			"section ignored\n",
+		kprintf("manifest: line %u: unknown section type '%s' (only [partition NAME] or "
+			"[machine]); section ignored\n",
 			st->line, show(in, shown));
 		return;
 	}
@@ -287,6 +412,7 @@ static void section_header(struct pstate *st, char *s)
 	memcpy(p->name, name, strlen(name) + 1);
 	p->line = st->line;
 	p->vcpus = 1;
+	p->weight = 1; /* other keys default to 0: slow, shared LPM, no budget */
 	for (uint32_t i = 0; i + 1 < m->nparts; i++) {
 		if (strcmp(m->part[i].name, name) == 0) {
 			kprintf("manifest: line %u: duplicate partition name '%s'; second one "
@@ -300,6 +426,61 @@ static void section_header(struct pstate *st, char *s)
 	st->cur = p;
 	st->seen = st->good = 0;
 	st->unreadable = false;
+}
+
+/*
+ * Strip the double quotes around val, in place; a quoting problem goes into
+ * why (else why is set to ""). Returns the value without its quotes.
+ */
+static char *unquote(char *val, char *why, size_t n)
+{
+	why[0] = '\0';
+	if (val[0] == '"') {
+		char *close = strchr(val + 1, '"');
+
+		if (!close)
+			ksnprintf(why, n, "unterminated double quote");
+		else if (*skip_blank(close + 1) != '\0')
+			ksnprintf(why, n, "text after the closing quote");
+		else
+			*close = '\0';
+		return val + 1;
+	}
+	if (strchr(val, '"'))
+		ksnprintf(why, n, "stray double quote (quote the whole value)");
+	return val;
+}
+
+/* key = val inside [machine]: a problem costs this key only. */
+static void machine_key(struct pstate *st, const char *key, char *val)
+{
+	char what[WHY_MAX + 2 * SHOW_MAX], why[WHY_MAX], shown[SHOW_MAX + 1], shown2[SHOW_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mkeys); i++)
+		if (strcmp(mkeys[i].name, key) == 0)
+			break;
+	if (i == ARRAY_SIZE(mkeys)) {
+		ksnprintf(what, sizeof(what), "unknown key '%s' in [machine]", show(key, shown));
+		line_problem(st, what);
+		return;
+	}
+	if (st->seen & (1U << i)) {
+		ksnprintf(what, sizeof(what), "key '%s' given twice in [machine]", key);
+		line_problem(st, what);
+		return;
+	}
+	st->seen |= 1U << i;
+	show(val, shown2);
+	val = unquote(val, why, sizeof(why));
+	if (!why[0] && val[0] == '\0')
+		ksnprintf(why, sizeof(why), "empty value");
+	if (!why[0] && !mkeys[i].set(&st->m->machine, val, why, sizeof(why)) && !why[0])
+		ksnprintf(why, sizeof(why), "invalid value");
+	if (why[0]) {
+		ksnprintf(what, sizeof(what), "%s = '%s': %s", key, shown2, why);
+		line_problem(st, what);
+	}
 }
 
 /* s: a trimmed, comment-free, non-empty line that is not a header. */
@@ -328,6 +509,10 @@ static void key_value(struct pstate *st, char *s)
 		line_problem(st, what);
 		return;
 	}
+	if (st->sec == SEC_MACHINE) {
+		machine_key(st, key, val);
+		return;
+	}
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (strcmp(keys[i].name, key) == 0) {
 			k = &keys[i];
@@ -351,20 +536,7 @@ static void key_value(struct pstate *st, char *s)
 
 	/* Show the value as written (quotes included) in any message. */
 	show(val, shown2);
-	why[0] = '\0';
-	if (val[0] == '"') {
-		char *close = strchr(val + 1, '"');
-
-		if (!close)
-			ksnprintf(why, sizeof(why), "unterminated double quote");
-		else if (*skip_blank(close + 1) != '\0')
-			ksnprintf(why, sizeof(why), "text after the closing quote");
-		else
-			*close = '\0';
-		val++;
-	} else if (strchr(val, '"')) {
-		ksnprintf(why, sizeof(why), "stray double quote (quote the whole value)");
-	}
+	val = unquote(val, why, sizeof(why));
 	if (!why[0] && val[0] == '\0' && i != K_CMDLINE)
 		ksnprintf(why, sizeof(why), "empty value");
 	if (!why[0] && !k->set(st->cur, val, why, sizeof(why)) && !why[0])

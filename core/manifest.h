@@ -13,8 +13,16 @@
  *   memory = 64M             # bytes, or K/M/G suffix; multiple of 2 MiB
  *   kernel = hello.elf       # boot module name (first word of its cmdline)
  *   cmdline = "console=ttyS0 foo"   # optional guest command line
- *   vcpus = 1                # optional, 1..cores of this partition
+ *   vcpus = 1                # optional, 1..64; more than cores time-share
  *   timeout = 30s            # optional watchdog: ms, s or m, or none
+ *   weight = 2  class = fast  power = 35W  gang = yes  latency = 2ms
+ *   colocate = socket  affinity = 0-1:core  lpm = dedicated  control = yes
+ *   slice = 500us            # optional planning keys (issue 10), one a line
+ *
+ *   [machine]                # optional, at most one: core classes and power
+ *   fast = 1-2               # cpu lists; cpus in neither are slow
+ *   accel = 5-6              # time-shared by class = accel partitions
+ *   slow_watts = 5           # fast_watts, accel_watts likewise (1..10000)
  *
  * A single number after "cores" is a count; a list is recognised by ',' or
  * '-' (one explicit cpu is written "5-5").
@@ -35,7 +43,8 @@
 #define MANIFEST_MODULE_MAX  64	 /* incl. NUL */
 #define MANIFEST_LINE_MAX    512 /* longest accepted line, terminator excluded */
 #define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
-#define MANIFEST_AFF_MAX     8 /* affinity groups per partition (GPM_AFF_MAX) */
+#define MANIFEST_AFF_MAX     8	/* affinity groups per partition (GPM_AFF_MAX) */
+#define MANIFEST_MAX_VCPUS   64 /* vcpus = 1..64: VM_MAX_VCPUS in core/vm.h */
 
 struct manifest_part {
 	char name[MANIFEST_NAME_MAX];
@@ -63,11 +72,11 @@ struct manifest_part {
 	struct manifest_affinity {
 		uint32_t first, count; /* vCPUs [first, first + count) */
 		uint8_t level;	       /* MANIFEST_AFF_CORE|SOCKET|NODE */
-	} aff[MANIFEST_AFF_MAX];     /* affinity = 0-1:core, 2-3:socket */
-	bool lpm_dedicated;  /* lpm = dedicated|shared (default shared: on cpu 0) */
-	bool control;	     /* control = yes: may call the control hypercalls */
-	uint32_t slice_us;   /* slice = 1ms|500us: time slice on shared cores, 0 = default */
-	bool valid;	     /* false: refused; the reason was printed */
+	} aff[MANIFEST_AFF_MAX];       /* affinity = 0-1:core, 2-3:socket */
+	bool lpm_dedicated;	       /* lpm = dedicated|shared (default shared: on cpu 0) */
+	bool control;		       /* control = yes: may call the control hypercalls */
+	uint32_t slice_us; /* slice = 1ms|500us: time slice on shared cores, 0 = default */
+	bool valid;	   /* false: refused; the reason was printed */
 };
 
 /* class values */
@@ -85,10 +94,11 @@ struct manifest_part {
 struct manifest_machine {
 	bool present;
 	uint32_t line;
-	uint64_t fast[MANIFEST_MASK_WORDS];  /* fast = 1-2 */
+	uint64_t fast[MANIFEST_MASK_WORDS]; /* fast = 1-2 */
 	uint64_t accel[MANIFEST_MASK_WORDS]; /* accel = 5-6 (time-shared by class=accel partitions) */
 	/* cpus in neither list are slow */
-	uint32_t watts[4]; /* slow_watts, fast_watts, accel_watts (index = MANIFEST_CLASS_*), 0 = unknown */
+	/* slow_watts, fast_watts, accel_watts (index = MANIFEST_CLASS_*), 0 = unknown */
+	uint32_t watts[4];
 };
 
 struct manifest {
@@ -139,6 +149,12 @@ int manifest_parse(const char *text, size_t len, struct manifest *out);
  * check, its cores and its memory from *r: explicit lists must name usable
  * cores (not 0, online, not taken by an earlier partition); counts take the
  * lowest-numbered free usable cores; memory must fit in what is left.
+ * Cpus in m->machine.accel go only to class = accel partitions, which share
+ * them (a count takes the first usable accel cpus, a list must be a subset)
+ * and never mark them taken. With r->plan_cores, the core_mask of a
+ * non-accel count stays empty for the planner; lists are still checked and
+ * reserved. Without a [machine] section and plan_cores the result is the
+ * same as before the issue-10 keys.
  * A partition that fails is refused with one line and consumes nothing, so
  * later partitions can still have its cores. Fills core_mask (cleared for
  * refused partitions) and m->nvalid.
@@ -152,7 +168,11 @@ int manifest_assign(struct manifest *m, const struct manifest_resources *r);
  * Print one console line per valid partition:
  * "manifest: partition 'hello' cores=1-2 memory=64 MiB kernel=hello.elf
  * vcpus=1 cmdline="..."" (cores shown as "N (unassigned)" before
- * manifest_assign() for a count). Prints "manifest: no valid partitions"
+ * manifest_assign() for a count, or with plan_cores). Issue-10 keys that
+ * differ from their defaults come after vcpus ("weight=2 class=accel
+ * lpm=dedicated"), so older manifests print what they always did. A
+ * [machine] section adds one line first: "manifest: machine fast=1-2
+ * accel=5-6 watts slow=5 fast=15". Prints "manifest: no valid partitions"
  * if there are none. m may be NULL (prints nothing).
  */
 void manifest_print(const struct manifest *m);
@@ -194,6 +214,70 @@ int manifest_parse_cpus(const char *s, uint64_t *mask, uint32_t *count, char *wh
  * mapped with, Intel SDM Vol 3C section 29.3.2, EPT translation).
  */
 int manifest_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_size);
+
+/*
+ * A decimal number in lo..hi into *out, optionally followed by the one
+ * character suffix (0: none; power = 35W passes 'W').
+ */
+int manifest_parse_uint(const char *s, uint32_t lo, uint32_t hi, char suffix, uint32_t *out,
+			char *why, size_t why_size);
+
+/*
+ * A time, a decimal number with us, ms or s ("500us", "2ms", "1s"), into
+ * *us; it must lie in lo..hi microseconds (hi < 2^32).
+ */
+int manifest_parse_us(const char *s, uint32_t lo, uint32_t hi, uint32_t *us, char *why,
+		      size_t why_size);
+
+/*
+ * An affinity list ("0-1:core, 2-3:socket, 4:node": comma-separated
+ * groups, each a vCPU id below MANIFEST_MAX_VCPUS or a range a-b, then ':'
+ * and a level) into aff (MANIFEST_AFF_MAX entries) and *naff. No vCPU may
+ * be in two groups. aff and *naff are untouched on failure.
+ */
+int manifest_parse_affinity(const char *s, struct manifest_affinity *aff, uint8_t *naff, char *why,
+			    size_t why_size);
+
+/*
+ * Format us microseconds with the largest unit that divides it exactly
+ * ("2ms", "1s", "500us") into buf (always NUL-terminated).
+ */
+void manifest_format_us(uint32_t us, char *buf, size_t buf_size);
+
+/*
+ * An unsigned number at *sp (decimal, or 0x hexadecimal if hex), advancing
+ * *sp past every digit even on overflow. Returns 0, -E_INVAL (no digits)
+ * or -E_RANGE (does not fit in 64 bits). The building block of the others.
+ */
+int manifest_parse_u64(const char **sp, uint64_t *out, bool hex);
+
+/*
+ * Setters of the issue-10 keys, for manifest_parse()'s key tables
+ * (core/manifest_keys.c). Each takes the NUL-terminated value without
+ * quotes or surrounding blanks and stores it into *p (or *mc) returning
+ * true, or writes the reason into why (why_size bytes) and returns false
+ * with the field untouched. Rules between keys are not theirs: the parser
+ * checks those when the section ends.
+ */
+bool manifest_key_weight(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_class(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_power(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_gang(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_latency(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_colocate(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_affinity(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_lpm(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_control(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_slice(struct manifest_part *p, const char *val, char *why, size_t why_size);
+/* [machine]: fast and accel also refuse cpu 0 and a cpu in the other list. */
+bool manifest_mkey_fast(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
+bool manifest_mkey_accel(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
+bool manifest_mkey_slow_watts(struct manifest_machine *mc, const char *val, char *why,
+			      size_t why_size);
+bool manifest_mkey_fast_watts(struct manifest_machine *mc, const char *val, char *why,
+			      size_t why_size);
+bool manifest_mkey_accel_watts(struct manifest_machine *mc, const char *val, char *why,
+			       size_t why_size);
 
 /*
  * Format the cpus set in mask (MANIFEST_MASK_WORDS words) as ranges,

@@ -23,12 +23,7 @@ static const char *skip_blank(const char *s)
 	return s;
 }
 
-/*
- * Parse an unsigned number at *sp (decimal, or 0x hexadecimal if hex),
- * advancing *sp past every digit even on overflow. Returns 0, -E_INVAL (no
- * digits) or -E_RANGE (does not fit in 64 bits).
- */
-static int parse_num(const char **sp, uint64_t *out, bool hex)
+int manifest_parse_u64(const char **sp, uint64_t *out, bool hex)
 {
 	const char *s = *sp;
 	unsigned base = 10;
@@ -66,7 +61,7 @@ int manifest_parse_count(const char *val, uint32_t *out, const char *what, char 
 {
 	const char *s = val;
 	uint64_t v;
-	int r = parse_num(&s, &v, false);
+	int r = manifest_parse_u64(&s, &v, false);
 
 	if (r == -E_INVAL || *s != '\0') {
 		ksnprintf(why, n, "not a number of %s", what);
@@ -90,7 +85,7 @@ static bool parse_cpu_id(const char **sp, uint32_t *out, const char *item, size_
 {
 	const char *start = *sp;
 	uint64_t v;
-	int r = parse_num(sp, &v, false);
+	int r = manifest_parse_u64(sp, &v, false);
 
 	if (r == -E_INVAL) {
 		ksnprintf(why, n, "'%.*s' is not a cpu number or range", (int)MIN(item_len, 20),
@@ -164,7 +159,7 @@ int manifest_parse_size(const char *val, uint64_t *bytes, char *why, size_t n)
 	const char *s = val;
 	unsigned shift = 0;
 	uint64_t v;
-	int r = parse_num(&s, &v, true);
+	int r = manifest_parse_u64(&s, &v, true);
 
 	if (r != -E_INVAL && *s != '\0') {
 		if (*s == 'K' || *s == 'k')
@@ -246,6 +241,61 @@ static void refuse(struct manifest_part *p, const char *why)
 	memset(p->core_mask, 0, sizeof(p->core_mask));
 }
 
+/* Why cpu c of an explicit list cannot go to p, into why; false if it can. */
+static bool list_cpu_bad(const struct manifest *m, uint32_t i, const struct pool *pl, uint32_t c,
+			 char *why, size_t n)
+{
+	bool accel = mask_test(m->machine.accel, c);
+
+	if (c == 0)
+		ksnprintf(why, n, "core 0 is reserved for the hypervisor");
+	else if (!cpu_usable(pl, c))
+		ksnprintf(why, n, "core %u does not exist or is not online", c);
+	else if (m->part[i].cls == MANIFEST_CLASS_ACCEL && !accel)
+		ksnprintf(why, n, "core %u is not a [machine] accel cpu", c);
+	else if (m->part[i].cls != MANIFEST_CLASS_ACCEL && accel)
+		ksnprintf(why, n, "core %u is an accel cpu (only for class = accel)", c);
+	else if (m->part[i].cls != MANIFEST_CLASS_ACCEL && mask_test(pl->taken, c))
+		ksnprintf(why, n, "core %u is already in partition '%s'", c, owner_of(m, i, c));
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Cores of a count. Accel partitions share the accel cpus, so they take
+ * the first usable ones whatever earlier accel partitions took; the others
+ * take free cpus that are not accel. Under plan_cores only accel counts
+ * are filled: the planner places the rest.
+ */
+static bool take_count(const struct manifest *m, struct manifest_part *p, const struct pool *pl,
+		       char *why, size_t n)
+{
+	bool accel = p->cls == MANIFEST_CLASS_ACCEL;
+	uint32_t free = 0;
+
+	if (pl->r->plan_cores && !accel)
+		return true;
+	for (uint32_t c = 0; c < pl->ncpus; c++) {
+		if (!cpu_usable(pl, c) || mask_test(m->machine.accel, c) != accel)
+			continue;
+		if (!accel && mask_test(pl->taken, c))
+			continue;
+		if (free < p->ncores_req)
+			mask_set(p->core_mask, c);
+		free++;
+	}
+	if (free >= p->ncores_req)
+		return true;
+	if (accel)
+		ksnprintf(why, n, "asks for %u accel core%s, only %u %s usable", p->ncores_req,
+			  p->ncores_req == 1 ? "" : "s", free, free == 1 ? "is" : "are");
+	else
+		ksnprintf(why, n, "asks for %u core%s, only %u %s free", p->ncores_req,
+			  p->ncores_req == 1 ? "" : "s", free, free == 1 ? "is" : "are");
+	return false;
+}
+
 /* Check and give partition i what it asks for; false: refused (line printed). */
 static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 {
@@ -266,40 +316,15 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		for (uint32_t c = 0; c < CONFIG_MAX_CPUS; c++) {
 			if (!mask_test(p->core_list, c))
 				continue;
-			if (c == 0)
-				ksnprintf(why, sizeof(why),
-					  "core 0 is reserved for the hypervisor");
-			else if (!cpu_usable(pl, c))
-				ksnprintf(why, sizeof(why),
-					  "core %u does not exist or is not online", c);
-			else if (mask_test(pl->taken, c))
-				ksnprintf(why, sizeof(why), "core %u is already in partition '%s'",
-					  c, owner_of(m, i, c));
-			else {
-				mask_set(p->core_mask, c);
-				continue;
+			if (list_cpu_bad(m, i, pl, c, why, sizeof(why))) {
+				refuse(p, why);
+				return false;
 			}
-			refuse(p, why);
-			return false;
+			mask_set(p->core_mask, c);
 		}
-	} else {
-		uint32_t free = 0;
-
-		for (uint32_t c = 0; c < pl->ncpus; c++)
-			free += cpu_usable(pl, c) && !mask_test(pl->taken, c);
-		if (free < p->ncores_req) {
-			ksnprintf(why, sizeof(why), "asks for %u core%s, only %u %s free",
-				  p->ncores_req, p->ncores_req == 1 ? "" : "s", free,
-				  free == 1 ? "is" : "are");
-			refuse(p, why);
-			return false;
-		}
-		for (uint32_t c = 0, got = 0; c < pl->ncpus && got < p->ncores_req; c++) {
-			if (cpu_usable(pl, c) && !mask_test(pl->taken, c)) {
-				mask_set(p->core_mask, c);
-				got++;
-			}
-		}
+	} else if (!take_count(m, p, pl, why, sizeof(why))) {
+		refuse(p, why);
+		return false;
 	}
 	if (p->mem_bytes > pl->mem_left) {
 		ksnprintf(why, sizeof(why), "asks for %llu MiB, only %llu MiB left",
@@ -308,9 +333,11 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		refuse(p, why);
 		return false;
 	}
-	/* Commit only now, so a refused partition consumes nothing. */
-	for (uint32_t w = 0; w < MANIFEST_MASK_WORDS; w++)
-		pl->taken[w] |= p->core_mask[w];
+	/* Commit only now, so a refused partition consumes nothing; accel
+	 * cores stay shared, so they are never marked taken. */
+	if (p->cls != MANIFEST_CLASS_ACCEL)
+		for (uint32_t w = 0; w < MANIFEST_MASK_WORDS; w++)
+			pl->taken[w] |= p->core_mask[w];
 	pl->mem_left -= p->mem_bytes;
 	return true;
 }
@@ -376,10 +403,90 @@ void manifest_format_cpus(const uint64_t *mask, char *buf, size_t buf_size)
 		memcpy(buf, "none", 5);
 }
 
+static const char *const class_names[] = { "slow", "fast", "any", "accel" };
+static const char *const level_names[] = { "none", "socket", "node", "core" };
+
+/* Append to buf at *pos, always NUL-terminated; a full buffer drops the rest. */
+static void append(char *buf, size_t size, size_t *pos, const char *fmt, ...) __printf(4, 5);
+static void append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (*pos >= size - 1)
+		return;
+	va_start(ap, fmt);
+	len = kvsnprintf(buf + *pos, size - *pos, fmt, ap);
+	va_end(ap);
+	if (len > 0)
+		*pos = MIN(*pos + (size_t)len, size - 1);
+}
+
+/*
+ * The issue-10 keys that differ from their defaults, each " key=value",
+ * so a manifest without them prints exactly what it printed before.
+ */
+static void format_extras(const struct manifest_part *p, char *buf, size_t size)
+{
+	size_t pos = 0;
+	char t[16];
+
+	buf[0] = '\0';
+	if (p->weight != 1)
+		append(buf, size, &pos, " weight=%u", p->weight);
+	if (p->cls != MANIFEST_CLASS_SLOW && p->cls < ARRAY_SIZE(class_names))
+		append(buf, size, &pos, " class=%s", class_names[p->cls]);
+	if (p->power_w)
+		append(buf, size, &pos, " power=%uW", p->power_w);
+	if (p->gang)
+		append(buf, size, &pos, " gang=yes");
+	if (p->latency_us) {
+		manifest_format_us(p->latency_us, t, sizeof(t));
+		append(buf, size, &pos, " latency=%s", t);
+	}
+	if (p->colocate != MANIFEST_COLOC_NONE && p->colocate < ARRAY_SIZE(level_names))
+		append(buf, size, &pos, " colocate=%s", level_names[p->colocate]);
+	for (uint32_t g = 0; g < MIN(p->naff, (uint32_t)MANIFEST_AFF_MAX); g++) {
+		const struct manifest_affinity *a = &p->aff[g];
+		const char *lvl = a->level < ARRAY_SIZE(level_names) ? level_names[a->level] : "?";
+
+		append(buf, size, &pos, "%s%u", g ? "," : " affinity=", a->first);
+		if (a->count > 1)
+			append(buf, size, &pos, "-%u", a->first + a->count - 1);
+		append(buf, size, &pos, ":%s", lvl);
+	}
+	if (p->lpm_dedicated)
+		append(buf, size, &pos, " lpm=dedicated");
+	if (p->control)
+		append(buf, size, &pos, " control=yes");
+	if (p->slice_us) {
+		manifest_format_us(p->slice_us, t, sizeof(t));
+		append(buf, size, &pos, " slice=%s", t);
+	}
+}
+
+/* "manifest: machine fast=1-2 accel=5-6 watts slow=5 fast=15" */
+static void print_machine(const struct manifest_machine *mc)
+{
+	char fast[64], accel[64], watts[64];
+	size_t pos = 0;
+
+	manifest_format_cpus(mc->fast, fast, sizeof(fast));
+	manifest_format_cpus(mc->accel, accel, sizeof(accel));
+	watts[0] = '\0';
+	for (uint32_t c = 0; c < ARRAY_SIZE(mc->watts); c++)
+		if (mc->watts[c])
+			append(watts, sizeof(watts), &pos, "%s %s=%u", pos ? "" : " watts",
+			       class_names[c], mc->watts[c]);
+	kprintf("manifest: machine fast=%s accel=%s%s\n", fast, accel, watts);
+}
+
 void manifest_print(const struct manifest *m)
 {
 	if (!m)
 		return;
+	if (m->machine.present)
+		print_machine(&m->machine);
 	if (m->nvalid == 0) {
 		kprintf("manifest: no valid partitions\n");
 		return;
@@ -398,12 +505,13 @@ void manifest_print(const struct manifest *m)
 		} else {
 			ksnprintf(cores, sizeof(cores), "%u (unassigned)", p->ncores_req);
 		}
-		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX];
+		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX], extras[320];
 		memcpy(kernel, p->kernel, sizeof(kernel));
 		memcpy(cmdline, p->cmdline, sizeof(cmdline));
-		kprintf("manifest: partition '%s' cores=%s memory=%llu MiB kernel=%s vcpus=%u "
+		format_extras(p, extras, sizeof(extras));
+		kprintf("manifest: partition '%s' cores=%s memory=%llu MiB kernel=%s vcpus=%u%s "
 			"cmdline=\"%s\"\n",
 			p->name, cores, (unsigned long long)(p->mem_bytes >> 20),
-			manifest_printable(kernel), p->vcpus, manifest_printable(cmdline));
+			manifest_printable(kernel), p->vcpus, extras, manifest_printable(cmdline));
 	}
 }

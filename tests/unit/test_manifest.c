@@ -323,19 +323,20 @@ static void test_errors_vcpus(void **state)
 	expect(P_OK "vcpus = 1\n", 1, "");
 	expect("[partition p]\ncores = 3\nmemory = 2M\nkernel = k\nvcpus = 3\n", 1, "");
 	assert_int_equal(m.part[0].vcpus, 3);
-	expect("[partition p]\ncores = 2-3\nmemory = 2M\nkernel = k\nvcpus = 3\n", 0,
-	       "manifest: partition 'p' (line 1): vcpus = 3 but only 2 cores; partition "
-	       "refused\n");
-	expect(P_OK "vcpus = 2\n", 0,
-	       "manifest: partition 'p' (line 1): vcpus = 2 but only 1 core; partition "
-	       "refused\n");
+	/* More vCPUs than cores is fine now: the extra ones time-share. */
+	expect("[partition p]\ncores = 2-3\nmemory = 2M\nkernel = k\nvcpus = 3\n", 1, "");
+	assert_int_equal(m.part[0].vcpus, 3);
+	expect(P_OK "vcpus = 64\n", 1, "");
+	assert_int_equal(m.part[0].vcpus, 64);
+	expect(P_OK "vcpus = 65\n", 0,
+	       "manifest: line 5: vcpus = '65': outside 1..64; partition 'p' refused\n");
 	expect(P_OK "vcpus = 0\n", 0,
-	       "manifest: line 5: vcpus = '0': at least 1 needed; partition 'p' refused\n");
+	       "manifest: line 5: vcpus = '0': outside 1..64; partition 'p' refused\n");
 	expect(P_OK "vcpus = two\n", 0,
 	       "manifest: line 5: vcpus = 'two': not a number of vcpus; partition 'p' "
 	       "refused\n");
 	expect(P_OK "vcpus = 99999999999999999999999\n", 0,
-	       "manifest: line 5: vcpus = '99999999999999999999999': more than 1024 vcpus; "
+	       "manifest: line 5: vcpus = '99999999999999999999999': outside 1..64; "
 	       "partition 'p' refused\n");
 }
 
@@ -402,11 +403,11 @@ static void test_errors_headers(void **state)
 	       "manifest: line 1: partition name 'a b' is not 1..15 characters of A-Z a-z 0-9 "
 	       "_ -; section ignored\n");
 	expect("[vm a]\ncores = 1\n", 0,
-	       "manifest: line 1: unknown section type 'vm' (only [partition NAME]); section "
-	       "ignored\n");
+	       "manifest: line 1: unknown section type 'vm' (only [partition NAME] or "
+	       "[machine]); section ignored\n");
 	expect("[Partition a]\n", 0,
-	       "manifest: line 1: unknown section type 'Partition' (only [partition NAME]); "
-	       "section ignored\n");
+	       "manifest: line 1: unknown section type 'Partition' (only [partition NAME] or "
+	       "[machine]); section ignored\n");
 	expect("[partition a\n", 0,
 	       "manifest: line 1: malformed section header '[partition a' (want [partition "
 	       "NAME]); section ignored\n");
@@ -914,12 +915,18 @@ static void check_invariants(int n)
 			continue;
 		valid++;
 		assert_true(p->name[0] != '\0' && p->kernel[0] != '\0');
-		assert_true(p->ncores_req >= 1 && p->vcpus >= 1 && p->vcpus <= p->ncores_req);
+		assert_true(p->ncores_req >= 1 && p->vcpus >= 1 && p->vcpus <= MANIFEST_MAX_VCPUS);
 		assert_true(p->mem_bytes >= (2u << 20) && p->mem_bytes % (2u << 20) == 0);
 		uint32_t bits = 0;
 		for (int w = 0; w < CONFIG_MAX_CPUS / 64; w++) {
-			assert_int_equal(seen[w] & p->core_mask[w], 0);
-			seen[w] |= p->core_mask[w];
+			/* Accel cpus are shared by accel partitions, and only theirs. */
+			if (p->cls == MANIFEST_CLASS_ACCEL) {
+				assert_int_equal(p->core_mask[w] & ~m.machine.accel[w], 0);
+			} else {
+				assert_int_equal(p->core_mask[w] & m.machine.accel[w], 0);
+				assert_int_equal(seen[w] & p->core_mask[w], 0);
+				seen[w] |= p->core_mask[w];
+			}
 			bits += (uint32_t)__builtin_popcountll(p->core_mask[w]);
 		}
 		assert_int_equal(bits, p->ncores_req);
@@ -946,7 +953,13 @@ static void test_fuzz(void **state)
 					     "G",	    "K",
 					     "hello",	    "[",
 					     "4-3",	    "99999999999999999999",
-					     "\t",	    "smp" };
+					     "\t",	    "smp",
+					     "[machine]",   "accel",
+					     "fast",	    "class",
+					     "gang",	    "yes",
+					     "affinity",    ":core",
+					     "slice",	    "us",
+					     "weight",	    "lpm" };
 	struct manifest_resources r = res(16, 512ull << 20);
 
 	(void)state;
