@@ -80,8 +80,8 @@ static int check_pin(const struct gpm *g, const struct gpm_request *r, uint32_t 
 			}
 			const struct gpm_core *c = &g->cores[i];
 			if (c->owner >= 0) {
-				kprintf("gpm: pinned core %u is not free (partition %d has it)\n", i,
-					c->owner);
+				kprintf("gpm: pinned core %u is not free (partition %d has it)\n",
+					i, c->owner);
 				return -E_RANGE;
 			}
 			if (c->cls >= GPM_CLS_ACCEL || !(gpm_vmask(r) >> c->cls & 1)) {
@@ -136,20 +136,21 @@ static int check_request(const struct gpm_request *r)
 	return gpm_aff_check(r);
 }
 
-/* The ncores rules for r with vcpus vCPUs and ncores != 0; part or -1 (a request). */
-static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores, int part)
+/* The ncores rules for r with vcpus vCPUs on ncores cores; who names r in the line. */
+static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores,
+			const char *who, uint32_t id)
 {
 	uint32_t gc = gpm_aff_group_cores(r), ug = vcpus - gpm_aff_grouped(r);
 
 	if (r->gang && ncores < vcpus) {
-		kprintf("gpm: %s%d: %u vCPUs on %u cores: gang needs a core per vCPU\n",
-			part < 0 ? "request" : "partition ", part < 0 ? 0 : part, vcpus, ncores);
+		kprintf("gpm: %s %u: %u vCPUs on %u cores: gang needs a core per vCPU\n", who, id,
+			vcpus, ncores);
 		return -E_INVAL;
 	}
 	if (ncores < gc || (ug && ncores == gc)) {
-		kprintf("gpm: %s%d: %u cores leave no core for its %u ungrouped vCPUs (groups "
-			"use %u)\n",
-			part < 0 ? "request" : "partition ", part < 0 ? 0 : part, ncores, ug, gc);
+		kprintf("gpm: %s %u: %u cores leave its %u ungrouped vCPUs no core (groups use "
+			"%u)\n",
+			who, id, ncores, ug, gc);
 		return -E_INVAL;
 	}
 	return 0;
@@ -179,8 +180,8 @@ static int check_free(const struct gpm *g, const struct gpm_request *r, uint32_t
 	if (!lpm_ok || left < cores) {
 		kprintf("gpm: request for %u vCPUs needs %u %s cores%s, %u slow and %u fast are "
 			"free\n",
-			r->vcpus, cores, gpm_mask_name(vm), r->lpm_shared ? " (LPM shared)" : " + LPM",
-			s, f);
+			r->vcpus, cores, gpm_mask_name(vm),
+			r->lpm_shared ? " (LPM shared)" : " + LPM", s, f);
 		return -E_RANGE;
 	}
 	return 0;
@@ -302,7 +303,7 @@ int gpm_create(struct gpm *g, const struct gpm_request *r0, uint32_t *part_out)
 		}
 		r.ncores = n;
 	}
-	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, -1)))
+	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, "request for", r.vcpus)))
 		return err;
 	uint32_t cores = gpm_req_cores(&r, r.vcpus);
 	err = check_power(g, &r, cores);
@@ -461,7 +462,7 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 		return -E_INVAL;
 	}
 	if (p->req.ncores) {
-		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, (int)part);
+		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, "partition", part);
 		if (err)
 			return err;
 		p->req.vcpus = new_vcpus;
@@ -495,7 +496,7 @@ int gpm_resize_cores(struct gpm *g, uint32_t part, uint32_t new_ncores)
 		kprintf("gpm: cannot resize the cores of partition %u: it is pinned\n", part);
 		return -E_INVAL;
 	}
-	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, (int)part);
+	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, "partition", part);
 	if (err)
 		return err;
 	struct gpm_request r = p->req;

@@ -67,7 +67,8 @@ uint32_t gpm_count_in(const struct gpm *g, struct gpm_scope s1, struct gpm_scope
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < g->ncores; i++)
-		if (usable(&g->cores[i], mask, only_free) && in_scope(g, i, s1) && in_scope(g, i, s2))
+		if (usable(&g->cores[i], mask, only_free) && in_scope(g, i, s1) &&
+		    in_scope(g, i, s2))
 			n++;
 	return n;
 }
@@ -101,7 +102,8 @@ bool gpm_find_group(const struct gpm *g, struct gpm_scope outer, uint8_t level, 
 		}
 		if (!have)
 			return false;
-		uint32_t n = gpm_count_in(g, outer, (struct gpm_scope){ level, v }, mask, only_free);
+		uint32_t n =
+			gpm_count_in(g, outer, (struct gpm_scope){ level, v }, mask, only_free);
 		*best = MAX(*best, n);
 		if (n >= need) {
 			*grp = v;
@@ -213,7 +215,8 @@ static int place_in(struct gpm *g, uint32_t part, const struct gpm_request *r,
 			*bad = (int)k;
 			return -E_RANGE;
 		}
-		take(g, part, n, outer, (struct gpm_scope){ a->level, v }, mask, (uint8_t)(k + 1), w);
+		take(g, part, n, outer, (struct gpm_scope){ a->level, v }, mask, (uint8_t)(k + 1),
+		     w);
 	}
 	uint32_t rest = pinned ? 0 : gpm_req_cores(r, r->vcpus) - gpm_aff_group_cores(r);
 	int lc = r->lpm_shared ? GPM_CLS_SLOW : lpm_class(g, outer, r);
