@@ -64,6 +64,8 @@ uint32_t gpm_count_in(const struct gpm *g, struct gpm_scope s1, struct gpm_scope
 {
 	if (g->idx && only_free && s1.level == GPM_COLOC_NONE)
 		return gpm_idx_count(g, s2, mask);
+	if (g->idx && only_free && s2.level == GPM_COLOC_NONE)
+		return gpm_idx_count(g, s1, mask);
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < g->ncores; i++)
@@ -82,7 +84,7 @@ uint32_t gpm_count_in(const struct gpm *g, struct gpm_scope s1, struct gpm_scope
 bool gpm_find_group(const struct gpm *g, struct gpm_scope outer, uint8_t level, uint64_t lo,
 		    uint64_t need, uint8_t mask, bool only_free, uint32_t *grp, uint32_t *best)
 {
-	if (g->idx && only_free && level != GPM_AFF_CORE)
+	if (g->idx && only_free)
 		return gpm_idx_find(g, outer, level, lo, need, mask, grp, best);
 	*best = 0;
 	for (;;) {
