@@ -123,6 +123,11 @@ static int check_request(const struct gpm_request *r)
 			r->ncores);
 		return -E_INVAL;
 	}
+	if (r->pin && r->share_core) {
+		kprintf("gpm: request for %u vCPUs: pin with shared cores is not supported\n",
+			r->vcpus);
+		return -E_INVAL;
+	}
 	if (r->pin && r->ngroups) {
 		kprintf("gpm: request for %u vCPUs: pin with affinity groups is not supported\n",
 			r->vcpus);

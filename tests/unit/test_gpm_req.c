@@ -399,6 +399,10 @@ static void test_pin(void **state)
 	r.ncores = 0;
 	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
 		       "gpm: request for 1 vCPUs pins 0 cores, ncores is 0\n");
+	r.share_core = true;
+	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
+		       "gpm: request for 1 vCPUs: pin with shared cores is not supported\n");
+	r.share_core = false;
 	r.colocate = GPM_COLOC_NODE;
 	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
 		       "gpm: request for 1 vCPUs: pin with colocate is not supported\n");
