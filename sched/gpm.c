@@ -1,221 +1,104 @@
 // SPDX-License-Identifier: MIT
 /*
- * Global Partition Manager planning policy: create, resize, destroy, replan.
+ * Global Partition Manager planning policy: create, resize, destroy, loads.
  * Environment: freestanding hypervisor, Global Partition Manager core only;
  * also built hosted for unit tests and the simulator.
  *
- * Plain scans over the core array: partition changes are rare (Cypress paper
- * section 3), so O(ncores) per pick (O(ncores * sockets) when a partition or
- * an affinity group must sit on one socket / node) is cheap enough even at
- * thousands of cores and keeps the state a flat array. Affinity-group
- * validation and vCPU bookkeeping live in sched/gpm_affinity.c.
+ * Validates requests and keeps the all-or-nothing promise of sched/gpm.h;
+ * picking cores lives in sched/gpm_place.c, re-planning in
+ * sched/gpm_replan.c, affinity-group validation and vCPU bookkeeping in
+ * sched/gpm_affinity.c.
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "sched/gpm.h"
 
-/* A set of cores: all of them (level GPM_COLOC_NONE), or one socket / node / core. */
-struct scope {
-	uint8_t level;
-	uint32_t val;
-};
-
-static const struct scope all_cores = { GPM_COLOC_NONE, 0 };
-
-static bool slow(const struct gpm_core *c)
-{
-	return c->cls == GPM_CLS_SLOW;
-}
-
-static bool usable(const struct gpm_core *c, bool only_free)
-{
-	return only_free ? slow(c) && c->owner < 0 : slow(c);
-}
-
-/* Socket, node or (for core-level affinity) the core's own index. */
-static uint32_t domain_of(const struct gpm *g, uint32_t i, uint8_t level)
-{
-	const struct gpm_core *c = &g->cores[i];
-
-	return level == GPM_COLOC_SOCKET ? c->socket : level == GPM_COLOC_NODE ? c->node : i;
-}
-
-static bool in_scope(const struct gpm *g, uint32_t i, struct scope s)
-{
-	return s.level == GPM_COLOC_NONE || domain_of(g, i, s.level) == s.val;
-}
-
-static bool part_live(const struct gpm *g, uint32_t part)
-{
-	return g && part < g->nparts_max && g->parts[part].live;
-}
-
-/* (Free) slow cores inside both scopes. */
-static uint32_t count_in(const struct gpm *g, struct scope s1, struct scope s2, bool only_free)
-{
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < g->ncores; i++)
-		if (usable(&g->cores[i], only_free) && in_scope(g, i, s1) && in_scope(g, i, s2))
-			n++;
-	return n;
-}
+static const struct gpm_scope all_cores = { GPM_COLOC_NONE, 0 };
 
 /*
- * Walk the socket / node / core numbers >= lo at level that have (free) slow
- * cores inside outer, in ascending order. Finds the lowest one with at least
- * need cores (returns true), and reports the largest count seen in *best.
+ * Slow requests only (their cores' classes are known before placing):
+ * -E_RANGE with a line if cores vCPU cores (+ LPM) exceed the power budget.
  */
-static bool find_group(const struct gpm *g, struct scope outer, uint8_t level, uint64_t lo,
-		       uint64_t need, bool only_free, uint32_t *grp, uint32_t *best)
+static int check_power(const struct gpm *g, const struct gpm_request *r, uint32_t cores)
 {
-	*best = 0;
-	for (;;) {
-		bool have = false;
-		uint32_t v = 0;
+	uint64_t w = gpm_watts(g, GPM_CLS_SLOW), n = (uint64_t)cores + !r->lpm_shared;
 
-		for (uint32_t i = 0; i < g->ncores; i++) {
-			uint32_t gv = domain_of(g, i, level);
-
-			if (!usable(&g->cores[i], only_free) || gv < lo || !in_scope(g, i, outer))
-				continue;
-			if (!have || gv < v) {
-				v = gv;
-				have = true;
-			}
-		}
-		if (!have)
-			return false;
-		uint32_t n = count_in(g, outer, (struct scope){ level, v }, only_free);
-		*best = MAX(*best, n);
-		if (n >= need) {
-			*grp = v;
-			return true;
-		}
-		lo = (uint64_t)v + 1;
-	}
-}
-
-/* Give count free slow cores inside both scopes to part, tagged aff. */
-static void take(struct gpm *g, uint32_t part, uint32_t count, struct scope s1, struct scope s2,
-		 bool lpm_first, uint8_t aff)
-{
-	for (uint32_t i = 0; i < g->ncores && count; i++) {
-		struct gpm_core *c = &g->cores[i];
-
-		if (!usable(c, true) || !in_scope(g, i, s1) || !in_scope(g, i, s2))
-			continue;
-		c->owner = (int32_t)part;
-		c->lpm = lpm_first;
-		c->aff = aff;
-		if (lpm_first)
-			g->parts[part].lpm_core = i;
-		lpm_first = false;
-		count--;
-	}
-}
-
-/* Release every core of part (owner reset, LPM flag and group cleared). */
-static void release_all(struct gpm *g, uint32_t part)
-{
-	for (uint32_t i = 0; i < g->ncores; i++) {
-		if (g->cores[i].owner == (int32_t)part) {
-			g->cores[i].owner = -1;
-			g->cores[i].lpm = false;
-			g->cores[i].aff = 0;
-		}
-	}
-}
-
-/*
- * Place part (owning no core yet) inside outer: each group of r on its own
- * core / socket / node, then LPM + ungrouped cores. On failure frees what it
- * took, stores the group that did not fit in *bad (-1: the ungrouped rest).
- */
-static int place_in(struct gpm *g, uint32_t part, const struct gpm_request *r, struct scope outer,
-		    int *bad)
-{
-	for (uint32_t k = 0; k < r->ngroups; k++) {
-		const struct gpm_affinity *a = &r->groups[k];
-		uint32_t n = gpm_aff_cores(r, k), v, best;
-
-		if (!find_group(g, outer, a->level, 0, n, true, &v, &best)) {
-			release_all(g, part);
-			*bad = (int)k;
+	if (!r->power_w || !w || r->cls != GPM_CLS_SLOW)
+		return 0;
+	if (r->lpm_shared) {
+		if (n * w > r->power_w) {
+			kprintf("gpm: %u vCPUs need %llu W (%u cores at %llu W, LPM shared), "
+				"budget is %u W\n",
+				r->vcpus, (unsigned long long)(n * w), cores, (unsigned long long)w,
+				r->power_w);
 			return -E_RANGE;
 		}
-		take(g, part, n, outer, (struct scope){ a->level, v }, false, (uint8_t)(k + 1));
+		return 0;
 	}
-	uint32_t cores = gpm_req_cores(r, r->vcpus);
-	uint32_t rest = cores + 1; /* LPM + ungrouped vCPU cores */
-	for (uint32_t k = 0; k < r->ngroups; k++)
-		rest -= gpm_aff_cores(r, k);
-	if (count_in(g, outer, all_cores, true) < rest) {
-		release_all(g, part);
-		*bad = -1;
+	if (r->power_w < 2 * w) {
+		kprintf("gpm: power budget %u W too small for one core + LPM (2 x %llu W)\n",
+			r->power_w, (unsigned long long)w);
 		return -E_RANGE;
 	}
-	take(g, part, rest, outer, all_cores, true, 0);
-	g->parts[part].ncores = cores;
+	if (n * w > r->power_w) {
+		kprintf("gpm: %u vCPUs need %llu W (%u cores + LPM at %llu W), budget is %u W\n",
+			r->vcpus, (unsigned long long)(n * w), cores, (unsigned long long)w,
+			r->power_w);
+		return -E_RANGE;
+	}
 	return 0;
 }
 
-/*
- * Place part (owning no core yet) for request r onto free cores, or change
- * nothing and return -E_RANGE with the first misfit in *bad (see place_in()).
- * With colocate, tries each socket / node with room for the whole partition
- * in ascending order until the groups fit too.
- */
-static int place(struct gpm *g, uint32_t part, const struct gpm_request *r, int *bad)
+/* -E_RANGE with a line if the draw w of part's cores exceeds r's budget. */
+static int check_draw(const struct gpm_request *r, uint32_t part, uint64_t w)
 {
-	uint64_t need = (uint64_t)gpm_req_cores(r, r->vcpus) + 1;
-	uint64_t lo = 0;
-	uint32_t v, best;
-	bool first = true;
-	int b;
-
-	*bad = -1;
-	if (r->colocate == GPM_COLOC_NONE)
-		return place_in(g, part, r, all_cores, bad);
-	while (find_group(g, all_cores, r->colocate, lo, need, true, &v, &best)) {
-		if (place_in(g, part, r, (struct scope){ r->colocate, v }, &b) == 0)
-			return 0;
-		if (first)
-			*bad = b;
-		first = false;
-		lo = (uint64_t)v + 1;
-	}
+	if (!r->power_w || w <= r->power_w)
+		return 0;
+	kprintf("gpm: partition %u would draw %llu W, its budget is %u W\n", part,
+		(unsigned long long)w, r->power_w);
 	return -E_RANGE;
 }
 
-/* -E_RANGE with a line if cores vCPU cores + LPM exceed the power budget. */
-static int check_power(const struct gpm *g, const struct gpm_request *r, uint32_t cores)
+/*
+ * The pin bitmap: every named core must exist, be free and of r's class.
+ * Stores the popcount in *n. -E_RANGE with a line naming the core.
+ */
+static int check_pin(const struct gpm *g, const struct gpm_request *r, uint32_t *n)
 {
-	uint64_t w = g->core_watts;
+	uint32_t words = (g->ncores + 63) / 64;
 
-	if (!r->power_w || !w)
-		return 0;
-	if (r->power_w < 2 * w) {
-		kprintf("gpm: power budget %u W too small for one core + LPM (2 x %u W)\n",
-			r->power_w, g->core_watts);
-		return -E_RANGE;
-	}
-	if (((uint64_t)cores + 1) * w > r->power_w) {
-		kprintf("gpm: %u vCPUs need %llu W (%u cores + LPM at %u W), budget is %u W\n",
-			r->vcpus, (unsigned long long)(((uint64_t)cores + 1) * w), cores,
-			g->core_watts, r->power_w);
-		return -E_RANGE;
+	*n = 0;
+	for (uint32_t wd = 0; wd < words; wd++) {
+		for (uint64_t v = r->pin[wd]; v; v &= v - 1) {
+			uint32_t i = wd * 64 + (uint32_t)__builtin_ctzll(v);
+
+			if (i >= g->ncores) {
+				kprintf("gpm: pinned core %u does not exist (%u cores)\n", i,
+					g->ncores);
+				return -E_RANGE;
+			}
+			const struct gpm_core *c = &g->cores[i];
+			if (c->owner >= 0) {
+				kprintf("gpm: pinned core %u is not free (partition %d has it)\n",
+					i, c->owner);
+				return -E_RANGE;
+			}
+			if (c->cls >= GPM_CLS_ACCEL || !(gpm_vmask(r) >> c->cls & 1)) {
+				kprintf("gpm: pinned core %u is of class %u, the request takes %s "
+					"cores\n",
+					i, c->cls, gpm_mask_name(gpm_vmask(r)));
+				return -E_RANGE;
+			}
+			(*n)++;
+		}
 	}
 	return 0;
 }
 
-int gpm_create(struct gpm *g, const struct gpm_request *r, uint32_t *part_out)
+/* The structural checks of r (no state looked at); r->ncores may be 0. */
+static int check_request(const struct gpm_request *r)
 {
-	if (!g || !r || !part_out || (!g->cores && g->ncores) || (!g->parts && g->nparts_max)) {
-		kprintf("gpm: create with a NULL argument\n");
-		return -E_INVAL;
-	}
 	if (r->vcpus == 0) {
 		kprintf("gpm: request for 0 vCPUs\n");
 		return -E_INVAL;
@@ -230,12 +113,205 @@ int gpm_create(struct gpm *g, const struct gpm_request *r, uint32_t *part_out)
 			r->colocate);
 		return -E_INVAL;
 	}
-	int err = gpm_aff_check(r);
+	if (r->cls > GPM_REQ_ANY || r->cls == GPM_CLS_ACCEL) {
+		kprintf("gpm: request for %u vCPUs asks for core class %u (slow, fast or any)\n",
+			r->vcpus, r->cls);
+		return -E_INVAL;
+	}
+	if (r->share_core && r->ncores) {
+		kprintf("gpm: request for %u vCPUs asks for %u cores and shared cores\n", r->vcpus,
+			r->ncores);
+		return -E_INVAL;
+	}
+	if (r->pin && r->share_core) {
+		kprintf("gpm: request for %u vCPUs: pin with shared cores is not supported\n",
+			r->vcpus);
+		return -E_INVAL;
+	}
+	if (r->pin && r->ngroups) {
+		kprintf("gpm: request for %u vCPUs: pin with affinity groups is not supported\n",
+			r->vcpus);
+		return -E_INVAL;
+	}
+	if (r->pin && r->colocate) {
+		kprintf("gpm: request for %u vCPUs: pin with colocate is not supported\n",
+			r->vcpus);
+		return -E_INVAL;
+	}
+	return gpm_aff_check(r);
+}
+
+/* The ncores rules for r with vcpus vCPUs on ncores cores; who names r in the line. */
+static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores,
+			const char *who, uint32_t id)
+{
+	uint32_t gc = gpm_aff_group_cores(r), ug = vcpus - gpm_aff_grouped(r);
+
+	if (r->gang && ncores < vcpus) {
+		kprintf("gpm: %s %u: %u vCPUs on %u cores: gang needs a core per vCPU\n", who, id,
+			vcpus, ncores);
+		return -E_INVAL;
+	}
+	if (ncores < gc || (ug && ncores == gc)) {
+		kprintf("gpm: %s %u: %u cores leave its %u ungrouped vCPUs no core (groups use "
+			"%u)\n",
+			who, id, ncores, ug, gc);
+		return -E_INVAL;
+	}
+	return 0;
+}
+
+/* The free-core totals r needs, over all cores; -E_RANGE with a line. */
+static int check_free(const struct gpm *g, const struct gpm_request *r, uint32_t cores)
+{
+	uint32_t s = gpm_count_in(g, all_cores, all_cores, GPM_M_SLOW, true);
+	uint32_t f = gpm_count_in(g, all_cores, all_cores, GPM_M_FAST, true);
+	uint8_t vm = gpm_vmask(r);
+	uint64_t v = (vm & GPM_M_SLOW ? s : 0) + (vm & GPM_M_FAST ? f : 0);
+
+	if (r->cls == GPM_CLS_SLOW && !r->lpm_shared) {
+		if (s < (uint64_t)cores + 1) {
+			kprintf("gpm: request for %u vCPUs needs %llu slow cores (%u + LPM), %u "
+				"are free\n",
+				r->vcpus, (unsigned long long)cores + 1, cores, s);
+			return -E_RANGE;
+		}
+		return 0;
+	}
+	bool lpm_ok = r->lpm_shared || s || (r->cls != GPM_CLS_SLOW && f);
+	uint64_t left = v;
+	if (!r->lpm_shared && lpm_ok && (vm >> (s ? GPM_CLS_SLOW : GPM_CLS_FAST) & 1))
+		left--; /* the LPM core comes out of the same classes */
+	if (!lpm_ok || left < cores) {
+		kprintf("gpm: request for %u vCPUs needs %u %s cores%s, %u slow and %u fast are "
+			"free\n",
+			r->vcpus, cores, gpm_mask_name(vm),
+			r->lpm_shared ? " (LPM shared)" : " + LPM", s, f);
+		return -E_RANGE;
+	}
+	return 0;
+}
+
+/* Co-location and groups that no socket / node could ever hold: -E_INVAL. */
+static int check_ever(const struct gpm *g, const struct gpm_request *r, uint32_t cores)
+{
+	uint64_t need = (uint64_t)cores + !r->lpm_shared;
+	uint32_t grp, best;
+
+	if (r->colocate != GPM_COLOC_NONE) {
+		const char *what = gpm_level_name(r->colocate);
+		const char *cn = gpm_mask_name(gpm_pmask(r));
+
+		if (!gpm_find_group(g, all_cores, r->colocate, 0, need, gpm_pmask(r), false, &grp,
+				    &best)) {
+			kprintf("gpm: request for %u vCPUs needs %llu %s cores on one %s, the "
+				"largest %s has %u\n",
+				r->vcpus, (unsigned long long)need, cn, what, what, best);
+			return -E_INVAL;
+		}
+		if (!gpm_find_group(g, all_cores, r->colocate, 0, need, gpm_pmask(r), true, &grp,
+				    &best)) {
+			kprintf("gpm: request for %u vCPUs needs %llu free %s cores on one %s, "
+				"at most %u are free\n",
+				r->vcpus, (unsigned long long)need, cn, what, best);
+			return -E_RANGE;
+		}
+	}
+	for (uint32_t k = 0; k < r->ngroups; k++) {
+		const char *what = gpm_level_name(r->groups[k].level);
+		uint32_t n = gpm_aff_cores(r, k);
+
+		if (!gpm_find_group(g, all_cores, r->groups[k].level, 0, n, gpm_vmask(r), false,
+				    &grp, &best)) {
+			kprintf("gpm: request for %u vCPUs: affinity group %u needs %u %s cores "
+				"on one %s, the largest %s has %u\n",
+				r->vcpus, k, n, gpm_mask_name(gpm_vmask(r)), what, what, best);
+			return -E_INVAL;
+		}
+	}
+	return 0;
+}
+
+/* The line for a gpm_place() failure of request r. */
+static void place_failed(const struct gpm_request *r, int bad, uint32_t cores)
+{
+	const char *cn = gpm_mask_name(gpm_vmask(r));
+
+	if (bad < 0 && r->colocate == GPM_COLOC_NONE)
+		kprintf("gpm: request for %u vCPUs: no room for its LPM core and %u ungrouped %s "
+			"cores\n",
+			r->vcpus, cores - gpm_aff_group_cores(r), cn);
+	else if (bad < 0)
+		kprintf("gpm: request for %u vCPUs: no %s has room for its %u %s cores%s\n",
+			r->vcpus, gpm_level_name(r->colocate), cores, cn,
+			r->lpm_shared ? "" : " and LPM core");
+	else if (r->colocate == GPM_COLOC_NONE)
+		kprintf("gpm: request for %u vCPUs: affinity group %d needs %u free %s "
+			"cores on one %s, none has that many left\n",
+			r->vcpus, bad, gpm_aff_cores(r, (uint32_t)bad), cn,
+			gpm_level_name(r->groups[bad].level));
+	else
+		kprintf("gpm: request for %u vCPUs: affinity group %d (%u cores on one "
+			"%s) fits on no %s with room for the partition\n",
+			r->vcpus, bad, gpm_aff_cores(r, (uint32_t)bad),
+			gpm_level_name(r->groups[bad].level), gpm_level_name(r->colocate));
+}
+
+/* Append live slot part to the creation-order list. */
+static void link_last(struct gpm *g, uint32_t part)
+{
+	struct gpm_part *p = &g->parts[part];
+
+	p->prev = g->last;
+	p->next = 0;
+	if (g->last)
+		g->parts[g->last - 1].next = part + 1;
+	else
+		g->first = part + 1;
+	g->last = part + 1;
+}
+
+static void unlink_part(struct gpm *g, uint32_t part)
+{
+	struct gpm_part *p = &g->parts[part];
+
+	if (p->prev)
+		g->parts[p->prev - 1].next = p->next;
+	else
+		g->first = p->next;
+	if (p->next)
+		g->parts[p->next - 1].prev = p->prev;
+	else
+		g->last = p->prev;
+}
+
+int gpm_create(struct gpm *g, const struct gpm_request *r0, uint32_t *part_out)
+{
+	if (!g || !r0 || !part_out || (!g->cores && g->ncores) || (!g->parts && g->nparts_max)) {
+		kprintf("gpm: create with a NULL argument\n");
+		return -E_INVAL;
+	}
+	struct gpm_request r = *r0;
+	int err = check_request(&r);
 	if (err)
 		return err;
-	uint32_t cores = gpm_req_cores(r, r->vcpus);
-	uint64_t need = (uint64_t)cores + 1;
-	err = check_power(g, r, cores);
+	if (r.pin) {
+		uint32_t n;
+
+		err = check_pin(g, &r, &n);
+		if (err)
+			return err;
+		if (n == 0 || (r.ncores && r.ncores != n)) {
+			kprintf("gpm: request for %u vCPUs pins %u cores, ncores is %u\n", r.vcpus,
+				n, r.ncores);
+			return -E_INVAL;
+		}
+		r.ncores = n;
+	}
+	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, "request for", r.vcpus)))
+		return err;
+	uint32_t cores = gpm_req_cores(&r, r.vcpus);
+	err = check_power(g, &r, cores);
 	if (err)
 		return err;
 
@@ -246,72 +322,135 @@ int gpm_create(struct gpm *g, const struct gpm_request *r, uint32_t *part_out)
 		kprintf("gpm: no free partition slot (%u in use)\n", part);
 		return -E_FULL;
 	}
-	uint32_t nfree = count_in(g, all_cores, all_cores, true);
-	if (nfree < need) {
-		kprintf("gpm: request for %u vCPUs needs %llu slow cores (%u + LPM), %u are free\n",
-			r->vcpus, (unsigned long long)need, cores, nfree);
-		return -E_RANGE;
-	}
-	uint32_t grp, best;
-	if (r->colocate != GPM_COLOC_NONE) {
-		const char *what = gpm_level_name(r->colocate);
+	if (!r.pin && ((err = check_free(g, &r, cores)) || (err = check_ever(g, &r, cores))))
+		return err;
 
-		if (!find_group(g, all_cores, r->colocate, 0, need, false, &grp, &best)) {
-			kprintf("gpm: request for %u vCPUs needs %llu slow cores on one %s, the "
-				"largest %s has %u\n",
-				r->vcpus, (unsigned long long)need, what, what, best);
-			return -E_INVAL;
-		}
-		if (!find_group(g, all_cores, r->colocate, 0, need, true, &grp, &best)) {
-			kprintf("gpm: request for %u vCPUs needs %llu free slow cores on one %s, "
-				"at most %u are free\n",
-				r->vcpus, (unsigned long long)need, what, best);
-			return -E_RANGE;
+	uint64_t w = 0;
+	if (r.pin) {
+		uint32_t words = (g->ncores + 63) / 64;
+
+		for (uint32_t wd = 0; wd < words; wd++) {
+			for (uint64_t v = r.pin[wd]; v; v &= v - 1) {
+				uint32_t i = wd * 64 + (uint32_t)__builtin_ctzll(v);
+
+				gpm_own(g, part, i, false, 0, &w);
+				g->cores[i].pinned = true;
+			}
 		}
 	}
-	for (uint32_t k = 0; k < r->ngroups; k++) {
-		const char *what = gpm_level_name(r->groups[k].level);
-		uint32_t n = gpm_aff_cores(r, k);
-
-		if (!find_group(g, all_cores, r->groups[k].level, 0, n, false, &grp, &best)) {
-			kprintf("gpm: request for %u vCPUs: affinity group %u needs %u slow cores "
-				"on one %s, the largest %s has %u\n",
-				r->vcpus, k, n, what, what, best);
-			return -E_INVAL;
-		}
-	}
-
 	int bad;
-	if (place(g, part, r, &bad)) {
-		if (bad < 0) /* Unreachable: the totals were checked above. */
-			kprintf("gpm: internal error placing partition %u\n", part);
-		else if (r->colocate == GPM_COLOC_NONE)
-			kprintf("gpm: request for %u vCPUs: affinity group %d needs %u free slow "
-				"cores on one %s, none has that many left\n",
-				r->vcpus, bad, gpm_aff_cores(r, (uint32_t)bad),
-				gpm_level_name(r->groups[bad].level));
-		else
-			kprintf("gpm: request for %u vCPUs: affinity group %d (%u cores on one "
-				"%s) fits on no %s with room for the partition\n",
-				r->vcpus, bad, gpm_aff_cores(r, (uint32_t)bad),
-				gpm_level_name(r->groups[bad].level), gpm_level_name(r->colocate));
+	struct gpm_part *p = &g->parts[part];
+	uint32_t old_lpm = p->lpm_core; /* a free slot's, kept on failure */
+	if (gpm_place(g, part, &r, r.pin != NULL, &bad, &w)) {
+		place_failed(&r, bad, cores);
 		return -E_RANGE;
 	}
-	struct gpm_part *p = &g->parts[part];
-	uint32_t lpm_core = p->lpm_core;
+	err = check_draw(&r, part, w);
+	if (err) {
+		gpm_release_all(g, part);
+		p->lpm_core = old_lpm;
+		return err;
+	}
+	uint32_t lpm_core = r.lpm_shared ? GPM_NO_CORE : p->lpm_core;
 	memset(p, 0, sizeof(*p));
-	p->req = *r;
+	p->req = r;
+	p->req.pin = NULL; /* read during this call only */
+	p->pinned = r.pin != NULL;
 	p->ncores = cores;
 	p->lpm_core = lpm_core;
 	p->live = true;
 	p->seq = g->next_seq++;
+	link_last(g, part);
 	*part_out = part;
+	return 0;
+}
+
+/* The watts part's cores draw now. */
+static uint64_t part_draw(const struct gpm *g, uint32_t part)
+{
+	uint64_t w = 0;
+
+	for (uint32_t i = 0; i < g->ncores; i++)
+		if (g->cores[i].owner == (int32_t)part)
+			w += gpm_watts(g, g->cores[i].cls);
+	return w;
+}
+
+/*
+ * Add add ungrouped vCPU cores to part (to total cores), or release the
+ * highest-index ungrouped ones down to it. what / n name the new size in the
+ * lines ("vCPUs" or "cores"). All-or-nothing.
+ */
+static int regrow(struct gpm *g, uint32_t part, uint32_t cores, const char *what, uint32_t n)
+{
+	struct gpm_part *p = &g->parts[part];
+
+	if (cores > p->ncores) {
+		uint8_t co = p->req.colocate, vm = gpm_vmask(&p->req);
+		uint32_t home = p->lpm_core;
+		for (uint32_t i = 0; home == GPM_NO_CORE && i < g->ncores; i++)
+			if (g->cores[i].owner == (int32_t)part)
+				home = i;
+		struct gpm_scope s = { co, co ? gpm_domain_of(g, home, co) : 0 };
+		uint32_t add = cores - p->ncores;
+		uint32_t nfree = gpm_count_in(g, s, all_cores, vm, true);
+
+		if (nfree < add) {
+			kprintf("gpm: cannot grow partition %u to %u %s: needs %u more %s "
+				"cores%s%s, %u are free\n",
+				part, n, what, add, gpm_mask_name(vm), co ? " on its " : "",
+				co ? gpm_level_name(co) : "", nfree);
+			return -E_RANGE;
+		}
+		/* The draw after growing: the lowest free cores, slow before fast. */
+		uint64_t w = part_draw(g, part);
+		uint32_t left = add;
+		for (uint8_t c = GPM_CLS_SLOW; c <= GPM_CLS_FAST; c++) {
+			for (uint32_t i = 0; i < g->ncores && left && (vm >> c & 1); i++) {
+				const struct gpm_core *k = &g->cores[i];
+
+				if (k->owner < 0 && k->cls == c &&
+				    (!co || gpm_domain_of(g, i, co) == s.val)) {
+					w += gpm_watts(g, c);
+					left--;
+				}
+			}
+		}
+		int err = check_draw(&p->req, part, w);
+		if (err)
+			return err;
+		uint64_t dummy = 0;
+		for (uint8_t c = GPM_CLS_SLOW; c <= GPM_CLS_FAST; c++) {
+			for (uint32_t i = 0; i < g->ncores && add && (vm >> c & 1); i++) {
+				const struct gpm_core *k = &g->cores[i];
+
+				if (k->owner < 0 && k->cls == c &&
+				    (!co || gpm_domain_of(g, i, co) == s.val)) {
+					gpm_own(g, part, i, false, 0, &dummy);
+					add--;
+				}
+			}
+		}
+	} else {
+		uint32_t drop = p->ncores - cores;
+
+		/* Only ungrouped vCPU cores: groups never shrink (checked by the callers). */
+		for (uint32_t i = g->ncores; i-- > 0 && drop;) {
+			struct gpm_core *c = &g->cores[i];
+
+			if (c->owner == (int32_t)part && !c->lpm && c->aff == 0) {
+				gpm_free_core(g, i);
+				drop--;
+			}
+		}
+	}
+	p->ncores = cores;
 	return 0;
 }
 
 int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 {
-	if (!part_live(g, part)) {
+	if (!gpm_part_live(g, part)) {
 		kprintf("gpm: resize of partition %u, which is not live\n", part);
 		return -E_INVAL;
 	}
@@ -327,59 +466,71 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 			part, new_vcpus, end - 1);
 		return -E_INVAL;
 	}
+	if (p->req.ncores) {
+		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, "partition", part);
+		if (err)
+			return err;
+		p->req.vcpus = new_vcpus;
+		return 0;
+	}
 	uint32_t cores = gpm_req_cores(&p->req, new_vcpus);
 	struct gpm_request r = p->req;
 	r.vcpus = new_vcpus;
 	int err = check_power(g, &r, cores);
 	if (err)
 		return err;
-
-	if (cores > p->ncores) {
-		uint8_t co = p->req.colocate;
-		struct scope home = { co, domain_of(g, p->lpm_core, co) };
-		uint32_t add = cores - p->ncores;
-		uint32_t nfree = count_in(g, home, all_cores, true);
-
-		if (nfree < add) {
-			kprintf("gpm: cannot grow partition %u to %u vCPUs: needs %u more slow "
-				"cores%s%s, %u are free\n",
-				part, new_vcpus, add, co ? " on its " : "",
-				co ? gpm_level_name(co) : "", nfree);
-			return -E_RANGE;
-		}
-		take(g, part, add, home, all_cores, false, 0);
-	} else {
-		uint32_t drop = p->ncores - cores;
-
-		/* Only ungrouped vCPU cores: groups never shrink (checked above). */
-		for (uint32_t i = g->ncores; i-- > 0 && drop;) {
-			struct gpm_core *c = &g->cores[i];
-
-			if (c->owner == (int32_t)part && !c->lpm && c->aff == 0) {
-				c->owner = -1;
-				drop--;
-			}
-		}
-	}
-	p->ncores = cores;
+	err = regrow(g, part, cores, "vCPUs", new_vcpus);
+	if (err)
+		return err;
 	p->req.vcpus = new_vcpus;
+	return 0;
+}
+
+int gpm_resize_cores(struct gpm *g, uint32_t part, uint32_t new_ncores)
+{
+	if (!gpm_part_live(g, part)) {
+		kprintf("gpm: resize of partition %u, which is not live\n", part);
+		return -E_INVAL;
+	}
+	struct gpm_part *p = &g->parts[part];
+	if (!p->req.ncores) {
+		kprintf("gpm: partition %u was created without ncores: resize its vCPUs\n", part);
+		return -E_INVAL;
+	}
+	if (p->pinned) {
+		kprintf("gpm: cannot resize the cores of partition %u: it is pinned\n", part);
+		return -E_INVAL;
+	}
+	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, "partition", part);
+	if (err)
+		return err;
+	struct gpm_request r = p->req;
+	r.ncores = new_ncores;
+	err = check_power(g, &r, new_ncores);
+	if (err)
+		return err;
+	err = regrow(g, part, new_ncores, "cores", new_ncores);
+	if (err)
+		return err;
+	p->req.ncores = new_ncores;
 	return 0;
 }
 
 int gpm_destroy(struct gpm *g, uint32_t part)
 {
-	if (!part_live(g, part)) {
+	if (!gpm_part_live(g, part)) {
 		kprintf("gpm: destroy of partition %u, which is not live\n", part);
 		return -E_INVAL;
 	}
-	release_all(g, part);
+	gpm_release_all(g, part);
+	unlink_part(g, part);
 	memset(&g->parts[part], 0, sizeof(g->parts[part]));
 	return 0;
 }
 
 void gpm_report_load(struct gpm *g, uint32_t part, uint32_t load_pct)
 {
-	if (!part_live(g, part)) {
+	if (!gpm_part_live(g, part)) {
 		kprintf("gpm: load report for partition %u, which is not live, ignored\n", part);
 		return;
 	}
@@ -392,75 +543,7 @@ void gpm_report_load(struct gpm *g, uint32_t part, uint32_t load_pct)
 
 uint32_t gpm_load(const struct gpm *g, uint32_t part)
 {
-	return part_live(g, part) ? g->parts[part].load_pct : 0;
-}
-
-/* The live partition created soonest after sequence number after (or any). */
-static bool next_in_order(const struct gpm *g, bool first, uint64_t after, uint32_t *out)
-{
-	bool found = false;
-
-	for (uint32_t i = 0; i < g->nparts_max; i++) {
-		const struct gpm_part *p = &g->parts[i];
-
-		if (!p->live || (!first && p->seq <= after))
-			continue;
-		if (!found || p->seq < g->parts[*out].seq) {
-			*out = i;
-			found = true;
-		}
-	}
-	return found;
-}
-
-int gpm_replan(struct gpm *g)
-{
-	if (!g || (!g->cores && g->ncores) || (!g->parts && g->nparts_max)) {
-		kprintf("gpm: replan with a NULL argument\n");
-		return -E_INVAL;
-	}
-	for (uint32_t i = 0; i < g->ncores; i++) {
-		struct gpm_core *c = &g->cores[i];
-
-		c->saved_owner = c->owner;
-		c->saved_lpm = c->lpm;
-		c->saved_aff = c->aff;
-		if (c->owner >= 0 && (uint32_t)c->owner < g->nparts_max) {
-			c->owner = -1;
-			c->lpm = false;
-			c->aff = 0;
-		}
-	}
-	for (uint32_t i = 0; i < g->nparts_max; i++) {
-		g->parts[i].saved_ncores = g->parts[i].ncores;
-		g->parts[i].saved_lpm_core = g->parts[i].lpm_core;
-	}
-
-	uint32_t part = 0;
-	uint64_t after = 0;
-	for (bool first = true; next_in_order(g, first, after, &part); first = false) {
-		after = g->parts[part].seq;
-		struct gpm_part *p = &g->parts[part];
-		uint32_t cores = gpm_req_cores(&p->req, p->req.vcpus);
-		int bad;
-
-		if (place(g, part, &p->req, &bad) == 0)
-			continue;
-		kprintf("gpm: replan failed: partition %u (%u cores + LPM) no longer fits, "
-			"previous plan kept\n",
-			part, cores);
-		for (uint32_t i = 0; i < g->ncores; i++) {
-			g->cores[i].owner = g->cores[i].saved_owner;
-			g->cores[i].lpm = g->cores[i].saved_lpm;
-			g->cores[i].aff = g->cores[i].saved_aff;
-		}
-		for (uint32_t i = 0; i < g->nparts_max; i++) {
-			g->parts[i].ncores = g->parts[i].saved_ncores;
-			g->parts[i].lpm_core = g->parts[i].saved_lpm_core;
-		}
-		return -E_RANGE;
-	}
-	return 0;
+	return gpm_part_live(g, part) ? g->parts[part].load_pct : 0;
 }
 
 int gpm_vcpu_core(const struct gpm *g, uint32_t part, uint32_t vcpu, uint32_t *core_out)
@@ -469,7 +552,7 @@ int gpm_vcpu_core(const struct gpm *g, uint32_t part, uint32_t vcpu, uint32_t *c
 		kprintf("gpm: vCPU lookup with a NULL result pointer\n");
 		return -E_INVAL;
 	}
-	if (!part_live(g, part)) {
+	if (!gpm_part_live(g, part)) {
 		kprintf("gpm: vCPU lookup in partition %u, which is not live\n", part);
 		return -E_INVAL;
 	}
@@ -481,6 +564,8 @@ int gpm_vcpu_core(const struct gpm *g, uint32_t part, uint32_t vcpu, uint32_t *c
 	uint8_t tag;
 	uint32_t k;
 	gpm_aff_slot(&p->req, vcpu, &tag, &k);
+	if (p->req.ncores && tag == 0)
+		k %= p->ncores - gpm_aff_group_cores(&p->req); /* time-shared ungrouped cores */
 	for (uint32_t i = 0; i < g->ncores; i++) {
 		const struct gpm_core *c = &g->cores[i];
 

@@ -96,15 +96,29 @@ uint32_t gpm_aff_cores(const struct gpm_request *r, uint32_t k)
 	return cores_for(r, r->groups[k].count);
 }
 
+uint32_t gpm_aff_group_cores(const struct gpm_request *r)
+{
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < r->ngroups; k++)
+		n += gpm_aff_cores(r, k);
+	return n;
+}
+
+uint32_t gpm_aff_grouped(const struct gpm_request *r)
+{
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < r->ngroups; k++)
+		n += r->groups[k].count;
+	return n;
+}
+
 uint32_t gpm_req_cores(const struct gpm_request *r, uint32_t vcpus)
 {
-	uint32_t n = 0, grouped = 0;
-
-	for (uint32_t k = 0; k < r->ngroups; k++) {
-		n += gpm_aff_cores(r, k);
-		grouped += r->groups[k].count;
-	}
-	return n + cores_for(r, vcpus - grouped);
+	if (r->ncores)
+		return r->ncores;
+	return gpm_aff_group_cores(r) + cores_for(r, vcpus - gpm_aff_grouped(r));
 }
 
 uint32_t gpm_aff_end(const struct gpm_request *r)

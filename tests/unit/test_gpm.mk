@@ -1,1 +1,1 @@
-test_gpm_srcs := sched/gpm.c sched/gpm_affinity.c tests/unit/fake_console.c
+test_gpm_srcs := $(sort $(wildcard sched/gpm*.c)) tests/unit/fake_console.c
