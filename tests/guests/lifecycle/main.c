@@ -276,12 +276,17 @@ void guest_main(uint32_t magic, uint32_t mbi)
 
 	for (unsigned int i = 0; i < NCHILD; i++) {
 		id[i] = create(names[i]);
-		if (id[i] < 0)
-			verdict(VERDICT_FAILURE, "PART_CREATE(%s) = %d (%s)", names[i], id[i],
-				cy_errname(id[i]));
+		if (id[i] < 0) {
+			/* Leave no child behind to wait for the watchdog. */
+			fail("PART_CREATE(%s) = %d (%s)", names[i], id[i], cy_errname(id[i]));
+			while (i--)
+				cy_part_destroy((uint32_t)id[i]);
+			report(NULL);
+		}
 		gprintf("lifecycle: created %s: id %d\n", names[i], id[i]);
 	}
-	if (id[0] == id[1] || id[1] == id[2] || id[0] == id[2] || id[0] == self)
+	if (id[0] == id[1] || id[1] == id[2] || id[0] == id[2] || id[0] == self || id[1] == self ||
+	    id[2] == self)
 		fail("ids not distinct: self %d, children %d %d %d", self, id[0], id[1], id[2]);
 	if (resources(&mid, "with 3 children") && mid.free_cores + NCHILD != before.free_cores)
 		fail("%u free cores with 3 one-core children, want %u", mid.free_cores,
