@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest test library: hypervisor detection through CPUID.
+ * Guest test library: hypervisor detection through CPUID, the ABI 1.1
+ * timing leaf and the ABI 1.1 hypercall wrappers.
  * Environment: guest test kernel, any CPU.
  */
 #include "tests/guests/lib/hv.h"
@@ -29,4 +30,84 @@ bool hv_is_cypress(void)
 
 	cpuid(CYPRESS_CPUID_BASE, 0, &max, &b, &c, &d);
 	return b == CYPRESS_SIG_EBX && c == CYPRESS_SIG_ECX && d == CYPRESS_SIG_EDX;
+}
+
+bool cy_timing(uint32_t *tsc_khz, uint32_t *slice_us)
+{
+	uint32_t max, b, c, d;
+
+	*tsc_khz = 0;
+	*slice_us = 0;
+	if (!hv_is_cypress())
+		return false;
+	cpuid(CYPRESS_CPUID_BASE, 0, &max, &b, &c, &d);
+	if (max < CYPRESS_CPUID_TIMING)
+		return false;
+	cpuid(CYPRESS_CPUID_TIMING, 0, tsc_khz, slice_us, NULL, NULL);
+	return true;
+}
+
+int32_t cy_part_create(const char *text, uint32_t len)
+{
+	return cypress_hypercall(CYPRESS_HC_PART_CREATE, (uint32_t)(uintptr_t)text, len, 0);
+}
+
+int32_t cy_part_resize(uint32_t id, uint32_t cores, uint32_t vcpus)
+{
+	return cypress_hypercall(CYPRESS_HC_PART_RESIZE, id, cores, vcpus);
+}
+
+int32_t cy_part_destroy(uint32_t id)
+{
+	return cypress_hypercall(CYPRESS_HC_PART_DESTROY, id, 0, 0);
+}
+
+int32_t cy_part_list(struct cy_part_info *info, uint32_t count)
+{
+	return cypress_hypercall(CYPRESS_HC_PART_LIST, (uint32_t)(uintptr_t)info, count, 0);
+}
+
+int32_t cy_core_list(struct cy_core_info *info, uint32_t count)
+{
+	return cypress_hypercall(CYPRESS_HC_CORE_LIST, (uint32_t)(uintptr_t)info, count, 0);
+}
+
+int32_t cy_resources(struct cy_resources *res)
+{
+	return cypress_hypercall(CYPRESS_HC_RESOURCES, (uint32_t)(uintptr_t)res, 0, 0);
+}
+
+int32_t cy_vcpu_move(uint32_t vcpu, uint32_t core_index)
+{
+	return cypress_hypercall(CYPRESS_HC_VCPU_MOVE, vcpu, core_index, 0);
+}
+
+int32_t cy_vcpu_where(uint32_t vcpu)
+{
+	return cypress_hypercall(CYPRESS_HC_VCPU_WHERE, vcpu, 0, 0);
+}
+
+const char *cy_errname(int32_t ret)
+{
+	switch (ret) {
+	case CY_EINVAL:
+		return "CY_EINVAL";
+	case CY_ENOMEM:
+		return "CY_ENOMEM";
+	case CY_ENOENT:
+		return "CY_ENOENT";
+	case CY_EFULL:
+		return "CY_EFULL";
+	case CY_ERANGE:
+		return "CY_ERANGE";
+	case CY_EBUSY:
+		return "CY_EBUSY";
+	case CY_EEXIST:
+		return "CY_EEXIST";
+	case CY_EPERM:
+		return "CY_EPERM";
+	case CY_ENOSYS:
+		return "CY_ENOSYS";
+	}
+	return ret >= 0 ? "ok" : "an undefined error";
 }
