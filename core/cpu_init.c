@@ -9,6 +9,7 @@
 #include "arch/x86/traps.h"
 #include "arch/x86/vmx/vmx.h"
 #include "core/cpu_init.h"
+#include "core/vcore.h"
 #include "core/msg.h"
 #include "lib/printf.h"
 
@@ -40,6 +41,9 @@ __noreturn void cpu_idle(void)
 {
 	struct pcpu *p = this_cpu();
 
+	/* A core with VMX hosts vCPUs: its idle loop is the vCPU loop. */
+	if (__atomic_load_n(&p->shared.vmx_on, __ATOMIC_ACQUIRE) && p->id != 0)
+		vcore_loop();
 	for (;;) {
 		irq_disable();
 		if (mbox_empty(&p->shared.mbox)) {

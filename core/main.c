@@ -24,6 +24,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "core/partition.h"
 #include "core/selftest.h"
+#include "core/trace.h"
 #include "drivers/console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -93,6 +94,8 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	kprintf("boot complete cpus=%u\n", online);
 	kprintf("boot ticks=%llu\n", (unsigned long long)(rdtsc() - boot_tsc));
 	vmx_vid_allowed = !opts.novid;
+	if (!strcmp(opts.trace, "on"))
+		trace_enable();
 	if (partition_boot(&bi, opts.bad_entry, opts.vm_timeout_ms))
 		status |= partition_wait_and_report();
 	if (!strcmp(opts.exit_mode, "idle"))

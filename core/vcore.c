@@ -139,8 +139,10 @@ static void repolicy(struct vcore *c)
 		if (!us || s < us)
 			us = s;
 	}
-	uint64_t slice = tsc_from_us(us ? us : VCORE_SLICE_US_DEFAULT);
+	us = us ? us : VCORE_SLICE_US_DEFAULT;
+	uint64_t slice = tsc_from_us(us);
 	p->timeshared = c->nhosted > 1;
+	p->slice_us = us;
 	if (c->sc.ops == want && (want != &sched_fair_ops || c->sc.slice == slice))
 		return;
 	c->slice = slice;

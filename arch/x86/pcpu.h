@@ -98,7 +98,8 @@ struct pcpu {
 	/* vCPU scheduling (core/vcore.c owns these; the exit handlers read them). */
 	struct vcore *vcore;	 /* this core's runqueue and hosted vCPUs, NULL until first used */
 	bool resched;		 /* leave the guest at the next exit: the core must decide */
-	bool timeshared;	 /* more than one vCPU lives here: HLT blocks the vCPU */
+	bool timeshared;	 /* more than one vCPU lives here */
+	uint32_t slice_us;	 /* the time slice when timeshared (CPUID 0x40000002) */
 	uint64_t slice_end;	 /* TSC at which the running vCPU's slice ends, 0 = none */
 
 	uint64_t tsc_online; /* TSC when this core reached the online state */

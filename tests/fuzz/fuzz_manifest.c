@@ -82,7 +82,8 @@ static void check_parsed(const struct manifest *m, int rc)
 			continue;
 		nvalid++;
 		FUZZ_CHECK(p->ncores_req >= 1 && p->ncores_req <= CONFIG_MAX_CPUS);
-		FUZZ_CHECK(p->vcpus >= 1 && p->vcpus <= p->ncores_req);
+		FUZZ_CHECK(p->vcpus >= 1 && p->vcpus <= MANIFEST_MAX_VCPUS);
+		FUZZ_CHECK(!p->gang || p->vcpus <= p->ncores_req);
 		FUZZ_CHECK(p->mem_bytes >= MiB(2) && p->mem_bytes % MiB(2) == 0);
 		FUZZ_CHECK(p->kernel[0] != '\0' && !strpbrk(p->kernel, " \t\r"));
 		if (p->cores_listed)

@@ -6,6 +6,8 @@
  * Environment: VMX root, the vCPU's own core, interrupts off in the loop.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "core/msg.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
@@ -251,7 +253,12 @@ int vcpu_enter(struct vcpu *v)
 		int r = h(v, &x);
 		if (r != VMEXIT_RESUME)
 			return r;
-		/* Two loads on the common path; the TSC only on a time-shared core. */
+		/* Messages wait for no particular exit: an IPI is not the only
+		 * way to get here (Bochs delivers none while the guest has IF=0),
+		 * and a handler may ask this core to decide again. */
+		if (__builtin_expect(!mbox_empty(&p->shared.mbox), 0))
+			msg_poll();
+		/* A few loads on the common path; the TSC only on a time-shared core. */
 		if (__builtin_expect(p->resched, 0) ||
 		    (p->slice_end && rdtsc() >= p->slice_end))
 			return VMEXIT_YIELD;

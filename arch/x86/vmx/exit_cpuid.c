@@ -8,6 +8,8 @@
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/pcpu.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "guest-abi/cypress.h"
@@ -113,6 +115,10 @@ int vmexit_cpuid(struct vcpu *v, const struct vmexit *x)
 			r.edx = CYPRESS_SIG_EDX;
 		} else if (leaf == CYPRESS_CPUID_VERSION) {
 			r.eax = CYPRESS_ABI_VERSION;
+		} else if (leaf == CYPRESS_CPUID_TIMING) {
+			const struct pcpu *p = this_cpu();
+			r.eax = (uint32_t)tsc_khz;
+			r.ebx = p->timeshared ? p->slice_us : 0;
 		}
 	} else {
 		r = cpuid(leaf, sub);
