@@ -107,6 +107,10 @@ static void rq_add(struct vcore *c, struct vcpu *v, bool wakeup)
 	if (rc < 0)
 		vm_fail(v->vm, 0, "vcpu %u: cpu %u's runqueue refused it (%s)", v->id, c->owner,
 			err_name(rc));
+	/* The vCPU in the guest now may have a turn without a slice end (it
+	 * was alone): it yields at its next exit and the policy decides. */
+	if (c->running && c->running != v)
+		this_cpu()->resched = true;
 }
 
 /* Take v out of the runqueue, and out of `current` if it was: it may be

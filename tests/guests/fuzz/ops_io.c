@@ -85,7 +85,7 @@ void op_vmcall(void)
 	uint32_t r = rnd_below(20);
 
 	text_fill();
-	h.nr = r < 12 ? rnd_below(9) : r < 15 ? PICK(odd_nr) : rnd();
+	h.nr = r < 12 ? rnd_below(CYPRESS_HC_COUNT + 1) : r < 15 ? PICK(odd_nr) : rnd();
 	if (h.nr == CYPRESS_HC_EXIT)
 		h.nr = CYPRESS_HC_CONSOLE_WRITE;
 	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && !one_in(5)) {
@@ -114,8 +114,23 @@ void op_vmcall(void)
 	if (h.regs_changed)
 		fail("vmcall nr 0x%x changed a register other than EAX", h.nr);
 	int32_t ret = (int32_t)h.ret, want;
+	if (h.nr == CYPRESS_HC_VCPU_MOVE || h.nr == CYPRESS_HC_VCPU_WHERE) {
+		/* Placement calls: no such vCPU (fuzz partitions have at most 64),
+		 * no such core, a move under way, or done. */
+		bool nov = h.a1 >= 64;
+		bool ok = h.nr == CYPRESS_HC_VCPU_WHERE ?
+				  (nov ? ret == CY_ENOENT : ret >= 0 || ret == CY_ENOENT) :
+				  (nov ? ret == CY_ENOENT :
+					 ret == 0 || ret == CY_ENOENT || ret == CY_ERANGE ||
+						 ret == CY_EBUSY);
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		return;
+	}
 	if (h.nr == CYPRESS_HC_ABI_VERSION)
 		want = CYPRESS_ABI_VERSION;
+	else if (h.nr >= CYPRESS_HC_PART_CREATE && h.nr <= CYPRESS_HC_RESOURCES)
+		want = CY_EPERM; /* fuzz partitions are not control partitions */
 	else if (h.nr != CYPRESS_HC_CONSOLE_WRITE)
 		want = CY_ENOSYS;
 	else if (h.a2 > 4096)
