@@ -62,11 +62,15 @@ static void build_level(struct gpm *g, int L)
 {
 	uint32_t n = g->ncores, r = 0;
 
-	for (uint32_t i = 0; i < n; i++)
+	bool sorted = true;
+	for (uint32_t i = 0; i < n; i++) {
 		g->cores[i].x[L].perm = i;
-	for (uint32_t i = n / 2; i-- > 0;)
-		sift(g, L, i, n);
-	for (uint32_t end = n; end-- > 1;) {
+		sorted = sorted && (i == 0 || key(g, i - 1, L) <= key(g, i, L));
+	}
+	if (!sorted) /* the usual numbering (domains in index order) needs no sort */
+		for (uint32_t i = n / 2; i-- > 0;)
+			sift(g, L, i, n);
+	for (uint32_t end = n; !sorted && end-- > 1;) {
 		uint32_t t = g->cores[0].x[L].perm;
 		g->cores[0].x[L].perm = g->cores[end].x[L].perm;
 		g->cores[end].x[L].perm = t;
