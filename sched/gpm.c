@@ -8,6 +8,21 @@
  * picking cores lives in sched/gpm_place.c, re-planning in
  * sched/gpm_replan.c, affinity-group validation and vCPU bookkeeping in
  * sched/gpm_affinity.c.
+ *
+ * Cost, measured with `build/sim/decide gpm-bench` (make -f
+ * tools/sim/decide.mk; native, median of 5 re-plans, mean create / destroy
+ * of every partition in turn on the full machine; 3-vCPU socket-co-located
+ * partitions, 8 sockets; a shared 2-CPU host, so +-30%), before (the O(P^2)
+ * re-plan of commit fb7cb63) -> after (the index in sched/gpm_replan.c):
+ *   cores partitions  replan us          create us    destroy us
+ *   4096     64        1763 ->   64        69 ->  80     3.3 -> 3.2
+ *   4096    256        6718 ->   84       102 ->  73     4.4 -> 3.0
+ *   4096   1024       24852 ->  166        53 ->  61     3.4 -> 3.0
+ *    256     64         103 ->   11       2.9 -> 5.1    0.22 -> 0.19
+ *   1024    256        1578 ->   43        15 ->  15    0.96 -> 0.70
+ * Re-plan now grows with cores + partitions (x4 both: x4), where it grew
+ * with their product (x16). Create and destroy still scan the core array
+ * (O(ncores * sockets) with colocate): partition changes are rare.
  */
 #include "lib/errno.h"
 #include "lib/printf.h"

@@ -165,6 +165,7 @@ struct gpm_part {
 	uint64_t seq;
 	uint32_t saved_ncores, saved_lpm_core;
 	bool pinned;	     /* created with a pin bitmap */
+	uint64_t pin_w;	     /* gpm_replan(): its pinned cores' draw (0 when unpinned) */
 	uint32_t prev, next; /* creation-order list: slot + 1, 0 = none */
 };
 

@@ -351,33 +351,28 @@ int gpm_replan(struct gpm *g)
 	for (uint32_t i = 0; i < g->nparts_max; i++) {
 		g->parts[i].saved_ncores = g->parts[i].ncores;
 		g->parts[i].saved_lpm_core = g->parts[i].lpm_core;
+		g->parts[i].pin_w = 0;
 	}
 	build(g);
 	/* Pinned cores first: they stay where they are if still of the right class. */
 	for (uint32_t i = 0; i < g->ncores; i++) {
 		struct gpm_core *c = &g->cores[i];
 		int32_t o = c->saved_owner;
-		uint64_t w = 0;
 
 		if (!c->saved_pinned || o < 0 || (uint32_t)o >= g->nparts_max)
 			continue;
 		if (c->cls >= GPM_CLS_ACCEL || !(gpm_vmask(&g->parts[o].req) >> c->cls & 1))
 			return failed(g, (uint32_t)o);
-		gpm_own(g, (uint32_t)o, i, false, 0, &w);
+		gpm_own(g, (uint32_t)o, i, false, 0, &g->parts[o].pin_w);
 		c->pinned = true;
 	}
 	for (uint32_t s = g->first; s; s = g->parts[s - 1].next) {
 		uint32_t part = s - 1;
 		struct gpm_part *p = &g->parts[part];
-		uint64_t w = 0;
+		uint64_t w = p->pin_w;
 		int bad;
 
 		g->mark = g->nstk;
-		if (p->pinned) {
-			for (uint32_t i = 0; i < g->ncores; i++)
-				if (g->cores[i].owner == (int32_t)part)
-					w += gpm_watts(g, g->cores[i].cls);
-		}
 		if (gpm_place(g, part, &p->req, p->pinned, &bad, &w) ||
 		    (p->req.power_w && w > p->req.power_w))
 			return failed(g, part);
