@@ -4,6 +4,25 @@
  * scratch in creation order, through an index so the cost stays near-linear.
  * Environment: freestanding hypervisor, Global Partition Manager core only;
  * also built hosted for unit tests and the simulator.
+ *
+ * Rules:
+ *  1. The result is exactly what gpm_create()'s scans would give placing the
+ *     live partitions afresh in creation order after re-taking every pinned
+ *     core (tests/unit/test_gpm_replan.c checks this against such a
+ *     reference); the placement code is shared (sched/gpm_place.c), only its
+ *     four primitives (count, find a domain, take, release) read the index.
+ *  2. Creation order is the list gpm_create() appends to: no search for the
+ *     next partition (that search made the old re-plan O(P^2)).
+ *  3. The index lives in the cores' private fields and in g's private
+ *     fields, is built at the start (O(ncores), O(ncores log ncores) when
+ *     cores are not numbered in socket / node order) and is used only until
+ *     this call returns (g->idx); callers may change classes between calls.
+ *  4. Cost per placement: the cores it takes plus those its cursors step
+ *     over (each at most once per re-plan unless a failed colocate attempt
+ *     gives cores back), O(log sockets) per socket / node lookup, O(sockets)
+ *     per colocated search, and a scan of the socket's cores for a group
+ *     that sits inside a co-located partition.
+ *  5. On failure the saved plan is put back (O(ncores + nparts_max)).
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
