@@ -156,21 +156,26 @@ static int check_request(const struct gpm_request *r)
 	return gpm_aff_check(r);
 }
 
-/* The ncores rules for r with vcpus vCPUs on ncores cores; who names r in the line. */
-static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores,
-			const char *who, uint32_t id)
+/*
+ * The ncores rules for r with vcpus vCPUs on ncores cores; the line names
+ * partition part, or the request when part is GPM_NO_CORE.
+ */
+static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores, uint32_t part)
 {
 	uint32_t gc = gpm_aff_group_cores(r), ug = vcpus - gpm_aff_grouped(r);
+	bool req = part == GPM_NO_CORE;
 
 	if (r->gang && ncores < vcpus) {
-		kprintf("gpm: %s %u: %u vCPUs on %u cores: gang needs a core per vCPU\n", who, id,
+		kprintf("gpm: %s %u%s: %u vCPUs on %u cores: gang needs a core per vCPU\n",
+			req ? "request for" : "partition", req ? vcpus : part, req ? " vCPUs" : "",
 			vcpus, ncores);
 		return -E_INVAL;
 	}
 	if (ncores < gc || (ug && ncores == gc)) {
-		kprintf("gpm: %s %u: %u cores leave its %u ungrouped vCPUs no core (groups use "
+		kprintf("gpm: %s %u%s: %u cores leave its %u ungrouped vCPUs no core (groups use "
 			"%u)\n",
-			who, id, ncores, ug, gc);
+			req ? "request for" : "partition", req ? vcpus : part, req ? " vCPUs" : "",
+			ncores, ug, gc);
 		return -E_INVAL;
 	}
 	return 0;
@@ -323,7 +328,7 @@ int gpm_create(struct gpm *g, const struct gpm_request *r0, uint32_t *part_out)
 		}
 		r.ncores = n;
 	}
-	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, "request for", r.vcpus)))
+	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, GPM_NO_CORE)))
 		return err;
 	uint32_t cores = gpm_req_cores(&r, r.vcpus);
 	err = check_power(g, &r, cores);
@@ -482,7 +487,7 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 		return -E_INVAL;
 	}
 	if (p->req.ncores) {
-		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, "partition", part);
+		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, part);
 		if (err)
 			return err;
 		p->req.vcpus = new_vcpus;
@@ -516,7 +521,7 @@ int gpm_resize_cores(struct gpm *g, uint32_t part, uint32_t new_ncores)
 		kprintf("gpm: cannot resize the cores of partition %u: it is pinned\n", part);
 		return -E_INVAL;
 	}
-	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, "partition", part);
+	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, part);
 	if (err)
 		return err;
 	struct gpm_request r = p->req;
