@@ -339,9 +339,11 @@ static void restore(struct gpm *g)
 
 static int failed(struct gpm *g, uint32_t part)
 {
-	kprintf("gpm: replan failed: partition %u (%u cores + LPM) no longer fits, "
-		"previous plan kept\n",
-		part, gpm_req_cores(&g->parts[part].req, g->parts[part].req.vcpus));
+	const struct gpm_request *r = &g->parts[part].req;
+
+	kprintf("gpm: replan failed: partition %u (%u cores%s) no longer fits, previous plan "
+		"kept\n",
+		part, gpm_req_cores(r, r->vcpus), r->lpm_shared ? "" : " + LPM");
 	g->idx = false;
 	restore(g);
 	return -E_RANGE;

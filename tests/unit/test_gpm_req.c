@@ -363,6 +363,18 @@ static void test_lpm_shared(void **state)
 	assert_int_equal(gpm_replan(&g), 0);
 	assert_string_equal(owned(b), "0 1");
 	assert_int_equal(parts[b].lpm_core, GPM_NO_CORE);
+	/* Its re-plan failure line counts no LPM core. */
+	for (uint32_t i = 0; i < 8; i++)
+		cores[i].cls = i == 7 ? GPM_CLS_SLOW : GPM_CLS_FAST;
+	snap();
+	assert_int_equal(gpm_replan(&g), -E_RANGE);
+	assert_string_equal(console_capture(),
+			    "gpm: replan failed: partition 1 (2 cores) no longer "
+			    "fits, previous plan kept\n");
+	for (uint32_t i = 0; i < 8; i++) {
+		assert_int_equal(cores[i].owner, cores_before[i].owner);
+		cores[i].cls = GPM_CLS_SLOW;
+	}
 	r = req(4);
 	r.lpm_shared = true;
 	r.colocate = GPM_COLOC_SOCKET;
@@ -435,6 +447,14 @@ static void test_pin(void **state)
 		       "gpm: request for 1 vCPUs: pin with affinity groups is not supported\n");
 	EXPECT_REFUSED(gpm_resize_cores(&g, a, 4), -E_INVAL,
 		       "gpm: cannot resize the cores of partition 0: it is pinned\n");
+	/* A pinned gang needs a pinned core per vCPU. */
+	bad[0] = 1ull << 8 | 1ull << 9;
+	r = req(3);
+	r.gang = true;
+	r.pin = bad;
+	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
+		       "gpm: request for 3 vCPUs: 3 vCPUs on 2 cores: gang needs a core per "
+		       "vCPU\n");
 
 	/*
 	 * Re-plan: pinned cores stay, even when an earlier partition would have
