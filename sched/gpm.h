@@ -113,6 +113,7 @@ struct gpm_core {
 		uint32_t rank, pos;  /* this core's domain rank and place in perm */
 		uint32_t start, len; /* rank-th domain's run in perm */
 		uint32_t val;	     /* rank-th domain's number */
+		uint32_t other;	     /* its cores' node (socket) if all share one, else ~0 */
 		uint32_t free[2];    /* rank-th domain's free cores per class */
 		uint32_t cur[2];     /* rank-th domain: run offset of its lowest maybe-free core */
 	} x[2];

@@ -20,8 +20,9 @@
  *  4. Cost per placement: the cores it takes plus those its cursors step
  *     over (each at most once per re-plan unless a failed colocate attempt
  *     gives cores back), O(log sockets) per socket / node lookup, O(sockets)
- *     per colocated search, and a scan of the socket's cores for a group
- *     that sits inside a co-located partition.
+ *     per colocated search, and a scan of the socket's (node's) cores for a
+ *     group inside a co-located partition only when that socket spans
+ *     several nodes (that node several sockets).
  *  5. On failure the saved plan is put back (O(ncores + nparts_max)).
  */
 #include "lib/errno.h"
@@ -104,11 +105,14 @@ static void build_level(struct gpm *g, int L)
 			d->start = p;
 			d->len = 0;
 			d->val = key(g, k, L);
+			d->other = key(g, k, !L);
 			d->free[0] = d->free[1] = 0;
 			d->cur[0] = d->cur[1] = 0;
 		}
 		struct gpm_core_idx *d = &g->cores[r - 1].x[L];
 		d->len++;
+		if (d->other != key(g, k, !L))
+			d->other = NO_CORE; /* spans several nodes (sockets) */
 		if (c->owner < 0 && c->cls < GPM_CLS_ACCEL)
 			d->free[c->cls]++;
 		g->cores[k].x[L].rank = r - 1;
@@ -206,6 +210,11 @@ static uint32_t lowest_free(struct gpm *g, struct gpm_scope s1, struct gpm_scope
 	if (r >= g->ndom[L] || g->cores[r].x[L].val != walk.val)
 		return NO_CORE;
 	struct gpm_core_idx *d = &g->cores[r].x[L];
+	if (slot(filt.level) == !L && d->other != NO_CORE) {
+		if (d->other != filt.val)
+			return NO_CORE;	     /* the whole run is outside the filter */
+		filt.level = GPM_COLOC_NONE; /* ... or inside it */
+	}
 	for (uint32_t o = d->cur[cls]; o < d->len; o++) {
 		uint32_t k = g->cores[d->start + o].x[L].perm;
 
@@ -248,6 +257,8 @@ bool gpm_idx_find(const struct gpm *g0, struct gpm_scope outer, uint8_t level, u
 			if (outer.level == level && d->val != outer.val)
 				continue;
 			n = dom_free(g, L, r, mask);
+		} else if (d->other != NO_CORE) { /* all in one domain at the outer level */
+			n = d->other == outer.val ? dom_free(g, L, r, mask) : 0;
 		} else {
 			for (uint32_t o = 0; o < d->len; o++) {
 				uint32_t k = g->cores[d->start + o].x[L].perm;
