@@ -9,20 +9,24 @@
  * sched/gpm_replan.c, affinity-group validation and vCPU bookkeeping in
  * sched/gpm_affinity.c.
  *
- * Cost, measured with `build/sim/decide gpm-bench` (make -f
- * tools/sim/decide.mk; native, median of 5 re-plans, mean create / destroy
- * of every partition in turn on the full machine; 3-vCPU socket-co-located
- * partitions, 8 sockets; a shared 2-CPU host, so +-30%), before (the O(P^2)
- * re-plan of commit fb7cb63) -> after (the index in sched/gpm_replan.c):
- *   cores partitions  replan us          create us    destroy us
- *   4096     64        1763 ->   64        69 ->  80     3.3 -> 3.2
- *   4096    256        6718 ->   84       102 ->  73     4.4 -> 3.0
- *   4096   1024       24852 ->  166        53 ->  61     3.4 -> 3.0
- *    256     64         103 ->   11       2.9 -> 5.1    0.22 -> 0.19
- *   1024    256        1578 ->   43        15 ->  15    0.96 -> 0.70
- * Re-plan now grows with cores + partitions (x4 both: x4), where it grew
- * with their product (x16). Create and destroy still scan the core array
- * (O(ncores * sockets) with colocate): partition changes are rare.
+ * Cost (tools/sim/decide.c gpm-bench; 3-vCPU socket-co-located partitions,
+ * 8 sockets), before (the O(P^2) re-plan of fb7cb63) -> after (the index in
+ * sched/gpm_replan.c). Instructions from callgrind (repeatable; create is the
+ * mean over filling the machine and re-creating every partition, destroy
+ * the mean over every partition):
+ *   cores parts   replan Ir                create Ir          destroy Ir
+ *   4096    64    18.0M ->  0.80M (/22)    722k -> 784k       20.5k -> 20.6k
+ *   4096   256    71.3M ->  1.18M (/60)    699k -> 762k       20.5k -> 20.6k
+ *   4096  1024   277.9M ->  2.69M (/103)   610k -> 678k       20.5k -> 20.6k
+ *    256    64     1.12M -> 0.17M          39.0k -> 43.9k      1.3k -> 1.4k
+ *   1024   256    17.5M ->  0.67M          153k -> 171k        5.2k -> 5.2k
+ * Native re-plan on this shared 2-CPU host (median of 5, loaded, +-50%):
+ * 4096 cores, 64 / 256 / 1024 partitions: 1.8-3.2 / 6.7-13 / 22-43 ms before,
+ * 0.06-0.10 / 0.08-0.14 / 0.17-0.30 ms after; create 53-125 us both, destroy
+ * 3-5 us both. Re-plan now grows with cores + partitions (x4 both: x4 Ir),
+ * where it grew with their product (x16). Create and destroy still scan the
+ * core array (create O(ncores * sockets) with colocate; the class and LPM
+ * rules cost it ~10%): partition changes are rare.
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -184,8 +188,8 @@ static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t nc
 /* The free-core totals r needs, over all cores; -E_RANGE with a line. */
 static int check_free(const struct gpm *g, const struct gpm_request *r, uint32_t cores)
 {
-	uint32_t s = gpm_count_in(g, all_cores, all_cores, GPM_M_SLOW, true);
-	uint32_t f = gpm_count_in(g, all_cores, all_cores, GPM_M_FAST, true);
+	uint32_t s, f;
+	gpm_count_free(g, all_cores, &s, &f);
 	uint8_t vm = gpm_vmask(r);
 	uint64_t v = (vm & GPM_M_SLOW ? s : 0) + (vm & GPM_M_FAST ? f : 0);
 

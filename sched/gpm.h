@@ -334,6 +334,8 @@ uint32_t gpm_count_in(const struct gpm *g, struct gpm_scope s1, struct gpm_scope
 		      bool only_free);
 bool gpm_find_group(const struct gpm *g, struct gpm_scope outer, uint8_t level, uint64_t lo,
 		    uint64_t need, uint8_t mask, bool only_free, uint32_t *grp, uint32_t *best);
+/* Free slow and fast cores inside s. */
+void gpm_count_free(const struct gpm *g, struct gpm_scope s, uint32_t *slow, uint32_t *fast);
 /* Core i becomes part's; its watts are added to *w. */
 void gpm_own(struct gpm *g, uint32_t part, uint32_t i, bool lpm, uint8_t aff, uint64_t *w);
 void gpm_free_core(struct gpm *g, uint32_t i);
