@@ -160,7 +160,7 @@ struct gpm_part {
 	bool live;
 	struct gpm_request req;
 	uint32_t ncores;   /* vCPU cores, LPM core not counted */
-	uint32_t lpm_core; /* index into gpm.cores */
+	uint32_t lpm_core; /* index into gpm.cores; GPM_NO_CORE with lpm_shared */
 	uint32_t load_pct; /* reported back to the guest (VT-ASOS) */
 	/* Private: creation order (for gpm_replan()) and the plan it may restore. */
 	uint64_t seq;
