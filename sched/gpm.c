@@ -8,6 +8,25 @@
  * picking cores lives in sched/gpm_place.c, re-planning in
  * sched/gpm_replan.c, affinity-group validation and vCPU bookkeeping in
  * sched/gpm_affinity.c.
+ *
+ * Cost (tools/sim/decide.c gpm-bench; 3-vCPU socket-co-located partitions,
+ * 8 sockets), before (the O(P^2) re-plan of fb7cb63) -> after (the index in
+ * sched/gpm_replan.c). Instructions from callgrind (repeatable; create is the
+ * mean over filling the machine and re-creating every partition, destroy
+ * the mean over every partition):
+ *   cores parts   replan Ir                create Ir          destroy Ir
+ *   4096    64    18.0M ->  0.80M (/22)    722k -> 784k       20.5k -> 20.6k
+ *   4096   256    71.3M ->  1.18M (/60)    699k -> 762k       20.5k -> 20.6k
+ *   4096  1024   277.9M ->  2.69M (/103)   610k -> 678k       20.5k -> 20.6k
+ *    256    64     1.12M -> 0.17M          39.0k -> 43.9k      1.3k -> 1.4k
+ *   1024   256    17.5M ->  0.67M          153k -> 171k        5.2k -> 5.2k
+ * Native re-plan on this shared 2-CPU host (median of 5, loaded, +-50%):
+ * 4096 cores, 64 / 256 / 1024 partitions: 1.8-3.2 / 6.7-13 / 22-43 ms before,
+ * 0.06-0.10 / 0.08-0.14 / 0.17-0.30 ms after; create 53-125 us both, destroy
+ * 3-5 us both. Re-plan now grows with cores + partitions (x4 both: x4 Ir),
+ * where it grew with their product (x16). Create and destroy still scan the
+ * core array (create O(ncores * sockets) with colocate; the class and LPM
+ * rules cost it ~10%): partition changes are rare.
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -141,21 +160,26 @@ static int check_request(const struct gpm_request *r)
 	return gpm_aff_check(r);
 }
 
-/* The ncores rules for r with vcpus vCPUs on ncores cores; who names r in the line. */
-static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores,
-			const char *who, uint32_t id)
+/*
+ * The ncores rules for r with vcpus vCPUs on ncores cores; the line names
+ * partition part, or the request when part is GPM_NO_CORE.
+ */
+static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t ncores, uint32_t part)
 {
 	uint32_t gc = gpm_aff_group_cores(r), ug = vcpus - gpm_aff_grouped(r);
+	bool req = part == GPM_NO_CORE;
 
 	if (r->gang && ncores < vcpus) {
-		kprintf("gpm: %s %u: %u vCPUs on %u cores: gang needs a core per vCPU\n", who, id,
+		kprintf("gpm: %s %u%s: %u vCPUs on %u cores: gang needs a core per vCPU\n",
+			req ? "request for" : "partition", req ? vcpus : part, req ? " vCPUs" : "",
 			vcpus, ncores);
 		return -E_INVAL;
 	}
 	if (ncores < gc || (ug && ncores == gc)) {
-		kprintf("gpm: %s %u: %u cores leave its %u ungrouped vCPUs no core (groups use "
+		kprintf("gpm: %s %u%s: %u cores leave its %u ungrouped vCPUs no core (groups use "
 			"%u)\n",
-			who, id, ncores, ug, gc);
+			req ? "request for" : "partition", req ? vcpus : part, req ? " vCPUs" : "",
+			ncores, ug, gc);
 		return -E_INVAL;
 	}
 	return 0;
@@ -164,8 +188,8 @@ static int check_ncores(const struct gpm_request *r, uint32_t vcpus, uint32_t nc
 /* The free-core totals r needs, over all cores; -E_RANGE with a line. */
 static int check_free(const struct gpm *g, const struct gpm_request *r, uint32_t cores)
 {
-	uint32_t s = gpm_count_in(g, all_cores, all_cores, GPM_M_SLOW, true);
-	uint32_t f = gpm_count_in(g, all_cores, all_cores, GPM_M_FAST, true);
+	uint32_t s, f;
+	gpm_count_free(g, all_cores, &s, &f);
 	uint8_t vm = gpm_vmask(r);
 	uint64_t v = (vm & GPM_M_SLOW ? s : 0) + (vm & GPM_M_FAST ? f : 0);
 
@@ -308,7 +332,7 @@ int gpm_create(struct gpm *g, const struct gpm_request *r0, uint32_t *part_out)
 		}
 		r.ncores = n;
 	}
-	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, "request for", r.vcpus)))
+	if (r.ncores && (err = check_ncores(&r, r.vcpus, r.ncores, GPM_NO_CORE)))
 		return err;
 	uint32_t cores = gpm_req_cores(&r, r.vcpus);
 	err = check_power(g, &r, cores);
@@ -467,7 +491,7 @@ int gpm_resize(struct gpm *g, uint32_t part, uint32_t new_vcpus)
 		return -E_INVAL;
 	}
 	if (p->req.ncores) {
-		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, "partition", part);
+		int err = check_ncores(&p->req, new_vcpus, p->req.ncores, part);
 		if (err)
 			return err;
 		p->req.vcpus = new_vcpus;
@@ -501,7 +525,7 @@ int gpm_resize_cores(struct gpm *g, uint32_t part, uint32_t new_ncores)
 		kprintf("gpm: cannot resize the cores of partition %u: it is pinned\n", part);
 		return -E_INVAL;
 	}
-	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, "partition", part);
+	int err = check_ncores(&p->req, p->req.vcpus, new_ncores, part);
 	if (err)
 		return err;
 	struct gpm_request r = p->req;

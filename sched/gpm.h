@@ -113,6 +113,7 @@ struct gpm_core {
 		uint32_t rank, pos;  /* this core's domain rank and place in perm */
 		uint32_t start, len; /* rank-th domain's run in perm */
 		uint32_t val;	     /* rank-th domain's number */
+		uint32_t other;	     /* its cores' node (socket) if all share one, else ~0 */
 		uint32_t free[2];    /* rank-th domain's free cores per class */
 		uint32_t cur[2];     /* rank-th domain: run offset of its lowest maybe-free core */
 	} x[2];
@@ -159,12 +160,13 @@ struct gpm_part {
 	bool live;
 	struct gpm_request req;
 	uint32_t ncores;   /* vCPU cores, LPM core not counted */
-	uint32_t lpm_core; /* index into gpm.cores */
+	uint32_t lpm_core; /* index into gpm.cores; GPM_NO_CORE with lpm_shared */
 	uint32_t load_pct; /* reported back to the guest (VT-ASOS) */
 	/* Private: creation order (for gpm_replan()) and the plan it may restore. */
 	uint64_t seq;
 	uint32_t saved_ncores, saved_lpm_core;
 	bool pinned;	     /* created with a pin bitmap */
+	uint64_t pin_w;	     /* gpm_replan(): its pinned cores' draw (0 when unpinned) */
 	uint32_t prev, next; /* creation-order list: slot + 1, 0 = none */
 };
 
@@ -332,6 +334,8 @@ uint32_t gpm_count_in(const struct gpm *g, struct gpm_scope s1, struct gpm_scope
 		      bool only_free);
 bool gpm_find_group(const struct gpm *g, struct gpm_scope outer, uint8_t level, uint64_t lo,
 		    uint64_t need, uint8_t mask, bool only_free, uint32_t *grp, uint32_t *best);
+/* Free slow and fast cores inside s. */
+void gpm_count_free(const struct gpm *g, struct gpm_scope s, uint32_t *slow, uint32_t *fast);
 /* Core i becomes part's; its watts are added to *w. */
 void gpm_own(struct gpm *g, uint32_t part, uint32_t i, bool lpm, uint8_t aff, uint64_t *w);
 void gpm_free_core(struct gpm *g, uint32_t i);

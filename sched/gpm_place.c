@@ -158,15 +158,33 @@ static void take(struct gpm *g, uint32_t part, uint32_t count, struct gpm_scope 
 		take_cls(g, part, count, s1, s2, GPM_CLS_FAST, aff, false, w);
 }
 
-/*
- * Class of r's LPM core inside s: slow if one is free, else fast (never for
- * a slow request: its LPM core stays slow, as before cls existed); -1 none.
- */
-static int lpm_class(const struct gpm *g, struct gpm_scope s, const struct gpm_request *r)
+/* Free slow and fast cores inside s, in one pass (or from the index). */
+void gpm_count_free(const struct gpm *g, struct gpm_scope s, uint32_t *slow, uint32_t *fast)
 {
-	if (gpm_count_in(g, s, all_cores, GPM_M_SLOW, true))
+	if (g->idx) {
+		*slow = gpm_idx_count(g, s, GPM_M_SLOW);
+		*fast = gpm_idx_count(g, s, GPM_M_FAST);
+		return;
+	}
+	uint32_t n[2] = { 0, 0 };
+	const struct gpm_core *c = g->cores;
+	for (uint32_t i = 0, nc = g->ncores; i < nc; i++)
+		if (c[i].owner < 0 && c[i].cls < GPM_CLS_ACCEL && in_scope(g, i, s))
+			n[c[i].cls]++;
+	*slow = n[0];
+	*fast = n[1];
+}
+
+/*
+ * Class of r's LPM core given the free slow and fast cores of its scope:
+ * slow if one is free, else fast (never for a slow request: its LPM core
+ * stays slow, as before cls existed); -1 none.
+ */
+static int lpm_class(const struct gpm_request *r, uint32_t slow, uint32_t fast)
+{
+	if (slow)
 		return GPM_CLS_SLOW;
-	if (r->cls != GPM_CLS_SLOW && gpm_count_in(g, s, all_cores, GPM_M_FAST, true))
+	if (r->cls != GPM_CLS_SLOW && fast)
 		return GPM_CLS_FAST;
 	return -1;
 }
@@ -191,9 +209,15 @@ static void release_all(struct gpm *g, uint32_t part)
 		gpm_idx_release(g, part);
 		return;
 	}
-	for (uint32_t i = 0; i < g->ncores; i++)
-		if (g->cores[i].owner == (int32_t)part)
-			gpm_free_core(g, i);
+	struct gpm_core *c = g->cores;
+	for (uint32_t i = 0, n = g->ncores; i < n; i++) {
+		if (c[i].owner == (int32_t)part) {
+			c[i].owner = -1;
+			c[i].lpm = false;
+			c[i].aff = 0;
+			c[i].pinned = false;
+		}
+	}
 }
 
 /*
@@ -221,8 +245,10 @@ static int place_in(struct gpm *g, uint32_t part, const struct gpm_request *r,
 		     w);
 	}
 	uint32_t rest = pinned ? 0 : gpm_req_cores(r, r->vcpus) - gpm_aff_group_cores(r);
-	int lc = r->lpm_shared ? GPM_CLS_SLOW : lpm_class(g, outer, r);
-	uint32_t avail = lc < 0 ? 0 : gpm_count_in(g, outer, all_cores, mask, true);
+	uint32_t fs, ff;
+	gpm_count_free(g, outer, &fs, &ff);
+	int lc = r->lpm_shared ? GPM_CLS_SLOW : lpm_class(r, fs, ff);
+	uint32_t avail = (mask & GPM_M_SLOW ? fs : 0) + (mask & GPM_M_FAST ? ff : 0);
 	if (!r->lpm_shared && lc >= 0 && (mask >> lc & 1))
 		avail--; /* the LPM core is one of them */
 	if (lc < 0 || avail < rest) {

@@ -4,6 +4,26 @@
  * scratch in creation order, through an index so the cost stays near-linear.
  * Environment: freestanding hypervisor, Global Partition Manager core only;
  * also built hosted for unit tests and the simulator.
+ *
+ * Rules:
+ *  1. The result is exactly what gpm_create()'s scans would give placing the
+ *     live partitions afresh in creation order after re-taking every pinned
+ *     core (tests/unit/test_gpm_replan.c checks this against such a
+ *     reference); the placement code is shared (sched/gpm_place.c), only its
+ *     four primitives (count, find a domain, take, release) read the index.
+ *  2. Creation order is the list gpm_create() appends to: no search for the
+ *     next partition (that search made the old re-plan O(P^2)).
+ *  3. The index lives in the cores' private fields and in g's private
+ *     fields, is built at the start (O(ncores), O(ncores log ncores) when
+ *     cores are not numbered in socket / node order) and is used only until
+ *     this call returns (g->idx); callers may change classes between calls.
+ *  4. Cost per placement: the cores it takes plus those its cursors step
+ *     over (each at most once per re-plan unless a failed colocate attempt
+ *     gives cores back), O(log sockets) per socket / node lookup, O(sockets)
+ *     per colocated search, and a scan of the socket's (node's) cores for a
+ *     group inside a co-located partition only when that socket spans
+ *     several nodes (that node several sockets).
+ *  5. On failure the saved plan is put back (O(ncores + nparts_max)).
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -62,11 +82,15 @@ static void build_level(struct gpm *g, int L)
 {
 	uint32_t n = g->ncores, r = 0;
 
-	for (uint32_t i = 0; i < n; i++)
+	bool sorted = true;
+	for (uint32_t i = 0; i < n; i++) {
 		g->cores[i].x[L].perm = i;
-	for (uint32_t i = n / 2; i-- > 0;)
-		sift(g, L, i, n);
-	for (uint32_t end = n; end-- > 1;) {
+		sorted = sorted && (i == 0 || key(g, i - 1, L) <= key(g, i, L));
+	}
+	if (!sorted) /* the usual numbering (domains in index order) needs no sort */
+		for (uint32_t i = n / 2; i-- > 0;)
+			sift(g, L, i, n);
+	for (uint32_t end = n; !sorted && end-- > 1;) {
 		uint32_t t = g->cores[0].x[L].perm;
 		g->cores[0].x[L].perm = g->cores[end].x[L].perm;
 		g->cores[end].x[L].perm = t;
@@ -81,11 +105,14 @@ static void build_level(struct gpm *g, int L)
 			d->start = p;
 			d->len = 0;
 			d->val = key(g, k, L);
+			d->other = key(g, k, !L);
 			d->free[0] = d->free[1] = 0;
 			d->cur[0] = d->cur[1] = 0;
 		}
 		struct gpm_core_idx *d = &g->cores[r - 1].x[L];
 		d->len++;
+		if (d->other != key(g, k, !L))
+			d->other = NO_CORE; /* spans several nodes (sockets) */
 		if (c->owner < 0 && c->cls < GPM_CLS_ACCEL)
 			d->free[c->cls]++;
 		g->cores[k].x[L].rank = r - 1;
@@ -183,6 +210,11 @@ static uint32_t lowest_free(struct gpm *g, struct gpm_scope s1, struct gpm_scope
 	if (r >= g->ndom[L] || g->cores[r].x[L].val != walk.val)
 		return NO_CORE;
 	struct gpm_core_idx *d = &g->cores[r].x[L];
+	if (slot(filt.level) == !L && d->other != NO_CORE) {
+		if (d->other != filt.val)
+			return NO_CORE;	     /* the whole run is outside the filter */
+		filt.level = GPM_COLOC_NONE; /* ... or inside it */
+	}
 	for (uint32_t o = d->cur[cls]; o < d->len; o++) {
 		uint32_t k = g->cores[d->start + o].x[L].perm;
 
@@ -225,6 +257,8 @@ bool gpm_idx_find(const struct gpm *g0, struct gpm_scope outer, uint8_t level, u
 			if (outer.level == level && d->val != outer.val)
 				continue;
 			n = dom_free(g, L, r, mask);
+		} else if (d->other != NO_CORE) { /* all in one domain at the outer level */
+			n = d->other == outer.val ? dom_free(g, L, r, mask) : 0;
 		} else {
 			for (uint32_t o = 0; o < d->len; o++) {
 				uint32_t k = g->cores[d->start + o].x[L].perm;
@@ -316,9 +350,11 @@ static void restore(struct gpm *g)
 
 static int failed(struct gpm *g, uint32_t part)
 {
-	kprintf("gpm: replan failed: partition %u (%u cores + LPM) no longer fits, "
-		"previous plan kept\n",
-		part, gpm_req_cores(&g->parts[part].req, g->parts[part].req.vcpus));
+	const struct gpm_request *r = &g->parts[part].req;
+
+	kprintf("gpm: replan failed: partition %u (%u cores%s) no longer fits, previous plan "
+		"kept\n",
+		part, gpm_req_cores(r, r->vcpus), r->lpm_shared ? "" : " + LPM");
 	g->idx = false;
 	restore(g);
 	return -E_RANGE;
@@ -347,33 +383,28 @@ int gpm_replan(struct gpm *g)
 	for (uint32_t i = 0; i < g->nparts_max; i++) {
 		g->parts[i].saved_ncores = g->parts[i].ncores;
 		g->parts[i].saved_lpm_core = g->parts[i].lpm_core;
+		g->parts[i].pin_w = 0;
 	}
 	build(g);
 	/* Pinned cores first: they stay where they are if still of the right class. */
 	for (uint32_t i = 0; i < g->ncores; i++) {
 		struct gpm_core *c = &g->cores[i];
 		int32_t o = c->saved_owner;
-		uint64_t w = 0;
 
 		if (!c->saved_pinned || o < 0 || (uint32_t)o >= g->nparts_max)
 			continue;
 		if (c->cls >= GPM_CLS_ACCEL || !(gpm_vmask(&g->parts[o].req) >> c->cls & 1))
 			return failed(g, (uint32_t)o);
-		gpm_own(g, (uint32_t)o, i, false, 0, &w);
+		gpm_own(g, (uint32_t)o, i, false, 0, &g->parts[o].pin_w);
 		c->pinned = true;
 	}
 	for (uint32_t s = g->first; s; s = g->parts[s - 1].next) {
 		uint32_t part = s - 1;
 		struct gpm_part *p = &g->parts[part];
-		uint64_t w = 0;
+		uint64_t w = p->pin_w;
 		int bad;
 
 		g->mark = g->nstk;
-		if (p->pinned) {
-			for (uint32_t i = 0; i < g->ncores; i++)
-				if (g->cores[i].owner == (int32_t)part)
-					w += gpm_watts(g, g->cores[i].cls);
-		}
 		if (gpm_place(g, part, &p->req, p->pinned, &bad, &w) ||
 		    (p->req.power_w && w > p->req.power_w))
 			return failed(g, part);

@@ -152,6 +152,7 @@ static void test_replan_matches_reference(void **state)
 	for (uint32_t seed = 1; seed <= 300; seed++) {
 		rnd_state = seed * 2654435761u;
 		uint32_t nsock = 1 + rnd(6), per = 1 + rnd(24), div = 1 + rnd(3);
+		bool odd_nodes = rnd(4) == 0; /* sockets spanning nodes */
 		if (nsock * per > MAXC)
 			per = MAXC / nsock;
 		memset(cores, 0, sizeof(cores));
@@ -159,7 +160,7 @@ static void test_replan_matches_reference(void **state)
 		for (uint32_t i = 0; i < nsock * per; i++) {
 			/* Sockets interleaved sometimes: runs are not index ranges. */
 			cores[i].socket = rnd(4) == 0 ? i % nsock : i / per;
-			cores[i].node = cores[i].socket / div;
+			cores[i].node = odd_nodes ? rnd(3) : cores[i].socket / div;
 			cores[i].cls = (uint8_t)(rnd(5) == 0 ? GPM_CLS_FAST : rnd(12) == 0 ? 2 : 0);
 			cores[i].owner = -1;
 		}

@@ -148,8 +148,9 @@ static void test_ncores_time_share(void **state)
 	EXPECT_REFUSED(gpm_resize(&g, p, 4), -E_INVAL,
 		       "gpm: partition 0: 4 vCPUs on 3 cores: gang needs a core per vCPU\n");
 	r.ncores = 2;
-	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
-		       "gpm: request for 3: 3 vCPUs on 2 cores: gang needs a core per vCPU\n");
+	EXPECT_REFUSED(
+		create_fails(&r), -E_INVAL,
+		"gpm: request for 3 vCPUs: 3 vCPUs on 2 cores: gang needs a core per vCPU\n");
 	r = req(2);
 	r.ncores = 1;
 	r.share_core = true;
@@ -159,13 +160,15 @@ static void test_ncores_time_share(void **state)
 	r.ncores = 2;
 	r.groups[0] = (struct gpm_affinity){ 0, 2, GPM_COLOC_NODE };
 	r.ngroups = 1;
-	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
-		       "gpm: request for 3: 2 cores leave its 1 ungrouped vCPUs no core (groups "
-		       "use 2)\n");
+	EXPECT_REFUSED(
+		create_fails(&r), -E_INVAL,
+		"gpm: request for 3 vCPUs: 2 cores leave its 1 ungrouped vCPUs no core (groups "
+		"use 2)\n");
 	r.ncores = 1;
-	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
-		       "gpm: request for 3: 1 cores leave its 1 ungrouped vCPUs no core (groups "
-		       "use 2)\n");
+	EXPECT_REFUSED(
+		create_fails(&r), -E_INVAL,
+		"gpm: request for 3 vCPUs: 1 cores leave its 1 ungrouped vCPUs no core (groups "
+		"use 2)\n");
 	/* Not enough free cores for the fixed count. */
 	r = req(2);
 	r.ncores = 5;
@@ -306,6 +309,25 @@ static void test_classes(void **state)
 	r.vcpus = 2;
 	a = create(&r);
 	assert_string_equal(owned(a), "4 5 6");
+
+	/*
+	 * Socket 0 holds 3 cores but only one fast one beside its slow LPM
+	 * core; socket 1 has two fast cores and no third core: no socket fits.
+	 */
+	setup(2, 3, 0);
+	cores[2].cls = GPM_CLS_FAST;
+	cores[3].cls = cores[4].cls = GPM_CLS_FAST;
+	cores[5].cls = GPM_CLS_ACCEL;
+	r = req(2);
+	r.cls = GPM_CLS_FAST;
+	r.colocate = GPM_COLOC_SOCKET;
+	EXPECT_REFUSED(create_fails(&r), -E_RANGE,
+		       "gpm: request for 2 vCPUs: no socket has room for its 2 fast cores and LPM "
+		       "core\n");
+	/* One fast vCPU fits on socket 0 beside its slow LPM core. */
+	r.vcpus = 1;
+	a = create(&r);
+	assert_string_equal(owned(a), "0 2");
 }
 
 static void test_lpm_shared(void **state)
@@ -341,6 +363,18 @@ static void test_lpm_shared(void **state)
 	assert_int_equal(gpm_replan(&g), 0);
 	assert_string_equal(owned(b), "0 1");
 	assert_int_equal(parts[b].lpm_core, GPM_NO_CORE);
+	/* Its re-plan failure line counts no LPM core. */
+	for (uint32_t i = 0; i < 8; i++)
+		cores[i].cls = i == 7 ? GPM_CLS_SLOW : GPM_CLS_FAST;
+	snap();
+	assert_int_equal(gpm_replan(&g), -E_RANGE);
+	assert_string_equal(console_capture(),
+			    "gpm: replan failed: partition 1 (2 cores) no longer "
+			    "fits, previous plan kept\n");
+	for (uint32_t i = 0; i < 8; i++) {
+		assert_int_equal(cores[i].owner, cores_before[i].owner);
+		cores[i].cls = GPM_CLS_SLOW;
+	}
 	r = req(4);
 	r.lpm_shared = true;
 	r.colocate = GPM_COLOC_SOCKET;
@@ -413,6 +447,14 @@ static void test_pin(void **state)
 		       "gpm: request for 1 vCPUs: pin with affinity groups is not supported\n");
 	EXPECT_REFUSED(gpm_resize_cores(&g, a, 4), -E_INVAL,
 		       "gpm: cannot resize the cores of partition 0: it is pinned\n");
+	/* A pinned gang needs a pinned core per vCPU. */
+	bad[0] = 1ull << 8 | 1ull << 9;
+	r = req(3);
+	r.gang = true;
+	r.pin = bad;
+	EXPECT_REFUSED(create_fails(&r), -E_INVAL,
+		       "gpm: request for 3 vCPUs: 3 vCPUs on 2 cores: gang needs a core per "
+		       "vCPU\n");
 
 	/*
 	 * Re-plan: pinned cores stay, even when an earlier partition would have

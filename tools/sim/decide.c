@@ -55,6 +55,12 @@
  *
  * usage: decide <kind> <cores> <decisions> [--threads 1|2]
  *        decide gpm-replan <cores> <partitions> [--time]
+ *        decide gpm-ops <cores> <partitions>
+ *        decide gpm-bench
+ * gpm-ops times, natively, gpm_destroy() and gpm_create() of each partition
+ * in turn on a machine holding all of them (mean per call). gpm-bench prints
+ * gpm-replan --time and gpm-ops at 64, 256 and 1024 partitions, on 4096
+ * cores and on 4 cores per partition.
  * Prints one line "decide: kind=K cores=N decisions=D" (or the replan result);
  * exits 1 with a "decide: " line on bad arguments or a failed set-up.
  */
@@ -476,6 +482,9 @@ static struct gpm gpm;
 
 static void gpm_setup(uint32_t ncores, uint32_t nparts)
 {
+	free(gpm.cores);
+	free(gpm.parts);
+	memset(&gpm, 0, sizeof(gpm));
 	gpm.cores = zalloc(ncores, sizeof(*gpm.cores));
 	gpm.ncores = ncores;
 	gpm.parts = zalloc(nparts, sizeof(*gpm.parts));
@@ -553,6 +562,36 @@ static int run_replan(uint32_t ncores, uint32_t nparts, bool timed)
 	qsort(t, ARRAY_SIZE(t), sizeof(t[0]), cmp_u64);
 	printf("decide: kind=gpm-replan cores=%u partitions=%u median_us=%.1f\n", ncores, nparts,
 	       (double)t[ARRAY_SIZE(t) / 2] / 1000.0);
+	return 0;
+}
+
+/* Mean native cost of destroying and re-creating each partition in turn. */
+static int run_ops(uint32_t ncores, uint32_t nparts)
+{
+	uint64_t tc = 0, td = 0;
+
+	if (ncores % GPM_SOCKETS || nparts * (GPM_VCPUS + 1) > ncores)
+		die("gpm-ops wants cores a multiple of 8 and cores >= 4 * partitions");
+	gpm_setup(ncores, nparts);
+	for (uint32_t p = 0; p < nparts; p++) {
+		struct gpm_request r;
+		uint32_t out;
+
+		memset(&r, 0, sizeof(r));
+		r.vcpus = GPM_VCPUS;
+		r.weight = 1;
+		r.colocate = GPM_COLOC_SOCKET;
+		uint64_t t0 = now_ns();
+		if (gpm_destroy(&gpm, p) < 0)
+			die("gpm_destroy failed");
+		uint64_t t1 = now_ns();
+		if (gpm_create(&gpm, &r, &out) < 0 || out != p)
+			die("gpm_create failed");
+		td += t1 - t0;
+		tc += now_ns() - t1;
+	}
+	printf("decide: kind=gpm-ops cores=%u partitions=%u create_us=%.2f destroy_us=%.2f\n",
+	       ncores, nparts, (double)tc / nparts / 1000.0, (double)td / nparts / 1000.0);
 	return 0;
 }
 
@@ -661,6 +700,8 @@ static void usage(FILE *f)
 		"usage: decide <kind> <cores> <decisions>\n"
 		"       decide remote-wake|shared-rq <cores> <decisions> --threads 1|2\n"
 		"       decide gpm-replan <cores> <partitions> [--time]\n"
+		"       decide gpm-ops <cores> <partitions>\n"
+		"       decide gpm-bench\n"
 		"kinds: cypress-part cypress-ts remote-wake shared-rq credit-steal steal-scan\n");
 }
 
@@ -683,6 +724,21 @@ int main(int argc, char **argv)
 		return run_replan(parse_u32(argv[2], "cores"), parse_u32(argv[3], "partitions"),
 				  timed);
 	}
+	if (argc == 2 && !strcmp(argv[1], "gpm-bench")) {
+		static const uint32_t np[] = { 64, 256, 1024 };
+
+		for (size_t i = 0; i < ARRAY_SIZE(np); i++) {
+			run_replan(4096, np[i], true);
+			run_ops(4096, np[i]);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(np); i++) {
+			run_replan(4 * np[i], np[i], true);
+			run_ops(4 * np[i], np[i]);
+		}
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "gpm-ops"))
+		return run_ops(parse_u32(argv[2], "cores"), parse_u32(argv[3], "partitions"));
 	bool threads = argc == 6 && !strcmp(argv[4], "--threads") &&
 		       (!strcmp(argv[5], "1") || !strcmp(argv[5], "2"));
 	if (argc != 4 && !threads) {
