@@ -16,7 +16,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/heap.h"
+#include "mm/frame.h"
 
 struct lpm {
 	struct vm *vm;
@@ -43,10 +43,10 @@ static bool own(const struct lpm *l)
 struct lpm *lpm_create(struct vm *vm, uint32_t cpu, const uint32_t *cores, uint32_t ncores,
 		       const uint32_t *place)
 {
-	struct lpm *l = kzalloc(sizeof(*l));
+	struct lpm *l = frame_obj_zalloc(sizeof(*l));
 
 	if (!l || ncores > LPM_MAX_CORES) {
-		kfree(l);
+		frame_obj_free(l, sizeof(*l));
 		return NULL;
 	}
 	l->vm = vm;
@@ -60,7 +60,7 @@ struct lpm *lpm_create(struct vm *vm, uint32_t cpu, const uint32_t *cores, uint3
 
 void lpm_free(struct lpm *l)
 {
-	kfree(l);
+	frame_obj_free(l, sizeof(*l));
 }
 
 uint32_t lpm_cores(const struct lpm *l, uint32_t *cores)

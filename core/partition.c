@@ -175,16 +175,16 @@ static void destroy_vm(struct vm *vm)
 {
 	release_pages(vm);
 	for (uint32_t i = 0; i < VM_MAX_VCPUS; i++)
-		kfree(vm->vcpu[i]);
+		frame_obj_free(vm->vcpu[i], sizeof(struct vcpu));
 	if (vm->lpm)
 		lpm_free(vm->lpm);
-	kfree(vm);
+	frame_obj_free(vm, sizeof(*vm));
 }
 
 /* A vCPU as its LPM will place it: not started, owned by nobody yet. */
 static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
 {
-	struct vcpu *v = kzalloc(sizeof(*v));
+	struct vcpu *v = frame_obj_zalloc(sizeof(*v));
 
 	if (!v)
 		return NULL;
@@ -203,7 +203,7 @@ static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
 static struct vm *create_vm(const struct manifest_part *mp, const struct plan *pl)
 {
 	const struct mb2_module *mod = find_module(mp->kernel);
-	struct vm *vm = kzalloc(sizeof(*vm));
+	struct vm *vm = frame_obj_zalloc(sizeof(*vm));
 
 	if (!vm || !mod)
 		goto nomem;
@@ -673,8 +673,14 @@ void partition_resources(struct cy_resources *r)
 {
 	struct frame_stats st;
 
+	struct heap_stats hs;
+
 	frame_stats(&st);
-	r->free_frames = st.free;
+	heap_stats(&hs);
+	/* The heap keeps one empty page per size class for reuse: it holds
+	 * nothing, so it counts as free (else the figure depends on which
+	 * sizes were ever allocated). */
+	r->free_frames = st.free + hs.empty_pages;
 	r->free_cores = plan_free_cores();
 	r->partitions = 0;
 	for (uint32_t i = 0; i < vm_count; i++)

@@ -404,3 +404,16 @@ void frame_stats(struct frame_stats *st)
 	st->highest = fa.nframes << PAGE_SHIFT;
 	spin_unlock(&fa.lock);
 }
+
+void *frame_obj_zalloc(size_t size)
+{
+	uint64_t pa = frame_alloc_zeroed((size + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE, UINT64_MAX);
+
+	return pa ? (void *)(uintptr_t)pa : NULL;
+}
+
+void frame_obj_free(void *p, size_t size)
+{
+	if (p)
+		frame_free((uint64_t)(uintptr_t)p, (size + PAGE_SIZE - 1) / PAGE_SIZE);
+}

@@ -83,4 +83,13 @@ void frame_free(uint64_t phys, size_t npages);
 /* Fill *st with a consistent snapshot of the counters. Safe from any core. */
 void frame_stats(struct frame_stats *st);
 
+/*
+ * An object of `size` bytes in whole zeroed frames (identity mapped), or
+ * NULL; frame_obj_free() gives exactly those frames back. For what a
+ * partition owns: destroying it returns every frame it took, whatever the
+ * heap's size classes happen to cache.
+ */
+void *frame_obj_zalloc(size_t size);
+void frame_obj_free(void *p, size_t size);
+
 #endif

@@ -345,6 +345,9 @@ void heap_stats(struct heap_stats *st)
 	st->allocs_live = h.live;
 	st->pages_held = h.pages;
 	st->meta_pages = h.meta_pages;
+	st->empty_pages = 0;
+	for (unsigned c = 0; c < NCLASSES; c++)
+		st->empty_pages += h.partial[c] && h.partial[c]->nused == 0;
 	spin_unlock(&h.lock);
 }
 

@@ -25,6 +25,7 @@ struct heap_stats {
 	uint64_t allocs_live;  /* kmalloc results not yet freed */
 	uint64_t pages_held;   /* pages backing objects (slabs + large runs) */
 	uint64_t meta_pages;   /* pages holding descriptors and the hash table */
+	uint64_t empty_pages;  /* slab pages kept with no live object (one per class at most) */
 };
 
 /*
