@@ -97,13 +97,15 @@ test:
 	tests/boot/run-all
 	tests/guests/run-qemu
 	tests/vmx/run-all
+	tests/tools/trace-plot.test
 	$(MAKE) sim-test
 
 run:
 	@tools/deps all
 	$(MAKE) all guests
-	tools/run-best --module $(DEFAULT_MANIFEST):manifest \
-		$(foreach g,$(DEFAULT_GUESTS),--module $(g):$(notdir $(g)))
+	tools/run-best --cpus 5 --cmdline trace=on --module $(DEFAULT_MANIFEST):manifest \
+		$(foreach g,$(DEFAULT_GUESTS),--module $(g):$(notdir $(g))) | tee $(BUILD)/run.log
+	tools/trace-plot -o $(BUILD)/run-trace.png $(BUILD)/run.log
 
 # Deliberate bugs (tests/mutants/) against the suites that should catch them;
 # slow (20-30 min), not part of `make test`.

@@ -302,5 +302,6 @@ int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu)
 
 	if (vcpu >= __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE))
 		return -E_NOENT;
-	return __atomic_load_n(&vm->vcpu[vcpu]->pcpu, __ATOMIC_ACQUIRE);
+	uint32_t cpu = __atomic_load_n(&vm->vcpu[vcpu]->pcpu, __ATOMIC_ACQUIRE);
+	return cpu == NO_CPU ? (int64_t)-E_BUSY : (int64_t)cpu; /* added by a resize, not placed yet */
 }

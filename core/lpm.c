@@ -283,8 +283,23 @@ static void resize_handler(const struct mbox_msg *m)
 	done_if_settled(l);
 }
 
+/* The GPM -> LPM -> vCPU core -> GPM path, for `make bench`: hop 0 at the
+ * LPM, hop 1 at the partition's first core, which answers cpu 0. */
+static void ping_handler(const struct mbox_msg *m)
+{
+	const struct lpm *l = (const struct lpm *)(uintptr_t)m->arg[0];
+
+	if (m->arg[2] == 0)
+		msg_send_sure(l->cores[0], MSG_PING, m->arg[0], m->arg[1], 1);
+	else if (m->arg[2] == 1)
+		msg_send_sure(0, MSG_PING, m->arg[0], m->arg[1], 2);
+	else
+		lpm_pong(m->arg[1]);
+}
+
 void lpm_register(void)
 {
+	msg_register(MSG_PING, ping_handler);
 	msg_register(MSG_LPM_START, start_handler);
 	msg_register(MSG_LPM_MOVE, move_handler);
 	msg_register(MSG_LPM_MOVED, moved_handler);

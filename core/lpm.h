@@ -56,6 +56,9 @@ void lpm_moved(struct vcpu *v, uint32_t cpu);
  */
 int lpm_request_move(struct vm *vm, uint32_t vcpu, uint32_t k);
 
+/* The ping (MSG_PING) came back to cpu 0: it was sent at TSC t0 (core/partition.c). */
+void lpm_pong(uint64_t t0);
+
 /* Register the LPM messages. Boot core, before SMP. */
 void lpm_register(void);
 

@@ -77,6 +77,8 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	tsc_calibrate();
 	timer_init();
 	msg_init();
+	if (opts.mbox_cap)
+		msg_set_cap(opts.mbox_cap);
 	selftest_register();
 	partition_register();
 

@@ -37,7 +37,8 @@ enum msg_type {
 	MSG_BARRIER = 21,	  /* reply MSG_BARRIER_ACK to the sender: earlier messages are done */
 	MSG_BARRIER_ACK = 22,
 	MSG_TRACE_DUMP = 23,	  /* print this core's trace ring */
-	MSG_TEST_OWNER = 24,	  /* selftest: mutate runqueue of cpu arg[0] from here */
+	MSG_TEST_OWNER = 24,	  /* selftest: make this core's runqueue, then cpu 0 tries to write it */
+	MSG_PING = 25,		  /* bench: GPM -> LPM arg[0] -> its first core -> GPM; arg[1] start TSC, arg[2] hop */
 	MSG_TYPES = 32,
 };
 
@@ -68,6 +69,9 @@ void msg_kick(uint32_t cpu);
 
 /* Run the handlers of every message queued for this core. Returns how many. */
 unsigned int msg_poll(void);
+
+/* Testing hook (testhook.mboxcap=N): mailboxes take at most n messages. Boot core. */
+void msg_set_cap(uint32_t n);
 
 /* Register the mailbox IPI vector. Boot core, before SMP. */
 void msg_init(void);

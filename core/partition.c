@@ -181,6 +181,19 @@ static void destroy_vm(struct vm *vm)
 	frame_obj_free(vm, sizeof(*vm));
 }
 
+/* Undo new_vcpu() for a vCPU no core ever saw. */
+static void free_vcpu(struct vm *vm, uint32_t i)
+{
+	struct vcpu *v = vm->vcpu[i];
+
+	if (!v)
+		return;
+	vcpu_ctx_fini(v);
+	vpid_free(v->vpid);
+	frame_obj_free(v, sizeof(*v));
+	vm->vcpu[i] = NULL;
+}
+
 /* A vCPU as its LPM will place it: not started, owned by nobody yet. */
 static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
 {
@@ -628,38 +641,40 @@ int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t d
 {
 	static struct plan pl;
 	static struct lpm_resize rq; /* one control call at a time (core/control.c) */
-	uint32_t old = vm->nvcpus;
+	uint32_t old = vm->nvcpus, n = nvcpus ? nvcpus : old;
 
 	if (vm_ended(vm))
 		return -E_NOENT;
-	if (nvcpus > VM_MAX_VCPUS)
+	if (n > VM_MAX_VCPUS)
 		return -E_RANGE;
-	for (uint32_t i = nvcpus ? nvcpus : old; i < old; i++)
+	for (uint32_t i = n; i < old; i++)
 		if (vm->vcpu[i]->state != VCPU_IDLE || vm->vcpu[i]->start_sipi)
 			return -E_BUSY; /* it started: only the guest can take it down */
-	int rc;
-	if (vm->gpm_part >= 0) {
-		rc = plan_resize(vm->gpm_part, ncores, nvcpus, &pl);
-	} else {
-		/* accel: the shared cores stay; only the vCPU count may change */
-		if (ncores && ncores != vm->ncores)
-			return -E_INVAL;
-		pl.ncores = vm->ncores;
-		rc = 0;
-	}
-	if (rc < 0)
-		return rc;
-	uint32_t n = nvcpus ? nvcpus : old;
+	if (vm->gpm_part < 0 && ncores && ncores != vm->ncores)
+		return -E_INVAL; /* accel: the shared cores stay */
+	/* New vCPUs first: they are not counted until the plan holds. */
 	for (uint32_t i = old; i < n; i++) {
-		if (!vm->vcpu[i] && !new_vcpu(vm, i))
+		if (vm->vcpu[i])
+			continue;
+		if (!new_vcpu(vm, i)) {
+			for (uint32_t j = old; j <= i; j++)
+				free_vcpu(vm, j);
 			return -E_NOMEM;
+		}
+	}
+	if (vm->gpm_part >= 0) {
+		int rc = plan_resize(vm->gpm_part, ncores, n, &pl);
+		if (rc < 0) {
+			for (uint32_t j = old; j < n; j++)
+				free_vcpu(vm, j);
+			return rc;
+		}
+		rq.ncores = pl.ncores;
+		memcpy(rq.cores, pl.cores, sizeof(rq.cores));
+	} else {
+		rq.ncores = lpm_cores(vm->lpm, rq.cores);
 	}
 	rq.nvcpus = n;
-	rq.ncores = pl.ncores;
-	if (vm->gpm_part >= 0)
-		memcpy(rq.cores, pl.cores, sizeof(rq.cores));
-	else
-		lpm_cores(vm->lpm, rq.cores);
 	rq.done_arg = done_arg;
 	__atomic_store_n(&vm->nvcpus, n, __ATOMIC_RELEASE);
 	kprintf("partition '%s': resized to %u cores, %u vcpus (planned in %llu ticks)\n",
@@ -713,6 +728,65 @@ uint32_t partition_list(struct cy_part_info *out, uint32_t max)
 	return n;
 }
 
+static volatile uint64_t pong_ticks, pongs;
+
+void lpm_pong(uint64_t t0)
+{
+	pong_ticks += rdtsc() - t0;
+	pongs++;
+}
+
+/*
+ * Runtime figures at the end of the run (`make bench` reads them): each
+ * core's vCPU switches and migrations, and the GPM -> LPM -> core -> GPM
+ * message round trip through the first partition's LPM.
+ */
+static void report_sched(void)
+{
+	struct vcore_stats st;
+	uint64_t sw = 0, swt = 0, mg = 0, mgt = 0;
+
+	for (uint32_t c = 1; c < pcpu_count; c++) {
+		if (!vcore_stats(c, &st) || !st.turns)
+			continue;
+		sw += st.switches;
+		swt += st.switch_ticks;
+		mg += st.migrations;
+		mgt += st.migrate_ticks;
+		kprintf("sched: cpu %u: %llu turns, %llu switches, %llu migrations in\n", c,
+			(unsigned long long)st.turns, (unsigned long long)st.switches,
+			(unsigned long long)st.migrations);
+	}
+	if (sw)
+		kprintf("sched: vcpu switch on one core: %llu ticks (mean of %llu)\n",
+			(unsigned long long)(swt / sw), (unsigned long long)sw);
+	if (mg)
+		kprintf("sched: vcpu migration between cores: %llu ticks (mean of %llu)\n",
+			(unsigned long long)(mgt / mg), (unsigned long long)mg);
+	for (uint32_t i = 0; i < vm_count; i++) {
+		struct vm *vm = vm_table[i];
+		if (!vm || !vm->lpm || !vm->ncores)
+			continue;
+		pongs = pong_ticks = 0;
+		for (uint32_t k = 0; k < 8; k++) {
+			uint64_t want = pongs + 1;
+			msg_send_sure(lpm_cpu(vm->lpm), MSG_PING, (uint64_t)(uintptr_t)vm->lpm,
+				      rdtsc(), 0);
+			uint64_t give_up = rdtsc() + tsc_from_us(100000);
+			while (pongs < want && rdtsc() < give_up) {
+				msg_poll();
+				cpu_relax();
+			}
+		}
+		if (pongs)
+			kprintf("sched: gpm->lpm->core->gpm round trip: %llu ticks (mean of %llu, "
+				"lpm '%s' on cpu %u)\n",
+				(unsigned long long)(pong_ticks / pongs), (unsigned long long)pongs,
+				vm->name, lpm_cpu(vm->lpm));
+		break;
+	}
+}
+
 int partition_wait_and_report(void)
 {
 	uint32_t ok = 0, n = 0;
@@ -731,6 +805,7 @@ int partition_wait_and_report(void)
 		irq_enable();
 	}
 	irq_enable();
+	report_sched();
 	trace_dump_all();
 	for (uint32_t i = 0; i < vm_count; i++) {
 		if (!vm_table[i])

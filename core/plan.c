@@ -171,8 +171,22 @@ int plan_make(const struct manifest_part *mp, struct plan *out)
 	int rc = gpm_create(&g, &r, &part);
 	plan_last_ticks = rdtsc() - t;
 	if (rc < 0) {
-		kprintf("partition '%s' refused: the GPM cannot place it (%s; see the gpm line)\n",
-			mp->name, err_name(rc));
+		uint32_t free = 0;
+		for (uint32_t i = 0; i < g.ncores; i++)
+			free += cores[i].owner < 0 &&
+				(cores[i].cls == r.cls ||
+				 (r.cls == GPM_REQ_ANY && cores[i].cls != GPM_CLS_ACCEL));
+		if (rc == -E_RANGE && !r.pin && !r.ngroups && !r.colocate && !r.power_w &&
+		    r.ncores > free)
+			/* A plain shortage: said as the manifest check always said it. */
+			kprintf("manifest: partition '%s' (line %u): asks for %u core%s, only %u %s "
+				"free; partition refused\n",
+				mp->name, mp->line, r.ncores, r.ncores == 1 ? "" : "s", free,
+				free == 1 ? "is" : "are");
+		else
+			kprintf("partition '%s' refused: the GPM cannot place it (%s; see the gpm "
+				"line)\n",
+				mp->name, err_name(rc));
 		return rc;
 	}
 	fill_out((int32_t)part, &r, out);
@@ -195,11 +209,16 @@ int plan_resize(int32_t part, uint32_t ncores, uint32_t nvcpus, struct plan *out
 	if (part < 0)
 		return -E_INVAL;
 	uint64_t t = rdtsc();
+	uint32_t old_cores = parts[part].ncores;
 	int rc = 0;
-	if (ncores && ncores != parts[part].ncores)
+	if (ncores && ncores != old_cores)
 		rc = gpm_resize_cores(&g, (uint32_t)part, ncores);
-	if (rc == 0 && nvcpus && nvcpus != parts[part].req.vcpus)
+	if (rc == 0 && nvcpus && nvcpus != parts[part].req.vcpus) {
 		rc = gpm_resize(&g, (uint32_t)part, nvcpus);
+		/* All or nothing: the core change goes back (it fit before). */
+		if (rc < 0 && ncores && ncores != old_cores)
+			gpm_resize_cores(&g, (uint32_t)part, old_cores);
+	}
 	plan_last_ticks = rdtsc() - t;
 	if (rc < 0)
 		return rc;

@@ -13,6 +13,7 @@
 #include "arch/x86/tsc.h"
 #include "core/msg.h"
 #include "core/selftest.h"
+#include "core/vcore.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -126,8 +127,41 @@ static void timer_test_handler(const struct mbox_msg *m)
 	send_retry(m->from, MSG_TEST_DONE, us, 0, 0, &fulls);
 }
 
+/*
+ * Owner checks (core/vcore.c): cpu 0 tries to enqueue on cpu 1's runqueue.
+ * The check must refuse it and count it; nothing on cpu 1 changes.
+ */
+static volatile uint32_t owner_ready;
+
+static void owner_prep_handler(const struct mbox_msg *m)
+{
+	(void)m;
+	vcore_prepare(); /* cpu 1 makes its own runqueue, as a vCPU core would */
+	__atomic_store_n(&owner_ready, 1, __ATOMIC_RELEASE);
+}
+
+static int test_owner(uint32_t online)
+{
+	if (online < 2) {
+		kprintf("selftest owner: SKIP needs 2 cpus\n");
+		return 0;
+	}
+	msg_send(1, MSG_TEST_OWNER, 0, 0, 0);
+	uint64_t give_up = rdtsc() + tsc_from_us(1000000);
+	while (!__atomic_load_n(&owner_ready, __ATOMIC_ACQUIRE) && rdtsc() < give_up)
+		cpu_relax();
+	uint64_t before = vcore_owner_violations();
+	int rc = owner_ready ? vcore_test_foreign_enqueue(1) : -E_TIMEOUT;
+	bool ok = rc == 0 && vcore_owner_violations() == before + 1 && vcore_hosted(1) == 0;
+	kprintf("selftest owner: %s cpu 0 enqueueing on cpu 1's runqueue was %s (violations %llu)\n",
+		ok ? "PASS" : "FAIL", rc == 0 ? "caught and refused" : "not caught",
+		(unsigned long long)vcore_owner_violations());
+	return ok ? 0 : 1;
+}
+
 void selftest_register(void)
 {
+	msg_register(MSG_TEST_OWNER, owner_prep_handler);
 	msg_register(MSG_TEST_RING, ring_handler);
 	msg_register(MSG_TEST_FLOOD_START, flood_start_handler);
 	msg_register(MSG_TEST_FLOOD, flood_handler);
@@ -303,12 +337,16 @@ int selftest_run(const char *names, uint32_t online)
 		fails += test_timer(online);
 		known = true;
 	}
+	if (all || has_word(names, "owner")) {
+		fails += test_owner(online);
+		known = true;
+	}
 	if (has_word(names, "fault")) {
 		fails += test_fault(online);
 		known = true;
 	}
 	if (!known) {
-		kprintf("selftest: unknown test '%s' (known: mailbox, timer, fault, all)\n", names);
+		kprintf("selftest: unknown test '%s' (known: mailbox, timer, owner, fault, all)\n", names);
 		return 1;
 	}
 	return fails ? 1 : 0;

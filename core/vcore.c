@@ -37,6 +37,10 @@ struct vcore {
 	uint64_t slice;		   /* TSC ticks per turn when shared */
 	uint64_t timer_armed;	   /* the host timer's deadline, 0 = off */
 	volatile bool timer_check; /* the host timer fired: look at the deadlines */
+	/* Statistics (read by cpu 0 at the end of the run). */
+	struct vcpu *last_ran;
+	uint64_t last_exit; /* TSC when last_ran left the guest; 0 after idling */
+	struct vcore_stats st;
 };
 
 static uint64_t owner_violations;
@@ -246,6 +250,8 @@ static void host_remove(struct vcore *c, struct vcpu *v)
 	}
 	if (c->ctx_owner == v)
 		c->ctx_owner = NULL;
+	if (c->last_ran == v)
+		c->last_ran = NULL;
 	if (c->vmcs_current == v)
 		c->vmcs_current = NULL;
 	if (c->traced == v)
@@ -295,6 +301,7 @@ static void migrate_out(struct vcore *c, struct vcpu *v)
 	}
 	host_remove(c, v);
 	trace_event(TR_MIG_OUT, v, to);
+	v->mig_tsc = rdtsc();
 	/* The hand-over: from this store on, `to` owns v. */
 	__atomic_store_n(&v->pcpu, to, __ATOMIC_RELEASE);
 	if (msg_send_sure(to, MSG_VCPU_ADOPT, (uint64_t)(uintptr_t)v, VCORE_ADOPT_MOVED,
@@ -453,6 +460,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	struct sched_vcpu *s = c->sc.ops->pick_next(&c->sc);
 
 	if (!s) {
+		c->last_exit = 0; /* a switch after idling is not a switch */
 		if (c->traced) {
 			trace_event(TR_IDLE, NULL, 0);
 			c->traced = NULL;
@@ -475,9 +483,21 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	}
 	c->running = v;
 	uint64_t t = rdtsc();
+	if (c->last_ran && c->last_ran != v && c->last_exit) {
+		c->st.switches++;
+		c->st.switch_ticks += t - c->last_exit;
+	}
+	if (v->mig_tsc) {
+		c->st.migrations++;
+		c->st.migrate_ticks += t - v->mig_tsc;
+		v->mig_tsc = 0;
+	}
+	c->st.turns++;
 	int r = vcpu_enter(v);
 	uint64_t now = rdtsc();
 	c->running = NULL;
+	c->last_ran = v;
+	c->last_exit = now;
 	bool expired = p->slice_end && now >= p->slice_end;
 	p->slice_end = 0;
 	c->sc.ops->tick(&c->sc, now - t);
@@ -503,6 +523,22 @@ __noreturn void vcore_loop(void)
 		service(c);
 		run_next(c, p);
 	}
+}
+
+bool vcore_stats(uint32_t cpu, struct vcore_stats *out)
+{
+	struct pcpu *p = cpu < CONFIG_MAX_CPUS ? pcpu_by_id[cpu] : NULL;
+	struct vcore *c = p ? __atomic_load_n(&p->vcore, __ATOMIC_ACQUIRE) : NULL;
+
+	if (!c)
+		return false;
+	*out = c->st;
+	return true;
+}
+
+void vcore_prepare(void)
+{
+	this_vcore();
 }
 
 int vcore_test_foreign_enqueue(uint32_t cpu)

@@ -42,8 +42,21 @@ void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
 /* vCPUs hosted by online core `cpu` (a statistic: read without a lock). */
 uint32_t vcore_hosted(uint32_t cpu);
 
+/* What a core counted (core/vcore.c); read by cpu 0 once no vCPU runs. */
+struct vcore_stats {
+	uint64_t turns;		/* vCPU turns (entries from the loop) */
+	uint64_t switches;	/* turns of another vCPU than the last, without idling between */
+	uint64_t switch_ticks;	/* TSC from the last one's exit to the next one's entry */
+	uint64_t migrations;	/* vCPUs that arrived by migration and ran */
+	uint64_t migrate_ticks; /* TSC from the old core letting go to the first entry here */
+};
+bool vcore_stats(uint32_t cpu, struct vcore_stats *out);
+
 /* Foreign mutations refused so far (the owner checks). */
 uint64_t vcore_owner_violations(void);
+
+/* Make the calling core's runqueue now (else on first use). */
+void vcore_prepare(void);
 
 /* Selftest: try to enqueue on core `cpu`'s runqueue from the calling core. */
 int vcore_test_foreign_enqueue(uint32_t cpu);

@@ -100,6 +100,7 @@ struct vcpu {
 	bool start_sipi;	/* an AP released by INIT + STARTUP: real mode at sipi_vec */
 	uint8_t sipi_vec;
 	uint32_t migrate_to;	/* NO_CPU, or the cpu its LPM asked it to move to */
+	uint64_t mig_tsc;	/* TSC when its last migration began (statistics), 0 = none */
 	uint64_t timer_deadline; /* its vLAPIC timer (TSC), 0 = none; the core multiplexes */
 	struct vcpu_ctx ctx;
 	struct vcpu_post post;	/* cross-core: see struct vcpu_post */

@@ -44,7 +44,8 @@
 #define CYPRESS_HC_CORE_LIST	 7 /* (gpa of struct cy_core_info[], count) -> cores */
 #define CYPRESS_HC_RESOURCES	 8 /* (gpa of struct cy_resources) -> 0 */
 /* 1.1: vCPU placement within the caller's own partition (any partition). */
-#define CYPRESS_HC_VCPU_MOVE	 9  /* (vcpu, index of a core of the partition) -> 0 when done */
+#define CYPRESS_HC_VCPU_MOVE	 9  /* (vcpu, index of a core of the partition) -> 0 once sent
+				     * to its LPM; poll VCPU_WHERE */
 #define CYPRESS_HC_VCPU_WHERE	 10 /* (vcpu) -> logical cpu it runs on */
 #define CYPRESS_HC_COUNT	 11
 
