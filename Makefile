@@ -118,6 +118,7 @@ bench:
 	$(MAKE) all guests
 	tools/bench-boot
 	tools/bench-vmx
+	tools/bench-runtime
 
 # ---- the many-core simulator (tools/sim): a report, not a timed test ----
 include tools/sim/sim.mk

@@ -744,13 +744,14 @@ void lpm_pong(uint64_t t0)
 static void report_sched(void)
 {
 	struct vcore_stats st;
-	uint64_t sw = 0, swt = 0, mg = 0, mgt = 0;
+	uint64_t sw = 0, swt = 0, swl = 0, mg = 0, mgt = 0;
 
 	for (uint32_t c = 1; c < pcpu_count; c++) {
 		if (!vcore_stats(c, &st) || !st.turns)
 			continue;
 		sw += st.switches;
 		swt += st.switch_ticks;
+		swl += st.load_ticks;
 		mg += st.migrations;
 		mgt += st.migrate_ticks;
 		kprintf("sched: cpu %u: %llu turns, %llu switches, %llu migrations in\n", c,
@@ -758,8 +759,10 @@ static void report_sched(void)
 			(unsigned long long)st.migrations);
 	}
 	if (sw)
-		kprintf("sched: vcpu switch on one core: %llu ticks (mean of %llu)\n",
-			(unsigned long long)(swt / sw), (unsigned long long)sw);
+		kprintf("sched: vcpu switch on one core: %llu ticks (mean of %llu; %llu of them "
+			"loading its registers and VMCS)\n",
+			(unsigned long long)(swt / sw), (unsigned long long)sw,
+			(unsigned long long)(swl / sw));
 	if (mg)
 		kprintf("sched: vcpu migration between cores: %llu ticks (mean of %llu)\n",
 			(unsigned long long)(mgt / mg), (unsigned long long)mg);

@@ -471,8 +471,13 @@ static void run_next(struct vcore *c, struct pcpu *p)
 		return;
 	}
 	struct vcpu *v = container_of(s, struct vcpu, sv);
+	uint64_t t_sw = rdtsc();
+	/* A first run builds the VMCS (and prints): not a switch. */
+	bool counted = v->vmcs_pa && c->last_ran && c->last_ran != v && c->last_exit;
 	if (!switch_to(c, v))
 		return; /* its VM failed: service() drops it */
+	if (counted)
+		c->st.load_ticks += rdtsc() - t_sw;
 	p->slice_end = p->timeshared && c->sc.nr_runnable > 1 ? rdtsc() + c->slice : 0;
 	if (vmx_controls.pin & VMX_PIN_PREEMPTION_TIMER)
 		vmwrite(VMCS_PREEMPTION_TIMER, vcpu_preempt_ticks(p));
@@ -483,7 +488,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	}
 	c->running = v;
 	uint64_t t = rdtsc();
-	if (c->last_ran && c->last_ran != v && c->last_exit) {
+	if (counted) {
 		c->st.switches++;
 		c->st.switch_ticks += t - c->last_exit;
 	}

@@ -47,6 +47,7 @@ struct vcore_stats {
 	uint64_t turns;		/* vCPU turns (entries from the loop) */
 	uint64_t switches;	/* turns of another vCPU than the last, without idling between */
 	uint64_t switch_ticks;	/* TSC from the last one's exit to the next one's entry */
+	uint64_t load_ticks;	/* of which switch_to(): registers and VMCS */
 	uint64_t migrations;	/* vCPUs that arrived by migration and ran */
 	uint64_t migrate_ticks; /* TSC from the old core letting go to the first entry here */
 };
