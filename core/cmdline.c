@@ -103,7 +103,7 @@ static const struct opt_desc opts[] = {
 	{ .name = "testhook.mboxcap",
 	  .kind = OPT_UINT,
 	  FIELD(mbox_cap),
-	  .min = 2,
+	  .min = 1,
 	  .max = 64,
 	  .arg = "<n>",
 	  .help = "testing hook: mailboxes hold at most n messages (default 64)" },

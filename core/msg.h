@@ -70,7 +70,7 @@ void msg_kick(uint32_t cpu);
 /* Run the handlers of every message queued for this core. Returns how many. */
 unsigned int msg_poll(void);
 
-/* Testing hook (testhook.mboxcap=N): mailboxes take at most n messages. Boot core. */
+/* Testing hook (testhook.mboxcap=N): mailboxes take at most n (1..64) messages. Boot core. */
 void msg_set_cap(uint32_t n);
 
 /* Register the mailbox IPI vector. Boot core, before SMP. */

@@ -758,6 +758,13 @@ static void report_sched(void)
 			(unsigned long long)st.turns, (unsigned long long)st.switches,
 			(unsigned long long)st.migrations);
 	}
+	uint64_t full = 0;
+	for (uint32_t c = 0; c < pcpu_count; c++)
+		if (pcpu_by_id[c])
+			full += __atomic_load_n(&pcpu_by_id[c]->shared.mbox.full, __ATOMIC_RELAXED);
+	if (full)
+		kprintf("msg: %llu sends found a full mailbox (retried or replaced by an IPI)\n",
+			(unsigned long long)full);
 	if (sw)
 		kprintf("sched: vcpu switch on one core: %llu ticks (mean of %llu; %llu of them "
 			"loading its registers and VMCS)\n",
