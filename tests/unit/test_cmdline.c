@@ -452,6 +452,8 @@ static void test_help(void **state)
 		"testhook.bad_entry=<partition>",
 		"novid",
 		"vmtimeout=<duration>",
+		"trace=off|on",
+		"testhook.mboxcap=<n>",
 	};
 
 	(void)state;

@@ -579,7 +579,7 @@ static void test_core_lists(void **state)
 /* ---- assignment ---- */
 
 static const char *const mods[] = { "a.elf",   "b.elf",	    "c.elf", "hello.elf",
-				    "smp.elf", "cpuid.elf", NULL };
+				    "smp.elf", "cpuid.elf", "fair.elf", NULL };
 
 static bool have_module(const char *name, void *ctx)
 {
@@ -880,8 +880,8 @@ static void test_default_manifest(void **state)
 	assert_string_equal(console_capture(),
 			    "manifest: partition 'hello' cores=1 memory=32 MiB kernel=hello.elf "
 			    "vcpus=1 cmdline=\"the default manifest\"\n"
-			    "manifest: partition 'smp' cores=2-3 memory=32 MiB kernel=smp.elf "
-			    "vcpus=2 cmdline=\"cpus=2\"\n");
+			    "manifest: partition 'fair' cores=2-3 memory=32 MiB kernel=fair.elf "
+			    "vcpus=4 lpm=dedicated slice=200us cmdline=\"cpus=4\"\n");
 }
 
 /* ---- fuzz ---- */
