@@ -46,8 +46,8 @@ struct cmdline_opts {
 	bool novid;		  /* deliver guest interrupts by event injection only */
 	char bad_entry[16];	  /* testing hook: partition whose first VM entry is corrupted */
 	uint32_t vm_timeout_ms;	  /* default VM watchdog, 0 = none (manifest `timeout` wins) */
-	char trace[4];		  /* "off" (default) or "on": per-core scheduling event rings, dumped at the end */
-	uint32_t mbox_cap;	  /* testing hook: mailbox capacity, 0 = MBOX_SLOTS */
+	char trace[4]; /* "off" (default) or "on": per-core scheduling event rings, dumped at the end */
+	uint32_t mbox_cap; /* testing hook: mailbox capacity, 0 = MBOX_SLOTS */
 };
 
 /*

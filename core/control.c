@@ -32,11 +32,11 @@ struct gpm_call {
 	uint32_t nr;
 	uint64_t a1, a2, a3;
 	struct vm *caller;
-	void *buf;	 /* the guest's output buffer (checked), or NULL */
-	uint32_t max;	 /* records it holds */
+	void *buf;    /* the guest's output buffer (checked), or NULL */
+	uint32_t max; /* records it holds */
 	int64_t ret;
-	uint32_t state;	 /* CALL_*: caller and GPM each exchange it once */
-	uint32_t len;	 /* text bytes */
+	uint32_t state; /* CALL_*: caller and GPM each exchange it once */
+	uint32_t len;	/* text bytes */
 	char text[TEXT_MAX + 1];
 };
 
@@ -303,5 +303,6 @@ int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu)
 	if (vcpu >= __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE))
 		return -E_NOENT;
 	uint32_t cpu = __atomic_load_n(&vm->vcpu[vcpu]->pcpu, __ATOMIC_ACQUIRE);
-	return cpu == NO_CPU ? (int64_t)-E_BUSY : (int64_t)cpu; /* added by a resize, not placed yet */
+	return cpu == NO_CPU ? (int64_t)-E_BUSY :
+			       (int64_t)cpu; /* added by a resize, not placed yet */
 }

@@ -22,23 +22,25 @@ enum msg_type {
 	MSG_TEST_TIMER = 5,	  /* selftest: arm a one-shot of arg[0] us and report the delay */
 	MSG_TEST_FAULT = 6,	  /* selftest: take a page fault (the core must stop alone) */
 	/* 7 (MSG_VCPU_RUN) and 10 (MSG_VLAPIC_DELIVER) are retired. */
-	MSG_VM_KICK = 8,	  /* VM arg[0] ended: leave the guest and drop its vCPUs */
-	MSG_VCPU_DONE = 9,	  /* to the GPM: vCPU arg[1] of VM arg[0] was dropped for good */
-	MSG_VCPU_ADOPT = 11,	  /* host vCPU arg[0] (now owned here); arg[1] VCORE_ADOPT_*, arg[2] old cpu */
-	MSG_VCPU_MIGRATE = 12,	  /* from its LPM: move vCPU arg[0] to cpu arg[1] */
-	MSG_VCPU_NOTIFY = 13,	  /* interrupts were posted to vCPU arg[0] */
-	MSG_VCPU_DROP = 14,	  /* from its LPM: drop never-started vCPU arg[0] for good */
-	MSG_LPM_START = 15,	  /* to an LPM core: run LPM arg[0] (struct lpm *) */
-	MSG_LPM_MOVE = 16,	  /* to an LPM: move vCPU arg[1] to core index arg[2] (arg[0] lpm) */
-	MSG_LPM_MOVED = 17,	  /* to an LPM: vCPU arg[1] now lives on cpu arg[2] (arg[0] lpm) */
-	MSG_LPM_RESIZE = 18,	  /* to an LPM: take the core set of request arg[1] (arg[0] lpm) */
-	MSG_GPM_CALL = 19,	  /* to the GPM: run control call arg[0] (struct gpm_call *) */
-	MSG_GPM_DONE = 20,	  /* to the GPM: an LPM finished request arg[0] */
-	MSG_BARRIER = 21,	  /* reply MSG_BARRIER_ACK to the sender: earlier messages are done */
+	MSG_VM_KICK = 8,   /* VM arg[0] ended: leave the guest and drop its vCPUs */
+	MSG_VCPU_DONE = 9, /* to the GPM: vCPU arg[1] of VM arg[0] was dropped for good */
+	MSG_VCPU_ADOPT =
+		11, /* host vCPU arg[0] (now owned here); arg[1] VCORE_ADOPT_*, arg[2] old cpu */
+	MSG_VCPU_MIGRATE = 12, /* from its LPM: move vCPU arg[0] to cpu arg[1] */
+	MSG_VCPU_NOTIFY = 13,  /* interrupts were posted to vCPU arg[0] */
+	MSG_VCPU_DROP = 14,    /* from its LPM: drop never-started vCPU arg[0] for good */
+	MSG_LPM_START = 15,    /* to an LPM core: run LPM arg[0] (struct lpm *) */
+	MSG_LPM_MOVE = 16,     /* to an LPM: move vCPU arg[1] to core index arg[2] (arg[0] lpm) */
+	MSG_LPM_MOVED = 17,    /* to an LPM: vCPU arg[1] now lives on cpu arg[2] (arg[0] lpm) */
+	MSG_LPM_RESIZE = 18,   /* to an LPM: take the core set of request arg[1] (arg[0] lpm) */
+	MSG_GPM_CALL = 19,     /* to the GPM: run control call arg[0] (struct gpm_call *) */
+	MSG_GPM_DONE = 20,     /* to the GPM: an LPM finished request arg[0] */
+	MSG_BARRIER = 21,      /* reply MSG_BARRIER_ACK to the sender: earlier messages are done */
 	MSG_BARRIER_ACK = 22,
-	MSG_TRACE_DUMP = 23,	  /* print this core's trace ring */
-	MSG_TEST_OWNER = 24,	  /* selftest: make this core's runqueue, then cpu 0 tries to write it */
-	MSG_PING = 25,		  /* bench: GPM -> LPM arg[0] -> its first core -> GPM; arg[1] start TSC, arg[2] hop */
+	MSG_TRACE_DUMP = 23, /* print this core's trace ring */
+	MSG_TEST_OWNER = 24, /* selftest: make this core's runqueue, then cpu 0 tries to write it */
+	MSG_PING =
+		25, /* bench: GPM -> LPM arg[0] -> its first core -> GPM; arg[1] start TSC, arg[2] hop */
 	MSG_TYPES = 32,
 };
 

@@ -41,7 +41,7 @@
 
 static const struct boot_info *boot;
 static struct manifest manifest;
-static uint32_t refused; /* declared partitions that never started */
+static uint32_t refused;		       /* declared partitions that never started */
 static uint64_t vpid_used[65536 / 64] = { 1 }; /* VPID 0 is the host's (SDM 3C 29.1.1) */
 static uint32_t default_timeout_ms; /* command line vmtimeout=, for partitions without a key */
 
@@ -677,8 +677,8 @@ int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t d
 	rq.nvcpus = n;
 	rq.done_arg = done_arg;
 	__atomic_store_n(&vm->nvcpus, n, __ATOMIC_RELEASE);
-	kprintf("partition '%s': resized to %u cores, %u vcpus (planned in %llu ticks)\n",
-		vm->name, rq.ncores, n, (unsigned long long)plan_last_ticks);
+	kprintf("partition '%s': resized to %u cores, %u vcpus (planned in %llu ticks)\n", vm->name,
+		rq.ncores, n, (unsigned long long)plan_last_ticks);
 	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_RESIZE, (uint64_t)(uintptr_t)vm->lpm,
 		      (uint64_t)(uintptr_t)&rq, 0);
 	return 0;

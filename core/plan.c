@@ -87,7 +87,9 @@ void plan_init(const struct manifest_machine *mm, const uint64_t *usable, uint32
 		n[cores[i].cls]++;
 	kprintf("gpm: %u cores to plan with: %u slow, %u fast, %u accelerator%s\n", g.ncores,
 		n[GPM_CLS_SLOW], n[GPM_CLS_FAST], n[GPM_CLS_ACCEL],
-		mm->present ? " ([machine])" : hybrid_big && hybrid_small ? " (CPUID 0x1A)" : "");
+		mm->present		   ? " ([machine])" :
+		hybrid_big && hybrid_small ? " (CPUID 0x1A)" :
+					     "");
 }
 
 static void fill_out(int32_t part, const struct gpm_request *r, struct plan *out)
@@ -102,8 +104,9 @@ static void fill_out(int32_t part, const struct gpm_request *r, struct plan *out
 			out->cores[out->ncores++] = cores[i].id;
 	for (uint32_t v = 0; v < r->vcpus && v < VM_MAX_VCPUS; v++) {
 		uint32_t k = 0;
-		out->place[v] = gpm_vcpu_core(&g, (uint32_t)part, v, &k) == 0 ? cores[k].id :
-										 out->cores[v % out->ncores];
+		out->place[v] = gpm_vcpu_core(&g, (uint32_t)part, v, &k) == 0 ?
+					cores[k].id :
+					out->cores[v % out->ncores];
 	}
 }
 

@@ -17,7 +17,7 @@
 
 /* Where a partition goes. */
 struct plan {
-	int32_t part;	 /* GPM slot, -1 for an accel partition (no slot) */
+	int32_t part;	  /* GPM slot, -1 for an accel partition (no slot) */
 	uint32_t lpm_cpu; /* its LPM's cpu: its own core, or 0 (shared with the GPM) */
 	uint32_t ncores;
 	uint32_t cores[LPM_MAX_CORES]; /* vCPU cores, cpu order */

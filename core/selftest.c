@@ -346,7 +346,8 @@ int selftest_run(const char *names, uint32_t online)
 		known = true;
 	}
 	if (!known) {
-		kprintf("selftest: unknown test '%s' (known: mailbox, timer, owner, fault, all)\n", names);
+		kprintf("selftest: unknown test '%s' (known: mailbox, timer, owner, fault, all)\n",
+			names);
 		return 1;
 	}
 	return fails ? 1 : 0;

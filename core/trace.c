@@ -39,9 +39,15 @@ static struct trace_ring *rings[CONFIG_MAX_CPUS]; /* slot i written by cpu i onl
 static volatile uint32_t dumped;
 
 static const char *const ev_names[TR_EVENTS] = {
-	[TR_RUN] = "run",	  [TR_PREEMPT] = "preempt",	  [TR_BLOCK] = "block",
-	[TR_WAKE] = "wake",	  [TR_MIG_OUT] = "migrate-out", [TR_MIG_IN] = "migrate-in",
-	[TR_EXIT] = "exit",	  [TR_LPM] = "lpm",		  [TR_LEASE] = "lease",
+	[TR_RUN] = "run",
+	[TR_PREEMPT] = "preempt",
+	[TR_BLOCK] = "block",
+	[TR_WAKE] = "wake",
+	[TR_MIG_OUT] = "migrate-out",
+	[TR_MIG_IN] = "migrate-in",
+	[TR_EXIT] = "exit",
+	[TR_LPM] = "lpm",
+	[TR_LEASE] = "lease",
 	[TR_IDLE] = "idle",
 };
 

@@ -13,16 +13,16 @@
 #include "lib/types.h"
 
 enum trace_ev {
-	TR_RUN = 0,	 /* a vCPU starts running here */
-	TR_PREEMPT = 1,	 /* its slice ended; back to the runqueue */
-	TR_BLOCK = 2,	 /* guest HLT: off the runqueue */
-	TR_WAKE = 3,	 /* a blocked vCPU became runnable */
-	TR_MIG_OUT = 4,	 /* arg = destination cpu */
-	TR_MIG_IN = 5,	 /* arg = source cpu */
-	TR_EXIT = 6,	 /* the vCPU left this core for good */
-	TR_LPM = 7,	 /* a Local Partition Manager decision; arg = the cpu it chose */
-	TR_LEASE = 8,	 /* reserved for fast-core leases */
-	TR_IDLE = 9,	 /* nothing to run */
+	TR_RUN = 0,	/* a vCPU starts running here */
+	TR_PREEMPT = 1, /* its slice ended; back to the runqueue */
+	TR_BLOCK = 2,	/* guest HLT: off the runqueue */
+	TR_WAKE = 3,	/* a blocked vCPU became runnable */
+	TR_MIG_OUT = 4, /* arg = destination cpu */
+	TR_MIG_IN = 5,	/* arg = source cpu */
+	TR_EXIT = 6,	/* the vCPU left this core for good */
+	TR_LPM = 7,	/* a Local Partition Manager decision; arg = the cpu it chose */
+	TR_LEASE = 8,	/* reserved for fast-core leases */
+	TR_IDLE = 9,	/* nothing to run */
 	TR_EVENTS,
 };
 

@@ -304,8 +304,8 @@ static void migrate_out(struct vcore *c, struct vcpu *v)
 	v->mig_tsc = rdtsc();
 	/* The hand-over: from this store on, `to` owns v. */
 	__atomic_store_n(&v->pcpu, to, __ATOMIC_RELEASE);
-	if (msg_send_sure(to, MSG_VCPU_ADOPT, (uint64_t)(uintptr_t)v, VCORE_ADOPT_MOVED,
-			  c->owner) < 0)
+	if (msg_send_sure(to, MSG_VCPU_ADOPT, (uint64_t)(uintptr_t)v, VCORE_ADOPT_MOVED, c->owner) <
+	    0)
 		vm_fail(v->vm, 0, "vcpu %u: cpu %u went offline while it moved there", v->id, to);
 }
 
@@ -343,8 +343,8 @@ static void drop_handler(const struct mbox_msg *m)
 {
 	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];
 
-	if (__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE) == this_cpu_id() &&
-	    v->state == VCPU_IDLE && !v->start_sipi)
+	if (__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE) == this_cpu_id() && v->state == VCPU_IDLE &&
+	    !v->start_sipi)
 		drop(this_vcore(), v);
 }
 

@@ -90,22 +90,22 @@ struct vcpu {
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
 	bool vid_valid;				  /* vid_* mirror the page */
 	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
-	bool init_seen;		      /* INIT arrived while idle: a STARTUP may start it */
+	bool init_seen; /* INIT arrived while idle: a STARTUP may start it */
 	/* Scheduling (core/vcore.c), owned by the core in pcpu. */
-	struct sched_vcpu sv;	/* runqueue entry, weight, vruntime */
-	bool blocked;		/* in HLT, off the runqueue until an interrupt wakes it */
-	bool halt_if;		/* RFLAGS.IF at its HLT (its VMCS may not be current later) */
-	bool moved;		/* came from another core: host state and TLB tags to redo */
-	bool start_boot;	/* vCPU 0: enter at the multiboot entry on its first run */
-	bool start_sipi;	/* an AP released by INIT + STARTUP: real mode at sipi_vec */
+	struct sched_vcpu sv; /* runqueue entry, weight, vruntime */
+	bool blocked;	      /* in HLT, off the runqueue until an interrupt wakes it */
+	bool halt_if;	      /* RFLAGS.IF at its HLT (its VMCS may not be current later) */
+	bool moved;	      /* came from another core: host state and TLB tags to redo */
+	bool start_boot;      /* vCPU 0: enter at the multiboot entry on its first run */
+	bool start_sipi;      /* an AP released by INIT + STARTUP: real mode at sipi_vec */
 	uint8_t sipi_vec;
-	uint32_t migrate_to;	/* NO_CPU, or the cpu its LPM asked it to move to */
-	uint64_t mig_tsc;	/* TSC when its last migration began (statistics), 0 = none */
+	uint32_t migrate_to;	 /* NO_CPU, or the cpu its LPM asked it to move to */
+	uint64_t mig_tsc;	 /* TSC when its last migration began (statistics), 0 = none */
 	uint64_t timer_deadline; /* its vLAPIC timer (TSC), 0 = none; the core multiplexes */
 	struct vcpu_ctx ctx;
-	struct vcpu_post post;	/* cross-core: see struct vcpu_post */
-	uint32_t move_busy;	/* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
-	uint64_t entries;	      /* VM entries, for statistics */
+	struct vcpu_post post; /* cross-core: see struct vcpu_post */
+	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
+	uint64_t entries;      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
 };
@@ -141,13 +141,13 @@ struct vm {
 	uint64_t io_bitmap_pa[2];
 
 	/* Planning (core/partition.c, the GPM on cpu 0). */
-	uint32_t weight;	/* manifest weight: each vCPU's share on a time-shared core */
-	uint32_t slice_us;	/* time slice on time-shared cores */
-	bool control;		/* may make the control hypercalls */
-	bool boot;		/* from the boot manifest (kept for the summary), not a control call's */
-	int32_t gpm_part;	/* its slot in the GPM's plan, -1 for none (accel) */
-	struct lpm *lpm;	/* its Local Partition Manager (core/lpm.c) */
-	uint32_t ncores;	/* its vCPU cores now (written by its LPM, read by hypercalls) */
+	uint32_t weight;   /* manifest weight: each vCPU's share on a time-shared core */
+	uint32_t slice_us; /* time slice on time-shared cores */
+	bool control;	   /* may make the control hypercalls */
+	bool boot;	   /* from the boot manifest (kept for the summary), not a control call's */
+	int32_t gpm_part;  /* its slot in the GPM's plan, -1 for none (accel) */
+	struct lpm *lpm;   /* its Local Partition Manager (core/lpm.c) */
+	uint32_t ncores;   /* its vCPU cores now (written by its LPM, read by hypercalls) */
 
 	uint32_t nvcpus;
 	uint32_t vcpus_running; /* atomic: vCPUs held by some core (placed, not yet dropped) */

@@ -20,12 +20,13 @@
  */
 #define CYPRESS_CPUID_BASE    0x40000000u
 #define CYPRESS_CPUID_VERSION 0x40000001u
-#define CYPRESS_CPUID_TIMING  0x40000002u /* 1.1: EAX = TSC kHz, EBX = time slice in us of the
+#define CYPRESS_CPUID_TIMING \
+	0x40000002u /* 1.1: EAX = TSC kHz, EBX = time slice in us of the
 					      * vCPU's core, 0 when the core is not time-shared */
-#define CYPRESS_CPUID_MAX     0x40000002u
-#define CYPRESS_SIG_EBX	      0x72707943u /* "Cypr" */
-#define CYPRESS_SIG_ECX	      0x48737365u /* "essH" */
-#define CYPRESS_SIG_EDX	      0x72657079u /* "yper" */
+#define CYPRESS_CPUID_MAX 0x40000002u
+#define CYPRESS_SIG_EBX	  0x72707943u /* "Cypr" */
+#define CYPRESS_SIG_ECX	  0x48737365u /* "essH" */
+#define CYPRESS_SIG_EDX	  0x72657079u /* "yper" */
 
 /*
  * Hypercalls: VMCALL with EAX = number, EBX, ECX, EDX = arguments 1-3.
@@ -37,27 +38,28 @@
 #define CYPRESS_HC_EXIT		 2 /* (status) -> does not return */
 /* 1.1: partition control; only a partition with `control = yes` in the
  * manifest may call these (others get CY_EPERM). */
-#define CYPRESS_HC_PART_CREATE	 3 /* (gpa of manifest text, len <= 4096) -> partition id */
-#define CYPRESS_HC_PART_RESIZE	 4 /* (id, cores, vcpus; 0 = unchanged) -> 0 */
-#define CYPRESS_HC_PART_DESTROY	 5 /* (id) -> 0, once its cores and memory are free */
-#define CYPRESS_HC_PART_LIST	 6 /* (gpa of struct cy_part_info[], count) -> partitions */
-#define CYPRESS_HC_CORE_LIST	 7 /* (gpa of struct cy_core_info[], count) -> cores */
-#define CYPRESS_HC_RESOURCES	 8 /* (gpa of struct cy_resources) -> 0 */
+#define CYPRESS_HC_PART_CREATE	3 /* (gpa of manifest text, len <= 4096) -> partition id */
+#define CYPRESS_HC_PART_RESIZE	4 /* (id, cores, vcpus; 0 = unchanged) -> 0 */
+#define CYPRESS_HC_PART_DESTROY 5 /* (id) -> 0, once its cores and memory are free */
+#define CYPRESS_HC_PART_LIST	6 /* (gpa of struct cy_part_info[], count) -> partitions */
+#define CYPRESS_HC_CORE_LIST	7 /* (gpa of struct cy_core_info[], count) -> cores */
+#define CYPRESS_HC_RESOURCES	8 /* (gpa of struct cy_resources) -> 0 */
 /* 1.1: vCPU placement within the caller's own partition (any partition). */
-#define CYPRESS_HC_VCPU_MOVE	 9  /* (vcpu, index of a core of the partition) -> 0 once sent
+#define CYPRESS_HC_VCPU_MOVE \
+	9			 /* (vcpu, index of a core of the partition) -> 0 once sent
 				     * to its LPM; poll VCPU_WHERE */
-#define CYPRESS_HC_VCPU_WHERE	 10 /* (vcpu) -> logical cpu it runs on */
-#define CYPRESS_HC_COUNT	 11
+#define CYPRESS_HC_VCPU_WHERE 10 /* (vcpu) -> logical cpu it runs on */
+#define CYPRESS_HC_COUNT      11
 
 /* CYPRESS_HC_PART_LIST record. */
 struct cy_part_info {
-	uint32_t id;	    /* what PART_RESIZE / PART_DESTROY take */
-	uint32_t state;	    /* CY_PART_* */
-	uint32_t vcpus;	    /* vCPUs */
-	uint32_t cores;	    /* vCPU cores (LPM core not counted) */
-	uint32_t lpm_cpu;   /* logical cpu of its Local Partition Manager */
-	uint32_t weight;    /* manifest weight */
-	char name[16];	    /* NUL-terminated */
+	uint32_t id;	  /* what PART_RESIZE / PART_DESTROY take */
+	uint32_t state;	  /* CY_PART_* */
+	uint32_t vcpus;	  /* vCPUs */
+	uint32_t cores;	  /* vCPU cores (LPM core not counted) */
+	uint32_t lpm_cpu; /* logical cpu of its Local Partition Manager */
+	uint32_t weight;  /* manifest weight */
+	char name[16];	  /* NUL-terminated */
 };
 #define CY_PART_RUNNING 0
 #define CY_PART_EXITED	1
@@ -66,15 +68,15 @@ struct cy_part_info {
 /* CYPRESS_HC_CORE_LIST record: one per logical cpu, in cpu order. */
 struct cy_core_info {
 	uint32_t cpu;
-	uint32_t role;	  /* CY_CORE_* */
-	int32_t part;	  /* owning partition id, -1 for none (anonymous, GPM) */
-	uint32_t nvcpus;  /* vCPUs placed on it */
+	uint32_t role;	 /* CY_CORE_* */
+	int32_t part;	 /* owning partition id, -1 for none (anonymous, GPM) */
+	uint32_t nvcpus; /* vCPUs placed on it */
 };
-#define CY_CORE_ANON   0 /* free: the anonymous partition */
-#define CY_CORE_GPM    1 /* cpu 0: the Global Partition Manager (and shared LPMs) */
-#define CY_CORE_LPM    2 /* a partition's dedicated Local Partition Manager */
-#define CY_CORE_VCPU   3 /* runs vCPUs of `part` */
-#define CY_CORE_OFF    4 /* offline or without VMX */
+#define CY_CORE_ANON 0 /* free: the anonymous partition */
+#define CY_CORE_GPM  1 /* cpu 0: the Global Partition Manager (and shared LPMs) */
+#define CY_CORE_LPM  2 /* a partition's dedicated Local Partition Manager */
+#define CY_CORE_VCPU 3 /* runs vCPUs of `part` */
+#define CY_CORE_OFF  4 /* offline or without VMX */
 
 /* CYPRESS_HC_RESOURCES record. */
 struct cy_resources {

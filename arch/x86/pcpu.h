@@ -96,11 +96,11 @@ struct pcpu {
 	uint64_t xcr0; /* XCR0 loaded now: the last vCPU's (arch/x86/vmx/vcpu.c), 0 without XSAVE */
 
 	/* vCPU scheduling (core/vcore.c owns these; the exit handlers read them). */
-	struct vcore *vcore;	 /* this core's runqueue and hosted vCPUs, NULL until first used */
-	bool resched;		 /* leave the guest at the next exit: the core must decide */
-	bool timeshared;	 /* more than one vCPU lives here */
-	uint32_t slice_us;	 /* the time slice when timeshared (CPUID 0x40000002) */
-	uint64_t slice_end;	 /* TSC at which the running vCPU's slice ends, 0 = none */
+	struct vcore *vcore; /* this core's runqueue and hosted vCPUs, NULL until first used */
+	bool resched;	     /* leave the guest at the next exit: the core must decide */
+	bool timeshared;     /* more than one vCPU lives here */
+	uint32_t slice_us;   /* the time slice when timeshared (CPUID 0x40000002) */
+	uint64_t slice_end;  /* TSC at which the running vCPU's slice ends, 0 = none */
 
 	uint64_t tsc_online; /* TSC when this core reached the online state */
 	uint32_t in_exception;

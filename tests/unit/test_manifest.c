@@ -578,7 +578,7 @@ static void test_core_lists(void **state)
 
 /* ---- assignment ---- */
 
-static const char *const mods[] = { "a.elf",   "b.elf",	    "c.elf", "hello.elf",
+static const char *const mods[] = { "a.elf",   "b.elf",	    "c.elf",	"hello.elf",
 				    "smp.elf", "cpuid.elf", "fair.elf", NULL };
 
 static bool have_module(const char *name, void *ctx)

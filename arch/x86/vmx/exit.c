@@ -259,8 +259,7 @@ int vcpu_enter(struct vcpu *v)
 		if (__builtin_expect(!mbox_empty(&p->shared.mbox), 0))
 			msg_poll();
 		/* A few loads on the common path; the TSC only on a time-shared core. */
-		if (__builtin_expect(p->resched, 0) ||
-		    (p->slice_end && rdtsc() >= p->slice_end))
+		if (__builtin_expect(p->resched, 0) || (p->slice_end && rdtsc() >= p->slice_end))
 			return VMEXIT_YIELD;
 	}
 }

@@ -19,15 +19,15 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 
-#define MSR_STAR	 0xc0000081
-#define MSR_LSTAR	 0xc0000082
-#define MSR_CSTAR	 0xc0000083
-#define MSR_SFMASK	 0xc0000084
-#define MSR_KERNEL_GS	 0xc0000102
-#define XSAVE_X87_SSE	 3ULL
-#define FPU_MXCSR_OFF	 24	/* legacy area (SDM 1 10.5.1 table 10-2) */
-#define FPU_FCW_INIT	 0x37f	/* x87 control word after FNINIT */
-#define FPU_MXCSR_INIT	 0x1f80 /* MXCSR after reset (SDM 1 10.2.3) */
+#define MSR_STAR       0xc0000081
+#define MSR_LSTAR      0xc0000082
+#define MSR_CSTAR      0xc0000083
+#define MSR_SFMASK     0xc0000084
+#define MSR_KERNEL_GS  0xc0000102
+#define XSAVE_X87_SSE  3ULL
+#define FPU_MXCSR_OFF  24     /* legacy area (SDM 1 10.5.1 table 10-2) */
+#define FPU_FCW_INIT   0x37f  /* x87 control word after FNINIT */
+#define FPU_MXCSR_INIT 0x1f80 /* MXCSR after reset (SDM 1 10.2.3) */
 
 uint32_t vmx_preempt_shift; /* IA32_VMX_MISC[4:0]: TSC ticks per timer tick, as a shift */
 
@@ -58,7 +58,7 @@ static void xcr0_set(uint64_t v)
 static size_t fpu_area_size(void)
 {
 	if (!guest_caps.xcr0_allowed)
-		return 512; /* FXSAVE */
+		return 512;	  /* FXSAVE */
 	return cpuid(0xd, 0).ecx; /* XSAVE area for every supported component */
 }
 
@@ -109,7 +109,9 @@ void vcpu_ctx_save(struct vcpu *v)
 	uint64_t all = xsave_all();
 	if (this_cpu()->xcr0 != all)
 		xcr0_set(all);
-	__asm__ volatile("xsave64 (%0)" : : "r"(c->fpu), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
+	__asm__ volatile("xsave64 (%0)"
+			 :
+			 : "r"(c->fpu), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
 			 : "memory");
 }
 
@@ -135,7 +137,9 @@ void vcpu_ctx_load(struct vcpu *v)
 	uint64_t all = xsave_all();
 	if (this_cpu()->xcr0 != all)
 		xcr0_set(all);
-	__asm__ volatile("xrstor64 (%0)" : : "r"(c->fpu), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
+	__asm__ volatile("xrstor64 (%0)"
+			 :
+			 : "r"(c->fpu), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
 			 : "memory");
 	vcpu_xcr0_load(v); /* then the guest's own XCR0 */
 }

@@ -111,7 +111,7 @@ bool vmx_enable_cpu(struct pcpu *p, bool disabled)
 	/* vCPUs sharing this core have their x87/SSE state switched with
 	 * FXSAVE/XSAVE (vcpu_ctx.c): FXSAVE covers the XMM registers only with
 	 * CR4.OSFXSR (SDM 2A FXSAVE), and CR0.EM/TS would fault both. */
-	cr4 |= 1ULL << 9; /* OSFXSR */
+	cr4 |= 1ULL << 9;		     /* OSFXSR */
 	cr0 &= ~((1ULL << 2) | (1ULL << 3)); /* EM, TS */
 	if (xsave)
 		cr4 |= CR4_OSXSAVE;

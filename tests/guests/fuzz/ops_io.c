@@ -122,7 +122,7 @@ void op_vmcall(void)
 				  (nov ? ret == CY_ENOENT : ret >= 0 || ret == CY_ENOENT) :
 				  (nov ? ret == CY_ENOENT :
 					 ret == 0 || ret == CY_ENOENT || ret == CY_ERANGE ||
-						 ret == CY_EBUSY);
+						   ret == CY_EBUSY);
 		if (!ok)
 			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
 		return;
