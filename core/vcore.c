@@ -114,7 +114,7 @@ static void rq_add(struct vcore *c, struct vcpu *v, bool wakeup)
 	/* The vCPU in the guest now may have a turn without a slice end (it
 	 * was alone): it yields at its next exit and the policy decides. */
 	if (c->running && c->running != v)
-		this_cpu()->resched = true;
+		pcpu_resched(this_cpu());
 }
 
 /* Take v out of the runqueue, and out of `current` if it was: it may be
@@ -210,7 +210,7 @@ static void timer_fired(void *arg)
 	}
 	c->timer_check = true;
 	if (wake && c->running)
-		this_cpu()->resched = true;
+		pcpu_resched(this_cpu());
 	timer_update(c);
 }
 
@@ -336,7 +336,7 @@ static void migrate_handler(const struct mbox_msg *m)
 		return;
 	}
 	v->migrate_to = to;
-	this_cpu()->resched = true; /* if it is the one running, it leaves the guest */
+	pcpu_resched(this_cpu()); /* if it is the one running, it leaves the guest */
 }
 
 static void drop_handler(const struct mbox_msg *m)
@@ -375,13 +375,13 @@ static void notify_handler(const struct mbox_msg *m)
 		return;
 	}
 	if (c->running && c->running != v)
-		this_cpu()->resched = true; /* the loop decides whether v wakes */
+		pcpu_resched(this_cpu()); /* the loop decides whether v wakes */
 }
 
 static void kick_handler(const struct mbox_msg *m)
 {
 	(void)m; /* the running vCPU leaves the guest; the loop drops what ended */
-	this_cpu()->resched = true;
+	pcpu_resched(this_cpu());
 }
 
 /* Before each decision: drop what ended, send off what must move, take
@@ -478,10 +478,10 @@ static void run_next(struct vcore *c, struct pcpu *p)
 		return; /* its VM failed: service() drops it */
 	if (counted)
 		c->st.load_ticks += rdtsc() - t_sw;
+	p->resched = false;
 	p->slice_end = p->timeshared && c->sc.nr_runnable > 1 ? rdtsc() + c->slice : 0;
 	if (vmx_controls.pin & VMX_PIN_PREEMPTION_TIMER)
 		vmwrite(VMCS_PREEMPTION_TIMER, vcpu_preempt_ticks(p));
-	p->resched = false;
 	if (c->traced != v) {
 		trace_event(TR_RUN, v, 0);
 		c->traced = v;
@@ -503,7 +503,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	c->running = NULL;
 	c->last_ran = v;
 	c->last_exit = now;
-	bool expired = p->slice_end && now >= p->slice_end;
+	bool expired = p->slice_end > 1 && !p->resched && now >= p->slice_end;
 	p->slice_end = 0;
 	c->sc.ops->tick(&c->sc, now - t);
 	if (r == VMEXIT_BLOCK) {

@@ -97,10 +97,11 @@ struct pcpu {
 
 	/* vCPU scheduling (core/vcore.c owns these; the exit handlers read them). */
 	struct vcore *vcore; /* this core's runqueue and hosted vCPUs, NULL until first used */
-	bool resched;	     /* leave the guest at the next exit: the core must decide */
+	bool resched;	     /* a message asked the core to decide again (pcpu_resched) */
 	bool timeshared;     /* more than one vCPU lives here */
 	uint32_t slice_us;   /* the time slice when timeshared (CPUID 0x40000002) */
-	uint64_t slice_end;  /* TSC at which the running vCPU's slice ends, 0 = none */
+	uint64_t slice_end;  /* TSC at which the running vCPU leaves the guest, 0 = none;
+			      * 1 after pcpu_resched(): at its next exit */
 
 	uint64_t tsc_online; /* TSC when this core reached the online state */
 	uint32_t in_exception;
@@ -126,6 +127,14 @@ union pcpu_block {
 	struct pcpu cpu;
 	uint8_t raw[PCPU_SIZE];
 };
+
+/* The running vCPU leaves the guest at its next exit and the core decides
+ * again: the exit path tests slice_end alone (arch/x86/vmx/exit.c). */
+static inline void pcpu_resched(struct pcpu *p)
+{
+	p->resched = true;
+	p->slice_end = 1;
+}
 
 /* This core's block, from %gs:0. Valid once pcpu_install() ran on this core. */
 static inline struct pcpu *this_cpu(void)

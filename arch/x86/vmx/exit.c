@@ -256,10 +256,11 @@ int vcpu_enter(struct vcpu *v)
 		/* Messages wait for no particular exit: an IPI is not the only
 		 * way to get here (Bochs delivers none while the guest has IF=0),
 		 * and a handler may ask this core to decide again. */
-		if (__builtin_expect(!mbox_empty(&p->shared.mbox), 0))
+		if (__builtin_expect(mbox_has_mail(&p->shared.mbox), 0))
 			msg_poll();
-		/* A few loads on the common path; the TSC only on a time-shared core. */
-		if (__builtin_expect(p->resched, 0) || (p->slice_end && rdtsc() >= p->slice_end))
+		/* One test on the common path: the TSC only on a time-shared
+		 * core, or after pcpu_resched() (slice_end 1). */
+		if (__builtin_expect(p->slice_end != 0, 0) && rdtsc() >= p->slice_end)
 			return VMEXIT_YIELD;
 	}
 }

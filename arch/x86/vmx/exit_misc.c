@@ -6,6 +6,7 @@
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/pcpu.h"
 #include "arch/x86/traps.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
@@ -33,14 +34,32 @@ int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 {
+	struct pcpu *p = this_cpu();
+
 	/* SDM 2A HLT: the vCPU sleeps until an interrupt it can take (or an
-	 * NMI, INIT). It leaves its core's runqueue, so a core it shares
-	 * spends nothing on it; core/vcore.c wakes it when its vLAPIC has
-	 * such an interrupt. RFLAGS.IF is kept because its VMCS will not be
-	 * current when that is decided. */
+	 * NMI, INIT). RFLAGS.IF is kept because its VMCS may not be current
+	 * when that is decided. */
 	vmexit_skip_insn(x);
 	v->halted = true;
 	v->halt_if = (vmread(VMCS_GUEST_RFLAGS) >> 9) & 1;
+	/* Alone on its core, it sleeps right here (the core has nothing else
+	 * to do), serving messages meanwhile: the shortest path back when its
+	 * interrupt comes. As soon as the core must decide (another vCPU
+	 * arrives, a move: pcpu_resched), it leaves the runqueue instead, so a
+	 * core it shares spends nothing on it; core/vcore.c wakes it. */
+	while (!p->timeshared && !p->slice_end) {
+		if (__atomic_load_n(&v->post.pending, __ATOMIC_ACQUIRE))
+			vcpu_post_take(v);
+		if (vcpu_lapic_wakeup(v)) {
+			v->halted = false;
+			return VMEXIT_RESUME;
+		}
+		if (vm_ended(v->vm))
+			return VMEXIT_STOP;
+		if (!msg_poll())
+			safe_halt(); /* an IPI, the timer or a message ends it */
+		irq_disable();
+	}
 	return VMEXIT_BLOCK;
 }
 

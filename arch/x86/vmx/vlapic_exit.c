@@ -236,7 +236,9 @@ enum vlapic_action vcpu_post_take(struct vcpu *v)
 
 	if (!__atomic_exchange_n(&q->pending, 0, __ATOMIC_ACQ_REL))
 		return VLAPIC_NONE;
-	uint32_t f = __atomic_exchange_n(&q->flags, 0, __ATOMIC_ACQ_REL);
+	uint32_t f = __atomic_load_n(&q->flags, __ATOMIC_RELAXED) ?
+			     __atomic_exchange_n(&q->flags, 0, __ATOMIC_ACQ_REL) :
+			     0;
 	/* INIT before STARTUP: the order a sender's pair arrives in. */
 	if (f & VCPU_POST_INIT)
 		vcpu_lapic_deliver(v, DELIVERY_INIT, 0, &vec);
@@ -249,6 +251,10 @@ enum vlapic_action vcpu_post_take(struct vcpu *v)
 	if (f & VCPU_POST_NMI)
 		v->nmi_pending = true;
 	for (int i = 0; i < 8; i++) {
+		/* A plain load first: most words are empty, and an exchange is a
+		 * locked instruction. */
+		if (!__atomic_load_n(&q->irr[i], __ATOMIC_RELAXED))
+			continue;
 		uint32_t bits = __atomic_exchange_n(&q->irr[i], 0, __ATOMIC_ACQ_REL);
 		while (bits) {
 			int b = __builtin_ctz(bits);
