@@ -19,37 +19,9 @@
 #include "core/manifest.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
+#include "tests/unit/manifest_test.h"
 
-static struct manifest m;
 
-/* Parse text (exactly strlen bytes, copied so ASan sees any overread). */
-static int parse(const char *text)
-{
-	size_t len = strlen(text);
-	char *copy = malloc(len ? len : 1);
-	int n;
-
-	assert_non_null(copy);
-	memcpy(copy, text, len);
-	console_capture_reset();
-	memset(&m, 0xa5, sizeof(m)); /* parse must not rely on a clean struct */
-	n = manifest_parse(copy, len, &m);
-	free(copy);
-	return n;
-}
-
-/* text must give nvalid valid partitions and print exactly want. */
-static void expect(const char *text, int nvalid, const char *want)
-{
-	int n = parse(text);
-
-	if (n != nvalid || strcmp(console_capture(), want) != 0)
-		print_error("text:\n%s\nwant (%d):\n%sgot (%d):\n%s", text, nvalid, want, n,
-			    console_capture());
-	assert_int_equal(n, nvalid);
-	assert_string_equal(console_capture(), want);
-	assert_int_equal(m.nvalid, (uint32_t)nvalid);
-}
 
 #define P_OK "[partition p]\ncores = 1\nmemory = 2M\nkernel = k\n"
 /* The line a bad value of an extra key (on line 5 after P_OK) prints. */

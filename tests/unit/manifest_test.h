@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the manifest unit tests (test_manifest.c,
+ * test_manifest_keys.c): parse a text into the file's `m` and check what
+ * it printed. Include once per test file, after cmocka and fake_console.h.
+ * Environment: host unit tests.
+ */
+#ifndef TESTS_UNIT_MANIFEST_TEST_H
+#define TESTS_UNIT_MANIFEST_TEST_H
+
+static struct manifest m;
+
+/* Parse text (exactly strlen bytes, copied so ASan sees any overread). */
+static int parse(const char *text)
+{
+	size_t len = strlen(text);
+	char *copy = malloc(len ? len : 1);
+	int n;
+
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	console_capture_reset();
+	memset(&m, 0xa5, sizeof(m)); /* parse must not rely on a clean struct */
+	n = manifest_parse(copy, len, &m);
+	free(copy);
+	return n;
+}
+
+/* text must give nvalid valid partitions and print exactly want. */
+static void expect(const char *text, int nvalid, const char *want)
+{
+	int n = parse(text);
+
+	if (n != nvalid || strcmp(console_capture(), want) != 0)
+		print_error("text:\n%s\nwant (%d):\n%sgot (%d):\n%s", text, nvalid, want, n,
+			    console_capture());
+	assert_int_equal(n, nvalid);
+	assert_string_equal(console_capture(), want);
+	assert_int_equal(m.nvalid, (uint32_t)nvalid);
+}
+
+#endif
