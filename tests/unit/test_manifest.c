@@ -23,7 +23,6 @@
 
 static const char *argv0;
 
-
 #define P_OK "[partition p]\ncores = 1\nmemory = 2M\nkernel = k\n"
 
 static void test_happy_single(void **state)

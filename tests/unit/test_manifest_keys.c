@@ -21,8 +21,6 @@
 #include "tests/unit/fake_console.h"
 #include "tests/unit/manifest_test.h"
 
-
-
 #define P_OK "[partition p]\ncores = 1\nmemory = 2M\nkernel = k\n"
 /* The line a bad value of an extra key (on line 5 after P_OK) prints. */
 #define BAD5(kv, why) "manifest: line 5: " kv ": " why "; partition 'p' refused\n"
