@@ -11,11 +11,13 @@ void *memcpy(void *dst, const void *src, size_t n)
 
 	/* rep movsb is fast on every CPU with ERMSB and short in code;
 	 * quadwords when both ends allow (see memset). */
+#ifdef __x86_64__
 	if (!(((uintptr_t)dst | (uintptr_t)src | n) & 7)) {
 		size_t q = n / 8;
 		__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
 		return ret;
 	}
+#endif
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 	return ret;
 }
@@ -39,11 +41,13 @@ void *memset(void *dst, int c, size_t n)
 	/* Whole quadwords where it can: the same on hardware with ERMSB, and
 	 * eight times fewer iterations in an emulator that counts each one
 	 * (a guest's memory is zeroed this way whenever a partition is made). */
+#ifdef __x86_64__ /* the 32-bit guest tests link this file too */
 	if (!(((uintptr_t)dst | n) & 7)) {
 		uint64_t q = n / 8, v = (uint8_t)c * 0x0101010101010101ULL;
 		__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
 		return ret;
 	}
+#endif
 	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
 	return ret;
 }
