@@ -773,10 +773,15 @@ static void report_sched(void)
 	if (mg)
 		kprintf("sched: vcpu migration between cores: %llu ticks (mean of %llu)\n",
 			(unsigned long long)(mgt / mg), (unsigned long long)mg);
+	/* Through a dedicated LPM core if there is one: the path the design is about. */
+	struct vm *via = NULL;
 	for (uint32_t i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_table[i];
-		if (!vm || !vm->lpm || !vm->ncores)
-			continue;
+		if (vm && vm->lpm && vm->ncores &&
+		    (!via || (!lpm_cpu(via->lpm) && lpm_cpu(vm->lpm))))
+			via = vm;
+	}
+	for (struct vm *vm = via; vm; vm = NULL) {
 		pongs = pong_ticks = 0;
 		for (uint32_t k = 0; k < 8; k++) {
 			uint64_t want = pongs + 1;
@@ -793,7 +798,6 @@ static void report_sched(void)
 				"lpm '%s' on cpu %u)\n",
 				(unsigned long long)(pong_ticks / pongs), (unsigned long long)pongs,
 				vm->name, lpm_cpu(vm->lpm));
-		break;
 	}
 }
 
