@@ -2,9 +2,11 @@
 /*
  * Guest test "migrate": a vCPU keeps its state while the partition's LPM
  * moves it between the partition's cores. Two vCPUs on two cores.
- * vCPU 1 runs a checker in a loop with no exits: six registers loaded with
- * known values survive a spin (regs.S), the TSC never goes backwards, and a
- * 4 KiB region with a running checksum still adds up. vCPU 0 moves vCPU 1
+ * vCPU 1 runs a checker in a loop with no exits: six registers and XMM0-3
+ * loaded with known values survive a spin (regs.S; SSE turned on for it),
+ * the TSC never goes backwards, and a 4 KiB region with a running checksum
+ * still adds up. Two partitions sharing cores use different seeds, so a
+ * vCPU seeing another's XMM state is caught too. vCPU 0 moves vCPU 1
  * with CYPRESS_HC_VCPU_MOVE to the other core and back, "rounds" times,
  * polling CYPRESS_HC_VCPU_WHERE(1) after each move until it reports the
  * target cpu. The partition's two cores are where vCPUs 0 and 1 run at the
@@ -15,6 +17,7 @@
  *   rounds=N     round trips (100: 200 moves)
  *   movetime=MS  how long one move may take to show in VCPU_WHERE (50)
  *   spins=N      iterations of the register spin per check (2000)
+ *   seed=N       the checker's first pseudo-random value (0x2545f491)
  *
  * Pass: every move arrived in time, the checker ran checks (also while the
  * moves went on) and found no error. The verdict names the moves done; a
@@ -58,13 +61,29 @@ static uint32_t xorshift(uint32_t *s)
 	return *s;
 }
 
+void xmmcheck(const uint32_t in[16], uint32_t out[16], uint32_t spins);
+static uint32_t seed = 0x2545f491u; /* cmdline seed=: partitions side by side differ */
+
+/* SSE on for this CPU: CR4.OSFXSR, CR0.EM and CR0.TS clear, CR0.MP set. */
+static void sse_on(void)
+{
+	uint32_t cr0, cr4;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"((cr0 & ~0xcu) | 0x2u));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | 0x200u));
+}
+
 /* vCPU 1: check until told to stop. Nothing in here causes a VM exit. */
 static void checker(unsigned int slot)
 {
-	uint32_t in[NREGS], out[NREGS], rnd = 0x2545f491u, sum = 0, full;
+	uint32_t in[NREGS], out[NREGS], rnd = seed, sum = 0, full;
+	uint32_t xin[16], xout[16];
 	uint64_t last = rdtsc(), t;
 
 	(void)slot;
+	sse_on();
 	for (unsigned int i = 0; i < REGION_WORDS; i++) {
 		region[i] = xorshift(&rnd);
 		sum += region[i];
@@ -76,6 +95,12 @@ static void checker(unsigned int slot)
 		for (unsigned int i = 0; i < NREGS; i++)
 			if (out[i] != in[i])
 				checker_error(reg_names[i], out[i], in[i]);
+		for (unsigned int i = 0; i < 16; i++)
+			xin[i] = xorshift(&rnd);
+		xmmcheck(xin, xout, spins);
+		for (unsigned int i = 0; i < 16; i++)
+			if (xout[i] != xin[i])
+				checker_error("xmm0-3", xout[i], xin[i]);
 		t = rdtsc();
 		if (t < last)
 			checker_error("TSC went backwards (low words)", (uint32_t)t,
@@ -157,6 +182,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (!hv_is_cypress())
 		verdict(VERDICT_SKIP, "not running under Cypress (VCPU_MOVE is a Cypress call)");
 	spins = cmdline_uint("spins", 2000);
+	seed = cmdline_uint("seed", seed) | 1;
 	if (!spins)
 		spins = 1;
 	tsc_per_ms();

@@ -43,4 +43,30 @@ regcheck:
 	ret
 	.size regcheck, . - regcheck
 
+/*
+ *   void xmmcheck(const uint32_t in[16], uint32_t out[16], uint32_t spins)
+ * The same for XMM0-XMM3 (16 words): a vCPU's SSE state must follow it
+ * between cores and must not be touched by other vCPUs (of this partition
+ * or another) sharing its core. Precondition: CR4.OSFXSR set, CR0.EM and
+ * CR0.TS clear.
+ */
+	.globl xmmcheck
+	.type xmmcheck, @function
+xmmcheck:
+	mov	4(%esp), %eax
+	movdqu	0(%eax), %xmm0
+	movdqu	16(%eax), %xmm1
+	movdqu	32(%eax), %xmm2
+	movdqu	48(%eax), %xmm3
+	mov	12(%esp), %eax
+1:	dec	%eax
+	jnz	1b
+	mov	8(%esp), %eax
+	movdqu	%xmm0, 0(%eax)
+	movdqu	%xmm1, 16(%eax)
+	movdqu	%xmm2, 32(%eax)
+	movdqu	%xmm3, 48(%eax)
+	ret
+	.size xmmcheck, . - xmmcheck
+
 	.section .note.GNU-stack, "", @progbits
