@@ -255,7 +255,9 @@ void plan_core_info(uint32_t cpu, struct cy_core_info *ci)
 		return;
 	}
 	if (cores[i].cls == GPM_CLS_ACCEL) {
-		ci->role = ci->nvcpus ? CY_CORE_VCPU : CY_CORE_ANON;
+		/* Never the anonymous partition's: kept for class = accel partitions,
+		 * which time-share it (so RESOURCES does not count it free either). */
+		ci->role = CY_CORE_VCPU;
 		return;
 	}
 	if (cores[i].owner < 0) {
