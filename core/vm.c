@@ -45,6 +45,16 @@ static bool end_vm(struct vm *vm, uint32_t state, uint32_t status)
 	return won;
 }
 
+/* The VM just ended: its console output first, then the line, then its cores. */
+static void ended(struct vm *vm, const char *line)
+{
+	spin_lock(&vm->uart_lock);
+	vuart_flush(&vm->uart);
+	spin_unlock(&vm->uart_lock);
+	kprintf("vm %s: %s\n", vm->name, line);
+	kick_vcpus(vm);
+}
+
 void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...)
 {
 	va_list ap;
@@ -63,33 +73,29 @@ void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...)
 	spin_unlock(&vm->lock);
 	if (!first)
 		return;
-	spin_lock(&vm->uart_lock);
-	vuart_flush(&vm->uart);
-	spin_unlock(&vm->uart_lock);
-	kprintf("vm %s: FAILED: %s (rip 0x%llx)\n", vm->name, why, (unsigned long long)rip);
-	kick_vcpus(vm);
+	char line[sizeof(why) + 40];
+	ksnprintf(line, sizeof(line), "FAILED: %s (rip 0x%llx)", why, (unsigned long long)rip);
+	ended(vm, line);
 }
 
 void vm_exit_request(struct vm *vm, uint32_t status)
 {
+	char line[40];
+
 	if (!end_vm(vm, VM_EXITED, status))
 		return;
-	spin_lock(&vm->uart_lock);
-	vuart_flush(&vm->uart);
-	spin_unlock(&vm->uart_lock);
-	kprintf("vm %s: exited with status %u\n", vm->name, status);
-	kick_vcpus(vm);
+	ksnprintf(line, sizeof(line), "exited with status %u", status);
+	ended(vm, line);
 }
 
 void vm_destroy_request(struct vm *vm, const char *by)
 {
+	char line[64];
+
 	if (!end_vm(vm, VM_EXITED, 0))
 		return;
-	spin_lock(&vm->uart_lock);
-	vuart_flush(&vm->uart);
-	spin_unlock(&vm->uart_lock);
-	kprintf("vm %s: destroyed by partition '%s'\n", vm->name, by);
-	kick_vcpus(vm);
+	ksnprintf(line, sizeof(line), "destroyed by partition '%s'", by);
+	ended(vm, line);
 }
 
 void *vm_gpa_to_host(const struct vm *vm, uint64_t gpa, uint64_t len)
