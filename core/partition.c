@@ -250,6 +250,7 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	vm->slice_us = mp->slice_us;
 	vm->control = mp->control;
 	vm->gpm_part = pl->part;
+	vm->accel = pl->accel;
 	vm->ncores = pl->ncores;
 	vuart_init(&vm->uart, vm->name);
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
@@ -650,7 +651,7 @@ int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t d
 	for (uint32_t i = n; i < old; i++)
 		if (vm->vcpu[i]->state != VCPU_IDLE || vm->vcpu[i]->start_sipi)
 			return -E_BUSY; /* it started: only the guest can take it down */
-	if (vm->gpm_part < 0 && ncores && ncores != vm->ncores)
+	if (vm->accel && ncores && ncores != vm->ncores)
 		return -E_INVAL; /* accel: the shared cores stay */
 	/* New vCPUs first: they are not counted until the plan holds. */
 	for (uint32_t i = old; i < n; i++) {
@@ -662,7 +663,7 @@ int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t d
 			return -E_NOMEM;
 		}
 	}
-	if (vm->gpm_part >= 0) {
+	if (!vm->accel) {
 		int rc = plan_resize(vm->gpm_part, ncores, n, &pl);
 		if (rc < 0) {
 			for (uint32_t j = old; j < n; j++)

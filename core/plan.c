@@ -21,6 +21,7 @@ static struct gpm_part parts[VM_MAX];
 static struct gpm g;
 static int32_t idx_of[CONFIG_MAX_CPUS]; /* cpu -> index in cores[], -1 */
 static uint32_t vm_of[VM_MAX];		/* GPM slot -> vm id */
+static bool lpm_only[VM_MAX];		/* GPM slot holds only an accel partition's LPM core */
 static uint32_t ncpus_all;
 static uint64_t accel_mask[MANIFEST_MASK_WORDS];
 static struct manifest_machine machine;
@@ -118,6 +119,7 @@ static const uint8_t cls_of[] = {
 
 static int plan_accel(const struct manifest_part *mp, struct plan *out)
 {
+	out->accel = true;
 	out->part = -1;
 	out->lpm_cpu = 0;
 	out->ncores = 0;
@@ -132,6 +134,26 @@ static int plan_accel(const struct manifest_part *mp, struct plan *out)
 	}
 	for (uint32_t v = 0; v < mp->vcpus; v++)
 		out->place[v] = out->cores[v % out->ncores];
+	if (!mp->lpm_dedicated)
+		return 0;
+	/* A dedicated LPM: one free core from the plan, holding no vCPU. */
+	struct gpm_request r = { .vcpus = 1,
+				 .ncores = 1,
+				 .weight = mp->weight,
+				 .cls = GPM_REQ_ANY,
+				 .lpm_shared = true };
+	uint32_t part;
+	int rc = gpm_create(&g, &r, &part);
+	if (rc < 0) {
+		kprintf("partition '%s' refused: no free core for its dedicated LPM (%s)\n",
+			mp->name, err_name(rc));
+		return rc;
+	}
+	for (uint32_t i = 0; i < g.ncores; i++)
+		if (cores[i].owner == (int32_t)part)
+			out->lpm_cpu = cores[i].id;
+	out->part = (int32_t)part;
+	lpm_only[part] = true;
 	return 0;
 }
 
@@ -145,6 +167,7 @@ int plan_make(const struct manifest_part *mp, struct plan *out)
 	if (mp->cls == MANIFEST_CLASS_ACCEL)
 		return plan_accel(mp, out);
 	memset(&r, 0, sizeof(r));
+	out->accel = false;
 	r.vcpus = mp->vcpus;
 	r.weight = mp->weight;
 	r.power_w = mp->power_w;
@@ -204,12 +227,13 @@ void plan_release(int32_t part)
 	uint64_t t = rdtsc();
 	gpm_destroy(&g, (uint32_t)part);
 	plan_last_ticks = rdtsc() - t;
+	lpm_only[part] = false;
 }
 
 int plan_resize(int32_t part, uint32_t ncores, uint32_t nvcpus, struct plan *out)
 {
 	gpm_core_only();
-	if (part < 0)
+	if (part < 0 || lpm_only[part])
 		return -E_INVAL;
 	uint64_t t = rdtsc();
 	uint32_t old_cores = parts[part].ncores;
@@ -264,7 +288,7 @@ void plan_core_info(uint32_t cpu, struct cy_core_info *ci)
 		ci->role = CY_CORE_ANON;
 		return;
 	}
-	ci->role = cores[i].lpm ? CY_CORE_LPM : CY_CORE_VCPU;
+	ci->role = cores[i].lpm || lpm_only[cores[i].owner] ? CY_CORE_LPM : CY_CORE_VCPU;
 	ci->part = (int32_t)vm_of[cores[i].owner];
 }
 

@@ -17,7 +17,8 @@
 
 /* Where a partition goes. */
 struct plan {
-	int32_t part;	  /* GPM slot, -1 for an accel partition (no slot) */
+	int32_t part; /* GPM slot; for an accel partition only its dedicated LPM core's, else -1 */
+	bool accel;   /* class = accel: vCPU cores shared, outside the plan */
 	uint32_t lpm_cpu; /* its LPM's cpu: its own core, or 0 (shared with the GPM) */
 	uint32_t ncores;
 	uint32_t cores[LPM_MAX_CORES]; /* vCPU cores, cpu order */

@@ -16,8 +16,9 @@
 
 #include "core/vm.h"
 
-#define VCORE_MAX	       64   /* vCPUs one core can host */
-#define VCORE_SLICE_US_DEFAULT 1000 /* time slice on a shared core without a `slice` key */
+#define VCORE_MAX 64 /* vCPUs one core can host */
+#define VCORE_SLICE_US_DEFAULT \
+	VM_SLICE_US_DEFAULT /* time slice on a shared core without a `slice` key */
 
 /* MSG_VCPU_ADOPT arg[1] */
 #define VCORE_ADOPT_PLACE 0 /* first placement by its LPM */

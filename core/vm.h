@@ -145,7 +145,8 @@ struct vm {
 	uint32_t slice_us; /* time slice on time-shared cores */
 	bool control;	   /* may make the control hypercalls */
 	bool boot;	   /* from the boot manifest (kept for the summary), not a control call's */
-	int32_t gpm_part;  /* its slot in the GPM's plan, -1 for none (accel) */
+	int32_t gpm_part;  /* its slot in the GPM's plan, -1 for none */
+	bool accel;	   /* class = accel: its vCPU cores are shared, outside the plan */
 	struct lpm *lpm;   /* its Local Partition Manager (core/lpm.c) */
 	uint32_t ncores;   /* its vCPU cores now (written by its LPM, read by hypercalls) */
 
@@ -156,6 +157,19 @@ struct vm {
 	spinlock_t uart_lock; /* vCPUs on several cores may print */
 	struct vuart uart;    /* emulated COM1 and port 0xE9 */
 };
+
+/* The slice a vCPU of vm gets on a shared core when vm alone decides it. */
+#define VM_SLICE_US_DEFAULT 1000
+static inline uint32_t vm_slice_us(const struct vm *vm)
+{
+	return vm->slice_us ? vm->slice_us : VM_SLICE_US_DEFAULT;
+}
+
+/* True if vm's vCPUs can share cores: more vCPUs than cores, or accelerator cores. */
+static inline bool vm_may_timeshare(const struct vm *vm)
+{
+	return vm->accel || vm->nvcpus > vm->ncores;
+}
 
 /* All VMs, by id; set up by core/partition.c before any vCPU runs. */
 extern struct vm *vm_table[VM_MAX];

@@ -21,8 +21,8 @@
 #define CYPRESS_CPUID_BASE    0x40000000u
 #define CYPRESS_CPUID_VERSION 0x40000001u
 #define CYPRESS_CPUID_TIMING \
-	0x40000002u /* 1.1: EAX = TSC kHz, EBX = time slice in us of the
-					      * vCPU's core, 0 when the core is not time-shared */
+	0x40000002u /* 1.1: EAX = TSC kHz, EBX = time slice in us when the
+		     * vCPU shares a core, 0 when it has one of its own */
 #define CYPRESS_CPUID_MAX 0x40000002u
 #define CYPRESS_SIG_EBX	  0x72707943u /* "Cypr" */
 #define CYPRESS_SIG_ECX	  0x48737365u /* "essH" */

@@ -118,7 +118,9 @@ int vmexit_cpuid(struct vcpu *v, const struct vmexit *x)
 		} else if (leaf == CYPRESS_CPUID_TIMING) {
 			const struct pcpu *p = this_cpu();
 			r.eax = (uint32_t)tsc_khz;
-			r.ebx = p->timeshared ? p->slice_us : 0;
+			r.ebx = p->timeshared		? p->slice_us :
+				vm_may_timeshare(v->vm) ? vm_slice_us(v->vm) :
+							  0;
 		}
 	} else {
 		r = cpuid(leaf, sub);
