@@ -306,3 +306,32 @@ int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu)
 	return cpu == NO_CPU ? (int64_t)-E_BUSY :
 			       (int64_t)cpu; /* added by a resize, not placed yet */
 }
+
+int64_t control_core_info(struct vcpu *v, uint64_t vcpu, uint64_t gpa)
+{
+	struct vm *vm = v->vm;
+	struct cy_core_desc d;
+
+	if (vcpu >= __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE))
+		return -E_NOENT;
+	struct cy_core_desc *out = vm_gpa_to_host(vm, gpa, sizeof(*out));
+	if (!out)
+		return -E_RANGE;
+	const struct vcpu *t = vm->vcpu[vcpu];
+	uint32_t cpu = __atomic_load_n(&t->pcpu, __ATOMIC_ACQUIRE);
+	if (cpu == NO_CPU)
+		return -E_BUSY; /* added by a resize, not placed yet */
+	plan_core_desc(cpu, &d);
+	d.moves = __atomic_load_n(&t->moves, __ATOMIC_RELAXED);
+	memcpy(out, &d, sizeof(d));
+	return 0;
+}
+
+int64_t control_core_notify(struct vcpu *v, uint64_t vector)
+{
+	/* Vectors 0-31 are exceptions (SDM 3A 6.2); an IPI with one is illegal. */
+	if (vector && (vector < 32 || vector > 255))
+		return -E_INVAL;
+	__atomic_store_n(&v->vm->core_notify_vec, (uint8_t)vector, __ATOMIC_RELEASE);
+	return 0;
+}

@@ -21,6 +21,10 @@ int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2,
 int64_t control_vcpu_move(struct vcpu *v, uint64_t vcpu, uint64_t k);
 int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu);
 
+/* CORE_INFO and CORE_NOTIFY (ABI 1.2) for the caller's own partition. */
+int64_t control_core_info(struct vcpu *v, uint64_t vcpu, uint64_t gpa);
+int64_t control_core_notify(struct vcpu *v, uint64_t vector);
+
 /* cpu 0: the call `arg` finished with `ret`; the next queued call runs. */
 void control_done(uint64_t arg, int64_t ret);
 

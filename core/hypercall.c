@@ -73,6 +73,16 @@ static struct hc_result hc_vcpu_where(struct vcpu *v, const struct hc_args *a)
 	return ok(control_vcpu_where(v, a->a1));
 }
 
+static struct hc_result hc_core_info(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_core_info(v, a->a1, a->a2));
+}
+
+static struct hc_result hc_core_notify(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_core_notify(v, a->a1));
+}
+
 static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_ABI_VERSION] = { hc_abi_version, HC_ANY, "abi_version" },
 	[CYPRESS_HC_CONSOLE_WRITE] = { hc_console_write, HC_ANY, "console_write" },
@@ -85,6 +95,8 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_RESOURCES] = { hc_control, HC_CONTROL, "resources" },
 	[CYPRESS_HC_VCPU_MOVE] = { hc_vcpu_move, HC_ANY, "vcpu_move" },
 	[CYPRESS_HC_VCPU_WHERE] = { hc_vcpu_where, HC_ANY, "vcpu_where" },
+	[CYPRESS_HC_CORE_INFO] = { hc_core_info, HC_ANY, "core_info" },
+	[CYPRESS_HC_CORE_NOTIFY] = { hc_core_notify, HC_ANY, "core_notify" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

@@ -6,12 +6,14 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/pcpu.h"
+#include "arch/x86/tsc.h"
 #include "core/plan.h"
 #include "core/vcore.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "sched/cores.h"
 #include "sched/gpm.h"
 
 #define HYBRID_CORE 0x40 /* CPUID.1A:EAX[31:24]: a "Core" (big) core */
@@ -25,6 +27,15 @@ static bool lpm_only[VM_MAX];		/* GPM slot holds only an accel partition's LPM c
 static uint32_t ncpus_all;
 static uint64_t accel_mask[MANIFEST_MASK_WORDS];
 static struct manifest_machine machine;
+
+/* What CORE_INFO tells a guest of each cpu: written by plan_init() before
+ * any vCPU runs and never after (classes do not change at run time yet),
+ * so any core may read it. */
+static struct core_static {
+	uint8_t cls; /* GPM_CLS_* */
+	uint32_t capacity, watts;
+} core_static[CONFIG_MAX_CPUS];
+static uint32_t freq_mhz;
 uint64_t plan_last_ticks;
 
 static bool bit(const uint64_t *m, uint32_t c)
@@ -77,7 +88,22 @@ void plan_init(const struct manifest_machine *mm, const uint64_t *usable, uint32
 			k->cls = GPM_CLS_SLOW;
 		}
 		idx_of[c] = (int32_t)g.ncores++;
+		static const uint32_t cap[3] = { CORES_SLOW_SPEED, CORES_FAST_SPEED,
+						 CORES_SLOW_SPEED };
+		static const uint32_t w[3] = { CORES_SLOW_WATTS, CORES_FAST_WATTS,
+					       CORES_SLOW_WATTS };
+		static const uint8_t mcls[3] = { MANIFEST_CLASS_SLOW, MANIFEST_CLASS_FAST,
+						 MANIFEST_CLASS_ACCEL };
+		core_static[c].cls = k->cls;
+		core_static[c].capacity = cap[k->cls];
+		core_static[c].watts = mm->present && mm->watts[mcls[k->cls]] ?
+					       mm->watts[mcls[k->cls]] :
+					       w[k->cls];
 	}
+	/* Nominal frequency: CPUID 0x16 EAX (base MHz) where it exists, else the TSC's. */
+	freq_mhz = cpuid(0, 0).eax >= 0x16 ? cpuid(0x16, 0).eax & 0xffff : 0;
+	if (!freq_mhz)
+		freq_mhz = (uint32_t)(tsc_khz / 1000);
 	if (mm->present) {
 		g.class_watts[GPM_CLS_SLOW] = mm->watts[MANIFEST_CLASS_SLOW];
 		g.class_watts[GPM_CLS_FAST] = mm->watts[MANIFEST_CLASS_FAST];
@@ -290,6 +316,21 @@ void plan_core_info(uint32_t cpu, struct cy_core_info *ci)
 	}
 	ci->role = cores[i].lpm || lpm_only[cores[i].owner] ? CY_CORE_LPM : CY_CORE_VCPU;
 	ci->part = (int32_t)vm_of[cores[i].owner];
+}
+
+void plan_core_desc(uint32_t cpu, struct cy_core_desc *d)
+{
+	const struct pcpu *p = cpu < CONFIG_MAX_CPUS ? pcpu_by_id[cpu] : NULL;
+
+	d->cpu = cpu;
+	d->cls = core_static[cpu].cls; /* GPM_CLS_* are the CY_CLASS_* numbers */
+	d->capacity = core_static[cpu].capacity;
+	d->watts = core_static[cpu].watts;
+	d->freq_mhz = freq_mhz;
+	d->package = p ? p->pkg_id : 0;
+	d->core = p ? p->core_id : 0;
+	d->thread = p ? p->smt_id : 0;
+	d->sharing = vcore_hosted(cpu);
 }
 
 uint32_t plan_free_cores(void)

@@ -50,6 +50,12 @@ const struct manifest_machine *plan_machine(void);
 /* One CORE_LIST record. */
 void plan_core_info(uint32_t cpu, struct cy_core_info *ci);
 
+/*
+ * CORE_INFO's description of logical cpu `cpu` (all but `moves`). Any core,
+ * after plan_init(): the table it reads is not written again.
+ */
+void plan_core_desc(uint32_t cpu, struct cy_core_desc *d);
+
 /* Cores of the anonymous partition. */
 uint32_t plan_free_cores(void);
 

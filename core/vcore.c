@@ -275,6 +275,12 @@ static void adopt_handler(const struct mbox_msg *m)
 		return;
 	if (m->arg[1] == VCORE_ADOPT_MOVED) {
 		trace_event(TR_MIG_IN, v, (uint32_t)m->arg[2]);
+		__atomic_store_n(&v->moves, v->moves + 1, __ATOMIC_RELAXED);
+		/* CORE_NOTIFY: the guest learns its core changed (a fixed interrupt,
+		 * posted like any other; it reads CORE_INFO for the facts). */
+		uint8_t vec = __atomic_load_n(&v->vm->core_notify_vec, __ATOMIC_ACQUIRE);
+		if (vec)
+			vcpu_post(v, 0 /* fixed */, vec);
 		lpm_moved(v, c->owner);
 	}
 	if (startable(v))

@@ -105,7 +105,8 @@ struct vcpu {
 	struct vcpu_ctx ctx;
 	struct vcpu_post post; /* cross-core: see struct vcpu_post */
 	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
-	uint64_t entries;      /* VM entries, for statistics */
+	uint32_t moves;	  /* times it arrived on another core (owner writes; CORE_INFO reads) */
+	uint64_t entries; /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
 };
@@ -141,14 +142,15 @@ struct vm {
 	uint64_t io_bitmap_pa[2];
 
 	/* Planning (core/partition.c, the GPM on cpu 0). */
-	uint32_t weight;   /* manifest weight: each vCPU's share on a time-shared core */
-	uint32_t slice_us; /* time slice on time-shared cores */
-	bool control;	   /* may make the control hypercalls */
-	bool boot;	   /* from the boot manifest (kept for the summary), not a control call's */
-	int32_t gpm_part;  /* its slot in the GPM's plan, -1 for none */
-	bool accel;	   /* class = accel: its vCPU cores are shared, outside the plan */
-	struct lpm *lpm;   /* its Local Partition Manager (core/lpm.c) */
-	uint32_t ncores;   /* its vCPU cores now (written by its LPM, read by hypercalls) */
+	uint32_t weight;	 /* manifest weight: each vCPU's share on a time-shared core */
+	uint32_t slice_us;	 /* time slice on time-shared cores */
+	bool control;		 /* may make the control hypercalls */
+	uint8_t core_notify_vec; /* CORE_NOTIFY: interrupt a vCPU gets on a new core, 0 = none */
+	bool boot;	  /* from the boot manifest (kept for the summary), not a control call's */
+	int32_t gpm_part; /* its slot in the GPM's plan, -1 for none */
+	bool accel;	  /* class = accel: its vCPU cores are shared, outside the plan */
+	struct lpm *lpm;  /* its Local Partition Manager (core/lpm.c) */
+	uint32_t ncores;  /* its vCPU cores now (written by its LPM, read by hypercalls) */
 
 	uint32_t nvcpus;
 	uint32_t vcpus_running; /* atomic: vCPUs held by some core (placed, not yet dropped) */

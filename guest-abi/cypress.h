@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define CYPRESS_ABI_VERSION 1001 /* 1.1: partition control, vCPU placement */
+#define CYPRESS_ABI_VERSION 1002 /* 1.2: core discovery */
 
 /*
  * CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX ECX EDX =
@@ -49,7 +49,10 @@
 	9			 /* (vcpu, index of a core of the partition) -> 0 once sent
 				     * to its LPM; poll VCPU_WHERE */
 #define CYPRESS_HC_VCPU_WHERE 10 /* (vcpu) -> logical cpu it runs on */
-#define CYPRESS_HC_COUNT      11
+/* 1.2: core discovery (Cypress paper: the guest learns what its cores are). */
+#define CYPRESS_HC_CORE_INFO   11 /* (vcpu, gpa of struct cy_core_desc) -> 0 */
+#define CYPRESS_HC_CORE_NOTIFY 12 /* (vector 32..255, or 0 = off) -> 0 */
+#define CYPRESS_HC_COUNT       13
 
 /* CYPRESS_HC_PART_LIST record. */
 struct cy_part_info {
@@ -77,6 +80,21 @@ struct cy_core_info {
 #define CY_CORE_LPM  2 /* a partition's dedicated Local Partition Manager */
 #define CY_CORE_VCPU 3 /* runs vCPUs of `part` */
 #define CY_CORE_OFF  4 /* offline or without VMX */
+
+/* CYPRESS_HC_CORE_INFO record: the core a vCPU of the caller's partition runs on now. */
+struct cy_core_desc {
+	uint32_t cpu;			/* logical cpu */
+	uint32_t cls;			/* CY_CLASS_* */
+	uint32_t capacity;		/* relative speed, 100 = the slowest class */
+	uint32_t freq_mhz;		/* nominal frequency */
+	uint32_t watts;			/* what the core draws, charged to power budgets */
+	uint32_t package, core, thread; /* topology (CPUID 0xB/0x1F) */
+	uint32_t sharing;		/* vCPUs living on that core now (itself included) */
+	uint32_t moves;			/* times this vCPU moved to another core so far */
+};
+#define CY_CLASS_SLOW  0
+#define CY_CLASS_FAST  1
+#define CY_CLASS_ACCEL 2
 
 /* CYPRESS_HC_RESOURCES record. */
 struct cy_resources {
@@ -117,6 +135,18 @@ static inline int32_t cypress_console_write(const void *buf, uint32_t len)
 static inline void cypress_exit(uint32_t status)
 {
 	cypress_hypercall(CYPRESS_HC_EXIT, status, 0, 0);
+}
+
+/* 1.2: what vCPU `vcpu` of this partition runs on now. 0 or CY_E*. */
+static inline int32_t cypress_core_info(uint32_t vcpu, struct cy_core_desc *out)
+{
+	return cypress_hypercall(CYPRESS_HC_CORE_INFO, vcpu, (uint32_t)(uintptr_t)out, 0);
+}
+
+/* 1.2: interrupt `vector` (32..255, 0 = none) on a vCPU that arrived on another core. */
+static inline int32_t cypress_core_notify(uint32_t vector)
+{
+	return cypress_hypercall(CYPRESS_HC_CORE_NOTIFY, vector, 0, 0);
 }
 
 #endif

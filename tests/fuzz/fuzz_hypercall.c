@@ -84,6 +84,20 @@ int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu)
 	return 3;
 }
 
+int64_t control_core_info(struct vcpu *v, uint64_t vcpu, uint64_t gpa)
+{
+	(void)v;
+	FUZZ_CHECK(vcpu == last.a1 && gpa == last.a2);
+	return -E_RANGE;
+}
+
+int64_t control_core_notify(struct vcpu *v, uint64_t vector)
+{
+	(void)v;
+	FUZZ_CHECK(vector == last.a1);
+	return -E_INVAL;
+}
+
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v;
@@ -185,6 +199,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case CYPRESS_HC_VCPU_WHERE:
 			FUZZ_CHECK(!r.stop && r.ret == 3);
+			break;
+		case CYPRESS_HC_CORE_INFO:
+			FUZZ_CHECK(!r.stop && r.ret == CY_ERANGE);
+			break;
+		case CYPRESS_HC_CORE_NOTIFY:
+			FUZZ_CHECK(!r.stop && r.ret == CY_EINVAL);
 			break;
 		default:
 			FUZZ_CHECK(r.ret == CY_ENOSYS && !r.stop);

@@ -96,6 +96,11 @@ void op_vmcall(void)
 		h.a2 = rnd_value32();
 	}
 	h.a3 = rnd_value32();
+	/* CORE_INFO writes its record: into a scratch buffer, or past the end
+	 * of memory (CY_ERANGE), never over the fuzzer's own code and data. */
+	static struct cy_core_desc scratch;
+	if (h.nr == CYPRESS_HC_CORE_INFO)
+		h.a2 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
 	/* Arbitrary pointers with long lengths: keep the console readable. */
 	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && h.a2 > 80 && h.a2 <= 4096 &&
 	    (uint64_t)h.a1 + h.a2 <= fz.ram_top &&
@@ -125,6 +130,18 @@ void op_vmcall(void)
 						   ret == CY_EBUSY);
 		if (!ok)
 			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		return;
+	}
+	if (h.nr == CYPRESS_HC_CORE_INFO || h.nr == CYPRESS_HC_CORE_NOTIFY) {
+		/* Discovery: no such vCPU, a record outside memory, a bad vector. */
+		bool ok = h.nr == CYPRESS_HC_CORE_NOTIFY ?
+				  ret == ((h.a1 && (h.a1 < 32 || h.a1 > 255)) ? CY_EINVAL : 0) :
+				  (h.a1 >= 64 ? ret == CY_ENOENT :
+						ret == 0 || ret == CY_ENOENT || ret == CY_ERANGE);
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		if (h.nr == CYPRESS_HC_CORE_NOTIFY && ret == 0 && h.a1)
+			cypress_hypercall(CYPRESS_HC_CORE_NOTIFY, 0, 0, 0); /* leave it off */
 		return;
 	}
 	if (h.nr == CYPRESS_HC_ABI_VERSION)
