@@ -11,6 +11,7 @@
 #include "arch/x86/pcpu.h"
 #include "core/lpm.h"
 #include "core/msg.h"
+#include "core/plan.h"
 #include "core/trace.h"
 #include "core/vcore.h"
 #include "lib/errno.h"
@@ -297,8 +298,71 @@ static void ping_handler(const struct mbox_msg *m)
 		lpm_pong(m->arg[1]);
 }
 
+static uint32_t base_ratio(void)
+{
+	struct cy_core_desc d;
+
+	plan_core_desc(0, &d);
+	return d.freq_mhz / 100 ? d.freq_mhz / 100 : 1;
+}
+
+uint32_t lpm_perf_ratio(const struct vcpu *v)
+{
+	struct cy_core_desc d;
+
+	plan_core_desc(__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE), &d);
+	return d.cls == CY_CLASS_FAST ? 2 * base_ratio() : base_ratio();
+}
+
+void lpm_dvfs_hint(struct vcpu *v, uint32_t ratio)
+{
+	uint32_t cls = ratio > base_ratio() ? CY_CLASS_FAST : CY_CLASS_SLOW;
+
+	/* A full mailbox drops the hint: it is a hint, and the guest writes again. */
+	msg_send(lpm_cpu(v->vm->lpm), MSG_LPM_HINT, (uint64_t)(uintptr_t)v->vm->lpm, v->id, cls);
+}
+
+/* The least loaded of the partition's cores of class cls; NO_CPU if it has none. */
+static uint32_t core_of_class(const struct lpm *l, uint32_t cls)
+{
+	uint32_t best = NO_CPU, bn = UINT32_MAX;
+	struct cy_core_desc d;
+
+	for (uint32_t k = 0; k < l->ncores; k++) {
+		plan_core_desc(l->cores[k], &d);
+		uint32_t n = load_on(l, l->cores[k], l->nplaced);
+		if (d.cls == cls && n < bn) {
+			bn = n;
+			best = l->cores[k];
+		}
+	}
+	return best;
+}
+
+static void hint_handler(const struct mbox_msg *m)
+{
+	struct lpm *l = (struct lpm *)(uintptr_t)m->arg[0];
+	uint32_t i = (uint32_t)m->arg[1], cls = (uint32_t)m->arg[2];
+	struct cy_core_desc d;
+
+	if (!own(l) || i >= l->nplaced || vm_ended(l->vm))
+		return;
+	plan_core_desc(l->where[i], &d);
+	if (d.cls == cls)
+		return; /* already on such a core */
+	uint32_t to = core_of_class(l, cls);
+	uint32_t idle = 0;
+	struct vcpu *v = l->vm->vcpu[i];
+	/* One move at a time per vCPU, shared with VCPU_MOVE. */
+	if (to == NO_CPU || !__atomic_compare_exchange_n(&v->move_busy, &idle, 1, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	move(l, i, to);
+}
+
 void lpm_register(void)
 {
+	msg_register(MSG_LPM_HINT, hint_handler);
 	msg_register(MSG_PING, ping_handler);
 	msg_register(MSG_LPM_START, start_handler);
 	msg_register(MSG_LPM_MOVE, move_handler);

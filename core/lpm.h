@@ -59,6 +59,17 @@ int lpm_request_move(struct vm *vm, uint32_t vcpu, uint32_t k);
 /* The ping (MSG_PING) came back to cpu 0: it was sent at TSC t0 (core/partition.c). */
 void lpm_pong(uint64_t t0);
 
+/*
+ * A DVFS request from vCPU v's guest (IA32_PERF_CTL target ratio): above
+ * the base ratio it asks its LPM for one of the partition's fast cores, at
+ * or below it for a slow one; the LPM moves it there if the partition has
+ * such a core (the least loaded), else nothing happens. v's core.
+ */
+void lpm_dvfs_hint(struct vcpu *v, uint32_t ratio);
+
+/* The ratio IA32_PERF_STATUS shows for v: base on slow cores, twice it on fast. */
+uint32_t lpm_perf_ratio(const struct vcpu *v);
+
 /* Register the LPM messages. Boot core, before SMP. */
 void lpm_register(void);
 

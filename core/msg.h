@@ -41,6 +41,7 @@ enum msg_type {
 	MSG_TEST_OWNER = 24, /* selftest: make this core's runqueue, then cpu 0 tries to write it */
 	MSG_PING =
 		25, /* bench: GPM -> LPM arg[0] -> its first core -> GPM; arg[1] start TSC, arg[2] hop */
+	MSG_LPM_HINT = 26, /* to an LPM: vCPU arg[1] wants class arg[2] (a DVFS hint; arg[0] lpm) */
 	MSG_TYPES = 32,
 };
 

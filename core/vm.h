@@ -105,8 +105,9 @@ struct vcpu {
 	struct vcpu_ctx ctx;
 	struct vcpu_post post; /* cross-core: see struct vcpu_post */
 	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
-	uint32_t moves;	  /* times it arrived on another core (owner writes; CORE_INFO reads) */
-	uint64_t entries; /* VM entries, for statistics */
+	uint32_t moves;	   /* times it arrived on another core (owner writes; CORE_INFO reads) */
+	uint64_t perf_ctl; /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
+	uint64_t entries;  /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
 };

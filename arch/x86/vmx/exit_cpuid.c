@@ -36,7 +36,9 @@ static void filter(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 	case 1:
 		/* ECX: VMX 5, SMX 6, TM2 8, PDCM 15, DCA 18, MONITOR 3, x2APIC 21
 		 * stays (virtual LAPIC), hypervisor 31 set. */
-		r->ecx &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(15) | BIT(18));
+		r->ecx &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(8) | BIT(15) | BIT(18));
+		/* EIST (ECX 7) stays: IA32_PERF_CTL writes are hints (exit_msr.c). */
+		r->ecx |= BIT(7);
 		r->ecx |= BIT(31);
 		/* EDX: MCE 7, MTRR 12, MCA 14, ACPI thermal 22, TM 29, PBE 31. */
 		r->edx &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(22) | BIT(29) | BIT(31));

@@ -10,6 +10,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "core/lpm.h"
 
 #define MSR_TSC		 0x10
 #define MSR_PLATFORM_ID	 0x17
@@ -18,6 +19,8 @@
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_PAT		 0x277
+#define MSR_PERF_STATUS	 0x198
+#define MSR_PERF_CTL	 0x199
 
 struct msr_desc;
 typedef bool (*msr_read_t)(struct vcpu *v, const struct msr_desc *d, uint64_t *val);
@@ -103,12 +106,46 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
+/*
+ * DVFS requests are hints (Cypress paper 3.1): IA32_PERF_CTL (SDM 4, table
+ * 2-2: bits 15:0 the target performance state, bit 32 IDA disengage) is
+ * never written to the hardware; a target above the base ratio asks the
+ * partition's LPM for a fast core, one at or below it for a slow core
+ * (core/lpm.c). IA32_PERF_STATUS reads as the ratio of the class the vCPU
+ * runs on: the base ratio on slow cores, twice it on fast ones.
+ */
+static bool rd_perf_ctl(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = v->perf_ctl;
+	return true;
+}
+
+static bool wr_perf_ctl(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+	(void)d;
+	if (val & ~(0xffffULL | (1ULL << 32)))
+		return false; /* reserved bits: #GP(0) */
+	v->perf_ctl = val;
+	lpm_dvfs_hint(v, (uint32_t)(val >> 8) & 0xff);
+	return true;
+}
+
+static bool rd_perf_status(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = (uint64_t)lpm_perf_ratio(v) << 8;
+	return true;
+}
+
 static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val);
 static bool wr_field(struct vcpu *v, const struct msr_desc *d, uint64_t val);
 
 static const struct msr_desc allow[] = {
 	{ MSR_TSC, rd_tsc, NULL, 0 },
 	{ MSR_PLATFORM_ID, rd_zero, NULL, 0 },
+	{ MSR_PERF_STATUS, rd_perf_status, NULL, 0 },
+	{ MSR_PERF_CTL, rd_perf_ctl, wr_perf_ctl, 0 },
 	{ MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, 0 },
 	{ MSR_IA32_TSC_DEADLINE, rd_tsc_deadline, wr_tsc_deadline, 0 },
 	{ MSR_BIOS_SIGN_ID, rd_zero, wr_ignore, 0 },

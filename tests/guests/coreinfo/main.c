@@ -22,6 +22,9 @@ const char guest_test_name[] = "coreinfo";
 #define WAIT_MS	 200
 
 static volatile uint32_t notified, ap_ready, ap_stop;
+static volatile uint32_t ap_perf_req, ap_perf_done; /* vCPU 1 writes IA32_PERF_CTL on request */
+static volatile int ap_perf_rc;
+static volatile uint64_t ap_perf_val, ap_status;
 static struct cy_core_desc desc;
 
 static void core_handler(struct irq_frame *f)
@@ -37,8 +40,17 @@ static void ap_main(unsigned int slot)
 	(void)slot;
 	__atomic_store_n(&ap_ready, 1, __ATOMIC_RELEASE);
 	irq_enable();
-	while (!__atomic_load_n(&ap_stop, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&ap_stop, __ATOMIC_ACQUIRE)) {
+		uint32_t req = __atomic_load_n(&ap_perf_req, __ATOMIC_ACQUIRE);
+		if (req != __atomic_load_n(&ap_perf_done, __ATOMIC_RELAXED)) {
+			uint64_t st = 0;
+			ap_perf_rc = wrmsr_safe(0x199, ap_perf_val);
+			rdmsr_safe(0x198, &st);
+			ap_status = st;
+			__atomic_store_n(&ap_perf_done, req, __ATOMIC_RELEASE);
+		}
 		cpu_relax();
+	}
 	irq_disable();
 }
 
@@ -122,6 +134,37 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (notified > 1)
 		fail("vcpu 1 got %u CORE_NOTIFY interrupts for one move", notified);
 	expect_core(1, CY_CLASS_SLOW, 100, slow_w, 2, 1);
+
+	/* DVFS hints (1.2): vCPU 1 asks for a high ratio, then a low one. */
+	uint32_t base = desc.freq_mhz / 100;
+	int32_t fast_cpu = 0;
+	for (int round = 0; round < 2; round++) {
+		uint32_t ratio = round == 0 ? base * 2 : base / 2;
+		ap_perf_val = (uint64_t)ratio << 8;
+		__atomic_store_n(&ap_perf_req, (uint32_t)round + 1, __ATOMIC_RELEASE);
+		if (!wait_for(&ap_perf_done, (uint32_t)round + 1, WAIT_MS) || ap_perf_rc >= 0)
+			fail("vcpu 1: WRMSR PERF_CTL 0x%llx %s", (unsigned long long)ap_perf_val,
+			     ap_perf_done != (uint32_t)round + 1 ? "never done" :
+								   "raised an exception");
+		uint32_t want_cls = round == 0 ? CY_CLASS_FAST : CY_CLASS_SLOW;
+		end = tsc_after_us(WAIT_MS * 1000);
+		do {
+			cypress_core_info(1, &desc);
+		} while (desc.cls != want_cls && rdtsc() < end);
+		if (desc.cls != want_cls)
+			fail("PERF_CTL ratio %u: vcpu 1 stayed on a class %u core", ratio,
+			     desc.cls);
+		if (round == 0)
+			fast_cpu = (int32_t)desc.cpu;
+		gprintf("coreinfo: PERF_CTL ratio %u: vcpu 1 on cpu %u class %u, PERF_STATUS was "
+			"0x%llx\n",
+			ratio, desc.cpu, desc.cls, (unsigned long long)ap_status);
+	}
+	(void)fast_cpu;
+	ap_perf_val = 1ULL << 40; /* reserved */
+	__atomic_store_n(&ap_perf_req, 3, __ATOMIC_RELEASE);
+	if (!wait_for(&ap_perf_done, 3, WAIT_MS) || ap_perf_rc != 13)
+		fail("WRMSR PERF_CTL with bit 40: %d, want #GP", ap_perf_rc);
 
 	expect_rc("CORE_INFO(5)",
 		  cypress_hypercall(CYPRESS_HC_CORE_INFO, 5, (uint32_t)(uintptr_t)&desc, 0),
