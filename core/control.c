@@ -173,6 +173,12 @@ static bool run(struct gpm_call *c)
 		partition_resources(c->buf);
 		finish(c, 0);
 		return true;
+	case CYPRESS_HC_POWER_GET:
+		finish(c, plan_power_get(c->caller->gpm_part, c->buf));
+		return true;
+	case CYPRESS_HC_POWER_SET:
+		finish(c, plan_power_set(c->caller->gpm_part, c->a1));
+		return true;
 	default:
 		finish(c, -E_NOSYS);
 		return true;
@@ -231,7 +237,8 @@ int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2,
 	struct gpm_call *c;
 	size_t rec = 0;
 
-	if (!v->vm->control)
+	bool ctl = nr >= CYPRESS_HC_PART_CREATE && nr <= CYPRESS_HC_RESOURCES;
+	if (ctl && !v->vm->control)
 		return -E_PERM;
 	if (!(c = kzalloc(sizeof(*c))))
 		return -E_NOMEM;
@@ -261,6 +268,10 @@ int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2,
 		break;
 	case CYPRESS_HC_RESOURCES:
 		rec = sizeof(struct cy_resources);
+		c->max = 1;
+		break;
+	case CYPRESS_HC_POWER_GET:
+		rec = sizeof(struct cy_power);
 		c->max = 1;
 		break;
 	default:

@@ -14,7 +14,11 @@
 
 #include "core/vm.h"
 
-/* A control call from vCPU v: nr is CYPRESS_HC_PART_CREATE..RESOURCES. Returns the result or -E_*. */
+/*
+ * A call the GPM answers, from vCPU v: CYPRESS_HC_PART_CREATE..RESOURCES
+ * (control partitions only) or POWER_GET/POWER_SET (any partition, about
+ * itself). Returns the result or -E_*.
+ */
 int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* VCPU_MOVE and VCPU_WHERE for the caller's own partition. */

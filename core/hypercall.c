@@ -97,6 +97,8 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_VCPU_WHERE] = { hc_vcpu_where, HC_ANY, "vcpu_where" },
 	[CYPRESS_HC_CORE_INFO] = { hc_core_info, HC_ANY, "core_info" },
 	[CYPRESS_HC_CORE_NOTIFY] = { hc_core_notify, HC_ANY, "core_notify" },
+	[CYPRESS_HC_POWER_GET] = { hc_control, HC_ANY, "power_get" },
+	[CYPRESS_HC_POWER_SET] = { hc_control, HC_ANY, "power_set" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

@@ -24,6 +24,7 @@ static struct gpm g;
 static int32_t idx_of[CONFIG_MAX_CPUS]; /* cpu -> index in cores[], -1 */
 static uint32_t vm_of[VM_MAX];		/* GPM slot -> vm id */
 static bool lpm_only[VM_MAX];		/* GPM slot holds only an accel partition's LPM core */
+static uint32_t power_limit[VM_MAX];	/* the manifest's `power` of each slot (0: none) */
 static uint32_t ncpus_all;
 static uint64_t accel_mask[MANIFEST_MASK_WORDS];
 static struct manifest_machine machine;
@@ -180,6 +181,7 @@ static int plan_accel(const struct manifest_part *mp, struct plan *out)
 			out->lpm_cpu = cores[i].id;
 	out->part = (int32_t)part;
 	lpm_only[part] = true;
+	power_limit[part] = mp->power_w;
 	return 0;
 }
 
@@ -242,6 +244,42 @@ int plan_make(const struct manifest_part *mp, struct plan *out)
 		return rc;
 	}
 	fill_out((int32_t)part, &r, out);
+	power_limit[part] = mp->power_w;
+	return 0;
+}
+
+static uint32_t draw_of(int32_t part)
+{
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < g.ncores; i++)
+		if (cores[i].owner == part)
+			w += core_static[cores[i].id].watts;
+	return w;
+}
+
+int plan_power_get(int32_t part, struct cy_power *out)
+{
+	gpm_core_only();
+	memset(out, 0, sizeof(*out));
+	if (part < 0)
+		return 0;
+	out->budget_w = parts[part].req.power_w;
+	out->limit_w = power_limit[part];
+	out->draw_w = draw_of(part);
+	return 0;
+}
+
+int plan_power_set(int32_t part, uint64_t watts)
+{
+	gpm_core_only();
+	if (!watts)
+		return -E_INVAL;
+	if (part < 0 || (power_limit[part] && watts > power_limit[part]) || watts < draw_of(part) ||
+	    watts > UINT32_MAX)
+		return -E_RANGE;
+	/* sched/gpm.c checks later resizes against the request's budget. */
+	parts[part].req.power_w = (uint32_t)watts;
 	return 0;
 }
 

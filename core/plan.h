@@ -56,6 +56,15 @@ void plan_core_info(uint32_t cpu, struct cy_core_info *ci);
  */
 void plan_core_desc(uint32_t cpu, struct cy_core_desc *d);
 
+/*
+ * POWER_GET / POWER_SET of the partition in GPM slot `part` (-1: an accel
+ * partition without a dedicated LPM: no budget to keep, draw 0). Set: at
+ * least what its cores draw, at most its manifest `power` when it has one;
+ * -E_INVAL for 0, -E_RANGE outside those.
+ */
+int plan_power_get(int32_t part, struct cy_power *out);
+int plan_power_set(int32_t part, uint64_t watts);
+
 /* Cores of the anonymous partition. */
 uint32_t plan_free_cores(void);
 

@@ -52,7 +52,10 @@
 /* 1.2: core discovery (Cypress paper: the guest learns what its cores are). */
 #define CYPRESS_HC_CORE_INFO   11 /* (vcpu, gpa of struct cy_core_desc) -> 0 */
 #define CYPRESS_HC_CORE_NOTIFY 12 /* (vector 32..255, or 0 = off) -> 0 */
-#define CYPRESS_HC_COUNT       13
+/* 1.2: the partition's power budget (Cypress paper 3.1), within its manifest `power`. */
+#define CYPRESS_HC_POWER_GET 13 /* (gpa of struct cy_power) -> 0 */
+#define CYPRESS_HC_POWER_SET 14 /* (budget in watts) -> 0 */
+#define CYPRESS_HC_COUNT     15
 
 /* CYPRESS_HC_PART_LIST record. */
 struct cy_part_info {
@@ -92,6 +95,14 @@ struct cy_core_desc {
 	uint32_t sharing;		/* vCPUs living on that core now (itself included) */
 	uint32_t moves;			/* times this vCPU moved to another core so far */
 };
+/* CYPRESS_HC_POWER_GET record. */
+struct cy_power {
+	uint32_t budget_w; /* the budget now (0: none) */
+	uint32_t limit_w;  /* the most POWER_SET may ask: the manifest's `power` (0: none) */
+	uint32_t draw_w;   /* what the partition's cores draw now */
+	uint32_t reserved; /* 0 */
+};
+
 #define CY_CLASS_SLOW  0
 #define CY_CLASS_FAST  1
 #define CY_CLASS_ACCEL 2
@@ -141,6 +152,18 @@ static inline void cypress_exit(uint32_t status)
 static inline int32_t cypress_core_info(uint32_t vcpu, struct cy_core_desc *out)
 {
 	return cypress_hypercall(CYPRESS_HC_CORE_INFO, vcpu, (uint32_t)(uintptr_t)out, 0);
+}
+
+/* 1.2: the partition's power budget, its limit and its cores' draw. */
+static inline int32_t cypress_power_get(struct cy_power *out)
+{
+	return cypress_hypercall(CYPRESS_HC_POWER_GET, (uint32_t)(uintptr_t)out, 0, 0);
+}
+
+/* 1.2: a new budget, at least the draw and at most the limit. */
+static inline int32_t cypress_power_set(uint32_t watts)
+{
+	return cypress_hypercall(CYPRESS_HC_POWER_SET, watts, 0, 0);
 }
 
 /* 1.2: interrupt `vector` (32..255, 0 = none) on a vCPU that arrived on another core. */

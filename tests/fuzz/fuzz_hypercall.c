@@ -64,7 +64,8 @@ static struct hc_args last;
 
 int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	FUZZ_CHECK(v->vm->control && nr == last.nr && a1 == last.a1 && a2 == last.a2 &&
+	bool ctl = nr >= CYPRESS_HC_PART_CREATE && nr <= CYPRESS_HC_RESOURCES;
+	FUZZ_CHECK((v->vm->control || !ctl) && nr == last.nr && a1 == last.a1 && a2 == last.a2 &&
 		   a3 == last.a3);
 	control_calls++;
 	return 1000 + nr;
@@ -202,6 +203,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case CYPRESS_HC_CORE_INFO:
 			FUZZ_CHECK(!r.stop && r.ret == CY_ERANGE);
+			break;
+		case CYPRESS_HC_POWER_GET:
+		case CYPRESS_HC_POWER_SET:
+			/* Any partition, through the GPM's call path. */
+			FUZZ_CHECK(!r.stop && r.ret == 1000 + (int64_t)a.nr);
 			break;
 		case CYPRESS_HC_CORE_NOTIFY:
 			FUZZ_CHECK(!r.stop && r.ret == CY_EINVAL);

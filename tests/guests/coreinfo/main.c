@@ -11,7 +11,10 @@
  *     and CORE_INFO then says slow, 2 vCPUs sharing, 1 move;
  *   - errors: no such vCPU (CY_ENOENT), a record outside memory (CY_ERANGE),
  *     vectors 7 and 256 (CY_EINVAL).
- * Parameters: slow_watts=N fast_watts=N (what the manifest says, 5 and 15).
+ *   - the power budget: POWER_GET gives the manifest's `power` as budget and
+ *     limit and the two cores' watts as draw; POWER_SET takes a budget
+ *     between the two and refuses one below the draw, above the limit, or 0.
+ * Parameters: slow_watts=N fast_watts=N power=N (what the manifest says: 5, 15, 30).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), 2 vCPUs.
  */
 #include "tests/guests/lib/guest.h"
@@ -165,6 +168,28 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	__atomic_store_n(&ap_perf_req, 3, __ATOMIC_RELEASE);
 	if (!wait_for(&ap_perf_done, 3, WAIT_MS) || ap_perf_rc != 13)
 		fail("WRMSR PERF_CTL with bit 40: %d, want #GP", ap_perf_rc);
+
+	/* Power budget (1.2): the manifest grants 30 W; the two cores draw slow + fast. */
+	struct cy_power pw;
+	uint32_t draw = slow_w + fast_w, limit = cmdline_uint("power", 30);
+	expect_rc("POWER_GET", cypress_power_get(&pw), 0);
+	gprintf("coreinfo: power budget %u W, limit %u W, draw %u W\n", pw.budget_w, pw.limit_w,
+		pw.draw_w);
+	if (pw.budget_w != limit || pw.limit_w != limit || pw.draw_w != draw)
+		fail("POWER_GET: budget %u limit %u draw %u, want %u %u %u", pw.budget_w,
+		     pw.limit_w, pw.draw_w, limit, limit, draw);
+	expect_rc("POWER_SET(draw + 5)", cypress_power_set(draw + 5), 0);
+	cypress_power_get(&pw);
+	if (pw.budget_w != draw + 5)
+		fail("budget %u after POWER_SET(%u)", pw.budget_w, draw + 5);
+	expect_rc("POWER_SET(draw - 1)", cypress_power_set(draw - 1), CY_ERANGE);
+	expect_rc("POWER_SET(limit + 1)", cypress_power_set(limit + 1), CY_ERANGE);
+	expect_rc("POWER_SET(0)", cypress_power_set(0), CY_EINVAL);
+	expect_rc("POWER_GET(0xf0000000)",
+		  cypress_hypercall(CYPRESS_HC_POWER_GET, 0xf0000000u, 0, 0), CY_ERANGE);
+	cypress_power_get(&pw);
+	if (pw.budget_w != draw + 5)
+		fail("budget %u after refused POWER_SETs, want %u", pw.budget_w, draw + 5);
 
 	expect_rc("CORE_INFO(5)",
 		  cypress_hypercall(CYPRESS_HC_CORE_INFO, 5, (uint32_t)(uintptr_t)&desc, 0),

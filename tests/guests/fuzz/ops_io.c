@@ -101,6 +101,8 @@ void op_vmcall(void)
 	static struct cy_core_desc scratch;
 	if (h.nr == CYPRESS_HC_CORE_INFO)
 		h.a2 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
+	if (h.nr == CYPRESS_HC_POWER_GET) /* it writes its record too */
+		h.a1 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
 	/* Arbitrary pointers with long lengths: keep the console readable. */
 	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && h.a2 > 80 && h.a2 <= 4096 &&
 	    (uint64_t)h.a1 + h.a2 <= fz.ram_top &&
@@ -130,6 +132,15 @@ void op_vmcall(void)
 						   ret == CY_EBUSY);
 		if (!ok)
 			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		return;
+	}
+	if (h.nr == CYPRESS_HC_POWER_GET || h.nr == CYPRESS_HC_POWER_SET) {
+		/* A fuzz partition has no `power` limit: any budget covering its draw. */
+		bool ok = h.nr == CYPRESS_HC_POWER_GET ?
+				  ret == ((uint64_t)h.a1 + 16 <= fz.ram_top ? 0 : CY_ERANGE) :
+				  (h.a1 == 0 ? ret == CY_EINVAL : ret == 0 || ret == CY_ERANGE);
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x returned %d", h.nr, h.a1, ret);
 		return;
 	}
 	if (h.nr == CYPRESS_HC_CORE_INFO || h.nr == CYPRESS_HC_CORE_NOTIFY) {
