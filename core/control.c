@@ -7,6 +7,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/pcpu.h"
+#include "arch/x86/tsc.h"
 #include "core/control.h"
 #include "core/guest_load.h"
 #include "core/lpm.h"
@@ -14,6 +15,7 @@
 #include "core/msg.h"
 #include "core/partition.h"
 #include "core/plan.h"
+#include "core/vcore.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -344,5 +346,43 @@ int64_t control_core_notify(struct vcpu *v, uint64_t vector)
 	if (vector && (vector < 32 || vector > 255))
 		return -E_INVAL;
 	__atomic_store_n(&v->vm->core_notify_vec, (uint8_t)vector, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static uint64_t ticks_to_us(uint64_t t)
+{
+	return tsc_khz ? t / tsc_khz * 1000 + t % tsc_khz * 1000 / tsc_khz : 0;
+}
+
+int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count)
+{
+	struct vm *vm = v->vm;
+	uint32_t n = __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE);
+	uint32_t max = count < n ? (uint32_t)count : n;
+	struct cy_vcpu_load *out = max ? vm_gpa_to_host(vm, gpa, (uint64_t)max * sizeof(*out)) :
+					 NULL;
+
+	if (max && !out)
+		return -E_RANGE;
+	for (uint32_t i = 0; i < max; i++) {
+		const struct vcpu *t = vm->vcpu[i];
+		uint32_t cpu = __atomic_load_n(&t->pcpu, __ATOMIC_ACQUIRE);
+		/* Statistics another core writes: a value may be one turn old. */
+		struct cy_vcpu_load l = {
+			.cpu = cpu,
+			.sharing = cpu == NO_CPU ? 0 : vcore_hosted(cpu),
+			.run_us = ticks_to_us(__atomic_load_n(&t->run_ticks, __ATOMIC_RELAXED)),
+			.steal_us = ticks_to_us(__atomic_load_n(&t->steal_ticks, __ATOMIC_RELAXED)),
+		};
+		memcpy(&out[i], &l, sizeof(l));
+	}
+	return n;
+}
+
+int64_t control_load_report(struct vcpu *v, uint64_t threads)
+{
+	if (threads > 1000000)
+		return -E_RANGE;
+	__atomic_store_n(&v->vm->guest_load, (uint32_t)threads, __ATOMIC_RELEASE);
 	return 0;
 }

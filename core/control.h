@@ -29,6 +29,10 @@ int64_t control_vcpu_where(struct vcpu *v, uint64_t vcpu);
 int64_t control_core_info(struct vcpu *v, uint64_t vcpu, uint64_t gpa);
 int64_t control_core_notify(struct vcpu *v, uint64_t vector);
 
+/* LOAD_GET and LOAD_REPORT (ABI 1.2, VT-ASOS) for the caller's own partition. */
+int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count);
+int64_t control_load_report(struct vcpu *v, uint64_t threads);
+
 /* cpu 0: the call `arg` finished with `ret`; the next queued call runs. */
 void control_done(uint64_t arg, int64_t ret);
 

@@ -83,6 +83,16 @@ static struct hc_result hc_core_notify(struct vcpu *v, const struct hc_args *a)
 	return ok(control_core_notify(v, a->a1));
 }
 
+static struct hc_result hc_load_get(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_load_get(v, a->a1, a->a2));
+}
+
+static struct hc_result hc_load_report(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(control_load_report(v, a->a1));
+}
+
 static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_ABI_VERSION] = { hc_abi_version, HC_ANY, "abi_version" },
 	[CYPRESS_HC_CONSOLE_WRITE] = { hc_console_write, HC_ANY, "console_write" },
@@ -99,6 +109,8 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_CORE_NOTIFY] = { hc_core_notify, HC_ANY, "core_notify" },
 	[CYPRESS_HC_POWER_GET] = { hc_control, HC_ANY, "power_get" },
 	[CYPRESS_HC_POWER_SET] = { hc_control, HC_ANY, "power_set" },
+	[CYPRESS_HC_LOAD_GET] = { hc_load_get, HC_ANY, "load_get" },
+	[CYPRESS_HC_LOAD_REPORT] = { hc_load_report, HC_ANY, "load_report" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

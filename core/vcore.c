@@ -107,6 +107,7 @@ static void rq_add(struct vcore *c, struct vcpu *v, bool wakeup)
 		return;
 	v->sv.id = v->vm->id * VM_MAX_VCPUS + v->id;
 	v->sv.weight = v->vm->weight * SCHED_WEIGHT_DEFAULT;
+	v->wait_since = rdtsc();
 	int rc = c->sc.ops->enqueue(&c->sc, &v->sv, wakeup);
 	if (rc < 0)
 		vm_fail(v->vm, 0, "vcpu %u: cpu %u's runqueue refused it (%s)", v->id, c->owner,
@@ -125,6 +126,7 @@ static void rq_del(struct vcore *c, struct vcpu *v)
 		return;
 	if (v->sv.runnable)
 		c->sc.ops->dequeue(&c->sc, &v->sv);
+	v->wait_since = 0; /* not runnable: not waiting */
 	if (c->sc.curr == &v->sv) {
 		if (c->sc.ops == &sched_fair_ops)
 			sched_fair_put_prev(&c->sc); /* not runnable: only clears curr */
@@ -504,8 +506,15 @@ static void run_next(struct vcore *c, struct pcpu *p)
 		v->mig_tsc = 0;
 	}
 	c->st.turns++;
+	if (v->wait_since) {
+		v->steal_ticks += t - v->wait_since;
+		v->wait_since = 0;
+	}
 	int r = vcpu_enter(v);
 	uint64_t now = rdtsc();
+	v->run_ticks += now - t;
+	if (v->sv.runnable)
+		v->wait_since = now; /* back in the runqueue until its next turn */
 	c->running = NULL;
 	c->last_ran = v;
 	c->last_exit = now;

@@ -107,7 +107,11 @@ struct vcpu {
 	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
 	uint32_t moves;	   /* times it arrived on another core (owner writes; CORE_INFO reads) */
 	uint64_t perf_ctl; /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
-	uint64_t entries;  /* VM entries, for statistics */
+	/* Load (LOAD_GET): written by the owner core, read by any as statistics. */
+	uint64_t run_ticks;	      /* TSC it spent in vcpu_enter() */
+	uint64_t steal_ticks;	      /* TSC it spent runnable while another vCPU ran */
+	uint64_t wait_since;	      /* TSC it became runnable and not running, 0 = not waiting */
+	uint64_t entries;	      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
 };
@@ -146,6 +150,7 @@ struct vm {
 	uint32_t weight;	 /* manifest weight: each vCPU's share on a time-shared core */
 	uint32_t slice_us;	 /* time slice on time-shared cores */
 	bool control;		 /* may make the control hypercalls */
+	uint32_t guest_load;	 /* LOAD_REPORT: runnable threads the guest said it has */
 	uint8_t core_notify_vec; /* CORE_NOTIFY: interrupt a vCPU gets on a new core, 0 = none */
 	bool boot;	  /* from the boot manifest (kept for the summary), not a control call's */
 	int32_t gpm_part; /* its slot in the GPM's plan, -1 for none */

@@ -55,7 +55,10 @@
 /* 1.2: the partition's power budget (Cypress paper 3.1), within its manifest `power`. */
 #define CYPRESS_HC_POWER_GET 13 /* (gpa of struct cy_power) -> 0 */
 #define CYPRESS_HC_POWER_SET 14 /* (budget in watts) -> 0 */
-#define CYPRESS_HC_COUNT     15
+/* 1.2: VT-ASOS load reports, both ways. */
+#define CYPRESS_HC_LOAD_GET    15 /* (gpa of struct cy_vcpu_load[], count) -> vCPUs */
+#define CYPRESS_HC_LOAD_REPORT 16 /* (runnable threads) -> 0 */
+#define CYPRESS_HC_COUNT       17
 
 /* CYPRESS_HC_PART_LIST record. */
 struct cy_part_info {
@@ -101,6 +104,14 @@ struct cy_power {
 	uint32_t limit_w;  /* the most POWER_SET may ask: the manifest's `power` (0: none) */
 	uint32_t draw_w;   /* what the partition's cores draw now */
 	uint32_t reserved; /* 0 */
+};
+
+/* CYPRESS_HC_LOAD_GET record, one per vCPU of the caller's partition. */
+struct cy_vcpu_load {
+	uint32_t cpu;	   /* where it lives now */
+	uint32_t sharing;  /* vCPUs living on that core */
+	uint64_t run_us;   /* time it ran (in the guest or in its exits), since it started */
+	uint64_t steal_us; /* time it was runnable but another vCPU had its core */
 };
 
 #define CY_CLASS_SLOW  0

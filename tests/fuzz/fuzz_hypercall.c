@@ -99,6 +99,20 @@ int64_t control_core_notify(struct vcpu *v, uint64_t vector)
 	return -E_INVAL;
 }
 
+int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count)
+{
+	(void)v;
+	FUZZ_CHECK(gpa == last.a1 && count == last.a2);
+	return 2;
+}
+
+int64_t control_load_report(struct vcpu *v, uint64_t threads)
+{
+	(void)v;
+	FUZZ_CHECK(threads == last.a1);
+	return 0;
+}
+
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v;
@@ -203,6 +217,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case CYPRESS_HC_CORE_INFO:
 			FUZZ_CHECK(!r.stop && r.ret == CY_ERANGE);
+			break;
+		case CYPRESS_HC_LOAD_GET:
+			FUZZ_CHECK(!r.stop && r.ret == 2);
+			break;
+		case CYPRESS_HC_LOAD_REPORT:
+			FUZZ_CHECK(!r.stop && r.ret == 0);
 			break;
 		case CYPRESS_HC_POWER_GET:
 		case CYPRESS_HC_POWER_SET:

@@ -191,6 +191,13 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (pw.budget_w != draw + 5)
 		fail("budget %u after refused POWER_SETs, want %u", pw.budget_w, draw + 5);
 
+	/* The guest's side of the load report (VT-ASOS, 1.2). */
+	expect_rc("LOAD_REPORT(3)", cypress_hypercall(CYPRESS_HC_LOAD_REPORT, 3, 0, 0), 0);
+	expect_rc("LOAD_REPORT(2000000)", cypress_hypercall(CYPRESS_HC_LOAD_REPORT, 2000000, 0, 0),
+		  CY_ERANGE);
+	expect_rc("LOAD_GET(0xf0000000, 2)",
+		  cypress_hypercall(CYPRESS_HC_LOAD_GET, 0xf0000000u, 2, 0), CY_ERANGE);
+
 	expect_rc("CORE_INFO(5)",
 		  cypress_hypercall(CYPRESS_HC_CORE_INFO, 5, (uint32_t)(uintptr_t)&desc, 0),
 		  CY_ENOENT);

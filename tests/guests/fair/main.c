@@ -165,10 +165,21 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < ncpu - 1)
 		verdict(VERDICT_FAILURE, "only %u of %u APs reached the measuring loop",
 			__atomic_load_n(&ready, __ATOMIC_ACQUIRE), ncpu - 1);
+	/* The hypervisor's view of the same contention (LOAD_GET, ABI 1.2):
+	 * snapshots before and after, taken outside the window (one exit each). */
+	static struct cy_vcpu_load before[GUEST_MAX_CPUS], after[GUEST_MAX_CPUS];
+	bool have_load = cypress_abi_version() >= 1002 &&
+			 cypress_hypercall(CYPRESS_HC_LOAD_GET, (uint32_t)(uintptr_t)before, ncpu,
+					   0) == (int32_t)ncpu;
 	win_start = rdtsc() + (uint64_t)delay * per_us;
 	win_end = win_start + (uint64_t)window_us * per_us;
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	run_vcpu(0);
+	if (have_load)
+		have_load = cypress_hypercall(CYPRESS_HC_LOAD_GET, (uint32_t)(uintptr_t)after, ncpu,
+					      0) == (int32_t)ncpu;
+	else
+		fail("LOAD_GET refused");
 
 	for (unsigned int i = 0; i < ncpu; i++) {
 		uint32_t pm = (uint32_t)(ran[i] * 1000 / (win_end - win_start));
@@ -186,6 +197,23 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		lo_pm = pm < lo_pm ? pm : lo_pm;
 		hi_pm = pm > hi_pm ? pm : hi_pm;
 		total_pm += pm;
+	}
+	/* Steal as the hypervisor counts it, over the whole contended stretch:
+	 * a vCPU that gets `share` of a core waits the rest of the time. The
+	 * stretch is longer than the window (delay and linger on both sides)
+	 * and its ends see vCPUs start and stop spinning, so the tolerance is
+	 * wider than the guest's own: stol (150 per mille). */
+	uint32_t stol = cmdline_uint("stol", 150);
+	for (unsigned int i = 0; have_load && i < ncpu; i++) {
+		uint64_t run = after[i].run_us - before[i].run_us;
+		uint64_t steal = after[i].steal_us - before[i].steal_us;
+		uint32_t spm = run + steal ? (uint32_t)(steal * 1000 / (run + steal)) : 0;
+		gprintf("fair: vcpu %u: hypervisor counted %llu us run, %llu us stolen: %u per mille "
+			"stolen\n",
+			i, run, steal, spm);
+		if (spm + stol < 1000 - share || spm > 1000 - share + stol)
+			fail("vcpu %u: hypervisor says %u per mille stolen, want %u +- %u", i, spm,
+			     1000 - share, stol);
 	}
 	gprintf("fair: window TSC 0x%llx-0x%llx, all vcpus together %u per mille of a core\n",
 		win_start, win_end, total_pm);

@@ -103,6 +103,11 @@ void op_vmcall(void)
 		h.a2 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
 	if (h.nr == CYPRESS_HC_POWER_GET) /* it writes its record too */
 		h.a1 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
+	static struct cy_vcpu_load loads[2];
+	if (h.nr == CYPRESS_HC_LOAD_GET) { /* records for up to 2 vCPUs */
+		h.a1 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)loads;
+		h.a2 = rnd_below(3);
+	}
 	/* Arbitrary pointers with long lengths: keep the console readable. */
 	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && h.a2 > 80 && h.a2 <= 4096 &&
 	    (uint64_t)h.a1 + h.a2 <= fz.ram_top &&
@@ -130,6 +135,13 @@ void op_vmcall(void)
 				  (nov ? ret == CY_ENOENT :
 					 ret == 0 || ret == CY_ENOENT || ret == CY_ERANGE ||
 						   ret == CY_EBUSY);
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		return;
+	}
+	if (h.nr == CYPRESS_HC_LOAD_GET || h.nr == CYPRESS_HC_LOAD_REPORT) {
+		bool ok = h.nr == CYPRESS_HC_LOAD_REPORT ? ret == (h.a1 > 1000000 ? CY_ERANGE : 0) :
+							   ret >= 1 || (h.a2 && ret == CY_ERANGE);
 		if (!ok)
 			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
 		return;
