@@ -324,6 +324,10 @@ static void drop(struct vcore *c, struct vcpu *v)
 
 	if (!own(c, "drop from") || !own_vcpu(v, "drop"))
 		return;
+	if (v->migrate_to != NO_CPU) {
+		v->migrate_to = NO_CPU;
+		lpm_moved(v, NO_CPU); /* the move its LPM waits for is off */
+	}
 	rq_del(c, v);
 	if (v->vmcs_pa)
 		vcpu_vmcs_unload(v);
@@ -343,6 +347,11 @@ static void migrate_handler(const struct mbox_msg *m)
 		lpm_moved(v, NO_CPU); /* it is not here (its VM ended): the move is off */
 		return;
 	}
+	/* A second request before the first was carried out (a resize beside a
+	 * guest's VCPU_MOVE): the last one wins, and the LPM hears that the
+	 * first is off, so it still gets one answer per request. */
+	if (v->migrate_to != NO_CPU)
+		lpm_moved(v, NO_CPU);
 	v->migrate_to = to;
 	pcpu_resched(this_cpu()); /* if it is the one running, it leaves the guest */
 }
