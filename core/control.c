@@ -23,12 +23,11 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 
-#define TEXT_MAX   4096
-#define QUEUE_MAX  16
-#define CALL_WAIT  0
-#define CALL_DONE  1
-#define CALL_GONE  2 /* the caller's VM ended while it waited: the GPM frees the call */
-#define HV_RESERVE MiB(16)
+#define TEXT_MAX  4096
+#define QUEUE_MAX 16
+#define CALL_WAIT 0
+#define CALL_DONE 1
+#define CALL_GONE 2 /* the caller's VM ended while it waited: the GPM frees the call */
 
 struct gpm_call {
 	uint32_t nr;
@@ -55,16 +54,9 @@ static void finish(struct gpm_call *c, int64_t ret)
 		kfree(c);
 }
 
-static bool module_exists(const char *name, void *ctx)
-{
-	(void)ctx;
-	return partition_module(name) != NULL;
-}
-
 static int64_t do_create(struct gpm_call *c)
 {
-	struct frame_stats st;
-	static uint64_t usable[CONFIG_MAX_CPUS / 64];
+	struct manifest_resources r;
 
 	c->text[c->len] = '\0';
 	if (manifest_parse(c->text, c->len, &req) < 0 || req.nparts != 1 || req.ndropped ||
@@ -93,9 +85,8 @@ static int64_t do_create(struct gpm_call *c)
 			mp->kernel);
 		return -E_NOENT;
 	}
-	frame_stats(&st);
-	uint64_t free_bytes = st.free * PAGE_SIZE;
-	free_bytes = free_bytes > HV_RESERVE ? free_bytes - HV_RESERVE : 0;
+	partition_manifest_resources(&r);
+	uint64_t free_bytes = r.mem_free_bytes;
 	if (mp->mem_bytes > free_bytes) {
 		kprintf("gpm: create from '%s': %llu MiB asked, %llu MiB free\n", c->caller->name,
 			(unsigned long long)(mp->mem_bytes >> 20),
@@ -106,19 +97,6 @@ static int64_t do_create(struct gpm_call *c)
 				   mp->kernel };
 	if (guest_check(&img, mp->mem_bytes, mp->cmdline) < 0)
 		return -E_INVAL;
-	memset(usable, 0, sizeof(usable));
-	for (uint32_t cpu = 1; cpu < pcpu_count; cpu++) {
-		struct pcpu *p = pcpu_by_id[cpu];
-		if (p && __atomic_load_n(&p->shared.vmx_on, __ATOMIC_ACQUIRE))
-			usable[cpu / 64] |= 1ULL << (cpu % 64);
-	}
-	struct manifest_resources r = {
-		.ncpus = pcpu_count,
-		.cpu_usable_mask = usable,
-		.mem_free_bytes = free_bytes,
-		.module_exists = module_exists,
-		.plan_cores = true,
-	};
 	req.machine = *plan_machine();
 	if (manifest_assign(&req, &r) < 1)
 		return -E_RANGE;

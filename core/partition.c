@@ -393,21 +393,13 @@ struct vm *partition_create(const struct manifest_part *mp, int *err)
 	return vm;
 }
 
-uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint32_t vm_timeout_ms)
+uint32_t partition_manifest_resources(struct manifest_resources *r)
 {
-	const struct mb2_module *mf;
-	static uint64_t usable[CONFIG_MAX_CPUS / 64];
+	static uint64_t usable[CONFIG_MAX_CPUS / 64]; /* cpu 0 only */
 	struct frame_stats st;
-
-	boot = bi;
-	default_timeout_ms = vm_timeout_ms;
-	if (!(mf = find_module("manifest"))) {
-		kprintf("partition: no manifest module; no guests to run\n");
-		return 0;
-	}
-	manifest_parse((const char *)(uintptr_t)mf->start, mf->end - mf->start, &manifest);
-	check_kernels(&manifest);
 	uint32_t novmx = 0;
+
+	memset(usable, 0, sizeof(usable));
 	for (uint32_t c = 1; c < pcpu_count; c++) {
 		struct pcpu *p = pcpu_by_id[c];
 		if (!p || __atomic_load_n(&p->shared.state, __ATOMIC_ACQUIRE) != PCPU_ONLINE)
@@ -417,19 +409,36 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
 		else
 			novmx++;
 	}
-	if (novmx)
-		kprintf("partition: %u online cores have no VMX (see the 'vmx N unavailable' lines); "
-			"they cannot host partitions\n",
-			novmx);
 	frame_stats(&st);
 	uint64_t free_bytes = st.free * PAGE_SIZE;
-	struct manifest_resources r = {
+	*r = (struct manifest_resources){
 		.ncpus = pcpu_count,
 		.cpu_usable_mask = usable,
 		.mem_free_bytes = free_bytes > HV_RESERVE ? free_bytes - HV_RESERVE : 0,
 		.module_exists = module_exists,
 		.plan_cores = true, /* the GPM plans counts (core/plan.c) */
 	};
+	return novmx;
+}
+
+uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint32_t vm_timeout_ms)
+{
+	const struct mb2_module *mf;
+
+	boot = bi;
+	default_timeout_ms = vm_timeout_ms;
+	if (!(mf = find_module("manifest"))) {
+		kprintf("partition: no manifest module; no guests to run\n");
+		return 0;
+	}
+	manifest_parse((const char *)(uintptr_t)mf->start, mf->end - mf->start, &manifest);
+	check_kernels(&manifest);
+	struct manifest_resources r;
+	uint32_t novmx = partition_manifest_resources(&r);
+	if (novmx)
+		kprintf("partition: %u online cores have no VMX (see the 'vmx N unavailable' lines); "
+			"they cannot host partitions\n",
+			novmx);
 	manifest_assign(&manifest, &r);
 	manifest_print(&manifest);
 	refused = manifest.nparts - manifest.nvalid + manifest.ndropped;
@@ -439,7 +448,7 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
 		refused = manifest.nparts;
 		return refused;
 	}
-	plan_init(&manifest.machine, usable, pcpu_count);
+	plan_init(&manifest.machine, r.cpu_usable_mask, pcpu_count);
 	uint64_t t = rdtsc(), planned = 0;
 	uint32_t started = 0;
 	for (uint32_t i = 0; i < manifest.nparts; i++) {

@@ -45,6 +45,13 @@ int partition_wait_and_report(void);
 /* Plan, create and start partition mp; NULL with *err (-E_*) and one line. */
 struct vm *partition_create(const struct manifest_part *mp, int *err);
 
+/*
+ * What manifest_assign() may hand out now: online cores with VMX (not cpu
+ * 0), free memory less what the hypervisor keeps, the boot modules; the GPM
+ * plans the cores of counts. Returns how many online cores lack VMX. cpu 0.
+ */
+uint32_t partition_manifest_resources(struct manifest_resources *r);
+
 /* The boot module whose command line starts with `name`, or NULL. */
 const struct mb2_module *partition_module(const char *name);
 

@@ -575,23 +575,6 @@ static struct manifest_resources res(uint32_t ncpus, uint64_t mem)
 	return r;
 }
 
-/* Parse text (which must be clean), assign, check the return and output. */
-static void expect_assign(const char *text, const struct manifest_resources *r, int nvalid,
-			  const char *want)
-{
-	int n;
-
-	parse(text);
-	assert_string_equal(console_capture(), "");
-	console_capture_reset();
-	n = manifest_assign(&m, r);
-	if (n != nvalid || strcmp(console_capture(), want) != 0)
-		print_error("want (%d):\n%sgot (%d):\n%s", nvalid, want, n, console_capture());
-	assert_int_equal(n, nvalid);
-	assert_string_equal(console_capture(), want);
-	assert_int_equal(m.nvalid, (uint32_t)nvalid);
-}
-
 #define PART(name, cores, mem, kernel) \
 	"[partition " name "]\ncores = " cores "\nmemory = " mem "\nkernel = " kernel "\n"
 

@@ -393,22 +393,6 @@ static struct manifest_resources res(uint32_t ncpus, bool plan)
 	return r;
 }
 
-/* Parse text (which must be clean), assign, check the return and output. */
-static void expect_assign(const char *text, const struct manifest_resources *r, int nvalid,
-			  const char *want)
-{
-	int n;
-
-	parse(text);
-	assert_string_equal(console_capture(), "");
-	console_capture_reset();
-	n = manifest_assign(&m, r);
-	if (n != nvalid || strcmp(console_capture(), want) != 0)
-		print_error("want (%d):\n%sgot (%d):\n%s", nvalid, want, n, console_capture());
-	assert_int_equal(n, nvalid);
-	assert_string_equal(console_capture(), want);
-}
-
 #define PART(name, cores, kernel) \
 	"[partition " name "]\ncores = " cores "\nmemory = 2M\nkernel = " kernel "\n"
 #define MACHINE "[machine]\nfast = 1-2\naccel = 5-6\n"

@@ -48,15 +48,12 @@ static void ap_main(unsigned int slot)
 /* Time this vCPU ran inside [s, e), spinning on RDTSC without exits. */
 static uint64_t measure(uint64_t s, uint64_t e, uint64_t threshold)
 {
-	uint64_t prev = rdtsc(), t, lo, hi, sum = 0;
+	uint64_t prev = rdtsc(), t, sum = 0;
 
 	for (;;) {
 		t = rdtsc();
 		if (t > s) {
-			lo = prev > s ? prev : s;
-			hi = t < e ? t : e;
-			if (hi > lo && t - prev <= threshold)
-				sum += hi - lo;
+			sum += tsc_ran_in(prev, t, s, e, threshold);
 			if (t >= e)
 				return sum;
 		}

@@ -67,7 +67,7 @@ static uint32_t finished[GUEST_MAX_CPUS];
  */
 static uint64_t measure(void)
 {
-	uint64_t prev = rdtsc(), t, s = 0, e = 0, lo, hi, sum = 0;
+	uint64_t prev = rdtsc(), t, s = 0, e = 0, sum = 0;
 	bool started = false;
 
 	__atomic_fetch_add(&ready, 1, __ATOMIC_ACQ_REL);
@@ -79,10 +79,7 @@ static uint64_t measure(void)
 			e = win_end;
 		}
 		if (started && t > s) {
-			lo = prev > s ? prev : s;
-			hi = t < e ? t : e;
-			if (hi > lo && t - prev <= threshold)
-				sum += hi - lo;
+			sum += tsc_ran_in(prev, t, s, e, threshold);
 			if (t >= e)
 				return sum;
 		}

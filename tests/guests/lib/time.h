@@ -17,6 +17,19 @@ uint32_t tsc_per_ms(void);
 /* The TSC value us microseconds from now. */
 uint64_t tsc_after_us(uint32_t us);
 
+/*
+ * How much of one RDTSC step [prev, t) lies inside [s, e), counted only if
+ * the step is short enough (<= threshold) to mean the CPU ran all of it: a
+ * longer gap is time it was descheduled (the fair and block tests).
+ */
+static inline uint64_t tsc_ran_in(uint64_t prev, uint64_t t, uint64_t s, uint64_t e,
+				  uint64_t threshold)
+{
+	uint64_t lo = prev > s ? prev : s, hi = t < e ? t : e;
+
+	return hi > lo && t - prev <= threshold ? hi - lo : 0;
+}
+
 /* Busy-wait us microseconds. */
 void delay_us(uint32_t us);
 
