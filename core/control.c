@@ -18,6 +18,7 @@
 #include "core/vcore.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -40,6 +41,20 @@ struct gpm_call {
 	uint32_t len;	/* text bytes */
 	char text[TEXT_MAX + 1];
 };
+
+/* Written at boot (control_ext_register), read-only after. */
+static struct {
+	control_fn fn;
+	uint32_t rec;
+} ext[CYPRESS_HC_COUNT];
+
+void control_ext_register(uint32_t nr, control_fn fn, uint32_t rec)
+{
+	if (nr >= CYPRESS_HC_COUNT || ext[nr].fn)
+		panic("control: hypercall %u registered twice or out of range", nr);
+	ext[nr].fn = fn;
+	ext[nr].rec = rec;
+}
 
 /* cpu 0 */
 static struct gpm_call *queue[QUEUE_MAX];
@@ -160,6 +175,14 @@ static bool run(struct gpm_call *c)
 		finish(c, plan_power_set(c->caller->gpm_part, c->a1));
 		return true;
 	default:
+		if (c->nr < CYPRESS_HC_COUNT && ext[c->nr].fn) {
+			int64_t r = ext[c->nr].fn(c->caller, c->a1, c->a2, c->a3, c->buf,
+						  (uint64_t)(uintptr_t)c);
+			if (r == CONTROL_LATER)
+				return false;
+			finish(c, r);
+			return true;
+		}
 		finish(c, -E_NOSYS);
 		return true;
 	}
@@ -255,6 +278,10 @@ int64_t control_hypercall(struct vcpu *v, uint32_t nr, uint64_t a1, uint64_t a2,
 		c->max = 1;
 		break;
 	default:
+		if (nr < CYPRESS_HC_COUNT && ext[nr].rec) {
+			rec = ext[nr].rec;
+			c->max = 1;
+		}
 		break;
 	}
 	if (rec && c->max) {

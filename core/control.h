@@ -33,6 +33,20 @@ int64_t control_core_notify(struct vcpu *v, uint64_t vector);
 int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count);
 int64_t control_load_report(struct vcpu *v, uint64_t threads);
 
+/*
+ * A call the GPM answers on behalf of another module (leases, exchange,
+ * requests, ballooning: ABI 1.3). `rec` bytes at guest-physical a1 are
+ * checked against the caller's memory before the call is queued and
+ * passed as `buf` (rec 0: buf is NULL). `fn` runs on cpu 0, one call at a
+ * time, and returns the answer, or CONTROL_LATER and then calls
+ * control_done(done_arg, answer) once it has one. Any partition may make
+ * these (permission is the handler's). Boot core, before SMP.
+ */
+#define CONTROL_LATER INT64_MIN
+typedef int64_t (*control_fn)(struct vm *caller, uint64_t a1, uint64_t a2, uint64_t a3, void *buf,
+			      uint64_t done_arg);
+void control_ext_register(uint32_t nr, control_fn fn, uint32_t rec);
+
 /* cpu 0: the call `arg` finished with `ret`; the next queued call runs. */
 void control_done(uint64_t arg, int64_t ret);
 

@@ -6,6 +6,7 @@
  */
 #include "core/control.h"
 #include "core/hypercall.h"
+#include "core/shared.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
 
@@ -93,6 +94,11 @@ static struct hc_result hc_load_report(struct vcpu *v, const struct hc_args *a)
 	return ok(control_load_report(v, a->a1));
 }
 
+static struct hc_result hc_shared_set(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(shared_set(v, a->a1));
+}
+
 static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_ABI_VERSION] = { hc_abi_version, HC_ANY, "abi_version" },
 	[CYPRESS_HC_CONSOLE_WRITE] = { hc_console_write, HC_ANY, "console_write" },
@@ -111,6 +117,7 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_POWER_SET] = { hc_control, HC_ANY, "power_set" },
 	[CYPRESS_HC_LOAD_GET] = { hc_load_get, HC_ANY, "load_get" },
 	[CYPRESS_HC_LOAD_REPORT] = { hc_load_report, HC_ANY, "load_report" },
+	[CYPRESS_HC_SHARED_SET] = { hc_shared_set, HC_ANY, "shared_set" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

@@ -21,6 +21,7 @@
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "core/control.h"
+#include "core/gpm_timer.h"
 #include "core/guest_load.h"
 #include "core/lpm.h"
 #include "core/manifest.h"
@@ -205,6 +206,7 @@ static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
 	v->id = i;
 	v->pcpu = NO_CPU;
 	v->migrate_to = NO_CPU;
+	v->lease_cpu = NO_CPU;
 	v->vpid = vpid_alloc();
 	vm->vcpu[i] = v;
 	if (!v->vpid || vcpu_ctx_init(v) < 0)
@@ -554,8 +556,13 @@ static void watchdog(void)
 		else if (!next || vm->deadline_tsc < next)
 			next = vm->deadline_tsc;
 	}
+	/* The timed work of the GPM (leases, balloon deadlines, the pool). */
+	uint64_t t = gpm_timer_run(now);
+	if (t && (!next || t < next))
+		next = t;
 	if (next)
-		timer_oneshot_us((next - now) * 1000 / tsc_khz + 1, watchdog_fired, NULL);
+		timer_oneshot_us(next > now ? (next - now) * 1000 / tsc_khz + 1 : 1, watchdog_fired,
+				 NULL);
 }
 
 /*

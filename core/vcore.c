@@ -17,6 +17,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "core/lpm.h"
 #include "core/msg.h"
+#include "core/shared.h"
 #include "core/trace.h"
 #include "core/vcore.h"
 #include "lib/errno.h"
@@ -279,11 +280,12 @@ static void adopt_handler(const struct mbox_msg *m)
 		trace_event(TR_MIG_IN, v, (uint32_t)m->arg[2]);
 		__atomic_store_n(&v->moves, v->moves + 1, __ATOMIC_RELAXED);
 		/* CORE_NOTIFY: the guest learns its core changed (a fixed interrupt,
-		 * posted like any other; it reads CORE_INFO for the facts). */
-		uint8_t vec = __atomic_load_n(&v->vm->core_notify_vec, __ATOMIC_ACQUIRE);
-		if (vec)
-			vcpu_post(v, 0 /* fixed */, vec);
+		 * posted like any other; it reads CORE_INFO or its shared area). */
+		shared_vcpu_update(v);
+		shared_event(v->vm, (int32_t)v->id, CY_EV_CORE);
 		lpm_moved(v, c->owner);
+	} else {
+		shared_vcpu_update(v);
 	}
 	if (startable(v))
 		rq_add(c, v, v->state == VCPU_RUNNING);

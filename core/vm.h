@@ -105,8 +105,10 @@ struct vcpu {
 	struct vcpu_ctx ctx;
 	struct vcpu_post post; /* cross-core: see struct vcpu_post */
 	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
-	uint32_t moves;	   /* times it arrived on another core (owner writes; CORE_INFO reads) */
-	uint64_t perf_ctl; /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
+	uint32_t moves;	    /* times it arrived on another core (owner writes; CORE_INFO reads) */
+	uint64_t perf_ctl;  /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
+	uint32_t lease_cpu; /* its leased fast core (NO_CPU: none); written by the GPM */
+	uint64_t lease_end_tsc; /* when that lease ends; written by the GPM */
 	/* Load (LOAD_GET): written by the owner core, read by any as statistics. */
 	uint64_t run_ticks;	      /* TSC it spent in vcpu_enter() */
 	uint64_t steal_ticks;	      /* TSC it spent runnable while another vCPU ran */
@@ -152,6 +154,14 @@ struct vm {
 	bool control;		 /* may make the control hypercalls */
 	uint32_t guest_load;	 /* LOAD_REPORT: runnable threads the guest said it has */
 	uint8_t core_notify_vec; /* CORE_NOTIFY: interrupt a vCPU gets on a new core, 0 = none */
+	/* The shared area (core/shared.c): gpa written by SHARED_SET, the rest
+	 * under shared_lock by whichever core publishes. */
+	uint64_t shared_gpa; /* 0 = none */
+	spinlock_t shared_lock;
+	uint32_t shared_seq[VM_MAX_VCPUS]; /* each record's seq, kept here, not in the guest */
+	uint32_t balloon_target, balloon_seq, balloon_wait_ms; /* published in the header */
+	uint8_t sa_vector;    /* SA_REGISTER: the upcall vector, 0 = none */
+	uint32_t sa_limit_us; /* SA_REGISTER: the hard limit on an ack */
 	bool boot;	  /* from the boot manifest (kept for the summary), not a control call's */
 	int32_t gpm_part; /* its slot in the GPM's plan, -1 for none */
 	bool accel;	  /* class = accel: its vCPU cores are shared, outside the plan */
