@@ -42,7 +42,11 @@ enum msg_type {
 	MSG_PING =
 		25, /* bench: GPM -> LPM arg[0] -> its first core -> GPM; arg[1] start TSC, arg[2] hop */
 	MSG_LPM_HINT = 26, /* to an LPM: vCPU arg[1] wants class arg[2] (a DVFS hint; arg[0] lpm) */
-	MSG_TYPES = 32,
+	/* Issue 11 (ABI 1.3), one range per module: 27-31 leases and core
+	 * exchange (core/lease.c), 32-36 ballooning and requests
+	 * (core/balloon.c), 37-41 the micro-sliced pool (core/pool.c), 42-44
+	 * scheduler activations (core/sa.c). */
+	MSG_TYPES = 48,
 };
 
 typedef void (*msg_handler_t)(const struct mbox_msg *m);
