@@ -6,6 +6,7 @@
  */
 #include "core/control.h"
 #include "core/hypercall.h"
+#include "core/sa.h"
 #include "core/shared.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
@@ -27,7 +28,7 @@ struct hc_desc {
 
 static struct hc_result ok(int64_t r)
 {
-	return (struct hc_result){ r, false };
+	return (struct hc_result){ r, false, 0 };
 }
 
 static struct hc_result hc_abi_version(struct vcpu *v, const struct hc_args *a)
@@ -56,7 +57,7 @@ static struct hc_result hc_console_write(struct vcpu *v, const struct hc_args *a
 static struct hc_result hc_exit(struct vcpu *v, const struct hc_args *a)
 {
 	vm_exit_request(v->vm, (uint32_t)a->a1);
-	return (struct hc_result){ 0, true };
+	return (struct hc_result){ 0, true, 0 };
 }
 
 static struct hc_result hc_control(struct vcpu *v, const struct hc_args *a)
@@ -99,6 +100,19 @@ static struct hc_result hc_shared_set(struct vcpu *v, const struct hc_args *a)
 	return ok(shared_set(v, a->a1));
 }
 
+static struct hc_result hc_sa_register(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(sa_register(v, a->a1, a->a2));
+}
+
+static struct hc_result hc_sa_ack(struct vcpu *v, const struct hc_args *a)
+{
+	struct hc_result r = { 0, false, 0 };
+
+	r.ret = sa_ack(v, a->a1, &r.sched);
+	return r;
+}
+
 static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_ABI_VERSION] = { hc_abi_version, HC_ANY, "abi_version" },
 	[CYPRESS_HC_CONSOLE_WRITE] = { hc_console_write, HC_ANY, "console_write" },
@@ -118,6 +132,8 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_LOAD_GET] = { hc_load_get, HC_ANY, "load_get" },
 	[CYPRESS_HC_LOAD_REPORT] = { hc_load_report, HC_ANY, "load_report" },
 	[CYPRESS_HC_SHARED_SET] = { hc_shared_set, HC_ANY, "shared_set" },
+	[CYPRESS_HC_SA_REGISTER] = { hc_sa_register, HC_ANY, "sa_register" },
+	[CYPRESS_HC_SA_ACK] = { hc_sa_ack, HC_ANY, "sa_ack" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

@@ -19,6 +19,7 @@ struct hc_args {
 struct hc_result {
 	int64_t ret; /* goes to the guest's EAX */
 	bool stop;   /* the VM ended during the call (exit hypercall) */
+	int sched;   /* VMEXIT_RESUME, or YIELD/BLOCK: the core decides next (SA_ACK) */
 };
 
 /* Run hypercall `a` for vCPU `v`. */

@@ -22,6 +22,7 @@
 #include "arch/x86/vmx/vmexit.h"
 #include "core/control.h"
 #include "core/gpm_timer.h"
+#include "core/sa.h"
 #include "core/guest_load.h"
 #include "core/lpm.h"
 #include "core/manifest.h"
@@ -507,6 +508,7 @@ static void report(const struct vm *vm)
 	}
 	kprintf("summary: vm %s: %llu exits:%s\n", vm->name, (unsigned long long)total,
 		n ? line : " none");
+	sa_report(vm);
 }
 
 static const char *const vcpu_state_names[] = {

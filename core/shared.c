@@ -10,6 +10,9 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
+_Static_assert(sizeof(struct cy_shared) == CY_SHARED_SIZE, "the ABI's shared area size");
+_Static_assert(sizeof(struct cy_shared_vcpu) == 64, "the ABI's per-vCPU record");
+
 struct cy_shared *shared_of(struct vm *vm)
 {
 	uint64_t gpa = __atomic_load_n(&vm->shared_gpa, __ATOMIC_ACQUIRE);
@@ -115,7 +118,7 @@ void shared_event(struct vm *vm, int32_t vcpu, uint32_t bits)
 		return;
 	struct cy_shared *sh = shared_of(vm);
 	if (sh) {
-		uint32_t *w = vcpu < 0 ? &sh->events :
+		uint32_t *w = vcpu < 0			       ? &sh->events :
 			      (uint32_t)vcpu < CY_SHARED_VCPUS ? &sh->vcpu[vcpu].events :
 								 NULL;
 		if (w)
@@ -124,4 +127,13 @@ void shared_event(struct vm *vm, int32_t vcpu, uint32_t bits)
 	uint8_t vec = __atomic_load_n(&vm->core_notify_vec, __ATOMIC_ACQUIRE);
 	if (vec)
 		vcore_post(vm->vcpu[to], 0 /* fixed */, vec);
+}
+
+void shared_sa_pending(struct vcpu *v, bool pending)
+{
+	struct cy_shared *sh = v->id < CY_SHARED_VCPUS ? shared_of(v->vm) : NULL;
+
+	/* One aligned word, its only writer the owner core: no seq needed. */
+	if (sh)
+		put32(&sh->vcpu[v->id].sa_pending, pending);
 }

@@ -30,6 +30,9 @@ void shared_vcpu_update(struct vcpu *v);
 /* Partition-wide fields (balloon, SA) changed: rewrite the header. Any core. */
 void shared_header_update(struct vm *vm);
 
+/* v's record: an SA upcall waits for its ack (or not). v's owner core. */
+void shared_sa_pending(struct vcpu *v, bool pending);
+
 /*
  * Raise event bits CY_EV_* for vCPU `vcpu` of vm (or, with vcpu < 0, for
  * the partition, announced to vCPU 0), and post the CORE_NOTIFY vector to

@@ -17,6 +17,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "core/lpm.h"
 #include "core/msg.h"
+#include "core/sa.h"
 #include "core/shared.h"
 #include "core/trace.h"
 #include "core/vcore.h"
@@ -35,6 +36,7 @@ struct vcore {
 	struct vcpu *vmcs_current; /* whose VMCS is current (VMPTRLD) */
 	struct vcpu *running;	   /* inside vcpu_enter() now */
 	struct vcpu *traced;	   /* last `run` event recorded */
+	uint64_t turn_start;	   /* TSC when `running` entered the guest */
 	uint64_t slice;		   /* TSC ticks per turn when shared */
 	uint64_t timer_armed;	   /* the host timer's deadline, 0 = off */
 	volatile bool timer_check; /* the host timer fired: look at the deadlines */
@@ -403,6 +405,22 @@ static void kick_handler(const struct mbox_msg *m)
 	pcpu_resched(this_cpu());
 }
 
+/* Take v's posted interrupts; make it runnable if they start or wake it. */
+static void wake(struct vcore *c, struct vcpu *v)
+{
+	if (__atomic_load_n(&v->post.pending, __ATOMIC_ACQUIRE) &&
+	    vcpu_post_take(v) == VLAPIC_START_SIPI && v->state == VCPU_IDLE) {
+		v->start_sipi = true;
+		rq_add(c, v, false);
+	}
+	if (v->blocked && vcpu_lapic_wakeup(v)) {
+		v->blocked = false;
+		v->halted = false;
+		trace_event(TR_WAKE, v, 0);
+		rq_add(c, v, true);
+	}
+}
+
 /* Before each decision: drop what ended, send off what must move, take
  * posted interrupts, wake what can. */
 static void service(struct vcore *c)
@@ -420,17 +438,7 @@ static void service(struct vcore *c)
 			i--;
 			continue;
 		}
-		if (__atomic_load_n(&v->post.pending, __ATOMIC_ACQUIRE) &&
-		    vcpu_post_take(v) == VLAPIC_START_SIPI && v->state == VCPU_IDLE) {
-			v->start_sipi = true;
-			rq_add(c, v, false);
-		}
-		if (v->blocked && vcpu_lapic_wakeup(v)) {
-			v->blocked = false;
-			v->halted = false;
-			trace_event(TR_WAKE, v, 0);
-			rq_add(c, v, true);
-		}
+		wake(c, v);
 	}
 }
 
@@ -507,6 +515,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	}
 	c->running = v;
 	uint64_t t = rdtsc();
+	c->turn_start = t;
 	if (counted) {
 		c->st.switches++;
 		c->st.switch_ticks += t - c->last_exit;
@@ -521,8 +530,10 @@ static void run_next(struct vcore *c, struct pcpu *p)
 		v->steal_ticks += t - v->wait_since;
 		v->wait_since = 0;
 	}
+	sa_turn(v);
 	int r = vcpu_enter(v);
 	uint64_t now = rdtsc();
+	sa_left(v, r);
 	v->run_ticks += now - t;
 	if (v->sv.runnable)
 		v->wait_since = now; /* back in the runqueue until its next turn */
@@ -564,6 +575,37 @@ bool vcore_stats(uint32_t cpu, struct vcore_stats *out)
 	if (!c)
 		return false;
 	*out = c->st;
+	return true;
+}
+
+bool vcore_slice_renew(struct vcpu *v)
+{
+	struct vcore *c = this_vcore();
+
+	if (!own_vcpu(v, "renew the slice of") || c->running != v || v->migrate_to != NO_CPU)
+		return false;
+	/* A request to decide again (slice_end 1) may be a wake-up: the
+	 * others wake first, as service() would, so the answer is the loop's. */
+	struct pcpu *p = this_cpu();
+	bool resched = p->slice_end == 1;
+	if (resched)
+		for (uint32_t i = 0; i < c->nhosted; i++)
+			if (c->hosted[i] != v && !vm_ended(c->hosted[i]->vm))
+				wake(c, c->hosted[i]);
+	uint64_t now = rdtsc();
+	if (c->sc.ops == &sched_fair_ops) {
+		/* What fair_pick_next would do after charging this turn: the
+		 * smallest key wins, ties going to the other vCPU. */
+		const struct runq_entry *e = runq_peek_min(&c->sc.rq);
+		uint64_t vr = v->sv.vruntime +
+			      (now - c->turn_start) * SCHED_WEIGHT_DEFAULT / v->sv.weight;
+		if (e && e->key <= vr)
+			return false;
+	}
+	/* A re-decision keeps the turn's slice; an ended slice starts another. */
+	uint64_t end = c->turn_start + c->slice;
+	p->slice_end = resched && end > now ? end : now + c->slice;
+	p->resched = false;
 	return true;
 }
 

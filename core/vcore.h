@@ -57,6 +57,15 @@ bool vcore_stats(uint32_t cpu, struct vcore_stats *out);
 /* Foreign mutations refused so far (the owner checks). */
 uint64_t vcore_owner_violations(void);
 
+/*
+ * v's slice ended on this core (its owner's), v still in the guest: if the
+ * policy would pick v again now anyway (no other runnable vCPU has run
+ * less, weighted, and v is not leaving), give it a new slice (pcpu
+ * slice_end) and return true; false if taking the core now is a real
+ * preemption. Scheduler activations ask this before they notify.
+ */
+bool vcore_slice_renew(struct vcpu *v);
+
 /* Make the calling core's runqueue now (else on first use). */
 void vcore_prepare(void);
 

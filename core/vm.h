@@ -16,6 +16,7 @@
 #include "core/vuart.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"
+#include "sched/irs.h"
 #include "sched/ops.h"
 
 #define VM_MAX	     64
@@ -105,10 +106,16 @@ struct vcpu {
 	struct vcpu_ctx ctx;
 	struct vcpu_post post; /* cross-core: see struct vcpu_post */
 	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
-	uint32_t moves;	    /* times it arrived on another core (owner writes; CORE_INFO reads) */
-	uint64_t perf_ctl;  /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
-	uint32_t lease_cpu; /* its leased fast core (NO_CPU: none); written by the GPM */
-	uint64_t lease_end_tsc; /* when that lease ends; written by the GPM */
+	uint32_t moves;	   /* times it arrived on another core (owner writes; CORE_INFO reads) */
+	uint64_t perf_ctl; /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
+	/* Scheduler activations (core/sa.c), owned by the core in pcpu. */
+	struct irs_vcpu irs;
+	uint32_t sa_gen;	  /* vm->sa_gen irs was set up for */
+	uint64_t sa_ack_ticks;	  /* sum of upcall-to-ack times of acks in time */
+	uint64_t sa_notified_tsc; /* when the pending upcall went in */
+	uint64_t sa_limit_ticks;  /* the limit in TSC ticks, as set up */
+	uint32_t lease_cpu;	  /* its leased fast core (NO_CPU: none); written by the GPM */
+	uint64_t lease_end_tsc;	  /* when that lease ends; written by the GPM */
 	/* Load (LOAD_GET): written by the owner core, read by any as statistics. */
 	uint64_t run_ticks;	      /* TSC it spent in vcpu_enter() */
 	uint64_t steal_ticks;	      /* TSC it spent runnable while another vCPU ran */
@@ -162,6 +169,8 @@ struct vm {
 	uint32_t balloon_target, balloon_seq, balloon_wait_ms; /* published in the header */
 	uint8_t sa_vector;    /* SA_REGISTER: the upcall vector, 0 = none */
 	uint32_t sa_limit_us; /* SA_REGISTER: the hard limit on an ack */
+	uint64_t sa_conf;     /* vector | limit_us << 8 | generation << 32 (core/sa.c) */
+	bool sa_ever;	      /* some vCPU registered once: the summary has its line */
 	bool boot;	  /* from the boot manifest (kept for the summary), not a control call's */
 	int32_t gpm_part; /* its slot in the GPM's plan, -1 for none */
 	bool accel;	  /* class = accel: its vCPU cores are shared, outside the plan */

@@ -157,6 +157,7 @@ struct cy_shared {
 	uint32_t sa_limit_us;	  /* the hard limit on an SA ack */
 	uint32_t reserved[8];
 	struct cy_shared_vcpu vcpu[CY_SHARED_VCPUS];
+	uint8_t unused[CY_SHARED_SIZE - 64 - 64 * CY_SHARED_VCPUS]; /* sizeof == CY_SHARED_SIZE */
 };
 
 /* Event bits (cy_shared.events and cy_shared_vcpu.events), announced by the

@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "core/msg.h"
+#include "core/sa.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
@@ -260,7 +261,8 @@ int vcpu_enter(struct vcpu *v)
 			msg_poll();
 		/* One test on the common path: the TSC only on a time-shared
 		 * core, or after pcpu_resched() (slice_end 1). */
-		if (__builtin_expect(p->slice_end != 0, 0) && rdtsc() >= p->slice_end)
+		if (__builtin_expect(p->slice_end != 0, 0) && rdtsc() >= p->slice_end &&
+		    sa_preempt(v, p) != VMEXIT_RESUME)
 			return VMEXIT_YIELD;
 	}
 }

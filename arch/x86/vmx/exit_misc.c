@@ -29,7 +29,7 @@ int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
 		return VMEXIT_STOP;
 	v->regs.rax = (uint32_t)(int32_t)r.ret;
 	vmexit_skip_insn(x);
-	return VMEXIT_RESUME;
+	return r.sched;
 }
 
 int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
