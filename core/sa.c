@@ -18,7 +18,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 
-#define CONF_VECTOR(c) ((uint8_t)((c) & 0xff))
+#define CONF_VECTOR(c) ((uint8_t)((c)&0xff))
 #define CONF_LIMIT(c)  ((uint32_t)(((c) >> 8) & 0xffffff))
 #define CONF_GEN(c)    ((uint32_t)((c) >> 32))
 
@@ -162,8 +162,8 @@ void sa_report(const struct vm *vm)
 	}
 	kprintf("summary: vm %s: sa upcalls %llu, acked %llu (yield %llu, block %llu), cut off at "
 		"the limit %llu, mean upcall to ack %llu ticks\n",
-		vm->name, (unsigned long long)n, (unsigned long long)(y + b),
-		(unsigned long long)y, (unsigned long long)b, (unsigned long long)f,
+		vm->name, (unsigned long long)n, (unsigned long long)(y + b), (unsigned long long)y,
+		(unsigned long long)b, (unsigned long long)f,
 		(unsigned long long)(y + b ? t / (y + b) : 0));
 	(void)s;
 }

@@ -16,7 +16,7 @@ fuzz_mb2_srcs := boot/mb2.c lib/err.c
 fuzz_guest_load_srcs := core/guest_load.c core/guest_elf.c
 fuzz_acpi_srcs := arch/x86/acpi.c arch/x86/acpi_madt.c arch/x86/acpi_fadt.c
 fuzz_decode_srcs := arch/x86/vdev/decode.c
-fuzz_hypercall_srcs := core/hypercall.c core/vm.c core/vuart.c lib/printf.c
+fuzz_hypercall_srcs := core/hypercall.c core/shared.c core/vm.c core/vuart.c lib/printf.c
 fuzz_cmdline_srcs := core/cmdline.c lib/duration.c lib/printf.c
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -113,6 +113,37 @@ int64_t control_load_report(struct vcpu *v, uint64_t threads)
 	return 0;
 }
 
+/* Fakes for what core/shared.c (linked for real: it writes guest memory) asks. */
+void plan_core_desc(uint32_t cpu, struct cy_core_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->cpu = cpu;
+}
+
+static uint32_t posts;
+void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector)
+{
+	(void)to;
+	(void)delivery;
+	(void)vector;
+	posts++;
+}
+
+/* Fakes for core/sa.c (the sa suite runs it on VMX): arguments unchanged. */
+int64_t sa_register(struct vcpu *v, uint64_t vector, uint64_t limit_us)
+{
+	(void)v;
+	FUZZ_CHECK(vector == last.a1 && limit_us == last.a2);
+	return -E_RANGE;
+}
+
+int64_t sa_ack(struct vcpu *v, uint64_t how, int *sched)
+{
+	(void)v;
+	FUZZ_CHECK(how == last.a1 && *sched == 0);
+	return -E_INVAL;
+}
+
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v;
@@ -231,6 +262,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case CYPRESS_HC_CORE_NOTIFY:
 			FUZZ_CHECK(!r.stop && r.ret == CY_EINVAL);
+			break;
+		case CYPRESS_HC_SHARED_SET:
+			/* The real one: 8 KiB at a 4 KiB-aligned address inside memory. */
+			FUZZ_CHECK(!r.stop);
+			if (a.a1 & 4095)
+				FUZZ_CHECK(r.ret == CY_EINVAL);
+			else if (a.a1 && (a.a1 >= mem_size || CY_SHARED_SIZE > mem_size - a.a1))
+				FUZZ_CHECK(r.ret == CY_ERANGE);
+			else
+				FUZZ_CHECK(r.ret == 0 && vm.shared_gpa == a.a1);
+			if (r.ret == 0 && a.a1) {
+				const struct cy_shared *sh = (const void *)(mem + a.a1);
+				FUZZ_CHECK(sh->abi == CYPRESS_ABI_VERSION && sh->nvcpus == 2 &&
+					   sh->vcpu[1].core.cpu == 1 && sh->vcpu[1].seq &&
+					   !(sh->vcpu[1].seq & 1));
+			}
+			break;
+		case CYPRESS_HC_SA_REGISTER:
+			FUZZ_CHECK(!r.stop && r.ret == CY_ERANGE && r.sched == 0);
+			break;
+		case CYPRESS_HC_SA_ACK:
+			FUZZ_CHECK(!r.stop && r.ret == CY_EINVAL && r.sched == 0);
 			break;
 		default:
 			FUZZ_CHECK(r.ret == CY_ENOSYS && !r.stop);

@@ -29,7 +29,7 @@ static bool rogue;
 static uint64_t gap_min; /* ticks: a stretch longer than this was a preemption */
 static volatile uint32_t ready, go, stop, finished;
 static volatile uint32_t spinning; /* vCPUs inside spin(): T's stalls count once both are */
-static volatile uint32_t owner; /* the vCPU that runs T */
+static volatile uint32_t owner;	   /* the vCPU that runs T */
 
 struct per_vcpu {
 	volatile uint64_t upcall_tsc; /* the last upcall's arrival */
