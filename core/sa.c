@@ -118,9 +118,12 @@ int64_t sa_ack(struct vcpu *v, uint64_t how, int *sched)
 		v->sa_ack_ticks += now - v->sa_notified_tsc;
 	shared_sa_pending(v, false);
 	if (block) {
-		/* As HLT (exit_misc.c): it sleeps until an interrupt it can take. */
+		/* As HLT (exit_misc.c), except that any interrupt its vLAPIC would
+		 * deliver wakes it whatever RFLAGS.IF says (as MWAIT with ECX[0],
+		 * SDM 2B): the ack is usually made inside the upcall's handler,
+		 * with interrupts off. The guest takes it once IF is 1 again. */
 		v->halted = true;
-		v->halt_if = (vmread(VMCS_GUEST_RFLAGS) >> 9) & 1;
+		v->halt_if = true;
 		*sched = VMEXIT_BLOCK;
 	} else {
 		*sched = VMEXIT_YIELD;

@@ -9,11 +9,13 @@
  *   Checks: every gap of a vCPU came after an upcall on it (none without),
  *   each within the limit of its upcall; T moved at every preemption and
  *   never stalled for a gap (it runs on the vCPU that has the core).
+ * mode=block: as ack, except that vCPU 1 acks with block; vCPU 0 wakes it
+ *   with an IPI every slice. Checks as ack, and every block ended by a wake.
  * mode=rogue: the handler neither moves T nor acks. Checks: every gap still
  *   came after an upcall, and began at the hard limit: no earlier (the
  *   hypervisor waited for the guest) and not much later (it did not wait
  *   longer); T stalls while its vCPU is off.
- * Parameters: the word `rogue` (else ack mode), limit=US (SA_REGISTER's), slice=US (the
+ * Parameters: the word `rogue` or `block` (else ack mode), limit=US (SA_REGISTER's), slice=US (the
  * manifest's), ms=N (how long to measure).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), 2 vCPUs.
  */
@@ -22,10 +24,12 @@
 const char guest_test_name[] = "sa";
 
 #define VEC_SA	   0x52
+#define VEC_WAKE   0x53
 #define MIN_EVENTS 5
 
 static struct cy_shared area __attribute__((aligned(4096)));
-static bool rogue;
+static bool rogue, blockmode;
+static volatile uint32_t blocks, wakes;
 static uint64_t gap_min; /* ticks: a stretch longer than this was a preemption */
 static volatile uint32_t ready, go, stop, finished;
 static volatile uint32_t spinning; /* vCPUs inside spin(): T's stalls count once both are */
@@ -67,16 +71,31 @@ static void sa_handler(struct irq_frame *f)
 		__atomic_store_n(&owner, 1 - s, __ATOMIC_RELEASE);
 		t_moves++;
 	}
+	if (blockmode && s == 1) {
+		/* Nothing left to run here: sleep until vCPU 0's next IPI. */
+		blocks++;
+		int32_t rc = cypress_sa_ack(CY_SA_BLOCK);
+		if (rc)
+			pv[s].ack_rc = rc;
+		return;
+	}
 	int32_t rc = cypress_sa_ack(CY_SA_YIELD);
 	if (rc)
 		pv[s].ack_rc = rc;
+}
+
+static void wake_handler(struct irq_frame *f)
+{
+	(void)f;
+	wakes++;
+	lapic_eoi();
 }
 
 /* Timestamp until `stop` (or, for end != 0, until the TSC passes end). */
 static void spin(uint32_t s, uint64_t limit_ticks, uint64_t end)
 {
 	struct per_vcpu *p = &pv[s];
-	uint64_t gap_end = 0;
+	uint64_t gap_end = 0, next_wake = 0;
 
 	p->last = rdtsc();
 	p->delay_min = ~0ull;
@@ -107,6 +126,10 @@ static void spin(uint32_t s, uint64_t limit_ticks, uint64_t end)
 			gap_end = now;
 		}
 		p->last = now;
+		if (blockmode && s == 0 && now >= next_wake) {
+			lapic_send_fixed(smp_cpus[1].apic_id, VEC_WAKE);
+			next_wake = now + gap_min * 2;
+		}
 		/* One step of T is atomic with respect to the upcall that moves
 		 * it, as a thread's step is with respect to its migration. */
 		irq_disable();
@@ -180,7 +203,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 {
 	uint32_t limit = cmdline_uint("limit", 100), slice = cmdline_uint("slice", 500);
 	uint32_t ms = cmdline_uint("ms", 40);
-	const char *mode = cmdline_has("rogue") ? "rogue" : "ack";
+	const char *mode = cmdline_has("rogue") ? "rogue" : cmdline_has("block") ? "block" : "ack";
 
 	(void)magic;
 	(void)mbi;
@@ -189,12 +212,14 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (cypress_abi_version() < 1003)
 		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1003", cypress_abi_version());
 	rogue = cmdline_has("rogue");
+	blockmode = cmdline_has("block");
 	bsp_id = lapic_id();
 	gap_min = (uint64_t)tsc_per_ms() * slice / 2000;
 	limit_ticks_g = (uint64_t)tsc_per_ms() * limit / 1000;
 	lapic_setup(true);
 	lapic_enable();
 	irq_register(VEC_SA, sa_handler);
+	irq_register(VEC_WAKE, wake_handler);
 
 	/* The refusals first, while nothing is registered. */
 	expect_rc("SA_ACK without an upcall", cypress_sa_ack(CY_SA_YIELD), CY_EINVAL);
@@ -226,8 +251,11 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	irq_disable();
 	cypress_sa_register(0, 0);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&finished, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	while (!__atomic_load_n(&finished, __ATOMIC_ACQUIRE)) {
+		if (blockmode) /* vCPU 1 may sleep in its block ack */
+			lapic_send_fixed(smp_cpus[1].apic_id, VEC_WAKE);
+		delay_us(100);
+	}
 
 	report_vcpu(0);
 	report_vcpu(1);
@@ -240,6 +268,13 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (!rogue && t_stall_max > gap_min)
 		fail("T stalled for %llu ticks: it was left on a preempted vCPU",
 		     (unsigned long long)t_stall_max);
+	if (blockmode) {
+		gprintf("sa: vcpu 1 blocked %u times, woken %u times\n", blocks, wakes);
+		if (blocks < MIN_EVENTS)
+			fail("vcpu 1 acked with block only %u times", blocks);
+		if (wakes < blocks)
+			fail("vcpu 1 blocked %u times but was woken %u times", blocks, wakes);
+	}
 	if (rogue && t_stall_max <= gap_min)
 		fail("T never stalled, but nothing moved it");
 	report("%s mode: %u + %u preemptions, each announced", mode, pv[0].gaps, pv[1].gaps);
