@@ -103,6 +103,16 @@ void op_vmcall(void)
 		h.a2 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
 	if (h.nr == CYPRESS_HC_POWER_GET) /* it writes its record too */
 		h.a1 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)&scratch;
+	/* SHARED_SET gets its own 8 KiB (it writes all of them), an unaligned
+	 * address, one outside memory, or 0. */
+	static struct cy_shared area __attribute__((aligned(4096)));
+	if (h.nr == CYPRESS_HC_SHARED_SET) {
+		uint32_t pick = rnd_below(4);
+		h.a1 = pick == 0 ? (uint32_t)(uintptr_t)&area :
+		       pick == 1 ? (uint32_t)(uintptr_t)&area + 8 * (1 + rnd_below(511)) :
+		       pick == 2 ? fz.ram_top - rnd_below(2) * 4096 :
+				   0;
+	}
 	static struct cy_vcpu_load loads[2];
 	if (h.nr == CYPRESS_HC_LOAD_GET) { /* records for up to 2 vCPUs */
 		h.a1 = one_in(3) ? fz.ram_top + rnd_below(0x1000) : (uint32_t)(uintptr_t)loads;
@@ -165,6 +175,26 @@ void op_vmcall(void)
 			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
 		if (h.nr == CYPRESS_HC_CORE_NOTIFY && ret == 0 && h.a1)
 			cypress_hypercall(CYPRESS_HC_CORE_NOTIFY, 0, 0, 0); /* leave it off */
+		return;
+	}
+	if (h.nr == CYPRESS_HC_SHARED_SET) {
+		want = h.a1 & 4095				  ? CY_EINVAL :
+		       h.a1 && (uint64_t)h.a1 + 8192 > fz.ram_top ? CY_ERANGE :
+								    0;
+		if (ret != want)
+			fail("vmcall nr 0x%x a=0x%x returned %d, want %d", h.nr, h.a1, ret, want);
+		return;
+	}
+	if (h.nr == CYPRESS_HC_SA_REGISTER || h.nr == CYPRESS_HC_SA_ACK) {
+		bool badvec = h.a1 && (h.a1 < 32 || h.a1 > 255);
+		bool ok = h.nr == CYPRESS_HC_SA_ACK ? ret == CY_EINVAL || (h.a1 <= 1 && ret == 0) :
+			  badvec		    ? ret == CY_EINVAL :
+			  h.a1 && (h.a2 < 10 || h.a2 > 10000) ? ret == CY_ERANGE :
+								ret == 0 || ret == CY_ENOSYS;
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		if (h.nr == CYPRESS_HC_SA_REGISTER && ret == 0 && h.a1)
+			cypress_hypercall(CYPRESS_HC_SA_REGISTER, 0, 0, 0); /* leave it off */
 		return;
 	}
 	if (h.nr == CYPRESS_HC_ABI_VERSION)
