@@ -18,8 +18,8 @@
 
 const char *const symbols_critical_names[] = {
 	"cy_crit_", /* prefix only: test guests */
-	"spin_lock", "spin_unlock", "_raw_spin",	 "read_lock", "write_lock",
-	"rwlock",    "mutex_spin",  "flush_tlb",	 "smp_call_function", NULL,
+	"spin_lock", "spin_unlock", "_raw_spin", "read_lock",	      "write_lock",
+	"rwlock",    "mutex_spin",  "flush_tlb", "smp_call_function", NULL,
 };
 
 static bool contains(const char *s, const char *pat)
@@ -185,9 +185,10 @@ int symbols_parse(const char *text, size_t len, struct msc_sym *out, uint32_t ca
 			return -E_INVAL;
 		}
 		if (have_prev && l.addr < prev) {
-			ksnprintf(why, why_size, "line %u: address 0x%llx below the previous 0x%llx "
-				  "(not sorted)", line, (unsigned long long)l.addr,
-				  (unsigned long long)prev);
+			ksnprintf(why, why_size,
+				  "line %u: address 0x%llx below the previous 0x%llx "
+				  "(not sorted)",
+				  line, (unsigned long long)l.addr, (unsigned long long)prev);
 			return -E_INVAL;
 		}
 		bool text_sym = l.type == 't' || l.type == 'T';

@@ -71,7 +71,7 @@ static void test_good_map(void **state)
 	assert_int_equal(s[3].critical, 1); /* spin_lock matches first */
 	assert_int_equal(s[3].size, 0x40);  /* ends at the rodata symbol */
 	assert_int_equal(s[4].start, 0x100100);
-	assert_int_equal(s[4].size, 0x80); /* ends at data_after */
+	assert_int_equal(s[4].size, 0x80);  /* ends at data_after */
 	assert_int_equal(s[4].critical, 8); /* flush_tlb */
 	assert_int_equal(s[5].start, 0x100300);
 	assert_int_equal(s[5].size, 0); /* last: never matches */
@@ -127,12 +127,14 @@ static void test_refusals(void **state)
 	(void)state;
 	static const struct bad_case cases[] = {
 		{ "1000 T a\nhello world\n", -E_INVAL, "line 2: not 'ADDRESS TYPE NAME'" },
-		{ "1000 T a\n0900 T b\n", -E_INVAL, "line 2: address 0x900 below the previous 0x1000" },
+		{ "1000 T a\n0900 T b\n", -E_INVAL,
+		  "line 2: address 0x900 below the previous 0x1000" },
 		{ "1000 TT a\n", -E_INVAL, "line 1: the type is one letter" },
 		{ "1000 T\n", -E_INVAL, "line 1: the type is one letter" },
 		{ "1000 T  \n", -E_INVAL, "line 1: no name after the type" },
 		{ "1000 T a b\n", -E_INVAL, "line 1: text after the name" },
-		{ "11112222333344445 T a\n", -E_INVAL, "line 1: address longer than 16 hex digits" },
+		{ "11112222333344445 T a\n", -E_INVAL,
+		  "line 1: address longer than 16 hex digits" },
 		{ "1000 T a\xff\n", -E_INVAL, "line 1: the name has a byte 0xff" },
 		{ "1000 D data\n2000 B bss\n", -E_RANGE, "no text symbols" },
 		{ "", -E_RANGE, "no text symbols" },
@@ -235,9 +237,12 @@ static void test_random_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_map),   cmocka_unit_test(test_alias_critical_later),
-		cmocka_unit_test(test_names),	   cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_nul_and_long_lines), cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_good_map),
+		cmocka_unit_test(test_alias_critical_later),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_random_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
