@@ -28,6 +28,7 @@
 #include "core/msg.h"
 #include "core/partition.h"
 #include "core/plan.h"
+#include "core/pool.h"
 #include "core/trace.h"
 #include "core/vcore.h"
 #include "lib/errno.h"
@@ -179,6 +180,7 @@ static void destroy_vm(struct vm *vm)
 		frame_obj_free(vm->vcpu[i], sizeof(struct vcpu));
 	if (vm->lpm)
 		lpm_free(vm->lpm);
+	pool_symbols_free(vm); /* here, not with the pages: a rescue message may still read it */
 	frame_obj_free(vm, sizeof(*vm));
 }
 
@@ -207,6 +209,7 @@ static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
 	v->pcpu = NO_CPU;
 	v->migrate_to = NO_CPU;
 	v->lease_cpu = NO_CPU;
+	v->pool_home = NO_CPU;
 	v->vpid = vpid_alloc();
 	vm->vcpu[i] = v;
 	if (!v->vpid || vcpu_ctx_init(v) < 0)
@@ -243,6 +246,16 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
 		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
 			mp->kernel);
+		destroy_vm(vm);
+		return NULL;
+	}
+	const struct mb2_module *sym = mp->symbols[0] ? find_module(mp->symbols) : NULL;
+	if (mp->symbols[0] &&
+	    (!sym || pool_symbols_load(vm, mp->symbols, (const char *)(uintptr_t)sym->start,
+				       sym->end - sym->start) < 0)) {
+		if (!sym)
+			kprintf("partition '%s' refused: its symbols module '%s' is missing\n",
+				mp->name, mp->symbols);
 		destroy_vm(vm);
 		return NULL;
 	}
@@ -289,6 +302,7 @@ void partition_register(void)
 	msg_register(MSG_BARRIER_ACK, barrier_ack_handler);
 	vcore_register();
 	lpm_register();
+	pool_register();
 	trace_register();
 	control_register();
 }
@@ -469,6 +483,7 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
 	}
 	kprintf("gpm: boot plan: %u partitions in %llu ticks (%llu in sched/gpm.c)\n", started,
 		(unsigned long long)(rdtsc() - t), (unsigned long long)planned);
+	pool_start(&manifest.machine); /* what the partitions left, up to [machine] pool */
 	for (uint32_t i = 0; i < vm_count; i++)
 		if (vm_table[i])
 			start(vm_table[i]);
@@ -837,6 +852,7 @@ int partition_wait_and_report(void)
 	}
 	irq_enable();
 	report_sched();
+	pool_report();
 	trace_dump_all();
 	for (uint32_t i = 0; i < vm_count; i++) {
 		if (!vm_table[i])

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest test "spinlock": lock-holder preemption and the micro-sliced pool.
+ * Every vCPU loops: take one test-and-set spin lock (waiting with PAUSE),
+ * work inside cy_crit_hold() while holding it (the name the hypervisor's
+ * symbol table marks critical: docs/guest-abi.md, "Micro-sliced cores"),
+ * release it, work outside. With more vCPUs than cores, a holder's slice
+ * ends inside the critical section about one time in three; unless someone
+ * runs it elsewhere, the lock stays held until its next turn (slices of the
+ * other vCPUs later). Each acquisition whose attempt starts in a common
+ * window is measured: its wait (attempt to acquisition) and its hold
+ * (acquisition to release, preemption included).
+ *
+ * Parameters (kernel command line):
+ *   cpus=N     vCPUs, BSP included (3)
+ *   mode=pool  the partition has a symbol table and the pool: no hold may
+ *              last half a slice or more (the preempted holder ran on a
+ *              pool core)
+ *   mode=base  the baseline, same workload without symbols: at least one
+ *              hold lasts half a slice or more (else the workload never
+ *              preempted a holder and the pool suite proves nothing)
+ *   crit=US    work inside the lock (20); out=US work outside it (40)
+ *   warm=N     slices from the start before the window (20: the pool is
+ *              sized 10 ms after the first PAUSE-loop exit); win=N window
+ *              length in slices (40)
+ * One line "spinlock: <mode>: ..." with the counts, the mean and largest
+ * wait and hold in us, then the verdict.
+ * Environment: guest test kernel (multiboot v1, 32-bit, paging off, ring 0),
+ * all vCPUs, interrupts off.
+ */
+#include "tests/guests/lib/guest.h"
+
+const char guest_test_name[] = "spinlock";
+
+#define READY_TIMEOUT_MS 300
+
+static uint32_t lock; /* 0 free, 1 held */
+static uint32_t crit_iters, out_iters;
+static uint64_t win_start, win_end, stop_at;
+static uint32_t go, done;
+
+/* Per vCPU: written by that vCPU only, read by vCPU 0 after `done`. */
+static struct stats {
+	uint64_t n, wait_sum, wait_max, hold_sum, hold_max, long_holds;
+} st[GUEST_MAX_CPUS];
+static uint64_t long_hold; /* ticks: half a slice */
+
+/* Work the compiler cannot drop: iterations of a dependent multiply.
+ * Inlined, so the critical section's RIP stays inside cy_crit_hold(). */
+static inline __attribute__((always_inline)) uint32_t work(uint32_t iters, uint32_t x)
+{
+	for (uint32_t i = 0; i < iters; i++)
+		__asm__ volatile("imul $1103515245, %0, %0\n\tadd $12345, %0" : "+r"(x));
+	return x;
+}
+
+/* The same outside the lock (a function of its own, not critical). */
+static uint32_t __attribute__((noinline)) spin_work(uint32_t iters, uint32_t x)
+{
+	return work(iters, x);
+}
+
+/* The critical function: entered with the lock held, releases it last.
+ * Global and not inlined, so `nm` lists it and the guest's RIP is inside it
+ * for the whole critical section. */
+uint32_t cy_crit_hold(uint32_t x, uint64_t *released);
+uint32_t __attribute__((noinline, noclone)) cy_crit_hold(uint32_t x, uint64_t *released)
+{
+	x = work(crit_iters, x);
+	*released = rdtsc();
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+	return x;
+}
+
+static void acquire(void)
+{
+	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&lock, __ATOMIC_RELAXED))
+			cpu_relax(); /* PAUSE: the hypervisor's PAUSE-loop exits */
+}
+
+static void run_vcpu(unsigned int slot)
+{
+	struct stats *s = &st[slot];
+	uint32_t x = slot + 1;
+	uint64_t t0, t1, t2;
+
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	do {
+		t0 = rdtsc();
+		acquire();
+		t1 = rdtsc();
+		x = cy_crit_hold(x, &t2);
+		if (t0 >= win_start && t0 < win_end) {
+			uint64_t w = t1 - t0, h = t2 - t1;
+			s->n++;
+			s->wait_sum += w;
+			s->hold_sum += h;
+			s->wait_max = w > s->wait_max ? w : s->wait_max;
+			s->hold_max = h > s->hold_max ? h : s->hold_max;
+			s->long_holds += h >= long_hold;
+		}
+		x = spin_work(out_iters, x);
+	} while (t0 < stop_at);
+	(void)x;
+	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
+}
+
+static void ap_main(unsigned int slot)
+{
+	if (slot < GUEST_MAX_CPUS)
+		run_vcpu(slot);
+}
+
+/* Iterations of spin_work per us, measured by vCPU 0 alone. */
+static uint32_t iters_per_us(uint64_t per_us)
+{
+	uint64_t t = rdtsc();
+
+	spin_work(20000, 1);
+	t = rdtsc() - t;
+	return t ? (uint32_t)(20000 * per_us / t) + 1 : 1;
+}
+
+void guest_main(uint32_t magic, uint32_t mbi)
+{
+	uint32_t want = cmdline_uint("cpus", 3), khz, slice_us;
+	bool pool = cmdline_has("mode=pool");
+	uint64_t per_us;
+
+	(void)magic;
+	(void)mbi;
+	if (!hv_is_cypress() || !cy_timing(&khz, &slice_us) || !khz)
+		verdict(VERDICT_SKIP, "not running under Cypress (no timing leaf)");
+	if (!pool && !cmdline_has("mode=base"))
+		verdict(VERDICT_ERROR, "cmdline needs mode=pool or mode=base");
+	if (want < 2 || want > GUEST_MAX_CPUS)
+		verdict(VERDICT_ERROR, "cpus=%u is outside 2..%u", want, GUEST_MAX_CPUS);
+	per_us = khz / 1000;
+	uint32_t ipu = iters_per_us(per_us);
+	crit_iters = cmdline_uint("crit", 20) * ipu;
+	out_iters = cmdline_uint("out", 40) * ipu;
+
+	lapic_setup(true);
+	lapic_enable();
+	unsigned int ncpu = smp_start(want, ap_main, READY_TIMEOUT_MS, true);
+	if (ncpu != want)
+		verdict(VERDICT_FAILURE, "only %u of %u vCPUs came up", ncpu, want);
+	/* The slice of this core now that it is shared (CPUID 0x40000002). */
+	if (!cy_timing(&khz, &slice_us) || !slice_us)
+		verdict(VERDICT_ERROR, "vcpu 0's core is not time-shared: no preemption to test");
+	long_hold = (uint64_t)slice_us / 2 * per_us;
+	win_start = rdtsc() + (uint64_t)cmdline_uint("warm", 20) * slice_us * per_us;
+	win_end = win_start + (uint64_t)cmdline_uint("win", 40) * slice_us * per_us;
+	stop_at = win_end;
+	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	run_vcpu(0);
+	uint64_t limit = rdtsc() + (uint64_t)READY_TIMEOUT_MS * 1000 * per_us;
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < ncpu && rdtsc() < limit)
+		cpu_relax();
+	if (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < ncpu)
+		verdict(VERDICT_FAILURE, "only %u of %u vCPUs finished", done, ncpu);
+
+	struct stats all = { 0 };
+	for (unsigned int i = 0; i < ncpu; i++) {
+		all.n += st[i].n;
+		all.wait_sum += st[i].wait_sum;
+		all.hold_sum += st[i].hold_sum;
+		all.long_holds += st[i].long_holds;
+		all.wait_max = st[i].wait_max > all.wait_max ? st[i].wait_max : all.wait_max;
+		all.hold_max = st[i].hold_max > all.hold_max ? st[i].hold_max : all.hold_max;
+	}
+	if (!all.n)
+		verdict(VERDICT_FAILURE, "no acquisition in the window");
+	gprintf("spinlock: %s: %llu acquisitions in %u us, %u us slices, %u us critical; wait mean "
+		"%llu us max %llu us; hold mean %llu us max %llu us; %llu holds of %u us or more\n",
+		pool ? "pool" : "base", all.n, (uint32_t)((win_end - win_start) / per_us), slice_us,
+		cmdline_uint("crit", 20), all.wait_sum / all.n / per_us, all.wait_max / per_us,
+		all.hold_sum / all.n / per_us, all.hold_max / per_us, all.long_holds, slice_us / 2);
+	if (pool && all.long_holds)
+		fail("%llu lock holds lasted half a slice or more: a preempted holder waited for "
+		     "its core (max hold %llu us)",
+		     all.long_holds, all.hold_max / per_us);
+	if (!pool && !all.long_holds)
+		fail("no hold lasted half a slice: the workload never preempted a lock holder, so "
+		     "the pool suite cannot show anything");
+	report("%s: %llu acquisitions, max hold %llu us, max wait %llu us", pool ? "pool" : "base",
+	       all.n, all.hold_max / per_us, all.wait_max / per_us);
+}
