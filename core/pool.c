@@ -134,8 +134,8 @@ static bool send(struct vcpu *v, uint32_t why, uint64_t t0)
 
 	if (__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE) != me || vm_ended(v->vm) ||
 	    !v->wait_since || v->migrate_to != NO_CPU ||
-	    __atomic_load_n(&v->pool_home, __ATOMIC_ACQUIRE) != NO_CPU ||
-	    !this_cpu()->timeshared || pool_is_core(me))
+	    __atomic_load_n(&v->pool_home, __ATOMIC_ACQUIRE) != NO_CPU || !this_cpu()->timeshared ||
+	    pool_is_core(me))
 		return false;
 	uint32_t to = pick();
 	if (to == NO_CPU) {
@@ -232,8 +232,9 @@ void pool_turn_begin(struct vcpu *v, struct pcpu *p)
 		add(&st.lat_ticks, lat);
 		add(&st.lat_n, 1);
 		uint64_t max = get(&st.lat_max);
-		while (lat > max && !__atomic_compare_exchange_n(&st.lat_max, &max, lat, false,
-								 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		while (lat > max &&
+		       !__atomic_compare_exchange_n(&st.lat_max, &max, lat, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
 			;
 		v->pool_t0 = 0;
 	}
@@ -365,8 +366,8 @@ void pool_report(void)
 		total += r[i] = get(&st.rescues[i]);
 	kprintf("pool: %u cores active of %u (at most %u, %u changes), rescues %llu (ple %llu, "
 		"ipi %llu, irq %llu, preempt %llu), mean rescue latency %llu ticks\n",
-		__atomic_load_n(&pool_active, __ATOMIC_RELAXED), pool_n, active_max,
-		active_changes, (unsigned long long)total, (unsigned long long)r[POOL_TRIG_PLE],
+		__atomic_load_n(&pool_active, __ATOMIC_RELAXED), pool_n, active_max, active_changes,
+		(unsigned long long)total, (unsigned long long)r[POOL_TRIG_PLE],
 		(unsigned long long)r[POOL_TRIG_IPI], (unsigned long long)r[POOL_TRIG_IRQ],
 		(unsigned long long)r[POOL_TRIG_PREEMPT],
 		(unsigned long long)(n ? get(&st.lat_ticks) / n : 0));

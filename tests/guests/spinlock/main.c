@@ -23,6 +23,10 @@
  *   warm=N     slices from the start before the window (20: the pool is
  *              sized 10 ms after the first PAUSE-loop exit); win=N window
  *              length in slices (40)
+ *   ipis=N     after the window, vCPU 0 sends N rounds of a fixed IPI
+ *              (vector 0x40, never taken: interrupts stay off) to the other
+ *              vCPUs, 200 us apart, while they wait for the core it holds:
+ *              the pool's IPI trigger (0)
  * One line "spinlock: <mode>: ..." with the counts, the mean and largest
  * wait and hold in us, then the verdict.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off, ring 0),
@@ -156,6 +160,13 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	stop_at = win_end;
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	run_vcpu(0);
+	for (uint32_t k = 0; k < cmdline_uint("ipis", 0); k++) {
+		for (unsigned int i = 1; i < ncpu; i++)
+			lapic_send_fixed(smp_cpus[i].apic_id, 0x40);
+		uint64_t until = rdtsc() + 200 * per_us;
+		while (rdtsc() < until)
+			;
+	}
 	uint64_t limit = rdtsc() + (uint64_t)READY_TIMEOUT_MS * 1000 * per_us;
 	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < ncpu && rdtsc() < limit)
 		cpu_relax();
