@@ -47,6 +47,8 @@ static struct {
 	uint64_t rescues[POOL_TRIGS];	 /* arrivals on a pool core, by trigger */
 	uint64_t back;			 /* trips that ended at home */
 	uint64_t no_core;		 /* urgent, but no pool core active */
+	uint64_t forwarded;		 /* LPM moves passed on to a visited pool core */
+	uint64_t cancelled;		 /* pool moves an LPM move replaced before they ran */
 	uint64_t lat_ticks, lat_n, lat_max;
 } st;
 
@@ -288,6 +290,7 @@ bool pool_cancel(struct vcpu *v)
 		return false;
 	v->pool_go = POOL_GO_NONE;
 	v->pool_t0 = 0;
+	add(&st.cancelled, 1);
 	return true;
 }
 
@@ -299,6 +302,7 @@ bool pool_forward(struct vcpu *v, uint32_t to)
 	    o == NO_CPU)
 		return false;
 	msg_send_sure(o, MSG_VCPU_MIGRATE, (uint64_t)(uintptr_t)v, to, 0);
+	add(&st.forwarded, 1);
 	return true;
 }
 
@@ -376,6 +380,9 @@ void pool_report(void)
 		(unsigned long long)get(&st.ev_ipi), (unsigned long long)get(&st.ev_ple),
 		(unsigned long long)get(&st.ev_irq), (unsigned long long)get(&st.back),
 		(unsigned long long)get(&st.no_core), (unsigned long long)get(&st.lat_max));
+	kprintf("pool: lpm moves: %llu passed on to a vcpu away on the pool, %llu replaced a "
+		"pending pool move\n",
+		(unsigned long long)get(&st.forwarded), (unsigned long long)get(&st.cancelled));
 	if (n)
 		kprintf("bench: pool rescue latency %llu ticks\n",
 			(unsigned long long)(get(&st.lat_ticks) / n));

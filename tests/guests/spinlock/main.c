@@ -19,6 +19,11 @@
  *   mode=base  the baseline, same workload without symbols: at least one
  *              hold lasts half a slice or more (else the workload never
  *              preempted a holder and the pool suite proves nothing)
+ *   mode=move  the LPM against the pool: vCPU 0 takes no lock; through the
+ *              window it asks (VCPU_MOVE) for each other vCPU in turn to go
+ *              to the partition's other core, every `every` us, while the
+ *              pool takes them; afterwards each must be where its last
+ *              accepted move put it (VCPU_WHERE), on the partition's cores
  *   crit=US    work inside the lock (20); out=US work outside it (40)
  *   warm=N     slices from the start before the window (20: the pool is
  *              sized 10 ms after the first PAUSE-loop exit); win=N window
@@ -48,6 +53,7 @@ static struct stats {
 	uint64_t n, wait_sum, wait_max, hold_sum, hold_max, long_holds;
 } st[GUEST_MAX_CPUS];
 static uint64_t long_hold; /* ticks: half a slice */
+static bool mover;	   /* mode=move: vCPU 0 moves the others instead */
 
 /* Work the compiler cannot drop: iterations of a dependent multiply.
  * Inlined, so the critical section's RIP stays inside cy_crit_hold(). */
@@ -117,6 +123,56 @@ static void ap_main(unsigned int slot)
 		run_vcpu(slot);
 }
 
+/*
+ * mode=move, vCPU 0: VCPU_MOVE the workers to alternating core indexes
+ * until the window ends, then check each ended where its last accepted
+ * move said. cores[0..1]: the partition's two cpus, in cpu order (the
+ * LPM's core indexes).
+ */
+static void move_workers(unsigned int ncpu, const uint32_t cores[2], uint64_t per_us)
+{
+	int32_t last[GUEST_MAX_CPUS];
+	uint32_t every = cmdline_uint("every", 100), asked = 0, taken = 0;
+
+	for (unsigned int i = 0; i < ncpu; i++)
+		last[i] = -1;
+	for (uint32_t round = 0; rdtsc() < win_end; round++) {
+		unsigned int i = 1 + round % (ncpu - 1);
+		uint32_t k = (round / (ncpu - 1) + i) % 2;
+		int32_t rc = cy_vcpu_move(i, k);
+		asked++;
+		if (rc == 0) {
+			last[i] = (int32_t)k;
+			taken++;
+		} else if (rc != CY_EBUSY) {
+			fail("VCPU_MOVE(%u, %u): %s", i, k, cy_errname(rc));
+		}
+		uint64_t until = rdtsc() + every * per_us;
+		while (rdtsc() < until)
+			;
+	}
+	uint64_t limit = rdtsc() + (uint64_t)READY_TIMEOUT_MS * 1000 * per_us;
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < ncpu - 1 && rdtsc() < limit)
+		;
+	for (unsigned int i = 1; i < ncpu; i++) {
+		int32_t w = cy_vcpu_where(i);
+		if (last[i] < 0)
+			continue;
+		/* A move still in flight settles within the bound. */
+		while (w != (int32_t)cores[last[i]] && rdtsc() < limit)
+			w = cy_vcpu_where(i);
+		if (w != (int32_t)cores[last[i]])
+			fail("vcpu %u is on cpu %d, its last move (index %d) was to cpu %u", i, w,
+			     last[i], cores[last[i]]);
+	}
+	gprintf("spinlock: move: %u moves asked, %u accepted, every vcpu where its last move "
+		"put it\n",
+		asked, taken);
+	if (!taken)
+		fail("no VCPU_MOVE was accepted");
+	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
+}
+
 /* Iterations of spin_work per us, measured by vCPU 0 alone. */
 static uint32_t iters_per_us(uint64_t per_us)
 {
@@ -131,14 +187,16 @@ void guest_main(uint32_t magic, uint32_t mbi)
 {
 	uint32_t want = cmdline_uint("cpus", 3), khz, slice_us;
 	bool pool = cmdline_has("mode=pool");
+	uint32_t cores[2] = { 0, 0 };
 	uint64_t per_us;
 
 	(void)magic;
 	(void)mbi;
 	if (!hv_is_cypress() || !cy_timing(&khz, &slice_us) || !khz)
 		verdict(VERDICT_SKIP, "not running under Cypress (no timing leaf)");
-	if (!pool && !cmdline_has("mode=base"))
-		verdict(VERDICT_ERROR, "cmdline needs mode=pool or mode=base");
+	mover = cmdline_has("mode=move");
+	if (!pool && !mover && !cmdline_has("mode=base"))
+		verdict(VERDICT_ERROR, "cmdline needs mode=pool, mode=base or mode=move");
 	if (want < 2 || want > GUEST_MAX_CPUS)
 		verdict(VERDICT_ERROR, "cpus=%u is outside 2..%u", want, GUEST_MAX_CPUS);
 	per_us = khz / 1000;
@@ -155,11 +213,33 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (!cy_timing(&khz, &slice_us) || !slice_us)
 		verdict(VERDICT_ERROR, "vcpu 0's core is not time-shared: no preemption to test");
 	long_hold = (uint64_t)slice_us / 2 * per_us;
+	if (mover) {
+		/* The LPM spreads the vCPUs over its cores: two, in cpu order. */
+		for (unsigned int i = 0; i < ncpu; i++) {
+			int32_t w = cy_vcpu_where(i);
+			if (w < 0)
+				verdict(VERDICT_ERROR, "VCPU_WHERE(%u): %s", i, cy_errname(w));
+			if (!cores[0] || (uint32_t)w == cores[0])
+				cores[0] = (uint32_t)w;
+			else
+				cores[1] = (uint32_t)w;
+		}
+		if (!cores[1])
+			verdict(VERDICT_ERROR, "mode=move needs a partition of two cores");
+		if (cores[1] < cores[0]) {
+			uint32_t t = cores[0];
+			cores[0] = cores[1];
+			cores[1] = t;
+		}
+	}
 	win_start = rdtsc() + (uint64_t)cmdline_uint("warm", 20) * slice_us * per_us;
 	win_end = win_start + (uint64_t)cmdline_uint("win", 40) * slice_us * per_us;
 	stop_at = win_end;
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
-	run_vcpu(0);
+	if (mover)
+		move_workers(ncpu, cores, per_us);
+	else
+		run_vcpu(0);
 	for (uint32_t k = 0; k < cmdline_uint("ipis", 0); k++) {
 		for (unsigned int i = 1; i < ncpu; i++)
 			lapic_send_fixed(smp_cpus[i].apic_id, 0x40);
@@ -182,20 +262,23 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		all.wait_max = st[i].wait_max > all.wait_max ? st[i].wait_max : all.wait_max;
 		all.hold_max = st[i].hold_max > all.hold_max ? st[i].hold_max : all.hold_max;
 	}
+	const char *mode = pool ? "pool" : mover ? "move" : "base";
 	if (!all.n)
 		verdict(VERDICT_FAILURE, "no acquisition in the window");
 	gprintf("spinlock: %s: %llu acquisitions in %u us, %u us slices, %u us critical; wait mean "
 		"%llu us max %llu us; hold mean %llu us max %llu us; %llu holds of %u us or more\n",
-		pool ? "pool" : "base", all.n, (uint32_t)((win_end - win_start) / per_us), slice_us,
+		mode, all.n, (uint32_t)((win_end - win_start) / per_us), slice_us,
 		cmdline_uint("crit", 20), all.wait_sum / all.n / per_us, all.wait_max / per_us,
 		all.hold_sum / all.n / per_us, all.hold_max / per_us, all.long_holds, slice_us / 2);
+	if (mover)
+		report("move: %llu acquisitions, every moved vcpu where its LPM put it", all.n);
 	if (pool && all.long_holds)
 		fail("%llu lock holds lasted half a slice or more: a preempted holder waited for "
 		     "its core (max hold %llu us)",
 		     all.long_holds, all.hold_max / per_us);
-	if (!pool && !all.long_holds)
+	if (!pool && !mover && !all.long_holds)
 		fail("no hold lasted half a slice: the workload never preempted a lock holder, so "
 		     "the pool suite cannot show anything");
-	report("%s: %llu acquisitions, max hold %llu us, max wait %llu us", pool ? "pool" : "base",
-	       all.n, all.hold_max / per_us, all.wait_max / per_us);
+	report("%s: %llu acquisitions, max hold %llu us, max wait %llu us", mode, all.n,
+	       all.hold_max / per_us, all.wait_max / per_us);
 }
