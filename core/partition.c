@@ -642,9 +642,13 @@ static void release_ended(void)
 		vm->released = true;
 		char cpus[64];
 		uint64_t mask[MANIFEST_MASK_WORDS] = { 0 };
-		for (uint32_t c = 0; c < vm->nvcpus; c++)
-			if (vm->vcpu[c]->pcpu != NO_CPU)
-				mask[vm->vcpu[c]->pcpu / 64] |= 1ULL << (vm->vcpu[c]->pcpu % 64);
+		for (uint32_t c = 0; c < vm->nvcpus; c++) {
+			/* A vCPU that ended on a pool core was the home core's. */
+			uint32_t h = vm->vcpu[c]->pool_home,
+				 p = h != NO_CPU ? h : vm->vcpu[c]->pcpu;
+			if (p != NO_CPU)
+				mask[p / 64] |= 1ULL << (p % 64);
+		}
 		manifest_format_cpus(mask, cpus, sizeof(cpus));
 		kprintf("partition '%s': ended; cpus %s and %llu MiB are free again\n", vm->name,
 			cpus, (unsigned long long)(vm->mem_size >> 20));

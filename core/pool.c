@@ -41,6 +41,7 @@ static uint64_t slice_ticks, period_ticks;
 static struct msc_adapt adapt;
 static bool adapt_started;
 static uint32_t active_max, active_changes;
+#define POOL_CHANGES_SHOWN 4 /* size changes printed as they happen */
 
 static struct {
 	uint64_t ev_ipi, ev_ple, ev_irq; /* Algorithm 1's inputs */
@@ -328,9 +329,15 @@ static uint64_t pool_timer(uint64_t now)
 		__atomic_store_n(&pool_active, cur, __ATOMIC_RELEASE);
 		active_changes++;
 		active_max = cur > active_max ? cur : active_max;
-		kprintf("pool: %u of %u cores active (events ipi %llu ple %llu irq %llu)\n", cur,
-			pool_n, (unsigned long long)t.ipi, (unsigned long long)t.ple,
-			(unsigned long long)t.irq);
+		/* Profiling returns to 0 cores every epoch (1 s): the first few
+		 * changes are news, the rest only counted (the end line). */
+		if (active_changes <= POOL_CHANGES_SHOWN)
+			kprintf("pool: %u of %u cores active (events ipi %llu ple %llu irq %llu)%s\n",
+				cur, pool_n, (unsigned long long)t.ipi, (unsigned long long)t.ple,
+				(unsigned long long)t.irq,
+				active_changes == POOL_CHANGES_SHOWN ?
+					"; further changes counted only" :
+					"");
 	}
 	uint64_t due = (adapt.due_us + 1) * tsc_khz / 1000;
 	return due > now ? due : now + 1;
