@@ -9,9 +9,10 @@
  * Rules (each a fact to check against the code):
  *  1. Only partitions with a symbol table use the pool; events of every
  *     partition count for Algorithm 1 (system-wide, as in the paper).
- *  2. A vCPU is sent only by its owner core, only while it waits (runnable,
- *     not running: wait_since != 0) on a time-shared core that is not a pool
- *     core, only with no move pending (migrate_to) and no trip under way.
+ *  2. A vCPU is sent only by its owner core, only once it has run, only
+ *     while it waits (runnable, not running: wait_since != 0) on a
+ *     time-shared core that is not a pool core, only with no move pending
+ *     (migrate_to) and no trip under way.
  *  3. One trip = one turn on the pool core: a 0.1 ms slice (MSC_SLICE_US) or
  *     less if it halts or exits otherwise; then it goes home.
  *  4. Another core asks the owner by MSG_POOL_RESCUE, at most one request
@@ -135,8 +136,9 @@ static bool send(struct vcpu *v, uint32_t why, uint64_t t0)
 {
 	uint32_t me = this_cpu_id();
 
+	/* Started and run once: an AP released by a STARTUP IPI starts at home. */
 	if (__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE) != me || vm_ended(v->vm) ||
-	    !v->wait_since || v->migrate_to != NO_CPU ||
+	    v->state != VCPU_RUNNING || !v->vmcs_pa || !v->wait_since || v->migrate_to != NO_CPU ||
 	    __atomic_load_n(&v->pool_home, __ATOMIC_ACQUIRE) != NO_CPU || !this_cpu()->timeshared ||
 	    pool_is_core(me))
 		return false;
