@@ -24,6 +24,9 @@
  *              to the partition's other core, every `every` us, while the
  *              pool takes them; afterwards each must be where its last
  *              accepted move put it (VCPU_WHERE), on the partition's cores
+ *   pool=CPU   with control = yes: CORE_LIST must show cpu CPU as a VCPU
+ *              core of no partition (the reserved pool core) and RESOURCES
+ *              must not count it free
  *   crit=US    work inside the lock (20); out=US work outside it (40)
  *   warm=N     slices from the start before the window (20: the pool is
  *              sized 10 ms after the first PAUSE-loop exit); win=N window
@@ -54,6 +57,8 @@ static struct stats {
 } st[GUEST_MAX_CPUS];
 static uint64_t long_hold; /* ticks: half a slice */
 static bool mover;	   /* mode=move: vCPU 0 moves the others instead */
+
+static void check_pool_core(uint32_t cpu);
 
 /* Work the compiler cannot drop: iterations of a dependent multiply.
  * Inlined, so the critical section's RIP stays inside cy_crit_hold(). */
@@ -170,7 +175,33 @@ static void move_workers(unsigned int ncpu, const uint32_t cores[2], uint64_t pe
 		asked, taken);
 	if (!taken)
 		fail("no VCPU_MOVE was accepted");
+	if (cmdline_uint("pool", 0))
+		check_pool_core(cmdline_uint("pool", 0));
 	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
+}
+
+/* pool=CPU: the reserved pool core as CORE_LIST and RESOURCES show it. */
+static void check_pool_core(uint32_t cpu)
+{
+	static struct cy_core_info ci[GUEST_MAX_CPUS];
+	struct cy_resources res;
+	int32_t n = cy_core_list(ci, GUEST_MAX_CPUS), free = 0;
+
+	if (n < 0 || cy_resources(&res) < 0) {
+		fail("CORE_LIST or RESOURCES refused (control = yes missing?)");
+		return;
+	}
+	for (int32_t i = 0; i < n && i < GUEST_MAX_CPUS; i++)
+		free += ci[i].role == CY_CORE_ANON;
+	if ((int32_t)cpu >= n || cpu >= GUEST_MAX_CPUS || ci[cpu].role != CY_CORE_VCPU ||
+	    ci[cpu].part != -1)
+		fail("CORE_LIST: cpu %u is not a VCPU core of no partition", cpu);
+	else
+		gprintf("spinlock: core list: cpu %u role VCPU part -1 (the pool), %u vcpus there; "
+			"%d cores free, RESOURCES says %u\n",
+			cpu, ci[cpu].nvcpus, free, res.free_cores);
+	if (res.free_cores != (uint32_t)free)
+		fail("RESOURCES counts %u free cores, CORE_LIST %d", res.free_cores, free);
 }
 
 /* Iterations of spin_work per us, measured by vCPU 0 alone. */
