@@ -24,6 +24,10 @@
  *              to the partition's other core, every `every` us, while the
  *              pool takes them; afterwards each must be where its last
  *              accepted move put it (VCPU_WHERE), on the partition's cores
+ *   notify=V   mode=move: CORE_NOTIFY(V) first, so every vCPU a move brings
+ *              to a new core gets interrupt V there (never taken:
+ *              interrupts stay off) while it waits: the pool's virtual
+ *              interrupt trigger (0: none)
  *   pool=CPU   with control = yes: CORE_LIST must show cpu CPU as a VCPU
  *              core of no partition (the reserved pool core) and RESOURCES
  *              must not count it free
@@ -59,6 +63,14 @@ static uint64_t long_hold; /* ticks: half a slice */
 static bool mover;	   /* mode=move: vCPU 0 moves the others instead */
 
 static void check_pool_core(uint32_t cpu);
+
+static uint32_t irqs; /* interrupts taken (notify= and ipis= vectors) */
+
+static void count_irq(struct irq_frame *f)
+{
+	(void)f;
+	__atomic_fetch_add(&irqs, 1, __ATOMIC_RELAXED);
+}
 
 /* Work the compiler cannot drop: iterations of a dependent multiply.
  * Inlined, so the critical section's RIP stays inside cy_crit_hold(). */
@@ -141,6 +153,11 @@ static void move_workers(unsigned int ncpu, const uint32_t cores[2], uint64_t pe
 
 	for (unsigned int i = 0; i < ncpu; i++)
 		last[i] = -1;
+	uint32_t vec = cmdline_uint("notify", 0);
+	if (vec)
+		irq_register(vec, count_irq);
+	if (vec && cypress_hypercall(CYPRESS_HC_CORE_NOTIFY, vec, 0, 0) != 0)
+		fail("CORE_NOTIFY(0x%x) refused", vec);
 	for (uint32_t round = 0; rdtsc() < win_end; round++) {
 		unsigned int i = 1 + round % (ncpu - 1);
 		uint32_t k = (round / (ncpu - 1) + i) % 2;
@@ -171,8 +188,8 @@ static void move_workers(unsigned int ncpu, const uint32_t cores[2], uint64_t pe
 			     last[i], cores[last[i]]);
 	}
 	gprintf("spinlock: move: %u moves asked, %u accepted, every vcpu where its last move "
-		"put it\n",
-		asked, taken);
+		"put it; %u interrupts taken\n",
+		asked, taken, __atomic_load_n(&irqs, __ATOMIC_RELAXED));
 	if (!taken)
 		fail("no VCPU_MOVE was accepted");
 	if (cmdline_uint("pool", 0))
@@ -271,6 +288,8 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		move_workers(ncpu, cores, per_us);
 	else
 		run_vcpu(0);
+	if (cmdline_uint("ipis", 0))
+		irq_register(0x40, count_irq);
 	for (uint32_t k = 0; k < cmdline_uint("ipis", 0); k++) {
 		for (unsigned int i = 1; i < ncpu; i++)
 			lapic_send_fixed(smp_cpus[i].apic_id, 0x40);
