@@ -278,8 +278,8 @@ static void adopt_handler(const struct mbox_msg *m)
 	if (!host_add(c, v))
 		return;
 	if (pool_adopted(v, m->arg[1])) {
-		trace_event(TR_MIG_IN, v,
-			    (uint32_t)m->arg[2]); /* a micro-slice trip: no LPM news */
+		/* A micro-slice trip (core/pool.h): no LPM news, no CORE_NOTIFY. */
+		trace_event(TR_MIG_IN, v, (uint32_t)m->arg[2]);
 	} else if (m->arg[1] == VCORE_ADOPT_MOVED) {
 		trace_event(TR_MIG_IN, v, (uint32_t)m->arg[2]);
 		__atomic_store_n(&v->moves, v->moves + 1, __ATOMIC_RELAXED);
