@@ -112,12 +112,13 @@ static bool set_memory(struct manifest_part *p, const char *val, char *why, size
 	return manifest_parse_size(val, &p->mem_bytes, why, n) == 0;
 }
 
-static bool set_kernel(struct manifest_part *p, const char *val, char *why, size_t n)
+/* A boot module name (first word of a module's cmdline) into dst[size]. */
+static bool set_module(char *dst, size_t size, const char *val, char *why, size_t n)
 {
 	size_t len = strlen(val);
 
-	if (len >= sizeof(p->kernel)) {
-		ksnprintf(why, n, "longer than %zu characters", sizeof(p->kernel) - 1);
+	if (len >= size) {
+		ksnprintf(why, n, "longer than %zu characters", size - 1);
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -130,8 +131,18 @@ static bool set_kernel(struct manifest_part *p, const char *val, char *why, size
 			return false;
 		}
 	}
-	memcpy(p->kernel, val, len + 1);
+	memcpy(dst, val, len + 1);
 	return true;
+}
+
+static bool set_kernel(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	return set_module(p->kernel, sizeof(p->kernel), val, why, n);
+}
+
+static bool set_symbols(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	return set_module(p->symbols, sizeof(p->symbols), val, why, n);
 }
 
 static bool set_cmdline(struct manifest_part *p, const char *val, char *why, size_t n)
@@ -182,7 +193,8 @@ enum {
 	K_AFFINITY,
 	K_LPM,
 	K_CONTROL,
-	K_SLICE
+	K_SLICE,
+	K_SYMBOLS
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -201,6 +213,7 @@ static const struct key_desc keys[] = {
 	[K_LPM] = { "lpm", manifest_key_lpm, false },
 	[K_CONTROL] = { "control", manifest_key_control, false },
 	[K_SLICE] = { "slice", manifest_key_slice, false },
+	[K_SYMBOLS] = { "symbols", set_symbols, false },
 };
 
 /*
@@ -220,6 +233,7 @@ static const struct mkey_desc mkeys[] = {
 	{ "slow_watts", manifest_mkey_slow_watts },
 	{ "fast_watts", manifest_mkey_fast_watts },
 	{ "accel_watts", manifest_mkey_accel_watts },
+	{ "pool", manifest_mkey_pool },
 };
 
 /* One line for a problem on the current line; refuses the current partition. */

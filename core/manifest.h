@@ -18,11 +18,13 @@
  *   weight = 2  class = fast  power = 35W  gang = yes  latency = 2ms
  *   colocate = socket  affinity = 0-1:core  lpm = dedicated  control = yes
  *   slice = 500us            # optional planning keys (issue 10), one a line
+ *   symbols = hello.map      # optional: boot module in System.map format (the pool)
  *
  *   [machine]                # optional, at most one: core classes and power
  *   fast = 1-2               # cpu lists; cpus in neither are slow
  *   accel = 5-6              # time-shared by class = accel partitions
  *   slow_watts = 5           # fast_watts, accel_watts likewise (1..10000)
+ *   pool = 1                 # micro-sliced pool cores at most (0..16, core/pool.h)
  *
  * A single number after "cores" is a count; a list is recognised by ',' or
  * '-' (one explicit cpu is written "5-5").
@@ -45,6 +47,7 @@
 #define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
 #define MANIFEST_AFF_MAX     8	/* affinity groups per partition (GPM_AFF_MAX) */
 #define MANIFEST_MAX_VCPUS   64 /* vcpus = 1..64: VM_MAX_VCPUS in core/vm.h */
+#define MANIFEST_POOL_MAX    16 /* [machine] pool = 0..16: MSC_MAX_LIMIT in sched/microslice.h */
 
 struct manifest_part {
 	char name[MANIFEST_NAME_MAX];
@@ -76,7 +79,8 @@ struct manifest_part {
 	bool lpm_dedicated;	       /* lpm = dedicated|shared (default shared: on cpu 0) */
 	bool control;		       /* control = yes: may call the control hypercalls */
 	uint32_t slice_us; /* slice = 1ms|500us: time slice on shared cores, 0 = default */
-	bool valid;	   /* false: refused; the reason was printed */
+	char symbols[MANIFEST_MODULE_MAX]; /* symbols = NAME: System.map module, "" = none */
+	bool valid;			   /* false: refused; the reason was printed */
 };
 
 /* class values */
@@ -99,6 +103,7 @@ struct manifest_machine {
 	/* cpus in neither list are slow */
 	/* slow_watts, fast_watts, accel_watts (index = MANIFEST_CLASS_*), 0 = unknown */
 	uint32_t watts[4];
+	uint32_t pool; /* pool = N: micro-sliced cores at most (MANIFEST_POOL_MAX), 0 = none */
 };
 
 struct manifest {
@@ -278,6 +283,8 @@ bool manifest_mkey_fast_watts(struct manifest_machine *mc, const char *val, char
 			      size_t why_size);
 bool manifest_mkey_accel_watts(struct manifest_machine *mc, const char *val, char *why,
 			       size_t why_size);
+/* [machine] pool = 0..MANIFEST_POOL_MAX (core/pool.h). */
+bool manifest_mkey_pool(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
 
 /*
  * Format the cpus set in mask (MANIFEST_MASK_WORDS words) as ranges,

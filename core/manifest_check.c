@@ -308,6 +308,12 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		refuse(p, why);
 		return false;
 	}
+	if (p->symbols[0] && !pl->r->module_exists(p->symbols, pl->r->ctx)) {
+		ksnprintf(why, sizeof(why), "symbols module '%s' not found among the boot modules",
+			  p->symbols);
+		refuse(p, why);
+		return false;
+	}
 	if (p->ncores_req == 0) {
 		refuse(p, "asks for no cores");
 		return false;
@@ -463,6 +469,11 @@ static void format_extras(const struct manifest_part *p, char *buf, size_t size)
 		manifest_format_us(p->slice_us, t, sizeof(t));
 		append(buf, size, &pos, " slice=%s", t);
 	}
+	if (p->symbols[0]) {
+		char sym[MANIFEST_MODULE_MAX];
+		memcpy(sym, p->symbols, sizeof(sym));
+		append(buf, size, &pos, " symbols=%s", manifest_printable(sym));
+	}
 }
 
 /* "manifest: machine fast=1-2 accel=5-6 watts slow=5 fast=15" */
@@ -478,6 +489,8 @@ static void print_machine(const struct manifest_machine *mc)
 		if (mc->watts[c])
 			append(watts, sizeof(watts), &pos, "%s %s=%u", pos ? "" : " watts",
 			       class_names[c], mc->watts[c]);
+	if (mc->pool)
+		append(watts, sizeof(watts), &pos, " pool=%u", mc->pool);
 	kprintf("manifest: machine fast=%s accel=%s%s\n", fast, accel, watts);
 }
 

@@ -365,3 +365,9 @@ bool manifest_mkey_accel_watts(struct manifest_machine *mc, const char *val, cha
 {
 	return set_watts(&mc->watts[MANIFEST_CLASS_ACCEL], val, why, n);
 }
+
+bool manifest_mkey_pool(struct manifest_machine *mc, const char *val, char *why, size_t n)
+{
+	/* Algorithm 1 keeps statistics for at most MSC_MAX_LIMIT sizes. */
+	return manifest_parse_uint(val, 0, MANIFEST_POOL_MAX, 0, &mc->pool, why, n) == 0;
+}

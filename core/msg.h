@@ -46,6 +46,8 @@ enum msg_type {
 	 * exchange (core/lease.c), 32-36 ballooning and requests
 	 * (core/balloon.c), 37-41 the micro-sliced pool (core/pool.c), 42-44
 	 * scheduler activations (core/sa.c). */
+	MSG_POOL_RESCUE =
+		37, /* to vCPU arg[0]'s core: send it to the pool (POOL_TRIG_* arg[1], TSC arg[2]) */
 	MSG_TYPES = 48,
 };
 

@@ -29,6 +29,7 @@
 #include "core/msg.h"
 #include "core/partition.h"
 #include "core/plan.h"
+#include "core/pool.h"
 #include "core/trace.h"
 #include "core/vcore.h"
 #include "lib/errno.h"
@@ -180,6 +181,7 @@ static void destroy_vm(struct vm *vm)
 		frame_obj_free(vm->vcpu[i], sizeof(struct vcpu));
 	if (vm->lpm)
 		lpm_free(vm->lpm);
+	pool_symbols_free(vm); /* here, not with the pages: a rescue message may still read it */
 	frame_obj_free(vm, sizeof(*vm));
 }
 
@@ -208,6 +210,7 @@ static struct vcpu *new_vcpu(struct vm *vm, uint32_t i)
 	v->pcpu = NO_CPU;
 	v->migrate_to = NO_CPU;
 	v->lease_cpu = NO_CPU;
+	v->pool_home = NO_CPU;
 	v->vpid = vpid_alloc();
 	vm->vcpu[i] = v;
 	if (!v->vpid || vcpu_ctx_init(v) < 0)
@@ -244,6 +247,16 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
 		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
 			mp->kernel);
+		destroy_vm(vm);
+		return NULL;
+	}
+	const struct mb2_module *sym = mp->symbols[0] ? find_module(mp->symbols) : NULL;
+	if (mp->symbols[0] &&
+	    (!sym || pool_symbols_load(vm, mp->symbols, (const char *)(uintptr_t)sym->start,
+				       sym->end - sym->start) < 0)) {
+		if (!sym)
+			kprintf("partition '%s' refused: its symbols module '%s' is missing\n",
+				mp->name, mp->symbols);
 		destroy_vm(vm);
 		return NULL;
 	}
@@ -290,6 +303,7 @@ void partition_register(void)
 	msg_register(MSG_BARRIER_ACK, barrier_ack_handler);
 	vcore_register();
 	lpm_register();
+	pool_register();
 	trace_register();
 	control_register();
 }
@@ -470,6 +484,7 @@ uint32_t partition_boot(const struct boot_info *bi, const char *bad_entry, uint3
 	}
 	kprintf("gpm: boot plan: %u partitions in %llu ticks (%llu in sched/gpm.c)\n", started,
 		(unsigned long long)(rdtsc() - t), (unsigned long long)planned);
+	pool_start(&manifest.machine); /* what the partitions left, up to [machine] pool */
 	for (uint32_t i = 0; i < vm_count; i++)
 		if (vm_table[i])
 			start(vm_table[i]);
@@ -629,9 +644,13 @@ static void release_ended(void)
 		vm->released = true;
 		char cpus[64];
 		uint64_t mask[MANIFEST_MASK_WORDS] = { 0 };
-		for (uint32_t c = 0; c < vm->nvcpus; c++)
-			if (vm->vcpu[c]->pcpu != NO_CPU)
-				mask[vm->vcpu[c]->pcpu / 64] |= 1ULL << (vm->vcpu[c]->pcpu % 64);
+		for (uint32_t c = 0; c < vm->nvcpus; c++) {
+			/* A vCPU that ended on a pool core was the home core's. */
+			uint32_t h = vm->vcpu[c]->pool_home,
+				 p = h != NO_CPU ? h : vm->vcpu[c]->pcpu;
+			if (p != NO_CPU)
+				mask[p / 64] |= 1ULL << (p % 64);
+		}
 		manifest_format_cpus(mask, cpus, sizeof(cpus));
 		kprintf("partition '%s': ended; cpus %s and %llu MiB are free again\n", vm->name,
 			cpus, (unsigned long long)(vm->mem_size >> 20));
@@ -839,6 +858,7 @@ int partition_wait_and_report(void)
 	}
 	irq_enable();
 	report_sched();
+	pool_report();
 	trace_dump_all();
 	for (uint32_t i = 0; i < vm_count; i++) {
 		if (!vm_table[i])

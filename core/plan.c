@@ -28,6 +28,7 @@ static uint32_t power_limit[VM_MAX];	/* the manifest's `power` of each slot (0: 
 static uint32_t ncpus_all;
 static uint64_t accel_mask[MANIFEST_MASK_WORDS];
 static struct manifest_machine machine;
+static int32_t pool_part = -1; /* the GPM slot holding the micro-sliced pool's cores */
 
 /* What CORE_INFO tells a guest of each cpu: written by plan_init() before
  * any vCPU runs and never after (classes do not change at run time yet),
@@ -348,6 +349,12 @@ void plan_core_info(uint32_t cpu, struct cy_core_info *ci)
 		ci->role = CY_CORE_VCPU;
 		return;
 	}
+	if (pool_part >= 0 && cores[i].owner == pool_part) {
+		/* The pool's: hosts urgent vCPUs of any partition for 0.1 ms at a
+		 * time (core/pool.h), owned by none, like an accelerator core. */
+		ci->role = CY_CORE_VCPU;
+		return;
+	}
 	if (cores[i].owner < 0) {
 		ci->role = CY_CORE_ANON;
 		return;
@@ -377,5 +384,36 @@ uint32_t plan_free_cores(void)
 
 	for (uint32_t i = 0; i < g.ncores; i++)
 		n += cores[i].owner < 0 && cores[i].cls != GPM_CLS_ACCEL;
+	return n;
+}
+
+uint32_t plan_pool_reserve(uint32_t max, uint32_t *cpus)
+{
+	uint64_t pin[CONFIG_MAX_CPUS / 64] = { 0 };
+	uint32_t n = 0, part;
+
+	gpm_core_only();
+	for (uint32_t i = g.ncores; i-- > 0 && n < max;) {
+		if (cores[i].owner < 0 && cores[i].cls != GPM_CLS_ACCEL) {
+			pin[i / 64] |= 1ULL << (i % 64);
+			n++;
+		}
+	}
+	if (!n || pool_part >= 0)
+		return 0;
+	/* Pinned: a later re-plan never moves the pool to other cores. */
+	struct gpm_request r = { .vcpus = n,
+				 .ncores = n,
+				 .weight = 1,
+				 .cls = GPM_REQ_ANY,
+				 .lpm_shared = true,
+				 .pin = pin };
+	if (gpm_create(&g, &r, &part) < 0)
+		return 0;
+	pool_part = (int32_t)part;
+	n = 0;
+	for (uint32_t i = 0; i < g.ncores; i++)
+		if (cores[i].owner == pool_part)
+			cpus[n++] = cores[i].id;
 	return n;
 }

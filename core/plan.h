@@ -65,6 +65,15 @@ void plan_core_desc(uint32_t cpu, struct cy_core_desc *d);
 int plan_power_get(int32_t part, struct cy_power *out);
 int plan_power_set(int32_t part, uint64_t watts);
 
+/*
+ * The micro-sliced pool (core/pool.c): take up to max free cores of the
+ * anonymous partition (the highest-numbered first, never accelerator
+ * cores) into a GPM slot of their own, pinned, never handed to partitions.
+ * Their cpu ids go to cpus[]; returns how many (0: none free, or the pool
+ * exists already). CORE_LIST shows them as VCPU cores of no partition.
+ */
+uint32_t plan_pool_reserve(uint32_t max, uint32_t *cpus);
+
 /* Cores of the anonymous partition. */
 uint32_t plan_free_cores(void);
 

@@ -12,6 +12,7 @@
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "arch/x86/vmx/vmx.h"
+#include "core/pool.h"
 #include "core/sa.h"
 #include "core/shared.h"
 #include "core/vcore.h"
@@ -77,6 +78,10 @@ int sa_preempt(struct vcpu *v, struct pcpu *p)
 	/* A preemption is the core going to another vCPU or the vCPU going
 	 * to another core; a decision with no one else here is neither. */
 	if (!p->timeshared && v->migrate_to == NO_CPU)
+		return VMEXIT_YIELD;
+	/* The end of a micro-slice on a pool core only sends the vCPU home
+	 * (core/pool.c): it was a rescue, not the vCPU's own core to lose. */
+	if (pool_is_core(p->id))
 		return VMEXIT_YIELD;
 	sync(v);
 	/* At a slice end, or asked to decide again, the policy may keep v

@@ -17,6 +17,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "core/lpm.h"
 #include "core/msg.h"
+#include "core/pool.h"
 #include "core/sa.h"
 #include "core/shared.h"
 #include "core/trace.h"
@@ -278,7 +279,10 @@ static void adopt_handler(const struct mbox_msg *m)
 
 	if (!host_add(c, v))
 		return;
-	if (m->arg[1] == VCORE_ADOPT_MOVED) {
+	if (pool_adopted(v, m->arg[1])) {
+		/* A micro-slice trip (core/pool.h): no LPM news, no CORE_NOTIFY. */
+		trace_event(TR_MIG_IN, v, (uint32_t)m->arg[2]);
+	} else if (m->arg[1] == VCORE_ADOPT_MOVED) {
 		trace_event(TR_MIG_IN, v, (uint32_t)m->arg[2]);
 		__atomic_store_n(&v->moves, v->moves + 1, __ATOMIC_RELAXED);
 		/* CORE_NOTIFY: the guest learns its core changed (a fixed interrupt,
@@ -314,10 +318,10 @@ static void migrate_out(struct vcore *c, struct vcpu *v)
 	host_remove(c, v);
 	trace_event(TR_MIG_OUT, v, to);
 	v->mig_tsc = rdtsc();
+	uint64_t kind = pool_adopt_kind(v); /* an LPM's move, or a micro-slice trip */
 	/* The hand-over: from this store on, `to` owns v. */
 	__atomic_store_n(&v->pcpu, to, __ATOMIC_RELEASE);
-	if (msg_send_sure(to, MSG_VCPU_ADOPT, (uint64_t)(uintptr_t)v, VCORE_ADOPT_MOVED, c->owner) <
-	    0)
+	if (msg_send_sure(to, MSG_VCPU_ADOPT, (uint64_t)(uintptr_t)v, kind, c->owner) < 0)
 		vm_fail(v->vm, 0, "vcpu %u: cpu %u went offline while it moved there", v->id, to);
 }
 
@@ -330,7 +334,8 @@ static void drop(struct vcore *c, struct vcpu *v)
 		return;
 	if (v->migrate_to != NO_CPU) {
 		v->migrate_to = NO_CPU;
-		lpm_moved(v, NO_CPU); /* the move its LPM waits for is off */
+		if (!pool_cancel(v))
+			lpm_moved(v, NO_CPU); /* the move its LPM waits for is off */
 	}
 	rq_del(c, v);
 	if (v->vmcs_pa)
@@ -347,6 +352,8 @@ static void migrate_handler(const struct mbox_msg *m)
 	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];
 	uint32_t to = (uint32_t)m->arg[1];
 
+	if (!vm_ended(v->vm) && pool_forward(v, to))
+		return; /* away on a micro-slice: the move reaches it there */
 	if (__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE) != this_cpu_id() || vm_ended(v->vm)) {
 		lpm_moved(v, NO_CPU); /* it is not here (its VM ended): the move is off */
 		return;
@@ -354,7 +361,7 @@ static void migrate_handler(const struct mbox_msg *m)
 	/* A second request before the first was carried out (a resize beside a
 	 * guest's VCPU_MOVE): the last one wins, and the LPM hears that the
 	 * first is off, so it still gets one answer per request. */
-	if (v->migrate_to != NO_CPU)
+	if (v->migrate_to != NO_CPU && !pool_cancel(v))
 		lpm_moved(v, NO_CPU);
 	v->migrate_to = to;
 	pcpu_resched(this_cpu()); /* if it is the one running, it leaves the guest */
@@ -371,14 +378,24 @@ static void drop_handler(const struct mbox_msg *m)
 
 /* ---- interrupts for vCPUs ---- */
 
-void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector)
+static void post(struct vcpu *to, uint8_t delivery, uint8_t vector, uint32_t why)
 {
 	vcpu_post(to, delivery, vector);
 	uint32_t cpu = __atomic_load_n(&to->pcpu, __ATOMIC_ACQUIRE);
 	/* With the owner's mailbox full, the bare IPI still makes it look:
 	 * the loop and every VM entry check the posts themselves. */
-	if (msg_send(cpu, MSG_VCPU_NOTIFY, (uint64_t)(uintptr_t)to, 0, 0) == -E_FULL)
+	if (msg_send(cpu, MSG_VCPU_NOTIFY, (uint64_t)(uintptr_t)to, why, 0) == -E_FULL)
 		msg_kick(cpu);
+}
+
+void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector)
+{
+	post(to, delivery, vector, POOL_TRIG_IRQ);
+}
+
+void vcore_post_ipi(struct vcpu *to, uint8_t delivery, uint8_t vector)
+{
+	post(to, delivery, vector, POOL_TRIG_IPI);
 }
 
 static void notify_handler(const struct mbox_msg *m)
@@ -391,10 +408,11 @@ static void notify_handler(const struct mbox_msg *m)
 		return;
 	if (o != c->owner) {
 		/* It moved on before the notice came: pass it on. */
-		if (msg_send(o, MSG_VCPU_NOTIFY, m->arg[0], 0, 0) == -E_FULL)
+		if (msg_send(o, MSG_VCPU_NOTIFY, m->arg[0], m->arg[1], 0) == -E_FULL)
 			msg_kick(o);
 		return;
 	}
+	pool_posted(v, (uint32_t)m->arg[1]); /* waiting here? maybe urgent */
 	if (c->running && c->running != v)
 		pcpu_resched(this_cpu()); /* the loop decides whether v wakes */
 }
@@ -507,6 +525,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 		c->st.load_ticks += rdtsc() - t_sw;
 	p->resched = false;
 	p->slice_end = p->timeshared && c->sc.nr_runnable > 1 ? rdtsc() + c->slice : 0;
+	pool_turn_begin(v, p); /* a micro-slice on a pool core */
 	if (vmx_controls.pin & VMX_PIN_PREEMPTION_TIMER)
 		vmwrite(VMCS_PREEMPTION_TIMER, vcpu_preempt_ticks(p));
 	if (c->traced != v) {
@@ -543,6 +562,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	bool expired = p->slice_end > 1 && !p->resched && now >= p->slice_end;
 	p->slice_end = 0;
 	c->sc.ops->tick(&c->sc, now - t);
+	pool_turn_end(v, r);
 	if (r == VMEXIT_BLOCK) {
 		rq_del(c, v);
 		v->blocked = true;
@@ -551,6 +571,7 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	} else if (r == VMEXIT_YIELD && expired && c->sc.nr_runnable > 1) {
 		trace_event(TR_PREEMPT, v, 0);
 		c->traced = NULL;
+		pool_preempted(v); /* inside a critical function: off to the pool */
 	}
 }
 

@@ -23,6 +23,8 @@
 /* MSG_VCPU_ADOPT arg[1] */
 #define VCORE_ADOPT_PLACE 0 /* first placement by its LPM */
 #define VCORE_ADOPT_MOVED 1 /* migrated from cpu arg[2] */
+#define VCORE_ADOPT_POOL  2 /* a micro-slice on this pool core, from home cpu arg[2] */
+#define VCORE_ADOPT_HOME  3 /* back from a micro-slice on pool cpu arg[2] */
 
 /* Register the vCPU-core messages. Boot core, before SMP. */
 void vcore_register(void);
@@ -39,6 +41,9 @@ void vcore_timer_set(struct vcpu *v, uint64_t deadline);
 
 /* Post an interrupt to vCPU `to` of the caller's VM and tell its owner. Any core. */
 void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
+
+/* The same for an IPI one vCPU sends another (the pool counts them apart). */
+void vcore_post_ipi(struct vcpu *to, uint8_t delivery, uint8_t vector);
 
 /* vCPUs hosted by online core `cpu` (a statistic: read without a lock). */
 uint32_t vcore_hosted(uint32_t cpu);

@@ -67,6 +67,7 @@ struct vcpu_ctx {
 
 struct vm;
 struct lpm;
+struct msc_symtab;
 
 struct vcpu {
 	struct guest_regs regs; /* first: entry.S gets &vcpu->regs */
@@ -123,6 +124,15 @@ struct vcpu {
 	uint64_t entries;	      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
+	/* The micro-sliced pool (core/pool.c). Owner writes; others read the
+	 * ones marked "hint" without a lock and the owner checks again. */
+	uint64_t last_rip;   /* guest RIP at its last exit (hint) */
+	uint32_t pool_home;  /* NO_CPU, or the core it returns to after its micro-slice
+			     * (atomic: written before the hand-over, read to pass moves on) */
+	uint8_t pool_go;     /* POOL_GO_*: what migrate_to means */
+	uint8_t pool_why;    /* POOL_TRIG_* of the trip under way */
+	uint32_t pool_asked; /* cross-core: a rescue message is in flight (CAS 0->1) */
+	uint64_t pool_t0;    /* TSC of the trigger, until it runs on the pool core */
 };
 
 enum vm_state {
@@ -176,6 +186,8 @@ struct vm {
 	bool accel;	  /* class = accel: its vCPU cores are shared, outside the plan */
 	struct lpm *lpm;  /* its Local Partition Manager (core/lpm.c) */
 	uint32_t ncores;  /* its vCPU cores now (written by its LPM, read by hypercalls) */
+	struct msc_symtab *symtab; /* `symbols`: its guest's functions (core/pool.c), NULL = none;
+				    * written before it runs, read-only after */
 
 	uint32_t nvcpus;
 	uint32_t vcpus_running; /* atomic: vCPUs held by some core (placed, not yet dropped) */

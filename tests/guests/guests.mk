@@ -52,7 +52,13 @@ $(GUEST_OUT)/$(1).elf: $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(sort $(w
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_template,$(g))))
 
-guests: $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES))
+# The symbol table of each guest, in the System.map format a manifest's
+# `symbols = NAME.map` names (the micro-sliced pool, docs/manifest.md).
+$(GUEST_OUT)/%.map: $(GUEST_OUT)/%.elf
+	@echo "  NM      $@"
+	@nm -n $< > $@.tmp && mv $@.tmp $@
+
+guests: $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES)) $(patsubst %,$(GUEST_OUT)/%.map,$(GUEST_NAMES))
 
 guests-qemu: guests
 	tests/guests/run-qemu

@@ -50,6 +50,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_PREEMPTION_TIMER] = vmexit_preemption_timer,
 	[EXIT_INVVPID] = vmexit_undefined_opcode,
 	[EXIT_XSETBV] = vmexit_xsetbv,
+	[EXIT_PAUSE] = vmexit_pause,
 };
 
 /* Every basic exit reason of SDM 3D appendix C; numbers it leaves unused read RESERVED. */
@@ -241,6 +242,7 @@ int vcpu_enter(struct vcpu *v)
 			.rip = vmread(VMCS_GUEST_RIP),
 			.insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN),
 		};
+		v->last_rip = x.rip; /* the micro-sliced pool's symbol lookups (core/pool.c) */
 		reinject_vectoring(&x);
 		vmexit_handler_t h = x.reason < EXIT_REASONS ? vmexit_table[x.reason] : NULL;
 		if (x.reason < EXIT_REASONS)

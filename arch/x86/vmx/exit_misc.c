@@ -13,6 +13,7 @@
 #include "arch/x86/vmx/vmexit.h"
 #include "core/hypercall.h"
 #include "core/msg.h"
+#include "core/pool.h"
 #include "lib/printf.h"
 
 int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
@@ -184,4 +185,18 @@ int vmexit_invd(struct vcpu *v, const struct vmexit *x)
 	__asm__ volatile("wbinvd" ::: "memory");
 	vmexit_skip_insn(x);
 	return VMEXIT_RESUME;
+}
+
+/*
+ * PAUSE-loop exiting (SDM 3C 25.1.3, 26.2: basic reason 40, as for PAUSE
+ * exiting): the guest executed PAUSE in a loop for longer than PLE_Window
+ * ticks, PAUSEs at most PLE_Gap apart, at CPL 0 - a spinning vCPU, most
+ * likely waiting for a lock whose holder does not run. RIP is at the PAUSE:
+ * it completes, the micro-sliced pool looks for a preempted critical
+ * sibling, and the spinner gives way on a shared core.
+ */
+int vmexit_pause(struct vcpu *v, const struct vmexit *x)
+{
+	vmexit_skip_insn(x);
+	return pool_pause_loop(v);
 }

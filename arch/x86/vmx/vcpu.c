@@ -26,6 +26,11 @@ bool vmx_vid_allowed = true;
 
 extern char vmx_exit[];
 
+/* PAUSE-loop exiting (docs/guest-abi.md, "Micro-sliced cores"): the
+ * values KVM uses by default, in TSC ticks (SDM 3C 25.6.13). */
+#define VCPU_PLE_GAP	128
+#define VCPU_PLE_WINDOW 4096
+
 int vmx_controls_init(void)
 {
 	struct vmx_ctl_req req;
@@ -40,6 +45,9 @@ int vmx_controls_init(void)
 		req.proc_opt |= VMX_PROC_TPR_SHADOW;
 		req.proc2_opt |= VMX_PROC2_VIRT_INTR_DELIVERY;
 	}
+	/* PAUSE-loop exiting where the CPU offers it (SDM 3C 25.6.2): the
+	 * micro-sliced pool's spinning trigger (core/pool.h). */
+	req.proc2_opt |= VMX_PROC2_PAUSE_LOOP_EXIT;
 	if (vmx_ctl_compute(&vmx_caps, &req, &vmx_controls, why, sizeof(why)) < 0) {
 		kprintf("vmx: cannot run guests: %s\n", why);
 		return -E_NOTSUP;
@@ -198,7 +206,20 @@ static void controls(struct vcpu *v, int *bad)
 
 	w(VMCS_PIN_CTLS, vmx_controls.pin, bad);
 	w(VMCS_PROC_CTLS, vmx_controls.proc, bad);
-	w(VMCS_PROC2_CTLS, vmx_controls.proc2, bad);
+	/* PAUSE-loop exiting only where a spinning vCPU may wait for one that
+	 * does not run: partitions that time-share or use the micro-sliced pool.
+	 * A vCPU alone on its core spins at no one's expense. */
+	uint32_t proc2 = vmx_controls.proc2;
+	if (!vm_may_timeshare(vm) && !vm->symtab)
+		proc2 &= ~VMX_PROC2_PAUSE_LOOP_EXIT;
+	w(VMCS_PROC2_CTLS, proc2, bad);
+	if (proc2 & VMX_PROC2_PAUSE_LOOP_EXIT) {
+		/* SDM 3C 25.1.3: PAUSEs at most PLE_Gap TSC ticks apart are one
+		 * loop; a loop longer than PLE_Window ticks exits (reason 40).
+		 * docs/guest-abi.md, "Micro-sliced cores", says what a guest sees. */
+		w(VMCS_PLE_GAP, VCPU_PLE_GAP, bad);
+		w(VMCS_PLE_WINDOW, VCPU_PLE_WINDOW, bad);
+	}
 	w(VMCS_EXIT_CTLS, vmx_controls.exit, bad);
 	w(VMCS_ENTRY_CTLS, vmx_controls.entry, bad);
 	w(VMCS_EXCEPTION_BITMAP, 0, bad);

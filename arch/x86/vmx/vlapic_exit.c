@@ -42,7 +42,7 @@ static void send_one(struct vcpu *from, struct vcpu *to, uint8_t delivery, uint8
 	}
 	/* Posted to the target, whichever core owns it now: never dropped,
 	 * never waiting on a full mailbox (core/vm.h, struct vcpu_post). */
-	vcore_post(to, delivery, vector);
+	vcore_post_ipi(to, delivery, vector);
 }
 
 static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorthand,

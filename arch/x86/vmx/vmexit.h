@@ -63,6 +63,7 @@ int vmexit_entry_failure(struct vcpu *v, const struct vmexit *x);
 int vmexit_undefined_opcode(struct vcpu *v, const struct vmexit *x);
 int vmexit_task_switch(struct vcpu *v, const struct vmexit *x);
 int vmexit_invd(struct vcpu *v, const struct vmexit *x);
+int vmexit_pause(struct vcpu *v, const struct vmexit *x);
 
 /*
  * Enter vCPU `v`, whose VMCS is current on the calling core (its owner),
