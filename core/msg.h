@@ -46,6 +46,10 @@ enum msg_type {
 	 * exchange (core/lease.c), 32-36 ballooning and requests
 	 * (core/balloon.c), 37-41 the micro-sliced pool (core/pool.c), 42-44
 	 * scheduler activations (core/sa.c). */
+	MSG_LPM_LEASE =
+		27, /* to an LPM: vCPU arg[1] leases cpu arg[2] (NO_CPU: lease over; arg[0] lpm) */
+	MSG_LEASE_BACK = 28,	/* to the GPM: vCPU arg[1] of VM arg[0] left its leased core */
+	MSG_EXCHANGE_DONE = 29, /* to the GPM: an LPM finished exchange call arg[0] */
 	MSG_TYPES = 48,
 };
 
