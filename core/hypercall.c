@@ -118,6 +118,10 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_LOAD_GET] = { hc_load_get, HC_ANY, "load_get" },
 	[CYPRESS_HC_LOAD_REPORT] = { hc_load_report, HC_ANY, "load_report" },
 	[CYPRESS_HC_SHARED_SET] = { hc_shared_set, HC_ANY, "shared_set" },
+	[CYPRESS_HC_LEASE_REQUEST] = { hc_control, HC_ANY, "lease_request" },
+	[CYPRESS_HC_LEASE_RENEW] = { hc_control, HC_ANY, "lease_renew" },
+	[CYPRESS_HC_LEASE_RELEASE] = { hc_control, HC_ANY, "lease_release" },
+	[CYPRESS_HC_CORE_EXCHANGE] = { hc_control, HC_ANY, "core_exchange" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)
