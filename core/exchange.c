@@ -5,8 +5,10 @@
  * class, within its power budget (Cypress paper 3.1: "a core drawing 80 watts
  * can be exchanged for two cores drawing 40 watts each"), and its vCPU count
  * follows the core count. The plan changes first (plan_exchange, all or
- * nothing), then its LPM takes the new core set as for PART_RESIZE; the call
- * is answered when the LPM has moved everything.
+ * nothing), then its LPM takes the new core set as for PART_RESIZE. The
+ * call is answered as soon as the LPM has the request: the caller's own vCPU
+ * may be on a core it gives, and it can only move once its hypercall
+ * returned. CY_EV_EXCHANGE tells the guest when every vCPU is in place.
  * Environment: freestanding hypervisor, cpu 0 (the GPM) only.
  *
  * Rules:
@@ -35,6 +37,7 @@ static struct vm *pending; /* the VM whose exchange is under way (rule 2) */
 static int64_t exchange_call(struct vm *vm, uint64_t give_mask, uint64_t want, uint64_t cls,
 			     void *buf, uint64_t done_arg)
 {
+	(void)done_arg;
 	static struct plan pl;
 	uint32_t old = __atomic_load_n(&vm->nvcpus, __ATOMIC_ACQUIRE);
 
@@ -44,6 +47,8 @@ static int64_t exchange_call(struct vm *vm, uint64_t give_mask, uint64_t want, u
 		return -E_INVAL;
 	if (vm_ended(vm))
 		return -E_NOENT;
+	if (pending)
+		return -E_BUSY; /* rule 2 */
 	uint32_t give = 0;
 	for (uint64_t m = give_mask; m; m &= m - 1) /* no libgcc for __builtin_popcount */
 		give++;
@@ -66,29 +71,34 @@ static int64_t exchange_call(struct vm *vm, uint64_t give_mask, uint64_t want, u
 	rq.ncores = pl.ncores;
 	memcpy(rq.cores, pl.cores, sizeof(rq.cores));
 	rq.nvcpus = n;
-	rq.done_arg = done_arg;
+	rq.done_arg = 0;
 	rq.done_msg = MSG_EXCHANGE_DONE;
 	pending = vm;
 	__atomic_store_n(&vm->nvcpus, n, __ATOMIC_RELEASE);
-	kprintf("partition '%s': exchanged %u cores for %u %s ones: %u cores, %u vcpus\n",
-		vm->name, give, (uint32_t)want, cls == CY_CLASS_FAST ? "fast" : "slow", pl.ncores,
-		n);
+	kprintf("partition '%s': exchanged %u cores for %u %s ones: %u cores, %u vcpus\n", vm->name,
+		give, (uint32_t)want, cls == CY_CLASS_FAST ? "fast" : "slow", pl.ncores, n);
 	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_RESIZE, (uint64_t)(uintptr_t)vm->lpm,
 		      (uint64_t)(uintptr_t)&rq, 0);
-	return CONTROL_LATER;
+	return pl.ncores;
 }
 
-/* Its LPM moved everything: the guest hears of it, the call is answered. */
+/* Its LPM moved everything: the guest hears of it. */
 static void done_handler(const struct mbox_msg *m)
 {
 	struct vm *vm = pending;
 
+	(void)m;
 	pending = NULL;
-	if (vm) {
+	if (vm && !vm_ended(vm)) {
 		shared_header_update(vm);
 		shared_event(vm, -1, CY_EV_EXCHANGE);
 	}
-	control_done(m->arg[0], rq.ncores);
+}
+
+void exchange_vm_ended(struct vm *vm)
+{
+	if (pending == vm)
+		pending = NULL; /* its LPM's answer, if it comes, names nobody */
 }
 
 void exchange_register(void)

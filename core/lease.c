@@ -231,7 +231,8 @@ static void serve_queue(uint64_t now)
 		}
 		if (rc == QUEUE_ME)
 			break; /* nothing free: the older ones wait first */
-		k++; /* over its share or its budget now: it keeps its place */
+		/* Over its share or its budget now: it keeps its place. */
+		k++;
 	}
 }
 
@@ -359,8 +360,8 @@ static int64_t lease_request_call(struct vm *vm, uint64_t vcpu, uint64_t term, u
 	return CY_LEASE_QUEUED;
 }
 
-static int64_t lease_renew_call(struct vm *vm, uint64_t vcpu, uint64_t term, uint64_t a3,
-				void *buf, uint64_t done_arg)
+static int64_t lease_renew_call(struct vm *vm, uint64_t vcpu, uint64_t term, uint64_t a3, void *buf,
+				uint64_t done_arg)
 {
 	(void)a3, (void)buf, (void)done_arg;
 	int rc = check(vm, vcpu, term, true);
@@ -378,8 +379,8 @@ static int64_t lease_renew_call(struct vm *vm, uint64_t vcpu, uint64_t term, uin
 	return 0;
 }
 
-static int64_t lease_release_call(struct vm *vm, uint64_t vcpu, uint64_t a2, uint64_t a3,
-				  void *buf, uint64_t done_arg)
+static int64_t lease_release_call(struct vm *vm, uint64_t vcpu, uint64_t a2, uint64_t a3, void *buf,
+				  uint64_t done_arg)
 {
 	(void)a2, (void)a3, (void)buf, (void)done_arg;
 	int rc = check(vm, vcpu, 0, false);
@@ -401,6 +402,7 @@ static int64_t lease_release_call(struct vm *vm, uint64_t vcpu, uint64_t a2, uin
 
 void lease_vm_ended(struct vm *vm)
 {
+	exchange_vm_ended(vm);
 	if (!ready)
 		return;
 	for (uint32_t k = 0; k < nqueued;)

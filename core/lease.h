@@ -35,4 +35,7 @@ void lease_report(const struct vm *vm);
 /* CORE_EXCHANGE (core/exchange.c): registered by lease_register(). */
 void exchange_register(void);
 
+/* vm ended: an exchange of its under way no longer holds others back. */
+void exchange_vm_ended(struct vm *vm);
+
 #endif
