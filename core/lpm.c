@@ -285,10 +285,19 @@ static void resize_handler(const struct mbox_msg *m)
 	for (uint32_t i = 0; i < keep; i++)
 		if (target[i] != l->where[i])
 			move(l, i, target[i]);
-	for (uint32_t i = old_n; i < n; i++) {
-		l->where[i] = least_loaded(l, i);
-		place(l, i);
+	/* New vCPUs go where the load will be least once the moves are done:
+	 * counted at their targets (where[] changes only when a move arrives). */
+	uint32_t now_at[VM_MAX_VCPUS];
+	for (uint32_t i = 0; i < keep; i++) {
+		now_at[i] = l->where[i];
+		l->where[i] = target[i];
 	}
+	for (uint32_t i = old_n; i < n; i++)
+		l->where[i] = least_loaded(l, i);
+	for (uint32_t i = 0; i < keep; i++)
+		l->where[i] = now_at[i];
+	for (uint32_t i = old_n; i < n; i++)
+		place(l, i);
 	l->nplaced = n;
 	__atomic_store_n(&l->vm->ncores, l->ncores, __ATOMIC_RELEASE);
 	done_if_settled(l);
