@@ -117,8 +117,8 @@ static void role_a(int32_t fast, int32_t home)
 		  CY_EEXIST);
 	expect_class("leased", CY_CLASS_FAST, fast);
 	if (sh.vcpu[0].lease_cpu != (uint32_t)fast || !sh.vcpu[0].lease_end_tsc)
-		fail("shared record: lease_cpu %u end %llu, want %d and a time", sh.vcpu[0].lease_cpu,
-		     (unsigned long long)sh.vcpu[0].lease_end_tsc, fast);
+		fail("shared record: lease_cpu %u end %llu, want %d and a time",
+		     sh.vcpu[0].lease_cpu, (unsigned long long)sh.vcpu[0].lease_end_tsc, fast);
 	expect_rc("POWER_GET", cypress_power_get(&pw), 0);
 	if (pw.draw_w != slow_w + fast_w)
 		fail("POWER_GET while leased: draw %u W, want %u", pw.draw_w, slow_w + fast_w);
@@ -180,8 +180,7 @@ static void role_b(int32_t fast, int32_t home)
 	expect_rc("LEASE_REQUEST(0, 50) while a holds it", cypress_lease_request(0, TERM_MS),
 		  CY_LEASE_QUEUED);
 	expect_rc("LEASE_RELEASE(0) of the queued request", cypress_lease_release(0), 0);
-	expect_rc("LEASE_REQUEST(0, 50) again", cypress_lease_request(0, TERM_MS),
-		  CY_LEASE_QUEUED);
+	expect_rc("LEASE_REQUEST(0, 50) again", cypress_lease_request(0, TERM_MS), CY_LEASE_QUEUED);
 	expect_rc("LEASE_REQUEST(0, 50) while queued", cypress_lease_request(0, TERM_MS),
 		  CY_EEXIST);
 	uint64_t t0 = rdtsc();
