@@ -16,7 +16,8 @@
  *      the queued request withdraws it (a new request is queued again, not
  *      CY_EEXIST); CY_EV_LEASE_GRANTED arrives, its vCPU is on the fast core;
  *      LEASE_RELEASE brings it back to its slow core; a second release is
- *      CY_ENOENT.
+ *      CY_ENOENT; it leases the core again and exits holding it (the
+ *      hypervisor ends the lease when the partition goes: the summary counts it).
  * Parameters: role=1 (a) or 2 (b), fast=CPU slow_watts=N fast_watts=N power=N (A's budget).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), 1 vCPU.
  */
@@ -195,6 +196,9 @@ static void role_b(int32_t fast, int32_t home)
 	if (!wait_where(home, WAIT_MS))
 		fail("released: vcpu 0 on cpu %d, want %d", cy_vcpu_where(0), home);
 	expect_rc("LEASE_RELEASE(0) again", cypress_lease_release(0), CY_ENOENT);
+	/* Exit holding a lease: the hypervisor ends it when the partition goes. */
+	expect_rc("LEASE_REQUEST(0, 60000) to exit with", cypress_lease_request(0, 60000),
+		  CY_LEASE_GRANTED);
 	report("queued, withdrawn, queued, granted when a's term ended, released");
 }
 
