@@ -64,8 +64,8 @@ static void expect_core(const char *when, uint32_t vcpu, uint32_t cls, uint32_t 
 	int32_t rc = cypress_core_info(vcpu, &desc);
 
 	if (rc != 0 || desc.cls != cls || desc.watts != watts)
-		fail("%s: CORE_INFO(%u) = %d: cpu %u class %u %u W, want class %u %u W", when,
-		     vcpu, rc, desc.cpu, desc.cls, desc.watts, cls, watts);
+		fail("%s: CORE_INFO(%u) = %d: cpu %u class %u %u W, want class %u %u W", when, vcpu,
+		     rc, desc.cpu, desc.cls, desc.watts, cls, watts);
 }
 
 static void ap_main(unsigned int slot)
