@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest test "lease": fast-core leases (guest ABI 1.3, hypercalls 18-20).
- * Two partitions run this kernel, `role=1` (A) and `role=2` (B), each with one vCPU
- * on a slow core of its own; the machine has one fast core (`fast=N`), free.
+ * Two partitions run this kernel, `role=1` (A, two vCPUs) and `role=2` (B, one),
+ * each on a slow core of its own; the machine has one fast core (`fast=N`), free.
  * They share no memory: B learns what A holds from CORE_LIST (B is a control
  * partition), A learns that B waits from LEASE_RENEW's answer.
- *   A: every bad argument and its error; a budget too small (CY_ERANGE);
+ *   A: every bad argument and its error; a budget too small (CY_ERANGE); a
+ *      vCPU not started (CY_EBUSY);
  *      LEASE_REQUEST -> CY_LEASE_GRANTED, its vCPU reaches the fast core
  *      (bench: lease handoff, from the call to VCPU_WHERE naming it), class 1,
  *      the shared record names the lease, POWER_GET's draw includes the fast
- *      core; a second request is CY_EEXIST; LEASE_RENEW succeeds, then is
+ *      core; a second request is CY_EEXIST; one for vCPU 1 is over a's share
+ *      (CY_EBUSY, and not queued); LEASE_RENEW succeeds, then is
  *      refused (CY_EBUSY) once B waits; LEASE_ENDING then LEASE_ENDED
  *      arrive, with the CORE_NOTIFY vector; its vCPU is back on its slow core.
- *   B: once the fast core is A's: LEASE_REQUEST -> CY_LEASE_QUEUED; releasing
+ *   B: once the fast core is A's (and RESOURCES counts no free core): LEASE_REQUEST -> CY_LEASE_QUEUED; releasing
  *      the queued request withdraws it (a new request is queued again, not
  *      CY_EEXIST); CY_EV_LEASE_GRANTED arrives, its vCPU is on the fast core;
  *      LEASE_RELEASE brings it back to its slow core; a second release is
  *      CY_ENOENT; it leases the core again and exits holding it (the
  *      hypervisor ends the lease when the partition goes: the summary counts it).
  * Parameters: role=1 (a) or 2 (b), fast=CPU slow_watts=N fast_watts=N power=N (A's budget).
- * Environment: guest test kernel (multiboot v1, 32-bit, paging off), 1 vCPU.
+ * Environment: guest test kernel (multiboot v1, 32-bit, paging off), 1-2 vCPUs.
  */
 #include "tests/guests/lib/guest.h"
 
@@ -85,6 +87,14 @@ static void expect_class(const char *when, uint32_t cls, int32_t cpu)
 		     desc.cpu, desc.cls, cpu, cls);
 }
 
+/* vCPU 1 of a: started so that a lease for it is not refused as "not started". */
+static void ap_idle(unsigned int slot)
+{
+	(void)slot;
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
 static void role_a(int32_t fast, int32_t home)
 {
 	uint32_t slow_w = cmdline_uint("slow_watts", 40), fast_w = cmdline_uint("fast_watts", 80);
@@ -106,6 +116,11 @@ static void role_a(int32_t fast, int32_t home)
 		  CY_ERANGE);
 	expect_rc("POWER_SET(limit)", cypress_power_set(limit), 0);
 
+	expect_rc("LEASE_REQUEST(1, 50) before vcpu 1 started", cypress_lease_request(1, TERM_MS),
+		  CY_EBUSY);
+	if (smp_start(2, ap_idle, 1000, false) != 2)
+		fail("vcpu 1 did not start");
+
 	uint64_t t0 = rdtsc();
 	expect_rc("LEASE_REQUEST(0, 50)", cypress_lease_request(0, TERM_MS), CY_LEASE_GRANTED);
 	if (!wait_where(fast, WAIT_MS))
@@ -125,6 +140,10 @@ static void role_a(int32_t fast, int32_t home)
 		fail("POWER_GET while leased: draw %u W, want %u", pw.draw_w, slow_w + fast_w);
 	expect_rc("POWER_SET(slow) while leased", cypress_power_set(slow_w), CY_ERANGE);
 	expect_rc("VCPU_MOVE(0, 0) while leased", cy_vcpu_move(0, 0), CY_EBUSY);
+	/* One lease core, a holds it: its share is full (refused, not queued). */
+	expect_rc("LEASE_REQUEST(1, 50) over the share", cypress_lease_request(1, TERM_MS),
+		  CY_EBUSY);
+	expect_rc("LEASE_RELEASE(1): nothing was queued", cypress_lease_release(1), CY_ENOENT);
 	gprintf("lease: a: vcpu 0 on fast cpu %d, draw %u W\n", fast, pw.draw_w);
 
 	/* Renew until B waits: then renewals are refused and the term runs out. */
@@ -177,6 +196,11 @@ static void role_b(int32_t fast, int32_t home)
 		delay_us(500);
 	if (!fast_is_taken(fast))
 		verdict(VERDICT_FAILURE, "the fast cpu %d was never leased to a", fast);
+	struct cy_resources res;
+	expect_rc("RESOURCES", cy_resources(&res), 0);
+	if (res.free_cores != 0)
+		fail("RESOURCES while the fast core is leased: %u free cores, want 0",
+		     res.free_cores);
 	delay_us(30000); /* a renews once before b waits */
 	expect_rc("LEASE_REQUEST(0, 50) while a holds it", cypress_lease_request(0, TERM_MS),
 		  CY_LEASE_QUEUED);
