@@ -134,6 +134,10 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_SHARED_SET] = { hc_shared_set, HC_ANY, "shared_set" },
 	[CYPRESS_HC_SA_REGISTER] = { hc_sa_register, HC_ANY, "sa_register" },
 	[CYPRESS_HC_SA_ACK] = { hc_sa_ack, HC_ANY, "sa_ack" },
+	[CYPRESS_HC_LEASE_REQUEST] = { hc_control, HC_ANY, "lease_request" },
+	[CYPRESS_HC_LEASE_RENEW] = { hc_control, HC_ANY, "lease_renew" },
+	[CYPRESS_HC_LEASE_RELEASE] = { hc_control, HC_ANY, "lease_release" },
+	[CYPRESS_HC_CORE_EXCHANGE] = { hc_control, HC_ANY, "core_exchange" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

@@ -29,6 +29,9 @@ struct lpm {
 	uint32_t moving;	      /* moves sent, not yet confirmed */
 	bool resize_pending;
 	uint64_t resize_arg;
+	uint16_t resize_msg;	       /* how resize_arg goes back (MSG_GPM_DONE or another) */
+	uint32_t lease1[VM_MAX_VCPUS]; /* leased cpu + 1 of each vCPU, 0 = none */
+	bool leaving[VM_MAX_VCPUS];    /* its lease ended: back home, then MSG_LEASE_BACK */
 	uint64_t decisions;
 };
 
@@ -122,7 +125,7 @@ static void done_if_settled(struct lpm *l)
 {
 	if (l->resize_pending && !l->moving) {
 		l->resize_pending = false;
-		msg_send_sure(0, MSG_GPM_DONE, l->resize_arg, 0, 0);
+		msg_send_sure(0, l->resize_msg, l->resize_arg, 0, 0);
 	}
 }
 
@@ -134,6 +137,8 @@ int lpm_request_move(struct vm *vm, uint32_t vcpu, uint32_t k)
 		return -E_NOENT;
 	if (k >= __atomic_load_n(&vm->ncores, __ATOMIC_ACQUIRE))
 		return -E_RANGE;
+	if (__atomic_load_n(&vm->vcpu[vcpu]->lease_cpu, __ATOMIC_ACQUIRE) != NO_CPU)
+		return -E_BUSY; /* it stays on its leased core until the lease ends */
 	if (!__atomic_compare_exchange_n(&vm->vcpu[vcpu]->move_busy, &idle, 1, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -E_BUSY;
@@ -154,7 +159,8 @@ static void move_handler(const struct mbox_msg *m)
 	struct vcpu *v = i < l->vm->nvcpus ? l->vm->vcpu[i] : NULL;
 	if (!v)
 		return;
-	if (vm_ended(l->vm) || k >= l->ncores || l->where[i] == l->cores[k]) {
+	if (vm_ended(l->vm) || k >= l->ncores || l->where[i] == l->cores[k] || l->lease1[i] ||
+	    l->leaving[i]) {
 		__atomic_store_n(&v->move_busy, 0, __ATOMIC_RELEASE); /* nothing to do */
 		return;
 	}
@@ -167,6 +173,8 @@ void lpm_moved(struct vcpu *v, uint32_t cpu)
 
 	msg_send_sure(l->cpu, MSG_LPM_MOVED, (uint64_t)(uintptr_t)l, v->id, cpu);
 }
+
+static void lease_step(struct lpm *l, uint32_t i);
 
 static void moved_handler(const struct mbox_msg *m)
 {
@@ -181,6 +189,7 @@ static void moved_handler(const struct mbox_msg *m)
 		l->moving--;
 	if (i < l->vm->nvcpus)
 		__atomic_store_n(&l->vm->vcpu[i]->move_busy, 0, __ATOMIC_RELEASE);
+	lease_step(l, i);
 	done_if_settled(l);
 }
 
@@ -234,6 +243,7 @@ static void resize_handler(const struct mbox_msg *m)
 	memcpy(l->cores, r->cores, r->ncores * sizeof(r->cores[0]));
 	l->resize_pending = true;
 	l->resize_arg = r->done_arg;
+	l->resize_msg = r->done_msg ? r->done_msg : MSG_GPM_DONE;
 	for (uint32_t i = n; i < old_n; i++)
 		msg_send_sure(l->where[i], MSG_VCPU_DROP, (uint64_t)(uintptr_t)l->vm->vcpu[i], 0,
 			      0);
@@ -243,8 +253,8 @@ static void resize_handler(const struct mbox_msg *m)
 	for (uint32_t i = 0; i < keep; i++)
 		target[i] = l->where[i];
 	for (uint32_t i = 0; i < keep; i++) {
-		if (in_set(l, target[i]))
-			continue;
+		if (in_set(l, target[i]) || l->lease1[i] || l->leaving[i])
+			continue; /* leased: stays; leaving: lease_step() brings it home */
 		uint32_t save = l->where[i];
 		l->where[i] = UINT32_MAX; /* not counted while choosing */
 		for (uint32_t j = 0; j < keep; j++)
@@ -275,10 +285,19 @@ static void resize_handler(const struct mbox_msg *m)
 	for (uint32_t i = 0; i < keep; i++)
 		if (target[i] != l->where[i])
 			move(l, i, target[i]);
-	for (uint32_t i = old_n; i < n; i++) {
-		l->where[i] = least_loaded(l, i);
-		place(l, i);
+	/* New vCPUs go where the load will be least once the moves are done:
+	 * counted at their targets (where[] changes only when a move arrives). */
+	uint32_t now_at[VM_MAX_VCPUS];
+	for (uint32_t i = 0; i < keep; i++) {
+		now_at[i] = l->where[i];
+		l->where[i] = target[i];
 	}
+	for (uint32_t i = old_n; i < n; i++)
+		l->where[i] = least_loaded(l, i);
+	for (uint32_t i = 0; i < keep; i++)
+		l->where[i] = now_at[i];
+	for (uint32_t i = old_n; i < n; i++)
+		place(l, i);
 	l->nplaced = n;
 	__atomic_store_n(&l->vm->ncores, l->ncores, __ATOMIC_RELEASE);
 	done_if_settled(l);
@@ -345,7 +364,7 @@ static void hint_handler(const struct mbox_msg *m)
 	uint32_t i = (uint32_t)m->arg[1], cls = (uint32_t)m->arg[2];
 	struct cy_core_desc d;
 
-	if (!own(l) || i >= l->nplaced || vm_ended(l->vm))
+	if (!own(l) || i >= l->nplaced || vm_ended(l->vm) || l->lease1[i] || l->leaving[i])
 		return;
 	plan_core_desc(l->where[i], &d);
 	if (d.cls == cls)
@@ -360,8 +379,61 @@ static void hint_handler(const struct mbox_msg *m)
 	move(l, i, to);
 }
 
+/* Take vCPU v's one-move-at-a-time flag (shared with VCPU_MOVE and hints). */
+static bool take_move(struct vcpu *v)
+{
+	uint32_t idle = 0;
+
+	return __atomic_compare_exchange_n(&v->move_busy, &idle, 1, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Bring vCPU i where its lease says: onto its leased core, or, once the lease
+ * ended, back to a core of the partition and then tell the GPM. A move in
+ * flight finishes first (moved_handler() calls this again); a VM that ended
+ * moves nothing and answers at once.
+ */
+static void lease_step(struct lpm *l, uint32_t i)
+{
+	struct vcpu *v = i < l->nplaced ? l->vm->vcpu[i] : NULL;
+	bool live = v && !vm_ended(l->vm);
+
+	if (i >= VM_MAX_VCPUS)
+		return;
+	if (l->lease1[i]) {
+		if (live && l->where[i] != l->lease1[i] - 1 && take_move(v))
+			move(l, i, l->lease1[i] - 1);
+		return;
+	}
+	if (!l->leaving[i])
+		return;
+	if (live && !in_set(l, l->where[i])) {
+		if (!take_move(v))
+			return;
+		uint32_t to = core_of_class(l, CY_CLASS_SLOW);
+		move(l, i, to != NO_CPU ? to : least_loaded(l, l->nplaced));
+		return;
+	}
+	l->leaving[i] = false;
+	msg_send_sure(0, MSG_LEASE_BACK, l->vm->id, i, 0);
+}
+
+static void lease_handler(const struct mbox_msg *m)
+{
+	struct lpm *l = (struct lpm *)(uintptr_t)m->arg[0];
+	uint32_t i = (uint32_t)m->arg[1], cpu = (uint32_t)m->arg[2];
+
+	if (!own(l) || i >= VM_MAX_VCPUS)
+		return;
+	l->lease1[i] = cpu == NO_CPU ? 0 : cpu + 1;
+	l->leaving[i] = cpu == NO_CPU;
+	lease_step(l, i);
+}
+
 void lpm_register(void)
 {
+	msg_register(MSG_LPM_LEASE, lease_handler);
 	msg_register(MSG_LPM_HINT, hint_handler);
 	msg_register(MSG_PING, ping_handler);
 	msg_register(MSG_LPM_START, start_handler);

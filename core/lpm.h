@@ -23,6 +23,7 @@ struct lpm_resize {
 	uint32_t cores[LPM_MAX_CORES]; /* the new vCPU cores, cpu order */
 	uint32_t nvcpus;	       /* new vCPU count (vm->vcpu[] already holds them) */
 	uint64_t done_arg;	       /* returned in MSG_GPM_DONE when every move finished */
+	uint16_t done_msg;	       /* the message that returns it; 0 = MSG_GPM_DONE */
 };
 
 /*
@@ -69,6 +70,14 @@ void lpm_dvfs_hint(struct vcpu *v, uint32_t ratio);
 
 /* The ratio IA32_PERF_STATUS shows for v: base on slow cores, twice it on fast. */
 uint32_t lpm_perf_ratio(const struct vcpu *v);
+
+/*
+ * Leases (core/lease.c, MSG_LPM_LEASE): a leased vCPU goes to its leased core
+ * and stays there (no VCPU_MOVE, DVFS hint or resize moves it) until the GPM
+ * ends the lease; then the LPM moves it to the least loaded slow core of the
+ * partition (any of its cores if it has no slow one) and, once it arrived,
+ * answers MSG_LEASE_BACK to the GPM, which frees the core.
+ */
 
 /* Register the LPM messages. Boot core, before SMP. */
 void lpm_register(void);

@@ -48,6 +48,10 @@ enum msg_type {
 	 * scheduler activations (core/sa.c). */
 	MSG_POOL_RESCUE =
 		37, /* to vCPU arg[0]'s core: send it to the pool (POOL_TRIG_* arg[1], TSC arg[2]) */
+	MSG_LPM_LEASE =
+		27, /* to an LPM: vCPU arg[1] leases cpu arg[2] (NO_CPU: lease over; arg[0] lpm) */
+	MSG_LEASE_BACK = 28,	/* to the GPM: vCPU arg[1] of VM arg[0] left its leased core */
+	MSG_EXCHANGE_DONE = 29, /* to the GPM: an LPM finished exchange call arg[0] */
 	MSG_TYPES = 48,
 };
 

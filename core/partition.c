@@ -24,6 +24,7 @@
 #include "core/gpm_timer.h"
 #include "core/sa.h"
 #include "core/guest_load.h"
+#include "core/lease.h"
 #include "core/lpm.h"
 #include "core/manifest.h"
 #include "core/msg.h"
@@ -304,6 +305,7 @@ void partition_register(void)
 	vcore_register();
 	lpm_register();
 	pool_register();
+	lease_register();
 	trace_register();
 	control_register();
 }
@@ -524,6 +526,7 @@ static void report(const struct vm *vm)
 	kprintf("summary: vm %s: %llu exits:%s\n", vm->name, (unsigned long long)total,
 		n ? line : " none");
 	sa_report(vm);
+	lease_report(vm);
 }
 
 static const char *const vcpu_state_names[] = {
@@ -638,6 +641,7 @@ static void release_ended(void)
 				barrier_start(vm);
 			continue;
 		}
+		lease_vm_ended(vm); /* its leased cores and queued requests go first */
 		release_pages(vm);
 		plan_release(vm->gpm_part);
 		vm->gpm_part = -1;
@@ -720,6 +724,37 @@ int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t d
 	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_RESIZE, (uint64_t)(uintptr_t)vm->lpm,
 		      (uint64_t)(uintptr_t)&rq, 0);
 	return 0;
+}
+
+int partition_make_vcpus(struct vm *vm, uint32_t old, uint32_t n)
+{
+	for (uint32_t i = old; i < n; i++) {
+		struct vcpu *v = vm->vcpu[i];
+		if (v && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_DONE)
+			return -E_BUSY; /* its drop is still on the way */
+	}
+	for (uint32_t i = old; i < n; i++) {
+		struct vcpu *v = vm->vcpu[i];
+		if (v) {
+			/* Dropped for good by an earlier shrink: no core holds it. */
+			if (v->vmcs_pa)
+				frame_free(v->vmcs_pa, 1);
+			if (v->vapic_pa)
+				frame_free(v->vapic_pa, 1);
+			free_vcpu(vm, i);
+		}
+		if (!new_vcpu(vm, i)) {
+			partition_unmake_vcpus(vm, old, i + 1);
+			return -E_NOMEM;
+		}
+	}
+	return 0;
+}
+
+void partition_unmake_vcpus(struct vm *vm, uint32_t old, uint32_t n)
+{
+	for (uint32_t j = old; j < n; j++)
+		free_vcpu(vm, j);
 }
 
 void partition_resources(struct cy_resources *r)

@@ -72,6 +72,17 @@ void partition_destroy(struct vm *vm, struct vm *by, uint64_t done_arg);
  */
 int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t done_arg);
 
+/*
+ * For calls that change the vCPU count their own way (core/exchange.c):
+ * make vCPUs old..n-1 as a resize's growth would (not started, not placed,
+ * not counted in vm->nvcpus yet). A slot whose vCPU an earlier shrink
+ * dropped gets a fresh one; one still being dropped: -E_BUSY. -E_NOMEM.
+ * All or nothing. partition_unmake_vcpus() undoes it before any core saw
+ * them. cpu 0.
+ */
+int partition_make_vcpus(struct vm *vm, uint32_t old, uint32_t n);
+void partition_unmake_vcpus(struct vm *vm, uint32_t old, uint32_t n);
+
 /* Fill the RESOURCES record; list up to max partitions, returning how many exist. */
 void partition_resources(struct cy_resources *r);
 uint32_t partition_list(struct cy_part_info *out, uint32_t max);

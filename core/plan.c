@@ -25,6 +25,7 @@ static int32_t idx_of[CONFIG_MAX_CPUS]; /* cpu -> index in cores[], -1 */
 static uint32_t vm_of[VM_MAX];		/* GPM slot -> vm id */
 static bool lpm_only[VM_MAX];		/* GPM slot holds only an accel partition's LPM core */
 static uint32_t power_limit[VM_MAX];	/* the manifest's `power` of each slot (0: none) */
+static int32_t lease_for[VM_MAX]; /* a slot holding a leased fast core: lessee's slot + 1, else 0 */
 static uint32_t ncpus_all;
 static uint64_t accel_mask[MANIFEST_MASK_WORDS];
 static struct manifest_machine machine;
@@ -254,8 +255,9 @@ static uint32_t draw_of(int32_t part)
 	uint32_t w = 0;
 
 	for (uint32_t i = 0; i < g.ncores; i++)
-		if (cores[i].owner == part)
-			w += core_static[cores[i].id].watts;
+		if (cores[i].owner == part ||
+		    (cores[i].owner >= 0 && lease_for[cores[i].owner] == part + 1))
+			w += core_static[cores[i].id].watts; /* its cores and its leased ones */
 	return w;
 }
 
@@ -416,4 +418,141 @@ uint32_t plan_pool_reserve(uint32_t max, uint32_t *cpus)
 		if (cores[i].owner == pool_part)
 			cpus[n++] = cores[i].id;
 	return n;
+}
+/* ---- fast-core leases (core/lease.c) ---- */
+
+uint32_t plan_fast_cores(uint32_t *cpus, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < g.ncores && n < max; i++)
+		if (cores[i].cls == GPM_CLS_FAST)
+			cpus[n++] = cores[i].id;
+	return n;
+}
+
+bool plan_lease_free(uint32_t cpu)
+{
+	int32_t i = cpu < CONFIG_MAX_CPUS ? idx_of[cpu] : -1;
+
+	return i >= 0 && cores[i].owner < 0 && cores[i].cls == GPM_CLS_FAST;
+}
+
+bool plan_lease_fits(int32_t part, uint32_t watts)
+{
+	uint32_t budget = part >= 0 ? parts[part].req.power_w : 0;
+
+	return !budget || (uint64_t)draw_of(part) + watts <= budget;
+}
+
+int plan_lease_take(uint32_t cpu, int32_t part, uint32_t vm_id, int32_t *slot_out)
+{
+	uint64_t pin[CONFIG_MAX_CPUS / 64] = { 0 };
+	uint32_t slot;
+
+	gpm_core_only();
+	if (part < 0 || !plan_lease_free(cpu))
+		return -E_BUSY;
+	if (!plan_lease_fits(part, core_static[cpu].watts))
+		return -E_RANGE;
+	/* A slot of its own, pinned to the core: sched/gpm.c then never hands the core
+	 * out, and a re-plan re-takes it first (pinned cores). */
+	struct gpm_request r = { .vcpus = 1,
+				 .weight = 1,
+				 .ncores = 1,
+				 .cls = GPM_CLS_FAST,
+				 .lpm_shared = true,
+				 .pin = pin };
+	pin[idx_of[cpu] / 64] |= 1ULL << (idx_of[cpu] % 64);
+	int rc = gpm_create(&g, &r, &slot);
+	if (rc < 0)
+		return rc;
+	lease_for[slot] = part + 1;
+	vm_of[slot] = vm_id; /* CORE_LIST shows the core as the lessee's */
+	*slot_out = (int32_t)slot;
+	return 0;
+}
+
+void plan_lease_give(int32_t slot)
+{
+	gpm_core_only();
+	if (slot < 0 || slot >= VM_MAX || !lease_for[slot])
+		return;
+	gpm_destroy(&g, (uint32_t)slot);
+	lease_for[slot] = 0;
+}
+
+/* ---- core exchange ---- */
+
+int plan_exchange(int32_t part, uint64_t give_mask, uint32_t want_n, uint32_t cls, uint32_t nvcpus,
+		  struct plan *out)
+{
+	uint32_t mine[LPM_MAX_CORES], pick[CORES_EXCHANGE_MAX], n = 0, ngive = 0, npick = 0;
+	uint64_t give_w = 0, take_w = 0;
+
+	gpm_core_only();
+	if (part < 0 || part >= VM_MAX || lpm_only[part] || lease_for[part] || !parts[part].live)
+		return -E_INVAL;
+	struct gpm_part *p = &parts[part];
+	/* Groups and core sharing tie vCPUs to particular cores: not exchanged. */
+	if (cls > GPM_CLS_FAST || !want_n || want_n > CORES_EXCHANGE_MAX || p->req.ngroups ||
+	    p->req.share_core)
+		return -E_INVAL;
+	for (uint32_t i = 0; i < g.ncores && n < LPM_MAX_CORES; i++)
+		if (cores[i].owner == part && !cores[i].lpm)
+			mine[n++] = i; /* cpu order, as fill_out() and VCPU_MOVE's k */
+	if (!give_mask || (n < 64 && give_mask >> n))
+		return -E_INVAL;
+	for (uint32_t k = 0; k < n; k++)
+		if (give_mask >> k & 1) {
+			give_w += core_static[cores[mine[k]].id].watts;
+			ngive++;
+		}
+	/* The cheapest free cores of the class: fewest watts, then lowest cpu. */
+	while (npick < want_n) {
+		int32_t best = -1;
+		for (uint32_t i = 0; i < g.ncores; i++) {
+			bool taken = false;
+			for (uint32_t j = 0; j < npick; j++)
+				taken |= pick[j] == i;
+			if (taken || cores[i].owner >= 0 || cores[i].cls != cls)
+				continue;
+			if (best < 0 ||
+			    core_static[cores[i].id].watts < core_static[cores[best].id].watts)
+				best = (int32_t)i;
+		}
+		if (best < 0)
+			return -E_NOENT;
+		pick[npick++] = (uint32_t)best;
+		take_w += core_static[cores[best].id].watts;
+	}
+	uint32_t budget = p->req.power_w;
+	if (budget && (uint64_t)draw_of(part) - give_w + take_w > budget)
+		return -E_RANGE;
+	for (uint32_t k = 0; k < n; k++)
+		if (give_mask >> k & 1) {
+			struct gpm_core *c = &cores[mine[k]];
+			c->owner = -1;
+			c->lpm = c->pinned = false;
+			c->aff = 0;
+		}
+	for (uint32_t j = 0; j < npick; j++) {
+		struct gpm_core *c = &cores[pick[j]];
+		c->owner = part;
+		c->lpm = false;
+		c->aff = 0;
+		c->pinned = p->pinned;
+	}
+	p->ncores = p->ncores - ngive + want_n;
+	if (p->req.ncores)
+		p->req.ncores = p->ncores;
+	p->req.vcpus = nvcpus;
+	/* One class left: later resizes take that; a mix takes slow, then fast. */
+	uint8_t mix = 0;
+	for (uint32_t i = 0; i < g.ncores; i++)
+		if (cores[i].owner == part && !cores[i].lpm)
+			mix |= (uint8_t)(1u << cores[i].cls);
+	p->req.cls = mix == 1 ? GPM_CLS_SLOW : mix == 2 ? GPM_CLS_FAST : GPM_REQ_ANY;
+	fill_out(part, &p->req, out);
+	return 0;
 }

@@ -77,6 +77,37 @@ uint32_t plan_pool_reserve(uint32_t max, uint32_t *cpus);
 /* Cores of the anonymous partition. */
 uint32_t plan_free_cores(void);
 
+/*
+ * Fast-core leases (core/lease.c). The plan's fast cores, whoever holds them
+ * (at most max cpus into cpus[]; returns how many). A core is free for a
+ * lease if the plan has it in the anonymous partition. A leased core is held
+ * by a GPM slot of its own, pinned to it, so sched/gpm.c hands it to no
+ * partition meanwhile; CORE_LIST shows it as a vCPU core of the lessee and
+ * RESOURCES does not count it free; its watts count in the lessee's draw
+ * (POWER_GET, POWER_SET's floor). plan_lease_fits: the lessee's budget (none:
+ * always) allows `watts` more. plan_lease_take: -E_BUSY (core not free),
+ * -E_RANGE (budget), or sched/gpm.c's error; *slot_out for plan_lease_give.
+ * cpu 0.
+ */
+uint32_t plan_fast_cores(uint32_t *cpus, uint32_t max);
+bool plan_lease_free(uint32_t cpu);
+bool plan_lease_fits(int32_t part, uint32_t watts);
+int plan_lease_take(uint32_t cpu, int32_t part, uint32_t vm_id, int32_t *slot_out);
+void plan_lease_give(int32_t slot);
+
+/*
+ * CORE_EXCHANGE: partition `part` gives its vCPU cores whose indices (cpu
+ * order, as VCPU_MOVE's k) are set in give_mask and takes the want_n cheapest
+ * free cores of class cls (GPM_CLS_SLOW or _FAST; fewest watts, then lowest
+ * cpu), with nvcpus vCPUs afterwards. Power: draw - given + taken <= budget
+ * (no budget: no limit). All or nothing: -E_INVAL (bad slot, mask 0 or beyond
+ * its cores, want_n 0 or > CORES_EXCHANGE_MAX, bad class, a partition with
+ * affinity groups or shared cores), -E_NOENT (too few free cores of the
+ * class), -E_RANGE (power). Fills out like plan_resize. cpu 0.
+ */
+int plan_exchange(int32_t part, uint64_t give_mask, uint32_t want_n, uint32_t cls, uint32_t nvcpus,
+		  struct plan *out);
+
 /* TSC ticks the last plan_make/plan_resize/plan_release spent in sched/gpm.c. */
 extern uint64_t plan_last_ticks;
 

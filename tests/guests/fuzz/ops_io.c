@@ -197,6 +197,32 @@ void op_vmcall(void)
 			cypress_hypercall(CYPRESS_HC_SA_REGISTER, 0, 0, 0); /* leave it off */
 		return;
 	}
+	if (h.nr >= CYPRESS_HC_LEASE_REQUEST && h.nr <= CYPRESS_HC_LEASE_RELEASE) {
+		/* Leases: no such vCPU, a bad term, none held, busy, or done. */
+		bool badterm = h.nr != CYPRESS_HC_LEASE_RELEASE && (h.a2 == 0 || h.a2 > 60000);
+		bool ok = h.a1 >= 64 ? ret == CY_ENOENT :
+			  badterm    ? ret == CY_ENOENT || ret == CY_ERANGE :
+			  h.nr == CYPRESS_HC_LEASE_RELEASE ?
+				    ret == 0 || ret == CY_ENOENT :
+			  h.nr == CYPRESS_HC_LEASE_RENEW ?
+				    ret == 0 || ret == CY_ENOENT || ret == CY_EBUSY :
+				    ret == CY_LEASE_GRANTED || ret == CY_LEASE_QUEUED ||
+					    ret == CY_ENOENT || ret == CY_ERANGE ||
+					    ret == CY_EEXIST || ret == CY_EBUSY || ret == CY_EFULL;
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x,0x%x returned %d", h.nr, h.a1, h.a2, ret);
+		return;
+	}
+	if (h.nr == CYPRESS_HC_CORE_EXCHANGE) {
+		bool bad = !h.a1 || !h.a2 || h.a2 > 64 || h.a3 > CY_CLASS_FAST;
+		bool ok = bad ? ret == CY_EINVAL :
+				ret > 0 || ret == CY_EINVAL || ret == CY_ENOENT ||
+					  ret == CY_ERANGE || ret == CY_EBUSY || ret == CY_ENOMEM;
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x,0x%x,0x%x returned %d", h.nr, h.a1, h.a2, h.a3,
+			     ret);
+		return;
+	}
 	if (h.nr == CYPRESS_HC_ABI_VERSION)
 		want = CYPRESS_ABI_VERSION;
 	else if (h.nr >= CYPRESS_HC_PART_CREATE && h.nr <= CYPRESS_HC_RESOURCES)
