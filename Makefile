@@ -119,6 +119,7 @@ bench:
 	tools/bench-boot
 	tools/bench-vmx
 	tools/bench-runtime
+	tools/bench-papers
 
 # ---- the many-core simulator (tools/sim): a report, not a timed test ----
 include tools/sim/sim.mk
