@@ -50,6 +50,20 @@ void control_ext_register(uint32_t nr, control_fn fn, uint32_t rec);
 /* cpu 0: the call `arg` finished with `ret`; the next queued call runs. */
 void control_done(uint64_t arg, int64_t ret);
 
+/*
+ * cpu 0: the call `arg` (a control_fn's done_arg) waits for an LPM
+ * (MSG_GPM_DONE); when it comes, the call answers `ret` instead of 0.
+ */
+void control_later_result(uint64_t arg, int64_t ret);
+
+/*
+ * cpu 0: queue the GPM's own work (ballooning) behind the guests' calls,
+ * so it never runs beside a resize or a destroy: fn runs as a control_fn
+ * with caller NULL and buf NULL; done(answer) is called once it answered
+ * (at once, or at control_done()). 0, or -E_BUSY (queue full: try later).
+ */
+int control_submit(control_fn fn, uint64_t a1, void (*done)(int64_t ret));
+
 /* cpu 0: a call is under way or queued. */
 bool control_busy(void);
 

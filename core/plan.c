@@ -379,3 +379,37 @@ uint32_t plan_free_cores(void)
 		n += cores[i].owner < 0 && cores[i].cls != GPM_CLS_ACCEL;
 	return n;
 }
+
+uint32_t plan_part_cores(int32_t part)
+{
+	gpm_core_only();
+	return part >= 0 && !lpm_only[part] && parts[part].live ? parts[part].ncores : 0;
+}
+
+uint32_t plan_part_free(int32_t part)
+{
+	uint32_t n = 0;
+
+	gpm_core_only();
+	if (part < 0 || !parts[part].live)
+		return 0;
+	uint8_t mask = gpm_vmask(&parts[part].req);
+	for (uint32_t i = 0; i < g.ncores; i++)
+		n += cores[i].owner < 0 && cores[i].cls != GPM_CLS_ACCEL &&
+		     ((mask >> cores[i].cls) & 1);
+	return n;
+}
+
+bool plan_part_resizable(int32_t part)
+{
+	gpm_core_only();
+	return part >= 0 && !lpm_only[part] && parts[part].live && parts[part].req.ncores &&
+	       !parts[part].pinned;
+}
+
+void plan_set_gang(int32_t part, bool gang)
+{
+	gpm_core_only();
+	if (part >= 0 && parts[part].live)
+		parts[part].req.gang = gang;
+}
