@@ -35,7 +35,6 @@
 #include "lib/printf.h"
 #include "sched/balloon.h"
 
-#define MSG_BALLOON_KICK 32 /* to the GPM: a balloon partition's load report changed */
 
 static bool dirty;    /* targets to recompute at the next timer turn (cpu 0) */
 static bool resizing; /* a balloon resize is queued or under way (cpu 0) */

@@ -35,7 +35,6 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define MSG_REQ_SLICE 33 /* to a vCPU core: a partition's slice changed */
 #define WANT_ALL      (CY_WANT_VCPUS | CY_WANT_GANG | CY_WANT_LATENCY | CY_WANT_COLOCATE)
 
 /* What was decided so far. */

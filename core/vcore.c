@@ -294,7 +294,8 @@ static void adopt_handler(const struct mbox_msg *m)
 		/* CORE_NOTIFY: the guest learns its core changed (a fixed interrupt,
 		 * posted like any other; it reads CORE_INFO or its shared area). */
 		shared_vcpu_update(v);
-		shared_event(v->vm, (int32_t)v->id, CY_EV_CORE);
+		if (!v->offline) /* an offline vCPU takes no interrupt until INIT/SIPI */
+			shared_event(v->vm, (int32_t)v->id, CY_EV_CORE);
 		lpm_moved(v, c->owner);
 	} else {
 		shared_vcpu_update(v);
