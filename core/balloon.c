@@ -35,7 +35,6 @@
 #include "lib/printf.h"
 #include "sched/balloon.h"
 
-
 static bool dirty;    /* targets to recompute at the next timer turn (cpu 0) */
 static bool resizing; /* a balloon resize is queued or under way (cpu 0) */
 
@@ -104,9 +103,12 @@ static void publish(struct vm *vm, uint32_t target, uint32_t held, uint64_t now)
 
 static void resize_done(int64_t ret)
 {
-	if (ret < 0)
-		kprintf("balloon: a resize was refused (%s)\n", err_name((int)ret));
 	resizing = false;
+	if (ret < 0) {
+		/* Not again at once (it would fail the same way): at the next change. */
+		kprintf("balloon: a resize was refused (%s)\n", err_name((int)ret));
+		return;
+	}
 	balloon_changed();
 }
 

@@ -237,9 +237,30 @@ static void call_handler(const struct mbox_msg *m)
 	run_queued();
 }
 
-void control_later_result(uint64_t arg, int64_t ret)
+static int64_t never_run(struct vm *caller, uint64_t a1, uint64_t a2, uint64_t a3, void *buf,
+			 uint64_t done_arg)
 {
-	((struct gpm_call *)(uintptr_t)arg)->ret = ret;
+	(void)caller, (void)a1, (void)a2, (void)a3, (void)buf, (void)done_arg;
+	return 0;
+}
+
+uint64_t control_placeholder(void)
+{
+	struct gpm_call *c = kzalloc(sizeof(*c));
+
+	if (c)
+		c->internal = never_run; /* only finished: by control_done() */
+	return (uint64_t)(uintptr_t)c;
+}
+
+void control_placeholder_free(uint64_t p)
+{
+	kfree((void *)(uintptr_t)p);
+}
+
+void control_answer(uint64_t arg, int64_t ret)
+{
+	finish((struct gpm_call *)(uintptr_t)arg, ret);
 }
 
 int control_submit(control_fn fn, uint64_t a1, void (*done)(int64_t ret))
@@ -258,10 +279,9 @@ int control_submit(control_fn fn, uint64_t a1, void (*done)(int64_t ret))
 	return 0;
 }
 
-/* An LPM finished: the call's answer is 0 unless control_later_result() set one. */
 static void done_handler(const struct mbox_msg *m)
 {
-	control_done(m->arg[0], ((struct gpm_call *)(uintptr_t)m->arg[0])->ret);
+	control_done(m->arg[0], 0);
 }
 
 void control_register(void)

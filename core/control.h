@@ -51,10 +51,17 @@ void control_ext_register(uint32_t nr, control_fn fn, uint32_t rec);
 void control_done(uint64_t arg, int64_t ret);
 
 /*
- * cpu 0: the call `arg` (a control_fn's done_arg) waits for an LPM
- * (MSG_GPM_DONE); when it comes, the call answers `ret` instead of 0.
+ * cpu 0, for a control_fn that must answer its caller before its LPM is
+ * done (the caller's own core has to let vCPUs go, as for a resize of its
+ * own partition): control_placeholder() makes a done_arg to give the LPM
+ * (0: out of memory; control_placeholder_free() if unused);
+ * control_answer(done_arg, ret) answers the caller now; the fn then
+ * returns CONTROL_LATER, and the next call waits for the placeholder's
+ * MSG_GPM_DONE.
  */
-void control_later_result(uint64_t arg, int64_t ret);
+uint64_t control_placeholder(void);
+void control_placeholder_free(uint64_t p);
+void control_answer(uint64_t arg, int64_t ret);
 
 /*
  * cpu 0: queue the GPM's own work (ballooning) behind the guests' calls,

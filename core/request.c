@@ -35,7 +35,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define WANT_ALL      (CY_WANT_VCPUS | CY_WANT_GANG | CY_WANT_LATENCY | CY_WANT_COLOCATE)
+#define WANT_ALL (CY_WANT_VCPUS | CY_WANT_GANG | CY_WANT_LATENCY | CY_WANT_COLOCATE)
 
 /* What was decided so far. */
 struct answer {
@@ -70,8 +70,12 @@ static int check(const struct cy_request *r, uint32_t nvcpus)
 	return 0;
 }
 
-/* Part 1. Returns 0 or CONTROL_LATER (its LPM moves vCPUs; done_arg answers). */
-static int64_t want_vcpus(struct vm *vm, uint32_t n, struct answer *a, uint64_t done_arg)
+/*
+ * Part 1. Returns CONTROL_LATER when its LPM moves vCPUs (it tells the
+ * placeholder `lpm_arg` when done: the caller is answered before that,
+ * since its own core may have vCPUs to let go), else 0.
+ */
+static int64_t want_vcpus(struct vm *vm, uint32_t n, struct answer *a, uint64_t lpm_arg)
 {
 	int32_t part = vm->gpm_part;
 	uint32_t nv = vm->nvcpus, held = plan_part_cores(part);
@@ -102,7 +106,7 @@ static int64_t want_vcpus(struct vm *vm, uint32_t n, struct answer *a, uint64_t 
 				refuse(a, reason == CY_REASON_NONE ? CY_REASON_NO_CORES : reason);
 			return 0;
 		}
-		if (partition_resize(vm, cores, nvc, done_arg) == 0) {
+		if (partition_resize(vm, cores, nvc, lpm_arg) == 0) {
 			a->some |= CY_WANT_VCPUS;
 			if (cores == n && nvc == n)
 				a->granted |= CY_WANT_VCPUS;
@@ -115,7 +119,8 @@ static int64_t want_vcpus(struct vm *vm, uint32_t n, struct answer *a, uint64_t 
 			return 0;
 		}
 		if (reason == CY_REASON_NONE)
-			reason = CY_REASON_POWER; /* the cores were free: the plan's power said no */
+			reason =
+				CY_REASON_POWER; /* the cores were free: the plan's power said no */
 	}
 }
 
@@ -171,9 +176,9 @@ static void want_colocate(const struct vm *vm, const struct cy_request *r, struc
 		uint32_t pkg = UINT32_MAX;
 		for (uint32_t i = r->groups[g].first; i < r->groups[g].first + r->groups[g].count;
 		     i++) {
-			uint32_t cpu = i < vm->nvcpus ?
-					       __atomic_load_n(&vm->vcpu[i]->pcpu, __ATOMIC_ACQUIRE) :
-					       NO_CPU;
+			uint32_t cpu = i < vm->nvcpus ? __atomic_load_n(&vm->vcpu[i]->pcpu,
+									__ATOMIC_ACQUIRE) :
+							NO_CPU;
 			if (cpu == NO_CPU) {
 				refuse(a, CY_REASON_TOPOLOGY); /* not placed (yet) */
 				return;
@@ -202,10 +207,18 @@ static int64_t request_call(struct vm *vm, uint64_t a1, uint64_t a2, uint64_t a3
 		return -E_INVAL;
 	if (vm_ended(vm))
 		return -E_NOENT;
-	if (r.what & CY_WANT_VCPUS)
-		later = want_vcpus(vm, r.vcpus, &a, done_arg);
+	if (r.what & CY_WANT_VCPUS) {
+		uint64_t lpm_arg = control_placeholder();
+		if (!lpm_arg)
+			return -E_NOMEM;
+		later = want_vcpus(vm, r.vcpus, &a, lpm_arg);
+		if (later != CONTROL_LATER)
+			control_placeholder_free(lpm_arg);
+	}
 	if (r.what & CY_WANT_GANG) {
-		bool ok = !r.gang || (!vm->accel && plan_part_cores(vm->gpm_part) >= vm->nvcpus);
+		/* Ballooning takes a partition's cores below its vCPUs: no gang there. */
+		bool ok = !r.gang || (!vm->accel && !vm->balloon &&
+				      plan_part_cores(vm->gpm_part) >= vm->nvcpus);
 		if (ok) {
 			vm->gang = r.gang;
 			plan_set_gang(vm->gpm_part, r.gang);
@@ -219,8 +232,8 @@ static int64_t request_call(struct vm *vm, uint64_t a1, uint64_t a2, uint64_t a3
 	if (r.what & CY_WANT_COLOCATE)
 		want_colocate(vm, &r, &a);
 	uint32_t status = a.granted == r.what ? CY_REQ_GRANTED :
-			  a.some		? CY_REQ_PARTIAL :
-						  CY_REQ_REFUSED;
+			  a.some	      ? CY_REQ_PARTIAL :
+						CY_REQ_REFUSED;
 	kprintf("request: vm %s: what 0x%x: status %u granted 0x%x reason %u\n", vm->name, r.what,
 		status, a.granted, a.reason);
 	out->status = status;
@@ -230,7 +243,7 @@ static int64_t request_call(struct vm *vm, uint64_t a1, uint64_t a2, uint64_t a3
 	out->got_latency_us = latency_now(vm);
 	out->reserved = 0;
 	if (later == CONTROL_LATER) {
-		control_later_result(done_arg, status);
+		control_answer(done_arg, status); /* the GPM stays busy until its LPM is done */
 		return CONTROL_LATER;
 	}
 	return status;
