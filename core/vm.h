@@ -194,10 +194,13 @@ static inline uint32_t vm_slice_us(const struct vm *vm)
 	return vm->slice_us ? vm->slice_us : VM_SLICE_US_DEFAULT;
 }
 
-/* True if vm's vCPUs can share cores: more vCPUs than cores, or accelerator cores. */
+/* True if vm's vCPUs can share cores: more vCPUs than cores, or accelerator
+ * cores. A ballooned partition keeps only its target online: that counts. */
 static inline bool vm_may_timeshare(const struct vm *vm)
 {
-	return vm->accel || vm->nvcpus > vm->ncores;
+	uint32_t n = vm->balloon && vm->balloon_target ? vm->balloon_target : vm->nvcpus;
+
+	return vm->accel || n > vm->ncores;
 }
 
 /* All VMs, by id; set up by core/partition.c before any vCPU runs. */

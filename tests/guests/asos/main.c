@@ -17,6 +17,8 @@
  *     VCPUS 2 removes only the never-started vCPU 2: granted;
  *   - COLOCATE vCPUs 0-1 on one package (one package here): granted; all
  *     four parts at once: granted;
+ *   - POWER_SET(10 W), what its 2 cores draw: VCPUS 3 refused (reason POWER)
+ *     although a core is free;
  *   - BALLOON_ACK from a partition without balloon = yes: CY_ENOENT.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), 2 vCPUs.
  */
@@ -175,6 +177,13 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	req.gang = 1;
 	req.latency_us = 1000;
 	ask("all four parts", CY_REQ_GRANTED, CY_REASON_NONE, 2, 0);
+
+	/* Power: 2 slow cores draw 10 W (slow_watts 5); a budget of 10 W leaves no room. */
+	expect("POWER_SET(10)", cypress_power_set(10), 0);
+	memset(&req, 0, sizeof(req));
+	req.what = CY_WANT_VCPUS;
+	req.vcpus = 3;
+	ask("vcpus 3 within 10 W", CY_REQ_REFUSED, CY_REASON_POWER, 2, ~0u);
 
 	expect("BALLOON_ACK without balloon = yes", cypress_balloon_ack(1), CY_ENOENT);
 	report("requests granted, partial and refused with their reasons; every bad argument");
