@@ -141,7 +141,7 @@ static int32_t ack(uint32_t seq)
 	for (uint32_t k = 0; k < 200 && rc == CY_ERANGE; k++) {
 		rc = cypress_balloon_ack(seq);
 		if (rc == CY_ERANGE)
-			delay_us(200);
+			delay_us(20);
 	}
 	return rc;
 }
@@ -199,6 +199,8 @@ static bool wait_cores(uint32_t cores, uint32_t sharing, const char *what)
 			ok &= l[i].sharing == sharing;
 		}
 		ok &= distinct == cores;
+		if (!ok)
+			delay_us(50);
 	} while (!ok && rdtsc() < end);
 	char line[160];
 	uint32_t pos = 0;
@@ -211,6 +213,18 @@ static bool wait_cores(uint32_t cores, uint32_t sharing, const char *what)
 		fail("%s: want the online vcpus on %u cores, sharing %u each", what, cores,
 		     sharing);
 	return ok;
+}
+
+/* CPUID 0x40000002 EBX on vCPU 0: a slice when its vCPUs time-share, else 0. */
+static void expect_slice(bool shared_core, const char *what)
+{
+	uint32_t khz, slice;
+
+	cy_timing(&khz, &slice);
+	gprintf("balloon: %s: CPUID slice %u us\n", what, slice);
+	if ((slice != 0) != shared_core)
+		fail("%s: CPUID 0x40000002 EBX = %u, want %s", what, slice,
+		     shared_core ? "a slice" : "0 (a core of its own)");
 }
 
 static int32_t create_b(void)
@@ -247,6 +261,7 @@ static uint32_t down_and_up(uint32_t seq, uint32_t down)
 		fail("down to %u: %u online, ack = %d (%s)", down, online(), rc, cy_errname(rc));
 	gprintf("bench: balloon reaction %llu ticks\n", (unsigned long long)(t1 - t0));
 	wait_cores(down, 1, "down, acked");
+	expect_slice(false, "down, acked");
 	destroy_b(b);
 	if (!wait_target(seq, nvcpus, &seq))
 		return seq;
@@ -266,6 +281,7 @@ static uint32_t no_ack(uint32_t seq, uint32_t down)
 		return seq;
 	uint32_t per = (nvcpus + down - 1) / down;
 	if (wait_cores(down, per, "no ack, after the deadline")) {
+		expect_slice(true, "no ack");
 		uint64_t before[NV];
 		for (uint32_t i = 0; i < nvcpus; i++)
 			before[i] = spins[i];
