@@ -33,7 +33,7 @@
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
-#include "sched/balloon.h"
+#include "sched/balloon_load.h"
 
 static bool dirty;    /* targets to recompute at the next timer turn (cpu 0) */
 static bool resizing; /* a balloon resize is queued or under way (cpu 0) */
@@ -55,6 +55,7 @@ static void compute(void)
 {
 	static struct balloon_vm bv[VM_MAX]; /* cpu 0 */
 	static struct vm *who[VM_MAX];
+	static uint32_t load[VM_MAX];
 	uint32_t n = 0, t = 0, free = 0;
 
 	for (uint32_t i = 0; i < vm_count; i++) {
@@ -65,26 +66,14 @@ static void compute(void)
 		bv[n] = (struct balloon_vm){ .weight = vm->weight,
 					     .vcpus_max = vm->nvcpus,
 					     .vcpus_min = min < vm->nvcpus ? min : vm->nvcpus };
+		load[n] = __atomic_load_n(&vm->guest_load, __ATOMIC_ACQUIRE);
 		t += plan_part_cores(vm->gpm_part);
 		uint32_t f = plan_part_free(vm->gpm_part);
 		free = f > free ? f : free;
 		who[n++] = vm;
 	}
-	if (!n || balloon_compute(bv, n, t + free) < 0)
+	if (!n || balloon_compute_loaded(bv, load, n, t + free) < 0)
 		return; /* none, or their minimums do not fit: targets stay */
-	for (uint32_t round = 0; round < n; round++) {
-		bool changed = false;
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t load = __atomic_load_n(&who[i]->guest_load, __ATOMIC_ACQUIRE);
-			uint32_t cap = load > bv[i].vcpus_min ? load : bv[i].vcpus_min;
-			if (load && load < bv[i].target && cap < bv[i].vcpus_max) {
-				bv[i].vcpus_max = cap;
-				changed = true;
-			}
-		}
-		if (!changed || balloon_compute(bv, n, t + free) < 0)
-			break;
-	}
 	for (uint32_t i = 0; i < n; i++)
 		who[i]->balloon_want = bv[i].target;
 }
