@@ -8,7 +8,7 @@
  *  2. Load reports: a partition that reported fewer runnable threads than
  *     its share (guest_load > 0 and < share) gets max(guest_load,
  *     vcpus_min) instead, and the others share the rest (repeated until no
- *     target changes).
+ *     target changes: sched/balloon_load.c).
  *  3. A target below the cores it holds is published at once (seq + 1,
  *     CY_EV_BALLOON); its cores shrink to the target after BALLOON_ACK of
  *     that seq or, without one, after balloon_wait ms (a fallback: the
