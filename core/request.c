@@ -118,9 +118,9 @@ static int64_t want_vcpus(struct vm *vm, uint32_t n, struct answer *a, uint64_t 
 			refuse(a, reason == CY_REASON_NONE ? CY_REASON_NO_CORES : reason);
 			return 0;
 		}
+		/* The cores were free: the plan's power check said no. */
 		if (reason == CY_REASON_NONE)
-			reason =
-				CY_REASON_POWER; /* the cores were free: the plan's power said no */
+			reason = CY_REASON_POWER;
 	}
 }
 

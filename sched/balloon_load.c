@@ -6,8 +6,7 @@
  */
 #include "sched/balloon_load.h"
 
-int balloon_compute_loaded(struct balloon_vm *vms, const uint32_t *load, uint32_t n,
-			   uint32_t cores)
+int balloon_compute_loaded(struct balloon_vm *vms, const uint32_t *load, uint32_t n, uint32_t cores)
 {
 	int rc = balloon_compute(vms, n, cores);
 
