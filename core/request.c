@@ -29,6 +29,7 @@
 #include "core/partition.h"
 #include "core/plan.h"
 #include "core/request.h"
+#include "core/shared.h"
 #include "core/vcore.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
@@ -107,6 +108,7 @@ static int64_t want_vcpus(struct vm *vm, uint32_t n, struct answer *a, uint64_t 
 			return 0;
 		}
 		if (partition_resize(vm, cores, nvc, lpm_arg) == 0) {
+			shared_event(vm, -1, CY_EV_EXCHANGE); /* its cores changed */
 			a->some |= CY_WANT_VCPUS;
 			if (cores == n && nvc == n)
 				a->granted |= CY_WANT_VCPUS;
