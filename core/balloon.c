@@ -210,16 +210,26 @@ int64_t balloon_vcpu_offline(struct vcpu *v)
 	return 0;
 }
 
+/* The sender's VM is still allocated: a destroy's barrier comes after this. */
 static void kick_handler(const struct mbox_msg *m)
 {
-	(void)m;
+	struct vm *vm = (struct vm *)(uintptr_t)m->arg[0];
+
+	/* Cleared before the targets are computed: a later report sends again. */
+	__atomic_store_n(&vm->balloon_kick, 0, __ATOMIC_RELEASE);
 	balloon_changed();
 }
 
 void balloon_load_reported(struct vm *vm, uint32_t old)
 {
-	if (vm->balloon && __atomic_load_n(&vm->guest_load, __ATOMIC_ACQUIRE) != old)
-		msg_send_sure(0, MSG_BALLOON_KICK, vm->id, 0, 0);
+	uint32_t idle = 0;
+
+	/* One notice in flight per partition: a guest reporting in a loop
+	 * cannot flood the GPM's mailbox (the GPM reads the latest value). */
+	if (vm->balloon && __atomic_load_n(&vm->guest_load, __ATOMIC_ACQUIRE) != old &&
+	    __atomic_compare_exchange_n(&vm->balloon_kick, &idle, 1, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		msg_send_sure(0, MSG_BALLOON_KICK, (uint64_t)(uintptr_t)vm, 0, 0);
 }
 
 void balloon_report(const struct vm *vm)

@@ -46,7 +46,7 @@ enum msg_type {
 	 * exchange (core/lease.c), 32-36 ballooning and requests
 	 * (core/balloon.c), 37-41 the micro-sliced pool (core/pool.c), 42-44
 	 * scheduler activations (core/sa.c). */
-	MSG_BALLOON_KICK = 32, /* to the GPM: a balloon partition's load report changed */
+	MSG_BALLOON_KICK = 32, /* to the GPM: VM arg[0]'s load report changed (one in flight) */
 	MSG_REQ_SLICE = 33,    /* to a vCPU core: a partition's slice changed (REQUEST) */
 	MSG_TYPES = 48,
 };

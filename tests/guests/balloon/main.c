@@ -12,7 +12,8 @@
  *        "bench: balloon reaction N ticks" is the TSC from seeing the new
  *        target to the accepted ack;
  *     2. destroys B: the target goes back up to 4; it onlines vCPUs by
- *        INIT + STARTUP, acks, each on a core of its own again;
+ *        INIT + STARTUP, acks, each on a core of its own again ("bench:
+ *        balloon online reaction N ticks": new target seen to ack);
  *     3. creates B again and does NOT ack: after the hypervisor's deadline
  *        its cores shrink anyway and its 4 online vCPUs time-share `down`
  *        cores (sharing 2), all still running; a late ack is CY_ERANGE
@@ -265,8 +266,10 @@ static uint32_t down_and_up(uint32_t seq, uint32_t down)
 	destroy_b(b);
 	if (!wait_target(seq, nvcpus, &seq))
 		return seq;
+	t0 = rdtsc();
 	ok = follow(nvcpus);
 	rc = ack(seq);
+	gprintf("bench: balloon online reaction %llu ticks\n", (unsigned long long)(rdtsc() - t0));
 	if (!ok || rc != 0)
 		fail("up to %u: %u online, ack = %d (%s)", nvcpus, online(), rc, cy_errname(rc));
 	wait_cores(nvcpus, 1, "up, acked");
