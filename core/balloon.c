@@ -80,8 +80,9 @@ static void compute(void)
 
 static void publish(struct vm *vm, uint32_t target, uint32_t held, uint64_t now)
 {
-	vm->balloon_target = target;
-	vm->balloon_seq++;
+	/* Target before seq: BALLOON_ACK on another core reads seq, then target. */
+	__atomic_store_n(&vm->balloon_target, target, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->balloon_seq, vm->balloon_seq + 1, __ATOMIC_RELEASE);
 	vm->balloon_acked = false;
 	vm->balloon_deadline = target < held ? now + tsc_from_us(vm->balloon_wait_ms * 1000ULL) : 0;
 	kprintf("balloon: vm %s: target %u vcpus (seq %u, it holds %u cores)\n", vm->name, target,
@@ -128,6 +129,13 @@ static uint64_t act(struct vm *vm, uint64_t now)
 {
 	uint32_t held = plan_part_cores(vm->gpm_part), want = vm->balloon_want;
 	uint64_t retry = now + tsc_from_us(1000);
+
+	/* An ack of the current seq (an older one is stale: a new target came). */
+	if (!vm->balloon_acked &&
+	    __atomic_load_n(&vm->balloon_ack_seq, __ATOMIC_ACQUIRE) == vm->balloon_seq) {
+		vm->balloon_acked = true;
+		vm->balloon_acks++;
+	}
 
 	if (!want)
 		return 0;
@@ -177,22 +185,34 @@ static uint64_t balloon_timer(uint64_t now)
 	return next;
 }
 
-/* BALLOON_ACK (cpu 0, a control call): rule 3's acknowledgement. */
-static int64_t ack(struct vm *caller, uint64_t seq, uint64_t a2, uint64_t a3, void *buf,
-		   uint64_t done_arg)
+/* Tell the GPM (one notice in flight per partition: it reads the latest state). */
+static void kick(struct vm *vm)
 {
-	(void)a2, (void)a3, (void)buf, (void)done_arg;
-	if (!caller->balloon)
+	uint32_t idle = 0;
+
+	if (__atomic_compare_exchange_n(&vm->balloon_kick, &idle, 1, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		msg_send_sure(0, MSG_BALLOON_KICK, (uint64_t)(uintptr_t)vm, 0, 0);
+}
+
+/*
+ * BALLOON_ACK, on the caller's core: answered at once, never queued behind
+ * a resize (whose moves may wait for this very core); the GPM takes the
+ * ack at its next turn if the seq is still current (act()).
+ */
+int64_t balloon_ack(struct vcpu *v, uint64_t seq)
+{
+	struct vm *vm = v->vm;
+
+	if (!vm->balloon)
 		return -E_NOENT;
-	if (seq != caller->balloon_seq)
+	if (seq != __atomic_load_n(&vm->balloon_seq, __ATOMIC_ACQUIRE))
 		return -E_INVAL;
-	if (__atomic_load_n(&caller->vcpus_online, __ATOMIC_ACQUIRE) > caller->balloon_target)
+	if (__atomic_load_n(&vm->vcpus_online, __ATOMIC_ACQUIRE) >
+	    __atomic_load_n(&vm->balloon_target, __ATOMIC_ACQUIRE))
 		return -E_RANGE;
-	if (!caller->balloon_acked) {
-		caller->balloon_acked = true;
-		caller->balloon_acks++;
-	}
-	balloon_changed();
+	__atomic_store_n(&vm->balloon_ack_seq, (uint32_t)seq, __ATOMIC_RELEASE);
+	kick(vm);
 	return 0;
 }
 
@@ -222,14 +242,9 @@ static void kick_handler(const struct mbox_msg *m)
 
 void balloon_load_reported(struct vm *vm, uint32_t old)
 {
-	uint32_t idle = 0;
-
-	/* One notice in flight per partition: a guest reporting in a loop
-	 * cannot flood the GPM's mailbox (the GPM reads the latest value). */
-	if (vm->balloon && __atomic_load_n(&vm->guest_load, __ATOMIC_ACQUIRE) != old &&
-	    __atomic_compare_exchange_n(&vm->balloon_kick, &idle, 1, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
-		msg_send_sure(0, MSG_BALLOON_KICK, (uint64_t)(uintptr_t)vm, 0, 0);
+	/* A guest reporting in a loop cannot flood the GPM's mailbox. */
+	if (vm->balloon && __atomic_load_n(&vm->guest_load, __ATOMIC_ACQUIRE) != old)
+		kick(vm);
 }
 
 void balloon_report(const struct vm *vm)
@@ -243,6 +258,5 @@ void balloon_report(const struct vm *vm)
 void balloon_register(void)
 {
 	gpm_timer_register(balloon_timer);
-	control_ext_register(CYPRESS_HC_BALLOON_ACK, ack, 0);
 	msg_register(MSG_BALLOON_KICK, kick_handler);
 }

@@ -9,8 +9,8 @@
  * that does not acknowledge a lower target in time loses the cores anyway
  * and its vCPUs time-share what is left (docs/guest-abi.md, "vCPU
  * ballooning").
- * Environment: freestanding hypervisor; balloon_vcpu_offline() and
- * balloon_load_reported() on the calling vCPU's core, the rest on cpu 0.
+ * Environment: freestanding hypervisor; balloon_ack(), balloon_vcpu_offline()
+ * and balloon_load_reported() on the calling vCPU's core, the rest on cpu 0.
  */
 #ifndef CORE_BALLOON_H
 #define CORE_BALLOON_H
@@ -20,13 +20,20 @@
 /* How long the GPM waits for BALLOON_ACK of a lower target (manifest `balloon_wait`). */
 #define BALLOON_WAIT_MS_DEFAULT 200
 
-/* Register the timer, BALLOON_ACK and MSG_BALLOON_KICK. Boot core, before SMP. */
+/* Register the timer and MSG_BALLOON_KICK. Boot core, before SMP. */
 void balloon_register(void);
 
 /* cpu 0: partitions changed (created, ended, resized): recompute the targets soon. */
 void balloon_changed(void);
 
+/*
+ * BALLOON_ACK(seq) from v, on v's core: 0, -E_NOENT (not ballooned),
+ * -E_INVAL (not the current seq), -E_RANGE (more vCPUs online than the target).
+ */
+int64_t balloon_ack(struct vcpu *v, uint64_t seq);
+
 /* VCPU_OFFLINE from v: 0 (v goes offline after this exit) or -E_BUSY (its last online vCPU). */
+
 int64_t balloon_vcpu_offline(struct vcpu *v);
 
 /* LOAD_REPORT of vm changed from `old` to its guest_load: the GPM recomputes. v's core. */

@@ -100,6 +100,11 @@ static struct hc_result hc_load_report(struct vcpu *v, const struct hc_args *a)
 	return ok(r);
 }
 
+static struct hc_result hc_balloon_ack(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(balloon_ack(v, a->a1));
+}
+
 static struct hc_result hc_vcpu_offline(struct vcpu *v, const struct hc_args *a)
 {
 	(void)a;
@@ -132,7 +137,7 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_SHARED_SET] = { hc_shared_set, HC_ANY, "shared_set" },
 	[CYPRESS_HC_REQUEST] = { hc_control, HC_ANY, "request" },
 	[CYPRESS_HC_VCPU_OFFLINE] = { hc_vcpu_offline, HC_ANY, "vcpu_offline" },
-	[CYPRESS_HC_BALLOON_ACK] = { hc_control, HC_ANY, "balloon_ack" },
+	[CYPRESS_HC_BALLOON_ACK] = { hc_balloon_ack, HC_ANY, "balloon_ack" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

@@ -172,6 +172,7 @@ struct vm {
 	uint64_t balloon_deadline; /* TSC: shrink without an ack from then on; 0 = none */
 	bool balloon_acked;	   /* the current balloon_seq was acknowledged (cpu 0) */
 	uint32_t balloon_kick;	   /* atomic: a MSG_BALLOON_KICK for it is in flight */
+	uint32_t balloon_ack_seq;  /* atomic: the last BALLOON_ACK accepted (its caller's core) */
 	uint32_t balloon_acks, balloon_fallbacks; /* for the summary (cpu 0) */
 	bool gang;	  /* REQUEST granted gang: a core per vCPU is kept */
 	bool boot;	  /* from the boot manifest (kept for the summary), not a control call's */
