@@ -130,11 +130,14 @@ static uint64_t act(struct vm *vm, uint64_t now)
 	uint32_t held = plan_part_cores(vm->gpm_part), want = vm->balloon_want;
 	uint64_t retry = now + tsc_from_us(1000);
 
-	/* An ack of the current seq (an older one is stale: a new target came). */
-	if (!vm->balloon_acked &&
+	/* An ack of the current seq (an older one is stale: a new target came;
+	 * seq 0 is none yet). */
+	if (!vm->balloon_acked && vm->balloon_seq &&
 	    __atomic_load_n(&vm->balloon_ack_seq, __ATOMIC_ACQUIRE) == vm->balloon_seq) {
 		vm->balloon_acked = true;
 		vm->balloon_acks++;
+		kprintf("balloon: vm %s: ack of seq %u (target %u)\n", vm->name, vm->balloon_seq,
+			vm->balloon_target);
 	}
 
 	if (!want)
