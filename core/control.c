@@ -37,8 +37,10 @@ struct gpm_call {
 	void *buf;    /* the guest's output buffer (checked), or NULL */
 	uint32_t max; /* records it holds */
 	int64_t ret;
-	uint32_t state; /* CALL_*: caller and GPM each exchange it once */
-	uint32_t len;	/* text bytes */
+	uint32_t state;			    /* CALL_*: caller and GPM each exchange it once */
+	uint32_t len;			    /* text bytes */
+	control_fn internal;		    /* control_submit(): the GPM's own work, no caller */
+	void (*internal_done)(int64_t ret); /* told its answer; then the call is freed */
 	char text[TEXT_MAX + 1];
 };
 
@@ -64,6 +66,12 @@ static struct manifest req; /* one call's manifest text, parsed */
 
 static void finish(struct gpm_call *c, int64_t ret)
 {
+	if (c->internal) { /* nobody waits on a core: answer here and free it */
+		if (c->internal_done)
+			c->internal_done(ret);
+		kfree(c);
+		return;
+	}
 	c->ret = ret;
 	if (__atomic_exchange_n(&c->state, CALL_DONE, __ATOMIC_ACQ_REL) == CALL_GONE)
 		kfree(c);
@@ -126,6 +134,13 @@ static bool run(struct gpm_call *c)
 	struct vm *vm;
 	int rc;
 
+	if (c->internal) {
+		int64_t r = c->internal(NULL, c->a1, c->a2, c->a3, NULL, (uint64_t)(uintptr_t)c);
+		if (r == CONTROL_LATER)
+			return false;
+		finish(c, r);
+		return true;
+	}
 	switch (c->nr) {
 	case CYPRESS_HC_PART_CREATE:
 		finish(c, do_create(c));
@@ -220,6 +235,48 @@ static void call_handler(const struct mbox_msg *m)
 	}
 	queue[(q_head + q_len++) % QUEUE_MAX] = c;
 	run_queued();
+}
+
+static int64_t never_run(struct vm *caller, uint64_t a1, uint64_t a2, uint64_t a3, void *buf,
+			 uint64_t done_arg)
+{
+	(void)caller, (void)a1, (void)a2, (void)a3, (void)buf, (void)done_arg;
+	return 0;
+}
+
+uint64_t control_placeholder(void)
+{
+	struct gpm_call *c = kzalloc(sizeof(*c));
+
+	if (c)
+		c->internal = never_run; /* only finished: by control_done() */
+	return (uint64_t)(uintptr_t)c;
+}
+
+void control_placeholder_free(uint64_t p)
+{
+	kfree((void *)(uintptr_t)p);
+}
+
+void control_answer(uint64_t arg, int64_t ret)
+{
+	finish((struct gpm_call *)(uintptr_t)arg, ret);
+}
+
+int control_submit(control_fn fn, uint64_t a1, void (*done)(int64_t ret))
+{
+	struct gpm_call *c;
+
+	if (this_cpu_id() != 0)
+		panic("control: work submitted from cpu %u", this_cpu_id());
+	if (q_len == QUEUE_MAX || !(c = kzalloc(sizeof(*c))))
+		return -E_BUSY;
+	c->internal = fn;
+	c->internal_done = done;
+	c->a1 = a1;
+	queue[(q_head + q_len++) % QUEUE_MAX] = c;
+	run_queued();
+	return 0;
 }
 
 static void done_handler(const struct mbox_msg *m)

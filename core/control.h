@@ -50,6 +50,27 @@ void control_ext_register(uint32_t nr, control_fn fn, uint32_t rec);
 /* cpu 0: the call `arg` finished with `ret`; the next queued call runs. */
 void control_done(uint64_t arg, int64_t ret);
 
+/*
+ * cpu 0, for a control_fn that must answer its caller before its LPM is
+ * done (the caller's own core has to let vCPUs go, as for a resize of its
+ * own partition): control_placeholder() makes a done_arg to give the LPM
+ * (0: out of memory; control_placeholder_free() if unused);
+ * control_answer(done_arg, ret) answers the caller now; the fn then
+ * returns CONTROL_LATER, and the next call waits for the placeholder's
+ * MSG_GPM_DONE.
+ */
+uint64_t control_placeholder(void);
+void control_placeholder_free(uint64_t p);
+void control_answer(uint64_t arg, int64_t ret);
+
+/*
+ * cpu 0: queue the GPM's own work (ballooning) behind the guests' calls,
+ * so it never runs beside a resize or a destroy: fn runs as a control_fn
+ * with caller NULL and buf NULL; done(answer) is called once it answered
+ * (at once, or at control_done()). 0, or -E_BUSY (queue full: try later).
+ */
+int control_submit(control_fn fn, uint64_t a1, void (*done)(int64_t ret));
+
 /* cpu 0: a call is under way or queued. */
 bool control_busy(void);
 

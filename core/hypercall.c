@@ -4,6 +4,7 @@
  * validates its decoded arguments and answers a defined error code.
  * Environment: VMX root, the calling vCPU's core, interrupts off.
  */
+#include "core/balloon.h"
 #include "core/control.h"
 #include "core/hypercall.h"
 #include "core/sa.h"
@@ -92,7 +93,23 @@ static struct hc_result hc_load_get(struct vcpu *v, const struct hc_args *a)
 
 static struct hc_result hc_load_report(struct vcpu *v, const struct hc_args *a)
 {
-	return ok(control_load_report(v, a->a1));
+	uint32_t old = __atomic_load_n(&v->vm->guest_load, __ATOMIC_ACQUIRE);
+	int64_t r = control_load_report(v, a->a1);
+
+	if (r == 0)
+		balloon_load_reported(v->vm, old); /* the GPM's targets use it */
+	return ok(r);
+}
+
+static struct hc_result hc_balloon_ack(struct vcpu *v, const struct hc_args *a)
+{
+	return ok(balloon_ack(v, a->a1));
+}
+
+static struct hc_result hc_vcpu_offline(struct vcpu *v, const struct hc_args *a)
+{
+	(void)a;
+	return ok(balloon_vcpu_offline(v));
 }
 
 static struct hc_result hc_shared_set(struct vcpu *v, const struct hc_args *a)
@@ -138,6 +155,9 @@ static const struct hc_desc table[CYPRESS_HC_COUNT] = {
 	[CYPRESS_HC_LEASE_RENEW] = { hc_control, HC_ANY, "lease_renew" },
 	[CYPRESS_HC_LEASE_RELEASE] = { hc_control, HC_ANY, "lease_release" },
 	[CYPRESS_HC_CORE_EXCHANGE] = { hc_control, HC_ANY, "core_exchange" },
+	[CYPRESS_HC_REQUEST] = { hc_control, HC_ANY, "request" },
+	[CYPRESS_HC_VCPU_OFFLINE] = { hc_vcpu_offline, HC_ANY, "vcpu_offline" },
+	[CYPRESS_HC_BALLOON_ACK] = { hc_balloon_ack, HC_ANY, "balloon_ack" },
 };
 
 struct hc_result hypercall_dispatch(struct vcpu *v, const struct hc_args *a)

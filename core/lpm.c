@@ -225,6 +225,54 @@ static bool in_set(const struct lpm *l, uint32_t cpu)
 	return false;
 }
 
+/* Started and not offline: a vCPU that runs (read on the LPM's core: a hint). */
+static bool online(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING || v->start_sipi ||
+	       v->start_boot;
+}
+
+/*
+ * Placement for a ballooned partition (VCPU-Bal: each online vCPU owns a
+ * core): online vCPUs first, one per core, staying where they are when
+ * their core stays and has no other; then the offline ones, each on the
+ * core with the fewest vCPUs so far, so that the next vCPUs the guest
+ * onlines find cores of their own. More online vCPUs than cores (no ack:
+ * the fallback) share the least loaded cores.
+ */
+static void online_first(const struct lpm *l, uint32_t keep, uint32_t *target)
+{
+	uint32_t on[LPM_MAX_CORES] = { 0 }, all[LPM_MAX_CORES] = { 0 };
+	bool done[VM_MAX_VCPUS] = { false };
+
+	for (int pass = 0; pass < 3; pass++) {
+		for (uint32_t i = 0; i < keep; i++) {
+			bool o = online(l->vm->vcpu[i]);
+			if (done[i] || (pass < 2 && !o))
+				continue;
+			uint32_t best = UINT32_MAX;
+			for (uint32_t k = 0; k < l->ncores; k++) {
+				if (pass == 0) { /* an online vCPU keeps its core if alone on it */
+					if (l->cores[k] == l->where[i] && !on[k])
+						best = k;
+					continue;
+				}
+				const uint32_t *cnt = pass == 1 ? on : all,
+					       *tie = pass == 1 ? all : on;
+				if (best == UINT32_MAX || cnt[k] < cnt[best] ||
+				    (cnt[k] == cnt[best] && tie[k] < tie[best]))
+					best = k;
+			}
+			if (best == UINT32_MAX)
+				continue;
+			target[i] = l->cores[best];
+			on[best] += o;
+			all[best]++;
+			done[i] = true;
+		}
+	}
+}
+
 /*
  * New cores and vCPU count from the GPM: vCPUs on cores that go move to
  * the least loaded remaining ones; then, while one core holds two vCPUs
@@ -252,6 +300,10 @@ static void resize_handler(const struct mbox_msg *m)
 	uint32_t target[VM_MAX_VCPUS];
 	for (uint32_t i = 0; i < keep; i++)
 		target[i] = l->where[i];
+	if (l->vm->balloon) {
+		online_first(l, keep, target);
+		goto moves;
+	}
 	for (uint32_t i = 0; i < keep; i++) {
 		if (in_set(l, target[i]) || l->lease1[i] || l->leaving[i])
 			continue; /* leased: stays; leaving: lease_step() brings it home */
@@ -282,6 +334,7 @@ static void resize_handler(const struct mbox_msg *m)
 				break;
 			}
 	}
+moves:
 	for (uint32_t i = 0; i < keep; i++)
 		if (target[i] != l->where[i])
 			move(l, i, target[i]);

@@ -194,7 +194,10 @@ enum {
 	K_LPM,
 	K_CONTROL,
 	K_SLICE,
-	K_SYMBOLS
+	K_SYMBOLS,
+	K_BALLOON,
+	K_VCPUS_MIN,
+	K_BALLOON_WAIT
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -214,6 +217,9 @@ static const struct key_desc keys[] = {
 	[K_CONTROL] = { "control", manifest_key_control, false },
 	[K_SLICE] = { "slice", manifest_key_slice, false },
 	[K_SYMBOLS] = { "symbols", set_symbols, false },
+	[K_BALLOON] = { "balloon", manifest_key_balloon, false },
+	[K_VCPUS_MIN] = { "vcpus_min", manifest_key_vcpus_min, false },
+	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
 };
 
 /*
@@ -258,6 +264,30 @@ static void part_problem(struct manifest_part *p, const char *what)
 }
 
 /*
+ * Ballooning changes a partition's core count: it needs a count (a list is
+ * pinned), slow or fast cores of its own (not accel), and vcpus_min within
+ * vcpus; vcpus_min and balloon_wait mean nothing without balloon = yes.
+ */
+static void balloon_checks(struct pstate *st, struct manifest_part *p, bool vcpus_ok)
+{
+	char what[96];
+
+	if (!p->balloon) {
+		if (st->good & ((1U << K_VCPUS_MIN) | (1U << K_BALLOON_WAIT)))
+			part_problem(p, "vcpus_min and balloon_wait need balloon = yes");
+		return;
+	}
+	if ((st->good & (1U << K_CORES)) && p->cores_listed)
+		part_problem(p, "balloon = yes needs a core count, not a list (its cores change)");
+	else if ((st->good & (1U << K_CLASS)) && p->cls == MANIFEST_CLASS_ACCEL)
+		part_problem(p, "balloon = yes with class = accel: accel cores are time-shared");
+	else if (vcpus_ok && p->vcpus_min > p->vcpus) {
+		ksnprintf(what, sizeof(what), "vcpus_min %u > vcpus %u", p->vcpus_min, p->vcpus);
+		part_problem(p, what);
+	}
+}
+
+/*
  * The rules that need the whole section: affinity against vcpus, and gang
  * against cores and class. Only keys whose value was accepted take part,
  * so a bad value is reported once, by its own line.
@@ -286,6 +316,7 @@ static void cross_checks(struct pstate *st, struct manifest_part *p)
 			break; /* one line for the key */
 		}
 	}
+	balloon_checks(st, p, vcpus_ok);
 	if (!(st->good & (1U << K_GANG)) || !p->gang)
 		return;
 	/* A gang runs all its vCPUs at once, so each needs a core. */

@@ -80,7 +80,11 @@ struct manifest_part {
 	bool control;		       /* control = yes: may call the control hypercalls */
 	uint32_t slice_us; /* slice = 1ms|500us: time slice on shared cores, 0 = default */
 	char symbols[MANIFEST_MODULE_MAX]; /* symbols = NAME: System.map module, "" = none */
-	bool valid;			   /* false: refused; the reason was printed */
+	/* Issue 11: vCPU ballooning (VCPU-Bal, docs/manifest.md). */
+	bool balloon;		  /* balloon = yes|no (default no) */
+	uint32_t vcpus_min;	  /* vcpus_min = 1..64: lowest balloon target, 0 = default 1 */
+	uint32_t balloon_wait_ms; /* balloon_wait = 200ms: wait for an ack, 0 = default */
+	bool valid;		  /* false: refused; the reason was printed */
 };
 
 /* class values */
@@ -274,6 +278,10 @@ bool manifest_key_affinity(struct manifest_part *p, const char *val, char *why, 
 bool manifest_key_lpm(struct manifest_part *p, const char *val, char *why, size_t why_size);
 bool manifest_key_control(struct manifest_part *p, const char *val, char *why, size_t why_size);
 bool manifest_key_slice(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_balloon(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_vcpus_min(struct manifest_part *p, const char *val, char *why, size_t why_size);
+bool manifest_key_balloon_wait(struct manifest_part *p, const char *val, char *why,
+			       size_t why_size);
 /* [machine]: fast and accel also refuse cpu 0 and a cpu in the other list. */
 bool manifest_mkey_fast(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
 bool manifest_mkey_accel(struct manifest_machine *mc, const char *val, char *why, size_t why_size);

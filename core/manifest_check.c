@@ -474,6 +474,12 @@ static void format_extras(const struct manifest_part *p, char *buf, size_t size)
 		memcpy(sym, p->symbols, sizeof(sym));
 		append(buf, size, &pos, " symbols=%s", manifest_printable(sym));
 	}
+	if (p->balloon)
+		append(buf, size, &pos, " balloon=yes");
+	if (p->vcpus_min)
+		append(buf, size, &pos, " vcpus_min=%u", p->vcpus_min);
+	if (p->balloon_wait_ms)
+		append(buf, size, &pos, " balloon_wait=%ums", p->balloon_wait_ms);
 }
 
 /* "manifest: machine fast=1-2 accel=5-6 watts slow=5 fast=15" */

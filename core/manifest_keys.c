@@ -308,6 +308,28 @@ bool manifest_key_slice(struct manifest_part *p, const char *val, char *why, siz
 	return manifest_parse_us(val, 50, 100000, &p->slice_us, why, n) == 0;
 }
 
+bool manifest_key_balloon(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	return set_yes_no(val, &p->balloon, why, n);
+}
+
+bool manifest_key_vcpus_min(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	return manifest_parse_uint(val, 1, MANIFEST_MAX_VCPUS, 0, &p->vcpus_min, why, n) == 0;
+}
+
+bool manifest_key_balloon_wait(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	/* At least 1 ms: the guest must get a turn to see the target; at most
+	 * 10 s: a guest that never answers holds cores no longer than that. */
+	uint32_t us;
+
+	if (manifest_parse_us(val, 1000, 10000000, &us, why, n) < 0)
+		return false;
+	p->balloon_wait_ms = us / 1000;
+	return true;
+}
+
 /* [machine] keys. */
 
 /* A cpu list for a class into mask; other is the other class's list. */

@@ -52,6 +52,8 @@ enum msg_type {
 		27, /* to an LPM: vCPU arg[1] leases cpu arg[2] (NO_CPU: lease over; arg[0] lpm) */
 	MSG_LEASE_BACK = 28,	/* to the GPM: vCPU arg[1] of VM arg[0] left its leased core */
 	MSG_EXCHANGE_DONE = 29, /* to the GPM: an LPM finished exchange call arg[0] */
+	MSG_BALLOON_KICK = 32,	/* to the GPM: VM arg[0]'s load report changed (one in flight) */
+	MSG_REQ_SLICE = 33,	/* to a vCPU core: a partition's slice changed (REQUEST) */
 	MSG_TYPES = 48,
 };
 

@@ -20,6 +20,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "core/balloon.h"
 #include "core/control.h"
 #include "core/gpm_timer.h"
 #include "core/sa.h"
@@ -31,6 +32,7 @@
 #include "core/partition.h"
 #include "core/plan.h"
 #include "core/pool.h"
+#include "core/request.h"
 #include "core/trace.h"
 #include "core/vcore.h"
 #include "lib/errno.h"
@@ -266,6 +268,9 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	vm->weight = mp->weight ? mp->weight : 1;
 	vm->slice_us = mp->slice_us;
 	vm->control = mp->control;
+	vm->balloon = mp->balloon;
+	vm->vcpus_min = mp->vcpus_min;
+	vm->balloon_wait_ms = mp->balloon_wait_ms ? mp->balloon_wait_ms : BALLOON_WAIT_MS_DEFAULT;
 	vm->gpm_part = pl->part;
 	vm->accel = pl->accel;
 	vm->ncores = pl->ncores;
@@ -308,6 +313,8 @@ void partition_register(void)
 	lease_register();
 	trace_register();
 	control_register();
+	balloon_register();
+	request_register();
 }
 
 /*
@@ -401,6 +408,7 @@ static void start(struct vm *vm)
 	if (vm->timeout_ms)
 		vm->deadline_tsc = rdtsc() + tsc_from_us(vm->timeout_ms * 1000ULL);
 	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_START, (uint64_t)(uintptr_t)vm->lpm, 0, 0);
+	balloon_changed(); /* T changed for the balloon partitions */
 }
 
 struct vm *partition_create(const struct manifest_part *mp, int *err)
@@ -527,6 +535,7 @@ static void report(const struct vm *vm)
 		n ? line : " none");
 	sa_report(vm);
 	lease_report(vm);
+	balloon_report(vm);
 }
 
 static const char *const vcpu_state_names[] = {
@@ -646,6 +655,7 @@ static void release_ended(void)
 		plan_release(vm->gpm_part);
 		vm->gpm_part = -1;
 		vm->released = true;
+		balloon_changed(); /* its cores are free: the balloon partitions share them */
 		char cpus[64];
 		uint64_t mask[MANIFEST_MASK_WORDS] = { 0 };
 		for (uint32_t c = 0; c < vm->nvcpus; c++) {
@@ -723,6 +733,7 @@ int partition_resize(struct vm *vm, uint32_t ncores, uint32_t nvcpus, uint64_t d
 		rq.ncores, n, (unsigned long long)plan_last_ticks);
 	msg_send_sure(lpm_cpu(vm->lpm), MSG_LPM_RESIZE, (uint64_t)(uintptr_t)vm->lpm,
 		      (uint64_t)(uintptr_t)&rq, 0);
+	balloon_changed();
 	return 0;
 }
 

@@ -303,14 +303,20 @@ int plan_resize(int32_t part, uint32_t ncores, uint32_t nvcpus, struct plan *out
 	if (part < 0 || lpm_only[part])
 		return -E_INVAL;
 	uint64_t t = rdtsc();
-	uint32_t old_cores = parts[part].ncores;
+	uint32_t old_cores = parts[part].ncores, old_vcpus = parts[part].req.vcpus;
+	bool new_c = ncores && ncores != old_cores, new_v = nvcpus && nvcpus != old_vcpus;
 	int rc = 0;
-	if (ncores && ncores != old_cores)
-		rc = gpm_resize_cores(&g, (uint32_t)part, ncores);
-	if (rc == 0 && nvcpus && nvcpus != parts[part].req.vcpus) {
+	/* Fewer cores after fewer vCPUs, more cores before more vCPUs: a gang
+	 * (a core per vCPU) holds at every step. All or nothing: the first
+	 * change goes back if the second fails (it fit before). */
+	if (new_c && ncores < old_cores && new_v) {
 		rc = gpm_resize(&g, (uint32_t)part, nvcpus);
-		/* All or nothing: the core change goes back (it fit before). */
-		if (rc < 0 && ncores && ncores != old_cores)
+		if (rc == 0 && (rc = gpm_resize_cores(&g, (uint32_t)part, ncores)) < 0)
+			gpm_resize(&g, (uint32_t)part, old_vcpus);
+	} else {
+		if (new_c)
+			rc = gpm_resize_cores(&g, (uint32_t)part, ncores);
+		if (rc == 0 && new_v && (rc = gpm_resize(&g, (uint32_t)part, nvcpus)) < 0 && new_c)
 			gpm_resize_cores(&g, (uint32_t)part, old_cores);
 	}
 	plan_last_ticks = rdtsc() - t;
@@ -555,4 +561,38 @@ int plan_exchange(int32_t part, uint64_t give_mask, uint32_t want_n, uint32_t cl
 	p->req.cls = mix == 1 ? GPM_CLS_SLOW : mix == 2 ? GPM_CLS_FAST : GPM_REQ_ANY;
 	fill_out(part, &p->req, out);
 	return 0;
+}
+
+uint32_t plan_part_cores(int32_t part)
+{
+	gpm_core_only();
+	return part >= 0 && !lpm_only[part] && parts[part].live ? parts[part].ncores : 0;
+}
+
+uint32_t plan_part_free(int32_t part)
+{
+	uint32_t n = 0;
+
+	gpm_core_only();
+	if (part < 0 || !parts[part].live)
+		return 0;
+	uint8_t mask = gpm_vmask(&parts[part].req);
+	for (uint32_t i = 0; i < g.ncores; i++)
+		n += cores[i].owner < 0 && cores[i].cls != GPM_CLS_ACCEL &&
+		     ((mask >> cores[i].cls) & 1);
+	return n;
+}
+
+bool plan_part_resizable(int32_t part)
+{
+	gpm_core_only();
+	return part >= 0 && !lpm_only[part] && parts[part].live && parts[part].req.ncores &&
+	       !parts[part].pinned;
+}
+
+void plan_set_gang(int32_t part, bool gang)
+{
+	gpm_core_only();
+	if (part >= 0 && parts[part].live)
+		parts[part].req.gang = gang;
 }

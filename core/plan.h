@@ -73,6 +73,15 @@ int plan_power_set(int32_t part, uint64_t watts);
  * exists already). CORE_LIST shows them as VCPU cores of no partition.
  */
 uint32_t plan_pool_reserve(uint32_t max, uint32_t *cpus);
+/* Issue 11 (core/balloon.c, core/request.c), all cpu 0: */
+/* The vCPU cores the plan gives GPM slot `part` now (0: none, an LPM-only slot). */
+uint32_t plan_part_cores(int32_t part);
+/* Free cores of the classes `part`'s vCPU cores come from (what a resize may take). */
+uint32_t plan_part_free(int32_t part);
+/* True if plan_resize() may change `part`'s core count: planned with a count, not pinned. */
+bool plan_part_resizable(int32_t part);
+/* Keep (or drop) the gang rule for `part`: its cores never go below its vCPUs. */
+void plan_set_gang(int32_t part, bool gang);
 
 /* Cores of the anonymous partition. */
 uint32_t plan_free_cores(void);

@@ -33,6 +33,7 @@ struct vcore {
 	struct runq_entry *slots[VCORE_MAX];
 	struct vcpu *hosted[VCORE_MAX];
 	uint32_t nhosted;
+	uint32_t nparked;	   /* of them, offline by VCPU_OFFLINE: they never run, nor count */
 	struct vcpu *ctx_owner;	   /* whose CR2/DRs/MSRs/FPU the core's registers hold */
 	struct vcpu *vmcs_current; /* whose VMCS is current (VMPTRLD) */
 	struct vcpu *running;	   /* inside vcpu_enter() now */
@@ -100,7 +101,11 @@ uint32_t vcore_hosted(uint32_t cpu)
 	struct pcpu *p = cpu < CONFIG_MAX_CPUS ? pcpu_by_id[cpu] : NULL;
 	struct vcore *c = p ? __atomic_load_n(&p->vcore, __ATOMIC_ACQUIRE) : NULL;
 
-	return c ? __atomic_load_n(&c->nhosted, __ATOMIC_RELAXED) : 0;
+	/* Offline vCPUs (VCPU_OFFLINE) are parked: they never run, so they
+	 * share nothing with the vCPU that runs here. */
+	return c ? __atomic_load_n(&c->nhosted, __ATOMIC_RELAXED) -
+			       __atomic_load_n(&c->nparked, __ATOMIC_RELAXED) :
+		   0;
 }
 
 /* ---- the runqueue through sched/ ---- */
@@ -144,10 +149,13 @@ static void rq_del(struct vcore *c, struct vcpu *v)
 static void repolicy(struct vcore *c)
 {
 	struct pcpu *p = this_cpu();
-	const struct sched_ops *want = c->nhosted > 1 ? &sched_fair_ops : &sched_noop_ops;
+	uint32_t active = c->nhosted - c->nparked;
+	const struct sched_ops *want = active > 1 ? &sched_fair_ops : &sched_noop_ops;
 	uint32_t us = 0;
 
 	for (uint32_t i = 0; i < c->nhosted; i++) {
+		if (c->hosted[i]->offline)
+			continue;
 		uint32_t s = c->hosted[i]->vm->slice_us ? c->hosted[i]->vm->slice_us :
 							  VCORE_SLICE_US_DEFAULT;
 		if (!us || s < us)
@@ -155,7 +163,7 @@ static void repolicy(struct vcore *c)
 	}
 	us = us ? us : VCORE_SLICE_US_DEFAULT;
 	uint64_t slice = tsc_from_us(us);
-	p->timeshared = c->nhosted > 1;
+	p->timeshared = active > 1;
 	p->slice_us = us;
 	if (c->sc.ops == want && (want != &sched_fair_ops || c->sc.slice == slice))
 		return;
@@ -239,6 +247,8 @@ static bool host_add(struct vcore *c, struct vcpu *v)
 		return false;
 	}
 	c->hosted[c->nhosted] = v;
+	if (v->offline)
+		__atomic_store_n(&c->nparked, c->nparked + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->nhosted, c->nhosted + 1, __ATOMIC_RELAXED);
 	repolicy(c);
 	timer_update(c);
@@ -251,6 +261,8 @@ static void host_remove(struct vcore *c, struct vcpu *v)
 		if (c->hosted[i] != v)
 			continue;
 		c->hosted[i] = c->hosted[c->nhosted - 1];
+		if (v->offline)
+			__atomic_store_n(&c->nparked, c->nparked - 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&c->nhosted, c->nhosted - 1, __ATOMIC_RELAXED);
 		break;
 	}
@@ -288,7 +300,8 @@ static void adopt_handler(const struct mbox_msg *m)
 		/* CORE_NOTIFY: the guest learns its core changed (a fixed interrupt,
 		 * posted like any other; it reads CORE_INFO or its shared area). */
 		shared_vcpu_update(v);
-		shared_event(v->vm, (int32_t)v->id, CY_EV_CORE);
+		if (!v->offline) /* an offline vCPU takes no interrupt until INIT/SIPI */
+			shared_event(v->vm, (int32_t)v->id, CY_EV_CORE);
 		lpm_moved(v, c->owner);
 	} else {
 		shared_vcpu_update(v);
@@ -417,6 +430,11 @@ static void notify_handler(const struct mbox_msg *m)
 		pcpu_resched(this_cpu()); /* the loop decides whether v wakes */
 }
 
+void vcore_repolicy(void)
+{
+	repolicy(this_vcore());
+}
+
 static void kick_handler(const struct mbox_msg *m)
 {
 	(void)m; /* the running vCPU leaves the guest; the loop drops what ended */
@@ -428,6 +446,12 @@ static void wake(struct vcore *c, struct vcpu *v)
 {
 	if (__atomic_load_n(&v->post.pending, __ATOMIC_ACQUIRE) &&
 	    vcpu_post_take(v) == VLAPIC_START_SIPI && v->state == VCPU_IDLE) {
+		if (v->offline) { /* back from VCPU_OFFLINE: it counts again */
+			v->offline = false;
+			__atomic_store_n(&c->nparked, c->nparked - 1, __ATOMIC_RELAXED);
+			repolicy(c);
+			shared_vcpu_update(v);
+		}
 		v->start_sipi = true;
 		rq_add(c, v, false);
 	}
@@ -485,6 +509,7 @@ static bool switch_to(struct vcore *c, struct vcpu *v)
 		}
 		v->state = VCPU_RUNNING;
 		v->moved = false;
+		__atomic_fetch_add(&v->vm->vcpus_online, 1, __ATOMIC_ACQ_REL);
 		if (sipi)
 			kprintf("vm %s: vcpu %u started by STARTUP IPI at 0x%x on cpu %u\n",
 				v->vm->name, v->id, v->sipi_vec << 12, c->owner);
@@ -497,6 +522,39 @@ static bool switch_to(struct vcore *c, struct vcpu *v)
 	}
 	vcpu_xcr0_load(v);
 	return true;
+}
+
+/*
+ * VCPU_OFFLINE took v out of the guest (Linux's play_dead): it becomes an
+ * AP that never started, parked on this core until INIT + STARTUP from a
+ * sibling (service()) restarts it with a new VMCS (switch_to()).
+ */
+static void go_offline(struct vcore *c, struct vcpu *v)
+{
+	if (!own(c, "take offline") || !own_vcpu(v, "take offline"))
+		return;
+	v->offline_req = false;
+	rq_del(c, v);
+	if (c->vmcs_current == v)
+		c->vmcs_current = NULL;
+	vcpu_vmcs_discard(v);
+	vlapic_init_signal(&v->lapic); /* its vLAPIC as after INIT */
+	v->blocked = v->halted = false;
+	v->start_sipi = false;
+	__atomic_store_n(&v->state, VCPU_IDLE, __ATOMIC_RELEASE);
+	v->offline = true;
+	__atomic_store_n(&c->nparked, c->nparked + 1, __ATOMIC_RELAXED);
+	c->traced = NULL;
+	repolicy(c);
+	timer_update(c);
+	shared_vcpu_update(v);
+	kprintf("vm %s: vcpu %u offline on cpu %u\n", v->vm->name, v->id, c->owner);
+}
+
+void vcore_request_offline(struct vcpu *v)
+{
+	v->offline_req = true;
+	pcpu_resched(this_cpu()); /* vcpu_enter() returns after this exit */
 }
 
 /* One decision and, if something is runnable, one turn of it. */
@@ -563,7 +621,9 @@ static void run_next(struct vcore *c, struct pcpu *p)
 	p->slice_end = 0;
 	c->sc.ops->tick(&c->sc, now - t);
 	pool_turn_end(v, r);
-	if (r == VMEXIT_BLOCK) {
+	if (v->offline_req && r != VMEXIT_STOP) {
+		go_offline(c, v);
+	} else if (r == VMEXIT_BLOCK) {
 		rq_del(c, v);
 		v->blocked = true;
 		trace_event(TR_BLOCK, v, 0);

@@ -46,6 +46,17 @@ void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
 void vcore_post_ipi(struct vcpu *to, uint8_t delivery, uint8_t vector);
 
 /* vCPUs hosted by online core `cpu` (a statistic: read without a lock). */
+/*
+ * VCPU_OFFLINE from v (v's core, in its exit): after this exit v leaves the
+ * guest and goes offline (docs/guest-abi.md, vCPU ballooning).
+ */
+void vcore_request_offline(struct vcpu *v);
+
+/* A partition's slice_us changed: the calling core re-reads its vCPUs' slices. */
+void vcore_repolicy(void);
+
+/* vCPUs hosted by online core `cpu`, offline ones (VCPU_OFFLINE) not
+ * counted (a statistic: read without a lock). */
 uint32_t vcore_hosted(uint32_t cpu);
 
 /* What a core counted (core/vcore.c); read by cpu 0 once no vCPU runs. */

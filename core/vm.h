@@ -92,7 +92,9 @@ struct vcpu {
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
 	bool vid_valid;				  /* vid_* mirror the page */
 	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
-	bool init_seen; /* INIT arrived while idle: a STARTUP may start it */
+	bool init_seen;	  /* INIT arrived while idle: a STARTUP may start it */
+	bool offline_req; /* VCPU_OFFLINE: its core takes it offline after this exit */
+	bool offline;	  /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
 	/* Scheduling (core/vcore.c), owned by the core in pcpu. */
 	struct sched_vcpu sv; /* runqueue entry, weight, vruntime */
 	bool blocked;	      /* in HLT, off the runqueue until an interrupt wakes it */
@@ -181,6 +183,17 @@ struct vm {
 	uint32_t sa_limit_us; /* SA_REGISTER: the hard limit on an ack */
 	uint64_t sa_conf;     /* vector | limit_us << 8 | generation << 32 (core/sa.c) */
 	bool sa_ever;	      /* some vCPU registered once: the summary has its line */
+	/* Ballooning (core/balloon.c, the GPM) and VT-ASOS requests (core/request.c). */
+	bool balloon;		   /* manifest `balloon = yes` */
+	uint32_t vcpus_min;	   /* manifest `vcpus_min`: the lowest balloon target */
+	uint32_t vcpus_online;	   /* atomic: vCPUs started and not taken offline */
+	uint32_t balloon_want;	   /* the GPM's last computed target (cpu 0) */
+	uint64_t balloon_deadline; /* TSC: shrink without an ack from then on; 0 = none */
+	bool balloon_acked;	   /* the current balloon_seq was acknowledged (cpu 0) */
+	uint32_t balloon_kick;	   /* atomic: a MSG_BALLOON_KICK for it is in flight */
+	uint32_t balloon_ack_seq;  /* atomic: the last BALLOON_ACK accepted (its caller's core) */
+	uint32_t balloon_acks, balloon_fallbacks; /* for the summary (cpu 0) */
+	bool gang;	  /* REQUEST granted gang: a core per vCPU is kept */
 	bool boot;	  /* from the boot manifest (kept for the summary), not a control call's */
 	int32_t gpm_part; /* its slot in the GPM's plan, -1 for none */
 	bool accel;	  /* class = accel: its vCPU cores are shared, outside the plan */
@@ -204,10 +217,13 @@ static inline uint32_t vm_slice_us(const struct vm *vm)
 	return vm->slice_us ? vm->slice_us : VM_SLICE_US_DEFAULT;
 }
 
-/* True if vm's vCPUs can share cores: more vCPUs than cores, or accelerator cores. */
+/* True if vm's vCPUs can share cores: more vCPUs than cores, or accelerator
+ * cores. A ballooned partition keeps only its target online: that counts. */
 static inline bool vm_may_timeshare(const struct vm *vm)
 {
-	return vm->accel || vm->nvcpus > vm->ncores;
+	uint32_t n = vm->balloon && vm->balloon_target ? vm->balloon_target : vm->nvcpus;
+
+	return vm->accel || n > vm->ncores;
 }
 
 /* All VMs, by id; set up by core/partition.c before any vCPU runs. */

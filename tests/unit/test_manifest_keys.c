@@ -249,6 +249,42 @@ static void test_gang_rules(void **state)
 	expect(P_OK "gang = maybe\nvcpus = 3\n", 0, BAD5("gang = 'maybe'", "want yes or no"));
 }
 
+/* Issue 11: balloon, vcpus_min, balloon_wait and the rules between them. */
+static void test_balloon_keys(void **state)
+{
+	(void)state;
+	const struct manifest_part *p = ok("balloon = no");
+	assert_false(p->balloon);
+	assert_int_equal(p->vcpus_min, 0);
+	assert_int_equal(p->balloon_wait_ms, 0);
+	assert_true(ok("balloon = yes")->balloon);
+	expect(P_OK "vcpus = 4\nballoon = yes\nvcpus_min = 2\nballoon_wait = 50ms\n", 1, "");
+	assert_int_equal(m.part[0].vcpus_min, 2);
+	assert_int_equal(m.part[0].balloon_wait_ms, 50);
+	expect(P_OK "balloon = yes\nballoon_wait = 2s\n", 1, "");
+	assert_int_equal(m.part[0].balloon_wait_ms, 2000);
+	bad("balloon = maybe", BAD5("balloon = 'maybe'", "want yes or no"));
+	bad("vcpus_min = 0", BAD5("vcpus_min = '0'", "outside 1..64"));
+	bad("vcpus_min = 65", BAD5("vcpus_min = '65'", "outside 1..64"));
+	bad("balloon_wait = 999us", BAD5("balloon_wait = '999us'", "outside 1ms..10s"));
+	bad("balloon_wait = 11s", BAD5("balloon_wait = '11s'", "outside 1ms..10s"));
+	/* Rules between keys. */
+	expect(P_OK "vcpus = 2\nballoon = yes\nvcpus_min = 3\n", 0,
+	       "manifest: partition 'p' (line 1): vcpus_min 3 > vcpus 2; partition refused\n");
+	expect(P_OK "vcpus_min = 1\n", 0,
+	       "manifest: partition 'p' (line 1): vcpus_min and balloon_wait need balloon = yes; "
+	       "partition refused\n");
+	expect(P_OK "balloon_wait = 10ms\nballoon = no\n", 0,
+	       "manifest: partition 'p' (line 1): vcpus_min and balloon_wait need balloon = yes; "
+	       "partition refused\n");
+	expect("[partition p]\ncores = 1-2\nmemory = 2M\nkernel = k\nballoon = yes\n", 0,
+	       "manifest: partition 'p' (line 1): balloon = yes needs a core count, not a list "
+	       "(its cores change); partition refused\n");
+	expect(P_OK "class = accel\nballoon = yes\n", 0,
+	       "manifest: partition 'p' (line 1): balloon = yes with class = accel: accel cores "
+	       "are time-shared; partition refused\n");
+}
+
 static void test_unknown_and_twice(void **state)
 {
 	(void)state;
@@ -696,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_colocate_and_lpm),
 		cmocka_unit_test(test_affinity),
 		cmocka_unit_test(test_gang_rules),
+		cmocka_unit_test(test_balloon_keys),
 		cmocka_unit_test(test_unknown_and_twice),
 		cmocka_unit_test(test_machine),
 		cmocka_unit_test(test_machine_errors),

@@ -294,6 +294,28 @@ int vcpu_vmcs_init(struct vcpu *v, uint32_t entry, uint32_t mbi)
 	return bad ? -E_INVAL : 0;
 }
 
+void vcpu_vmcs_discard(struct vcpu *v)
+{
+	if (v->vmcs_pa) {
+		/* SDM 3C 25.11.1: VMCLEAR before the region is freed, so no
+		 * processor holds cached VMCS data for it. */
+		vmclear(v->vmcs_pa);
+		frame_free(v->vmcs_pa, 1);
+		v->vmcs_pa = 0;
+	}
+	if (v->vapic_pa)
+		memset((void *)(uintptr_t)v->vapic_pa, 0, PAGE_SIZE);
+	memset(v->vid_irr, 0, sizeof(v->vid_irr));
+	memset(v->vid_isr, 0, sizeof(v->vid_isr));
+	v->vid_tpr = 0;
+	v->vid_valid = v->vid_may_deliver = false;
+	v->launched = v->moved = false;
+	v->nmi_pending = v->nmi_window = false;
+	v->init_seen = false;
+	v->timer_deadline = 0;
+	v->timer_due = false;
+}
+
 /*
  * State after INIT and a STARTUP IPI with vector `vec` (SDM 3A 9.1.1 table
  * 9-1, 9.4.4): real mode, CS selector vec << 8 and base vec << 12, IP 0.

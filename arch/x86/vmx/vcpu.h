@@ -65,6 +65,14 @@ bool vcpu_vmcs_load(struct vcpu *v);
 /* VMCLEAR v's VMCS (before v leaves this core, or for good). */
 void vcpu_vmcs_unload(struct vcpu *v);
 
+/*
+ * v went offline (VCPU_OFFLINE): it is again an AP that never started.
+ * VMCLEAR and free its VMCS (the next STARTUP IPI builds a new one, as for
+ * a first start), clear its virtual-APIC page and what mirrors it, and
+ * forget pending NMIs and its vLAPIC timer. v's owner core, v not running.
+ */
+void vcpu_vmcs_discard(struct vcpu *v);
+
 /* Allocate v's extended-state area in its reset state: -E_NOMEM or 0. Any core. */
 int vcpu_ctx_init(struct vcpu *v);
 /* Free it (v runs nowhere). */
