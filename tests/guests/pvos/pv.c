@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pvos: the paravirtual glue, what docs/pv-port.md asks of a guest kernel.
+ *   - The event vector (CORE_NOTIFY): the handler takes every event bit with
+ *     cyl_events_dispatch() and only counts them; the init thread acts
+ *     (balloon, lease) outside interrupt context.
+ *   - The SA upcall: the handler notes the entry TSC, sends its EOI, marks
+ *     the running thread to move to the least loaded other online cpu and
+ *     switches to the scheduler context, which requeues the thread there and
+ *     then acks (sa_ack_now): CY_SA_YIELD if its own queue has work,
+ *     CY_SA_BLOCK if not. The vCPU is preempted inside SA_ACK.
+ *   - Offline: the cpu leaves the online set under its run-queue lock, hands
+ *     its queue to the others and calls VCPU_OFFLINE from its scheduler
+ *     context; online: INIT-SIPI-SIPI through the library's trampoline,
+ *     reusing the cpu's boot stack slot, back into ap_main.
+ * Environment: pvos kernel; handlers with interrupts off.
+ */
+#include "tests/guests/pvos/kern.h"
+
+struct cy_shared pv_area __attribute__((aligned(4096)));
+
+volatile uint32_t ev_core[NCPU], ev_lease_granted[NCPU], ev_lease_ending[NCPU],
+	ev_lease_ended[NCPU], ev_balloon, ev_exchange;
+
+extern char ap_trampoline_start[], ap_trampoline_end[];
+
+static void event_handler(struct irq_frame *f)
+{
+	struct cyl_events e;
+
+	(void)f;
+	if (!cyl_events_dispatch(&pv_area, ncpus, &e))
+		return;
+	for (uint32_t i = 0; i < ncpus && i < NCPU; i++) {
+		if (e.vcpu[i] & CY_EV_CORE)
+			ev_core[i]++;
+		if (e.vcpu[i] & CY_EV_LEASE_GRANTED)
+			ev_lease_granted[i]++;
+		if (e.vcpu[i] & CY_EV_LEASE_ENDING)
+			ev_lease_ending[i]++;
+		if (e.vcpu[i] & CY_EV_LEASE_ENDED)
+			ev_lease_ended[i]++;
+	}
+	if (e.partition & CY_EV_BALLOON)
+		ev_balloon++;
+	if (e.partition & CY_EV_EXCHANGE)
+		ev_exchange++;
+}
+
+void sa_handler(struct irq_frame *f)
+{
+	struct cpu *c = cur_cpu();
+	struct thread *t = c->current;
+
+	(void)f;
+	c->sa_entry_tsc = rdtsc();
+	c->sa_upcalls++;
+	if (t && t->last_tsc && t->last_tsc < c->sa_entry_tsc) {
+		c->sa_gap_ticks += c->sa_entry_tsc - t->last_tsc;
+		c->sa_gap_samples++;
+	}
+	c->sa_due = 1;
+	lapic_eoi(); /* before switching away (kern.h rule 3) */
+	if (!t)
+		return; /* the scheduler context: it acks at its loop's top */
+	int32_t to = pick_other_cpu(c->id);
+	if (to != NO_TARGET) {
+		t->migrate_to = to;
+		c->sa_moved++;
+	}
+	sched_preempt_from_irq();
+	/* Resumed later, wherever the thread was sent: return into it. */
+}
+
+volatile uint32_t sa_registered;
+
+void sa_ack_now(struct cpu *c)
+{
+	uint32_t how = c->rq_len ? CY_SA_YIELD : CY_SA_BLOCK;
+	uint64_t now = rdtsc();
+
+	c->sa_due = 0;
+	c->sa_ack_ticks += now - c->sa_entry_tsc;
+	c->sa_acks++;
+	/* A simulated upcall (an IPI pvos sent itself) has nobody to ack to. */
+	if (sa_registered)
+		cyl_sa_ack(how);
+}
+
+void pv_init(void)
+{
+	irq_register(VEC_EVENT, event_handler);
+	irq_register(VEC_SA, sa_handler);
+}
+
+/* ---- offline / online ---- */
+
+void cpu_go_offline(struct cpu *c)
+{
+	struct thread *list;
+	uint32_t n = 0;
+
+	spin_lock(&c->rq_lock);
+	__atomic_store_n(&c->online, 0, __ATOMIC_RELEASE);
+	list = c->rq_head;
+	c->rq_head = c->rq_tail = NULL;
+	c->rq_len = 0;
+	spin_unlock(&c->rq_lock);
+	while (list) {
+		struct thread *t = list;
+
+		list = t->next;
+		int32_t to = pick_other_cpu(c->id);
+		thread_enqueue(t, to == NO_TARGET ? 0 : (uint32_t)to);
+		n++;
+	}
+	gprintf("pvos: cpu %u: %u threads moved away, going offline\n", c->id, n);
+	__atomic_store_n(&c->offline_req, 0, __ATOMIC_RELEASE);
+	int32_t rc = cyl_vcpu_offline(); /* on success: INIT/SIPI brings it back to ap_main */
+	c->offline_rc = rc;
+	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+}
+
+int32_t cpu_offline(uint32_t v, uint64_t *ticks)
+{
+	struct cpu *c = &cpus[v];
+	uint64_t t0 = rdtsc(), end = tsc_after_us(200 * 1000);
+
+	if (v == 0 || v >= ncpus || !c->online)
+		return CY_EINVAL;
+	c->offline_rc = 1; /* "no answer yet" */
+	__atomic_store_n(&c->offline_req, 1, __ATOMIC_RELEASE);
+	kick(v);
+	/* It either leaves the online set for good (VCPU_OFFLINE worked) or
+	 * comes back with an error in offline_rc. */
+	while (rdtsc() < end) {
+		if (c->offline_rc != 1)
+			return c->offline_rc;
+		if (!c->online && !c->offline_req) {
+			/* It left the online set and called VCPU_OFFLINE: an error
+			 * comes back at once (unless the vCPU is descheduled right
+			 * then), success never does. */
+			*ticks = rdtsc() - t0;
+			uint64_t grace = tsc_after_us(20 * 1000);
+			while (c->offline_rc == 1 && rdtsc() < grace)
+				yield();
+			return c->offline_rc == 1 ? 0 : c->offline_rc;
+		}
+		yield();
+	}
+	return CY_EBUSY;
+}
+
+static bool page_ok(uint32_t page)
+{
+	for (unsigned int i = 0; i < mb_region_count(); i++) {
+		const struct mb_region *r = mb_region(i);
+
+		if (r->type == MB_MMAP_RAM && r->base <= page && page + 4096 <= r->base + r->len)
+			return !mb_boot_data_overlaps(page, 4096);
+	}
+	return false;
+}
+
+bool cpu_online(uint32_t v, uint64_t *ticks)
+{
+	struct cpu *c = &cpus[v];
+	uint32_t page = 0;
+	uint64_t t0 = rdtsc();
+
+	for (uint32_t p = 0x7000; p < 0x9f000 && !page; p += 4096)
+		if (page_ok(p))
+			page = p;
+	if (!page)
+		return false;
+	memcpy((void *)(uintptr_t)page, ap_trampoline_start,
+	       (size_t)(ap_trampoline_end - ap_trampoline_start));
+	/* ap_entry32 takes its stack slot from ap_next_slot: hand it the slot
+	 * this cpu had, whose scheduler context died with the offline. */
+	__atomic_store_n(&ap_next_slot, c->boot_slot, __ATOMIC_SEQ_CST);
+	lapic_send_init(v);
+	delay_us(10000);
+	lapic_send_sipi(v, (uint8_t)(page >> 12));
+	delay_us(200);
+	if (!c->online)
+		lapic_send_sipi(v, (uint8_t)(page >> 12));
+	uint64_t end = tsc_after_us(500 * 1000);
+	while (!c->online && rdtsc() < end)
+		yield();
+	*ticks = rdtsc() - t0;
+	return c->online;
+}
+
+void ap_main(unsigned int slot)
+{
+	struct cpu_local *cl = this_cpu();
+	struct cpu *c = &cpus[cl->apic_id % NCPU];
+
+	cl->index = cl->apic_id;
+	c->boot_slot = slot;
+	c->offline_req = 0;
+	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+	sched_loop();
+}
