@@ -79,6 +79,7 @@ struct cpu {
 	volatile uint32_t shoot_gen, tlb_gen;
 	/* counters */
 	volatile uint32_t switches, halts, kicks, sa_upcalls, sa_acks, sa_moved, shoot_acks;
+	volatile uint32_t sa_pending_seen, sa_ack_errors;
 	uint64_t sa_ack_ticks, sa_gap_ticks;
 	uint32_t sa_gap_samples;
 };
@@ -165,5 +166,16 @@ int32_t cpu_offline(uint32_t v, uint64_t *ticks);
 /* INIT/SIPI cpu v back: true once it checked in. */
 bool cpu_online(uint32_t v, uint64_t *ticks);
 void ap_main(unsigned int slot);
+
+/* ---- balloon.c ---- */
+extern volatile uint32_t balloon_followed, balloon_failed, balloon_stop;
+extern uint64_t balloon_ticks;
+extern volatile uint64_t balloon_event_tsc;
+/* Start balloond on cpu 0: false if no thread was left. */
+bool balloon_start(void);
+/* Wake balloond to look at balloon_seq (event handler, init thread, stop). */
+void balloon_kick(void);
+/* Bring the online set to target vCPUs (1..ncpus) under shoot_lock: true if it got there. */
+bool balloon_apply(uint32_t target);
 
 #endif

@@ -41,8 +41,11 @@ static void event_handler(struct irq_frame *f)
 		if (e.vcpu[i] & CY_EV_LEASE_ENDED)
 			ev_lease_ended[i]++;
 	}
-	if (e.partition & CY_EV_BALLOON)
+	if (e.partition & CY_EV_BALLOON) {
 		ev_balloon++;
+		balloon_event_tsc = rdtsc();
+		balloon_kick();
+	}
 	if (e.partition & CY_EV_EXCHANGE)
 		ev_exchange++;
 }
@@ -55,6 +58,8 @@ void sa_handler(struct irq_frame *f)
 	(void)f;
 	c->sa_entry_tsc = rdtsc();
 	c->sa_upcalls++;
+	if (sa_registered && cyl_sa_pending(&pv_area, c->id))
+		c->sa_pending_seen++;
 	if (t && t->last_tsc && t->last_tsc < c->sa_entry_tsc) {
 		c->sa_gap_ticks += c->sa_entry_tsc - t->last_tsc;
 		c->sa_gap_samples++;
@@ -83,8 +88,8 @@ void sa_ack_now(struct cpu *c)
 	c->sa_ack_ticks += now - c->sa_entry_tsc;
 	c->sa_acks++;
 	/* A simulated upcall (an IPI pvos sent itself) has nobody to ack to. */
-	if (sa_registered)
-		cyl_sa_ack(how);
+	if (sa_registered && cyl_sa_ack(how) != 0)
+		c->sa_ack_errors++;
 }
 
 void pv_init(void)

@@ -228,6 +228,7 @@ static void run(struct cpu *c, struct thread *t)
 	cl->apic_id = c->id;
 	t->cpu = (int32_t)c->id;
 	t->state = T_RUNNING;
+	t->last_tsc = 0; /* an SA gap sample needs a TSC from this turn */
 	c->current = t;
 	c->switches++;
 	ctx_switch(&c->sched_esp, t->esp);

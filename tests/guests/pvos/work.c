@@ -8,8 +8,8 @@
  *            critical section (so others sleep on the lock), releases it;
  *   compute: hashes, recording the TSC it saw last (the SA upcall reads it),
  *            and every SHOOT_EVERY rounds asks for a shootdown.
- * Invariants checked by work_stop(): every thread ends (none lost on a queue
- * or a moved vCPU); each lock's counter equals the sum of its threads'
+ * Invariants checked by work_stop(): every thread ends (none lost on a queue,
+ * a moved vCPU or an offlined one), the other kernel threads too; each lock's counter equals the sum of its threads'
  * operations (no lost update: the locks excluded each other); the blocking
  * lock was slept on; every shootdown was acked by every online cpu.
  * Environment: pvos kernel, threads.
@@ -126,6 +126,20 @@ bool work_stop(char *summary, size_t len)
 			ops[k] += t->ops;
 			migr += t->migrations;
 		}
+	/* Every other thread (balloond) must have ended too: the census. */
+	for (uint32_t i = 0; i < NTHREAD; i++) {
+		struct thread *t = &threads[i];
+
+		if (t == cur_thread() || t->state == T_FREE)
+			continue;
+		while (t->state != T_DONE && rdtsc() < end)
+			yield();
+		if (t->state != T_DONE) {
+			lost++;
+			fail("thread %u (%s) did not end: state %u on cpu %d", t->id, t->name,
+			     t->state, t->cpu);
+		}
+	}
 	if (spin_count != ops[0]) {
 		ok = false;
 		fail("spin lock counter %u, its threads did %u operations", spin_count, ops[0]);
