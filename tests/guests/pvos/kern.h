@@ -113,7 +113,9 @@ void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 
 /* ---- sched.c ---- */
+/* The cpu we run on: stable only with interrupts off (a thread may move). */
 struct cpu *cur_cpu(void);
+/* The running thread (NULL in a scheduler context): stable everywhere. */
 struct thread *cur_thread(void);
 /* Create a runnable thread on cpu `on`: NULL if the pool is exhausted. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, uint32_t on);

@@ -4,7 +4,7 @@
  * and wait queues, also taken in interrupt handlers), workload spin locks
  * (interrupts on, so an SA upcall can move a holder; a waiter yields after
  * YLOCK_SPINS so a holder queued behind it on the same cpu gets to run), and
- * blocking locks whose waiters sleep on a wait queue (kern.h rule 1: the
+ * blocking locks whose waiters sleep on a wait queue, FIFO (kern.h rule 1: the
  * sleeper holds the lock's spin lock until its scheduler has switched away).
  * Environment: pvos kernel, any cpu; spin locks also in interrupt handlers.
  */
@@ -58,25 +58,34 @@ void ylock_unlock(struct ylock *l)
 	__atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Ownership is handed to the first waiter at unlock (FIFO, no barging): a
+ * thread that keeps re-taking the lock cannot starve a sleeper (the init
+ * thread waits for shoot_lock behind a stream of shootdowns).
+ */
 void mutex_lock(struct mutex *m)
 {
 	uint32_t flags = spin_lock_irqsave(&m->lk);
 	struct thread *me = cur_thread();
 
-	while (m->locked) {
-		me->next = NULL;
-		if (m->wq_tail)
-			m->wq_tail->next = me;
-		else
-			m->wq_head = me;
-		m->wq_tail = me;
-		m->blocked++;
-		sched_block(&m->lk); /* returns with interrupts off, m->lk released */
-		spin_lock(&m->lk);
+	if (!m->locked) {
+		m->locked = 1;
+		m->owner = me;
+		spin_unlock_irqrestore(&m->lk, flags);
+		return;
 	}
-	m->locked = 1;
-	m->owner = me;
-	spin_unlock_irqrestore(&m->lk, flags);
+	me->next = NULL;
+	if (m->wq_tail)
+		m->wq_tail->next = me;
+	else
+		m->wq_head = me;
+	m->wq_tail = me;
+	m->blocked++;
+	sched_block(&m->lk); /* returns with interrupts off and m->lk released */
+	if (m->owner != me)
+		fail("mutex %p: thread %u woke without the lock", (void *)m, me->id);
+	if (flags & (1u << 9))
+		irq_enable();
 }
 
 void mutex_unlock(struct mutex *m)
@@ -87,13 +96,15 @@ void mutex_unlock(struct mutex *m)
 	if (m->owner != cur_thread())
 		fail("mutex %p unlocked by thread %u, owner %u", (void *)m, cur_thread()->id,
 		     m->owner ? m->owner->id : 999u);
-	m->locked = 0;
-	m->owner = NULL;
 	if (w) {
 		m->wq_head = w->next;
 		if (!m->wq_head)
 			m->wq_tail = NULL;
 		w->next = NULL;
+		m->owner = w; /* still locked: handed over */
+	} else {
+		m->locked = 0;
+		m->owner = NULL;
 	}
 	spin_unlock_irqrestore(&m->lk, flags);
 	/* w is off every cpu (rule 1): its scheduler released m->lk after the switch. */

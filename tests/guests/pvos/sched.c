@@ -11,7 +11,8 @@
 
 struct kstack {
 	struct cpu_local cl;
-	uint8_t rest[THREAD_STACK - sizeof(struct cpu_local)];
+	struct thread *self; /* cur_thread(): stable while the thread moves */
+	uint8_t rest[THREAD_STACK - sizeof(struct cpu_local) - sizeof(struct thread *)];
 };
 
 static struct kstack stacks[NTHREAD] __attribute__((aligned(THREAD_STACK)));
@@ -27,9 +28,18 @@ struct cpu *cur_cpu(void)
 	return &cpus[this_cpu()->index % NCPU];
 }
 
+/*
+ * From the stack, not from cur_cpu()->current: with interrupts on, the
+ * thread may move between reading its cpu and reading that cpu's current.
+ * NULL in a scheduler context (a boot stack).
+ */
 struct thread *cur_thread(void)
 {
-	return cur_cpu()->current;
+	uintptr_t base = (uintptr_t)this_cpu();
+
+	if (base < (uintptr_t)stacks || base >= (uintptr_t)(stacks + NTHREAD))
+		return NULL;
+	return ((struct kstack *)base)->self;
 }
 
 static void kick_handler(struct irq_frame *f)
@@ -47,8 +57,14 @@ void sched_init(void)
 
 void kick(uint32_t cpu)
 {
+	uint32_t flags = read_eflags();
+
+	/* Interrupts off: the caller must not move between the test and the send. */
+	irq_disable();
 	if (cpu != cur_cpu()->id)
 		lapic_send_fixed(cpu, VEC_KICK);
+	if (flags & (1u << 9))
+		irq_enable();
 }
 
 uint32_t online_count(void)
@@ -143,6 +159,7 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, ui
 	uint32_t id = (uint32_t)(t - threads);
 	uint32_t *sp = (uint32_t *)(uintptr_t)((uintptr_t)&stacks[id] + THREAD_STACK);
 	memset(&stacks[id].cl, 0, sizeof(stacks[id].cl));
+	stacks[id].self = t;
 	*--sp = (uint32_t)(uintptr_t)t; /* thread_entry's argument */
 	*--sp = 0;			/* its return address: never used */
 	*--sp = (uint32_t)(uintptr_t)thread_entry;
