@@ -4,7 +4,8 @@
  * indexed by its APIC ID, which is its Cypress vCPU index. Each cpu runs a
  * scheduler loop on its boot stack (xv6 style: a thread switches to its cpu's
  * scheduler context, which picks the next one), takes threads from its own
- * run queue only, and HLTs when the queue is empty; a kick IPI wakes it.
+ * run queue, steals from the longest other one when its own is empty, and
+ * HLTs when there is nothing to steal either; a kick IPI wakes it.
  * Rules:
  *   1. A thread on a run queue or a lock's wait queue is on no cpu: a thread
  *      is enqueued only by the scheduler context after it switched away from
@@ -78,7 +79,7 @@ struct cpu {
 	uint64_t sa_entry_tsc;
 	volatile uint32_t shoot_gen, tlb_gen;
 	/* counters */
-	volatile uint32_t switches, halts, kicks, sa_upcalls, sa_acks, sa_moved, shoot_acks;
+	volatile uint32_t switches, halts, kicks, steals, sa_upcalls, sa_acks, sa_moved, shoot_acks;
 	volatile uint32_t sa_pending_seen, sa_ack_errors;
 	uint64_t sa_ack_ticks, sa_gap_ticks;
 	uint32_t sa_gap_samples;
@@ -157,6 +158,10 @@ extern volatile uint32_t ev_core[NCPU], ev_lease_granted[NCPU], ev_lease_ending[
 	ev_lease_ended[NCPU], ev_balloon, ev_exchange;
 void pv_init(void);
 void sa_handler(struct irq_frame *f);
+/* Where upcalls landed: no thread (the scheduler context), or a thread by name. */
+#define SA_KINDS 6
+extern const char *const sa_kinds[SA_KINDS];
+extern volatile uint32_t sa_landed[SA_KINDS];
 /* SA_REGISTER worked: acks go to the hypervisor (else upcalls are simulated IPIs). */
 extern volatile uint32_t sa_registered;
 /* Scheduler context: ack the pending upcall (rq decides yield or block). */

@@ -360,6 +360,11 @@ static void phase_sa(void)
 	if (gaps)
 		gprintf("bench: sa preempt gap %llu ticks\n",
 			(unsigned long long)(gap_ticks / gaps));
+	gprintf("pvos: sa: upcalls landed in: %s %u, %s %u, %s %u, %s %u, %s %u (%u in a loop that "
+		"reads the TSC: the preempt gap's samples), %s %u\n",
+		sa_kinds[0], sa_landed[0], sa_kinds[1], sa_landed[1], sa_kinds[2], sa_landed[2],
+		sa_kinds[3], sa_landed[3], sa_kinds[4], sa_landed[4], gaps, sa_kinds[5],
+		sa_landed[5]);
 	mstate[M_SA] = up && moved && acks + 1 >= up ? MS_OK : MS_FAILED;
 	if (mstate[M_SA] != MS_OK)
 		fail("sa: %u upcalls, %u acks, %u threads moved in %u ms of time-sharing", up, acks,
@@ -518,7 +523,7 @@ static bool hv; /* running under Cypress */
 /* Without Cypress (plain QEMU): the kernel alone, the workload and its invariants. */
 static void bare_kernel(void)
 {
-	char summary[200];
+	char summary[240];
 
 	work_start(cmdline_uint("per_kind", 2));
 	uint32_t sim = sa_simulate(cmdline_uint("sa_ms", 40), 1000), up = 0, moved = 0;
@@ -538,7 +543,7 @@ static void bare_kernel(void)
 
 static void init_thread(void *arg)
 {
-	char summary[200];
+	char summary[240];
 
 	(void)arg;
 	if (!hv)

@@ -50,6 +50,19 @@ static void event_handler(struct irq_frame *f)
 		ev_exchange++;
 }
 
+const char *const sa_kinds[SA_KINDS] = { "idle", "init", "spin", "block", "compute", "other" };
+volatile uint32_t sa_landed[SA_KINDS];
+
+static uint32_t kind_of(const struct thread *t)
+{
+	if (!t)
+		return 0;
+	for (uint32_t k = 1; k < SA_KINDS - 1; k++)
+		if (!strncmp(t->name, sa_kinds[k], 8))
+			return k;
+	return SA_KINDS - 1;
+}
+
 void sa_handler(struct irq_frame *f)
 {
 	struct cpu *c = cur_cpu();
@@ -58,6 +71,7 @@ void sa_handler(struct irq_frame *f)
 	(void)f;
 	c->sa_entry_tsc = rdtsc();
 	c->sa_upcalls++;
+	__atomic_fetch_add(&sa_landed[kind_of(t)], 1, __ATOMIC_RELAXED);
 	if (sa_registered && cyl_sa_pending(&pv_area, c->id))
 		c->sa_pending_seen++;
 	if (t && t->last_tsc && t->last_tsc < c->sa_entry_tsc) {

@@ -131,6 +131,29 @@ static struct thread *rq_pop(struct cpu *c)
 	return t;
 }
 
+/*
+ * An idle cpu takes the head of the longest other queue holding at least
+ * two threads (load balancing: SA upcalls push threads off time-shared
+ * vCPUs, and nothing else would bring them back).
+ */
+static struct thread *steal(struct cpu *c)
+{
+	struct cpu *victim = NULL;
+
+	for (uint32_t i = 0; i < ncpus; i++)
+		if (i != c->id && cpus[i].online && cpus[i].rq_len >= 2 &&
+		    (!victim || cpus[i].rq_len > victim->rq_len))
+			victim = &cpus[i];
+	if (!victim)
+		return NULL;
+	struct thread *t = rq_pop(victim);
+	if (t) {
+		t->migrations++;
+		c->steals++;
+	}
+	return t;
+}
+
 static void thread_entry(struct thread *t) __attribute__((noreturn, used));
 static void thread_entry(struct thread *t)
 {
@@ -265,6 +288,8 @@ void sched_loop(void)
 		if (c->sa_due)
 			sa_ack_now(c);
 		struct thread *t = rq_pop(c);
+		if (!t)
+			t = steal(c);
 		if (t) {
 			run(c, t);
 			continue;

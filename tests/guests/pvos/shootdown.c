@@ -61,8 +61,12 @@ bool shootdown(void)
 	for (uint32_t i = 0; i < ncpus; i++) {
 		if (!(targets >> i & 1))
 			continue;
-		while (__atomic_load_n(&cpus[i].tlb_gen, __ATOMIC_ACQUIRE) != g && rdtsc() < end)
-			cpu_relax();
+		uint64_t now;
+		/* The thread's last_tsc: an SA upcall during the wait measures its gap. */
+		while (__atomic_load_n(&cpus[i].tlb_gen, __ATOMIC_ACQUIRE) != g &&
+		       (now = rdtsc()) < end)
+			cur_thread()->last_tsc = now;
+		cur_thread()->last_tsc = 0;
 		if (cpus[i].tlb_gen != g) {
 			ok = false;
 			__atomic_fetch_add(&shoot_missed, 1, __ATOMIC_RELAXED);

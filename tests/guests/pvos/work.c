@@ -79,6 +79,9 @@ static void compute_thread(void *arg)
 			x ^= x << 5;
 			cur_thread()->last_tsc = rdtsc();
 		}
+		/* Outside the loop (shootdown waits, yields) the TSC goes stale:
+		 * an SA upcall landing there is no gap sample. */
+		cur_thread()->last_tsc = 0;
 		hash_sink = x;
 		cur_thread()->ops++;
 		if (++rounds % SHOOT_EVERY == 0)
@@ -155,10 +158,13 @@ bool work_stop(char *summary, size_t len)
 	}
 	if (shoot_missed)
 		ok = false;
+	uint32_t steals = 0;
+	for (uint32_t i = 0; i < ncpus; i++)
+		steals += cpus[i].steals;
 	gsnprintf(summary, len,
 		  "spin %u ops (contended %u), block %u ops (slept %u), compute %u ops, "
-		  "shootdowns %u (missed %u), thread migrations %u, lost %u",
+		  "shootdowns %u (missed %u), thread migrations %u (%u steals), lost %u",
 		  ops[0], slock.contended, ops[1], mlock.blocked, ops[2], shoot_done, shoot_missed,
-		  migr, lost);
+		  migr, steals, lost);
 	return ok && !lost;
 }
