@@ -168,15 +168,23 @@ extern volatile uint32_t sa_registered;
 void sa_ack_now(struct cpu *c);
 /* Scheduler context on cpu c: drain its queue and VCPU_OFFLINE; returns if that failed. */
 void cpu_go_offline(struct cpu *c);
-/* Take cpu v offline (init thread, under shoot_lock): 0, or the VCPU_OFFLINE error. */
-int32_t cpu_offline(uint32_t v, uint64_t *ticks);
-/* INIT/SIPI cpu v back: true once it checked in. */
+/*
+ * Take cpu v offline (a thread, under shoot_lock): 0, or the VCPU_OFFLINE
+ * error. *ticks: request to the cpu calling VCPU_OFFLINE. Success has no
+ * answer (the call does not return), so after the call is made this waits
+ * grace_ms for an error before it says 0; with 0 it says 0 at once (the
+ * balloon path, whose BALLOON_ACK tells the truth anyway).
+ */
+int32_t cpu_offline(uint32_t v, uint64_t *ticks, uint32_t grace_ms);
+/* INIT/SIPI cpu v back (a thread, under shoot_lock): true once it checked in. */
 bool cpu_online(uint32_t v, uint64_t *ticks);
+extern uint32_t init_delay_us;
 void ap_main(unsigned int slot);
 
 /* ---- balloon.c ---- */
 extern volatile uint32_t balloon_followed, balloon_failed, balloon_stop;
-extern uint64_t balloon_ticks;
+extern uint64_t balloon_down_ticks;
+extern uint32_t balloon_downs;
 extern volatile uint64_t balloon_event_tsc;
 /* Start balloond on cpu 0: false if no thread was left. */
 bool balloon_start(void);

@@ -27,7 +27,10 @@
  * upcall vector to itself every ms so the thread-moving path still runs), require=a,b,.. (none), iters=N (200, discovery
  * bench), per_kind=N (2 threads of each kind), sa_ms=N (40), sa_limit=US
  * (500), lease_vcpu=N (1), lease_ms=N (20), balloon_wait=MS (0; 100 when
- * balloon is required), latency=US (5000).
+ * balloon is required), balloon_peer=MS (0: none; needs control = yes:
+ * create a ballooned peer partition for MS ms, so the target goes down and
+ * up), peer (run as that peer), latency=US (5000), init_delay=US (INIT to
+ * STARTUP when a vCPU comes back: 1000 under Cypress, 10000 elsewhere).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), N vCPUs.
  */
 #include "tests/guests/pvos/kern.h"
@@ -457,17 +460,55 @@ static void balloon_init(void)
 		b.wait_ms, b.target ? "" : "; probe ack ", b.target ? "" : cyl_strerror(rc));
 	if (enosys(M_BALLOON, rc))
 		return;
+	if (rc == CY_ENOENT) {
+		gprintf("pvos: balloon: not ballooned (the partition has no balloon = yes)\n");
+		return;
+	}
 	balloon_avail = true;
 	if (!balloon_start())
 		error("no thread for balloond");
 }
 
+/*
+ * balloon_peer=MS (needs control = yes): create a ballooned partition of
+ * weight 2 running pvos in peer mode for MS ms, so the GPM lowers this
+ * partition's target; destroy it once the target was followed, so the
+ * target rises again. true if both were followed.
+ */
+static bool balloon_peer(uint32_t ms)
+{
+	static char text[256];
+	uint32_t f0 = balloon_followed;
+	int n = gsnprintf(text, sizeof(text),
+			  "[partition peer]\ncores = 1\nmemory = 16M\nkernel = pvos.elf\n"
+			  "vcpus = 4\nweight = 2\nballoon = yes\ncmdline = \"peer peer_ms=%u\"\n",
+			  ms);
+	int32_t id = cyl_part_create(text, (uint32_t)n);
+
+	gprintf("pvos: balloon: peer partition created: %d (%s)\n", id, cyl_strerror(id));
+	if (id < 0)
+		return false;
+	bool down = wait_until(&balloon_followed, f0 + 1, ms);
+	uint32_t low = online_count();
+	int32_t rc = cyl_part_destroy((uint32_t)id);
+	bool up = wait_until(&balloon_followed, balloon_followed + 1, 200) && online_count() > low;
+	gprintf("pvos: balloon: peer came: %s (%u vcpus online); peer destroyed (%s): %s (%u "
+		"online)\n",
+		down ? "followed" : "no new target", low, cyl_strerror(rc),
+		up ? "followed" : "no new target", online_count());
+	return down && up && rc == 0;
+}
+
 static void phase_balloon(void)
 {
 	uint32_t wait = cmdline_uint("balloon_wait", required[M_BALLOON] ? 100 : 0);
+	uint32_t peer = cmdline_uint("balloon_peer", 0);
+	bool peer_ok = true;
 
 	if (!balloon_avail)
 		return;
+	if (peer)
+		peer_ok = balloon_peer(peer);
 	uint64_t end = tsc_after_us(wait * 1000);
 	while (rdtsc() < end && !(required[M_BALLOON] && balloon_followed)) {
 		balloon_kick(); /* in case an event interrupt was lost */
@@ -476,11 +517,13 @@ static void phase_balloon(void)
 	gprintf("pvos: balloon: %u targets followed (%u failed), %u balloon events, %u vcpus "
 		"online\n",
 		balloon_followed, balloon_failed, ev_balloon, online_count());
-	if (balloon_followed)
-		gprintf("bench: balloon reaction mean %llu ticks\n",
-			(unsigned long long)(balloon_ticks / balloon_followed));
-	mstate[M_BALLOON] =
-		!balloon_failed && (balloon_followed || !required[M_BALLOON]) ? MS_OK : MS_FAILED;
+	if (balloon_downs)
+		gprintf("bench: balloon reaction %llu ticks\n",
+			(unsigned long long)(balloon_down_ticks / balloon_downs));
+	mstate[M_BALLOON] = peer_ok && !balloon_failed &&
+					    (balloon_followed || !required[M_BALLOON]) ?
+				    MS_OK :
+				    MS_FAILED;
 }
 
 static void phase_offline(void)
@@ -494,7 +537,7 @@ static void phase_offline(void)
 		return;
 	mutex_lock(&shoot_lock);
 	uint32_t sw = cpus[v].switches;
-	int32_t rc = cpu_offline(v, &off);
+	int32_t rc = cpu_offline(v, &off, 20);
 	mutex_unlock(&shoot_lock);
 	if (enosys(M_OFFLINE, rc)) {
 		gprintf("pvos: offline: cpu %u drained and back online after VCPU_OFFLINE = "
@@ -591,12 +634,19 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	(void)magic;
 	(void)mbi;
 	hv = cyl_detect();
+	if (hv && cmdline_has("peer")) {
+		/* A balloon peer (balloon_peer=): just be there for a while. */
+		gprintf("pvos: peer: here for %u ms\n", cmdline_uint("peer_ms", 50));
+		delay_us(cmdline_uint("peer_ms", 50) * 1000);
+		report("peer");
+	}
 	if (hv && cyl_abi_version() < 1002)
 		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1002", cyl_abi_version());
 	ncpus = cmdline_uint("cpus", 3);
 	if (ncpus < 1 || ncpus > NCPU)
 		verdict(VERDICT_ERROR, "cpus=%u: want 1..%u", ncpus, NCPU);
 	parse_require();
+	init_delay_us = cmdline_uint("init_delay", hv ? 1000 : 10000);
 	lapic_setup(true);
 	lapic_enable();
 	this_cpu()->index = this_cpu()->apic_id;
