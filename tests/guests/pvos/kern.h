@@ -75,7 +75,7 @@ struct cpu {
 	uint32_t sched_esp;
 	volatile uint32_t offline_req;
 	volatile int32_t offline_rc;
-	volatile uint32_t sa_due; /* an upcall to ack from the scheduler context */
+	volatile uint32_t sa_due; /* upcalls to ack from the scheduler context */
 	uint64_t sa_entry_tsc;
 	volatile uint32_t shoot_gen, tlb_gen;
 	/* counters */

@@ -311,6 +311,16 @@ static void phase_exchange(void)
 	mstate[M_EXCHANGE] = MS_OK;
 }
 
+/* Upcalls taken but not acked yet, over all cpus. */
+static uint32_t sa_unacked(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < ncpus; i++)
+		n += cpus[i].sa_upcalls - cpus[i].sa_acks;
+	return n;
+}
+
 static void phase_sa(void)
 {
 	uint32_t limit = cmdline_uint("sa_limit", 500), ms = cmdline_uint("sa_ms", 40);
@@ -332,6 +342,11 @@ static void phase_sa(void)
 	else
 		sim = sa_simulate(ms, 1000);
 	phase_load("workload");
+	/* The last upcalls' acks may still be on their way (each vCPU acks from
+	 * its scheduler context after the switch): give them a moment. */
+	uint64_t settle = tsc_after_us(20 * 1000);
+	while (sa_unacked() && rdtsc() < settle)
+		yield();
 	uint32_t up = 0, acks = 0, moved = 0, gaps = 0, pend = 0, ack_err = 0;
 	uint64_t ack_ticks = 0, gap_ticks = 0;
 	for (uint32_t i = 0; i < ncpus; i++) {

@@ -78,7 +78,7 @@ void sa_handler(struct irq_frame *f)
 		c->sa_gap_ticks += c->sa_entry_tsc - t->last_tsc;
 		c->sa_gap_samples++;
 	}
-	c->sa_due = 1;
+	c->sa_due++;
 	lapic_eoi(); /* before switching away (kern.h rule 3) */
 	if (!t)
 		return; /* the scheduler context: it acks at its loop's top */
@@ -98,9 +98,12 @@ void sa_ack_now(struct cpu *c)
 	uint32_t how = c->rq_len ? CY_SA_YIELD : CY_SA_BLOCK;
 	uint64_t now = rdtsc();
 
-	c->sa_due = 0;
+	/* Two upcalls may meet here (the second taken between the scheduler's
+	 * HLT and its CLI): one ack answers both, as the hypervisor sends no
+	 * second upcall while one is pending. */
 	c->sa_ack_ticks += now - c->sa_entry_tsc;
-	c->sa_acks++;
+	c->sa_acks += c->sa_due;
+	c->sa_due = 0;
 	/* A simulated upcall (an IPI pvos sent itself) has nobody to ack to. */
 	if (sa_registered && cyl_sa_ack(how) != 0)
 		c->sa_ack_errors++;
