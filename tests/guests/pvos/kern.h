@@ -154,6 +154,8 @@ bool work_stop(char *summary, size_t len);
 
 /* ---- pv.c ---- */
 extern struct cy_shared pv_area;
+/* TSC at which the event handler last took CY_EV_CORE for each vCPU (on the vCPU that arrived). */
+extern volatile uint64_t ev_core_tsc[NCPU];
 extern volatile uint32_t ev_core[NCPU], ev_lease_granted[NCPU], ev_lease_ending[NCPU],
 	ev_lease_ended[NCPU], ev_balloon, ev_exchange;
 void pv_init(void);

@@ -19,6 +19,7 @@
 
 struct cy_shared pv_area __attribute__((aligned(4096)));
 
+volatile uint64_t ev_core_tsc[NCPU];
 volatile uint32_t ev_core[NCPU], ev_lease_granted[NCPU], ev_lease_ending[NCPU],
 	ev_lease_ended[NCPU], ev_balloon, ev_exchange;
 
@@ -27,13 +28,16 @@ extern char ap_trampoline_start[], ap_trampoline_end[];
 static void event_handler(struct irq_frame *f)
 {
 	struct cyl_events e;
+	uint64_t now = rdtsc();
 
 	(void)f;
 	if (!cyl_events_dispatch(&pv_area, ncpus, &e))
 		return;
 	for (uint32_t i = 0; i < ncpus && i < NCPU; i++) {
-		if (e.vcpu[i] & CY_EV_CORE)
+		if (e.vcpu[i] & CY_EV_CORE) {
 			ev_core[i]++;
+			ev_core_tsc[i] = now;
+		}
 		if (e.vcpu[i] & CY_EV_LEASE_GRANTED)
 			ev_lease_granted[i]++;
 		if (e.vcpu[i] & CY_EV_LEASE_ENDING)
