@@ -438,23 +438,33 @@ static void phase_lease(void)
 		ev_core[v] > c0 && arrived > t0 ? "CY_EV_CORE interrupt on the fast core" :
 						  "record saying fast, polled");
 	uint32_t fast_cpu = d.cpu;
+	struct cyl_vcpu_view lv;
+	cyl_shared_read_vcpu(&pv_area, v, &lv);
+	uint64_t end1 = lv.lease_end_tsc;
+	bool rec = lv.lease_cpu == fast_cpu && end1 > t0;
 	int32_t rr = cyl_lease_renew(v, term);
+	cyl_shared_read_vcpu(&pv_area, v, &lv);
+	rec = rec && lv.lease_end_tsc > end1; /* the renewal ends later */
 	bool ending = wait_until(&ev_lease_ending[v], e0 + 1, 3 * term + 100);
 	bool ended = wait_until(&ev_lease_ended[v], d0 + 1, 100);
 	uint64_t slow = wait_class(v, CY_CLASS_SLOW, 100);
 	cyl_core_info(v, &d);
+	cyl_shared_read_vcpu(&pv_area, v, &lv);
+	rec = rec && lv.lease_cpu == CY_NO_CPU && lv.lease_end_tsc == 0;
 	gprintf("pvos: lease: vcpu %u: %s, on fast cpu %u, renew %s, ending events %u, ended "
-		"events %u, core events %u, back on cpu %u class %u\n",
+		"events %u, core events %u, back on cpu %u class %u; lease fields of its record "
+		"%s\n",
 		v, rc == CY_LEASE_GRANTED ? "granted" : "queued then granted", fast_cpu,
 		cyl_strerror(rr), ev_lease_ending[v] - e0, ev_lease_ended[v] - d0, ev_core[v] - c0,
-		d.cpu, d.cls);
+		d.cpu, d.cls, rec ? "right" : "WRONG");
 	bool ok = rr == 0 && ending && ended && slow && d.cls == CY_CLASS_SLOW &&
-		  ev_core[v] - c0 >= 2;
+		  ev_core[v] - c0 >= 2 && rec;
 
 	/* A second lease, given back early. */
+	uint32_t g1 = ev_lease_granted[v];
 	rc = cyl_lease_request(v, 10 * term);
 	if (rc == CY_LEASE_QUEUED)
-		wait_until(&ev_lease_granted[v], ev_lease_granted[v] + 1, 3 * term + 100);
+		wait_until(&ev_lease_granted[v], g1 + 1, 3 * term + 100);
 	bool fast2 = (rc == CY_LEASE_GRANTED || rc == CY_LEASE_QUEUED) &&
 		     wait_class(v, CY_CLASS_FAST, 100);
 	int32_t rl = cyl_lease_release(v);
