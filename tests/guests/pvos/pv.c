@@ -232,6 +232,8 @@ void ap_main(unsigned int slot)
 	cl->index = cl->apic_id;
 	c->boot_slot = slot;
 	c->offline_req = 0;
+	c->sa_due = 0; /* an upcall taken before VCPU_OFFLINE died with it */
+	c->current = NULL;
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
 	sched_loop();
 }
