@@ -43,9 +43,27 @@ $(GUEST_OUT)/obj/%.S.o: tests/guests/%.S
 	@echo "  GUESTAS $<"
 	@$(GUEST_CC) $(GUEST_ASFLAGS) -c -o $@ $<
 
+# The paravirtual guest library (guest-abi/libcypress.c): built for i386 and
+# linked into the guests that list it in GUEST_EXTRA_<name>, and built for
+# x86-64 too (never linked here) so both widths it promises stay compilable.
+GUEST_ABI_OBJ := $(GUEST_OUT)/obj/abi/libcypress.c.o
+GUEST_ABI_OBJ64 := $(GUEST_OUT)/obj/abi64/libcypress.c.o
+GUEST_CFLAGS64 := $(filter-out -m32 -march=i686,$(GUEST_CFLAGS)) -m64 -mno-red-zone
+GUEST_EXTRA_pvos := $(GUEST_ABI_OBJ)
+
+$(GUEST_ABI_OBJ): guest-abi/libcypress.c
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC $< (i386)"
+	@$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_ABI_OBJ64): guest-abi/libcypress.c
+	@mkdir -p $(dir $@)
+	@echo "  GUESTCC $< (x86-64)"
+	@$(GUEST_CC) $(GUEST_CFLAGS64) -c -o $@ $<
+
 # One link rule per test directory; every .c/.S in the directory is linked.
 define GUEST_template
-$(GUEST_OUT)/$(1).elf: $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(sort $(wildcard tests/guests/$(1)/*.c tests/guests/$(1)/*.S))) $(GUEST_LIB_OBJS) $(GUEST_LDS)
+$(GUEST_OUT)/$(1).elf: $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(sort $(wildcard tests/guests/$(1)/*.c tests/guests/$(1)/*.S))) $(GUEST_EXTRA_$(1)) $(GUEST_LIB_OBJS) $(GUEST_LDS)
 	@echo "  GUESTLD $$@"
 	@$(GUEST_LD) $(GUEST_LDFLAGS) -T $(GUEST_LDS) -o $$@ $$(filter %.o,$$^)
 	@grub-file --is-x86-multiboot $$@ || (echo "error: $$@ has no valid multiboot header" >&2; rm -f $$@; exit 1)
@@ -58,7 +76,8 @@ $(GUEST_OUT)/%.map: $(GUEST_OUT)/%.elf
 	@echo "  NM      $@"
 	@nm -n $< > $@.tmp && mv $@.tmp $@
 
-guests: $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES)) $(patsubst %,$(GUEST_OUT)/%.map,$(GUEST_NAMES))
+guests: $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES)) $(patsubst %,$(GUEST_OUT)/%.map,$(GUEST_NAMES)) \
+	$(GUEST_ABI_OBJ64)
 
 guests-qemu: guests
 	tests/guests/run-qemu

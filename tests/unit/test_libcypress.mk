@@ -1,0 +1,1 @@
+test_libcypress_srcs := guest-abi/libcypress.c
