@@ -5,6 +5,7 @@
  * Environment: VMX root, the calling vCPU's core, interrupts off.
  */
 #include "core/balloon.h"
+#include "arch/x86/vmx/vmexit.h"
 #include "core/control.h"
 #include "core/hypercall.h"
 #include "core/sa.h"
@@ -109,7 +110,12 @@ static struct hc_result hc_balloon_ack(struct vcpu *v, const struct hc_args *a)
 static struct hc_result hc_vcpu_offline(struct vcpu *v, const struct hc_args *a)
 {
 	(void)a;
-	return ok(balloon_vcpu_offline(v));
+	struct hc_result r = ok(balloon_vcpu_offline(v));
+	/* Leave the guest at once: an exit that resumed it (say, a slice
+	 * renewed by the SA path) would hand the guest a 0 it must never see. */
+	if (r.ret == 0)
+		r.sched = VMEXIT_YIELD;
+	return r;
 }
 
 static struct hc_result hc_shared_set(struct vcpu *v, const struct hc_args *a)

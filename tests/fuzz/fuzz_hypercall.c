@@ -20,6 +20,8 @@
 
 #include "core/control.h"
 #include "core/hypercall.h"
+#include "arch/x86/vmx/vmexit.h"
+#include "core/balloon.h"
 #include "core/msg.h"
 #include "guest-abi/cypress.h"
 #include "lib/errno.h"
@@ -108,8 +110,8 @@ int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count)
 
 int64_t control_load_report(struct vcpu *v, uint64_t threads)
 {
-	(void)v;
 	FUZZ_CHECK(threads == last.a1);
+	v->vm->guest_load = (uint32_t)threads; /* what the real one keeps */
 	return 0;
 }
 
@@ -142,6 +144,30 @@ int64_t sa_ack(struct vcpu *v, uint64_t how, int *sched)
 	(void)v;
 	FUZZ_CHECK(how == last.a1 && *sched == 0);
 	return -E_INVAL;
+}
+
+/* Fakes for core/balloon.c (the balloon suites run it on VMX). */
+static uint32_t load_kicks;
+void balloon_load_reported(struct vm *vm, uint32_t old)
+{
+	(void)old;
+	FUZZ_CHECK(vm->guest_load == (uint32_t)last.a1);
+	load_kicks++;
+}
+
+int64_t balloon_ack(struct vcpu *v, uint64_t seq)
+{
+	(void)v;
+	FUZZ_CHECK(seq == last.a1);
+	return -E_NOENT;
+}
+
+/* Alternates: a refusal stays in the guest, a success leaves it. */
+static uint32_t offline_calls;
+int64_t balloon_vcpu_offline(struct vcpu *v)
+{
+	(void)v;
+	return offline_calls++ & 1 ? 0 : -E_BUSY;
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -254,6 +280,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case CYPRESS_HC_LOAD_REPORT:
 			FUZZ_CHECK(!r.stop && r.ret == 0);
+			break;
+		case CYPRESS_HC_LEASE_REQUEST:
+		case CYPRESS_HC_LEASE_RENEW:
+		case CYPRESS_HC_LEASE_RELEASE:
+		case CYPRESS_HC_CORE_EXCHANGE:
+		case CYPRESS_HC_REQUEST:
+			/* Any partition, through the GPM's call path, unchanged. */
+			FUZZ_CHECK(!r.stop && r.ret == 1000 + (int64_t)a.nr && r.sched == 0);
+			break;
+		case CYPRESS_HC_BALLOON_ACK:
+			FUZZ_CHECK(!r.stop && r.ret == CY_ENOENT && r.sched == 0);
+			break;
+		case CYPRESS_HC_VCPU_OFFLINE:
+			/* Gone from the guest exactly when the call succeeded. */
+			FUZZ_CHECK(!r.stop && (r.ret == 0 ? r.sched == VMEXIT_YIELD :
+							    r.ret == CY_EBUSY && r.sched == 0));
 			break;
 		case CYPRESS_HC_POWER_GET:
 		case CYPRESS_HC_POWER_SET:

@@ -86,7 +86,9 @@ void op_vmcall(void)
 
 	text_fill();
 	h.nr = r < 12 ? rnd_below(CYPRESS_HC_COUNT + 1) : r < 15 ? PICK(odd_nr) : rnd();
-	if (h.nr == CYPRESS_HC_EXIT)
+	/* EXIT ends the partition; a VCPU_OFFLINE that works never returns
+	 * (the fuzzer has no sibling to bring it back): both write instead. */
+	if (h.nr == CYPRESS_HC_EXIT || h.nr == CYPRESS_HC_VCPU_OFFLINE)
 		h.nr = CYPRESS_HC_CONSOLE_WRITE;
 	if (h.nr == CYPRESS_HC_CONSOLE_WRITE && !one_in(5)) {
 		h.a1 = hc_buffer();
@@ -112,6 +114,15 @@ void op_vmcall(void)
 		       pick == 1 ? (uint32_t)(uintptr_t)&area + 8 * (1 + rnd_below(511)) :
 		       pick == 2 ? fz.ram_top - rnd_below(2) * 4096 :
 				   0;
+	}
+	/* REQUEST reads and answers its record: a random one in a scratch
+	 * buffer, or one past the end of memory. */
+	static struct cy_request req;
+	if (h.nr == CYPRESS_HC_REQUEST) {
+		uint32_t *w = (uint32_t *)&req;
+		for (uint32_t i = 0; i < sizeof(req) / 4; i++)
+			w[i] = one_in(2) ? rnd_below(8) : rnd_value32();
+		h.a1 = one_in(4) ? fz.ram_top - rnd_below(sizeof(req)) : (uint32_t)(uintptr_t)&req;
 	}
 	static struct cy_vcpu_load loads[2];
 	if (h.nr == CYPRESS_HC_LOAD_GET) { /* records for up to 2 vCPUs */
@@ -221,6 +232,20 @@ void op_vmcall(void)
 		if (!ok)
 			fail("vmcall nr 0x%x a=0x%x,0x%x,0x%x returned %d", h.nr, h.a1, h.a2, h.a3,
 			     ret);
+		return;
+	}
+	if (h.nr == CYPRESS_HC_REQUEST || h.nr == CYPRESS_HC_BALLOON_ACK) {
+		/* A fuzz partition is not ballooned; a request may be answered
+		 * any way, but only with a defined answer, and the record must
+		 * lie in memory. */
+		bool out = (uint64_t)h.a1 + sizeof(struct cy_request) > fz.ram_top;
+		bool ok = h.nr == CYPRESS_HC_BALLOON_ACK ? ret == CY_ENOENT || ret == CY_EINVAL :
+			  out				 ? ret == CY_ERANGE :
+				ret == CY_REQ_GRANTED || ret == CY_REQ_PARTIAL ||
+					  ret == CY_REQ_REFUSED || ret == CY_EINVAL ||
+					  ret == CY_EBUSY || ret == CY_ENOMEM;
+		if (!ok)
+			fail("vmcall nr 0x%x a=0x%x returned %d", h.nr, h.a1, ret);
 		return;
 	}
 	if (h.nr == CYPRESS_HC_ABI_VERSION)

@@ -384,7 +384,9 @@ static void phase_sa(void)
 		sa_kinds[3], sa_landed[3], sa_kinds[4], sa_landed[4], gaps, sa_kinds[5],
 		sa_landed[5]);
 	mstate[M_SA] = up && moved && acks + 1 >= up ? MS_OK : MS_FAILED;
-	if (mstate[M_SA] != MS_OK)
+	/* As every mechanism: the verdict fails only if require= names it (a
+	 * ballooned partition owns its cores and sees no preemptions). */
+	if (mstate[M_SA] != MS_OK && required[M_SA])
 		fail("sa: %u upcalls, %u acks, %u threads moved in %u ms of time-sharing", up, acks,
 		     moved, ms);
 }
