@@ -38,7 +38,8 @@
  *   ipis=N     after the window, vCPU 0 sends N rounds of a fixed IPI
  *              (vector 0x40, never taken: interrupts stay off) to the other
  *              vCPUs, 200 us apart, while they wait for the core it holds:
- *              the pool's IPI trigger (0)
+ *              the pool's IPI trigger (0); the others stay runnable until
+ *              then, so every IPI finds them waiting
  * One line "spinlock: <mode>: ..." with the counts, the mean and largest
  * wait and hold in us, then the verdict.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off, ring 0),
@@ -134,10 +135,17 @@ static void run_vcpu(unsigned int slot)
 	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
 }
 
+static uint32_t released; /* ipis=: vCPU 0 sent its rounds */
+
 static void ap_main(unsigned int slot)
 {
 	if (slot < GUEST_MAX_CPUS)
 		run_vcpu(slot);
+	/* With ipis=, stay runnable (no HLT, no PAUSE) until vCPU 0 has sent
+	 * them: each IPI must find this vCPU waiting behind it for the core,
+	 * not halted, or the trigger is not exercised at all. */
+	while (cmdline_uint("ipis", 0) && !__atomic_load_n(&released, __ATOMIC_ACQUIRE))
+		;
 }
 
 /*
@@ -297,6 +305,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		while (rdtsc() < until)
 			;
 	}
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
 	uint64_t limit = rdtsc() + (uint64_t)READY_TIMEOUT_MS * 1000 * per_us;
 	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < ncpu && rdtsc() < limit)
 		cpu_relax();
