@@ -154,7 +154,7 @@ static bool send(struct vcpu *v, uint32_t why, uint64_t t0)
 	return true;
 }
 
-void pool_preempted(struct vcpu *v)
+void pool_preempted_slow(struct vcpu *v)
 {
 	if (v->vm->symtab && msc_is_critical(v->vm->symtab, v->last_rip))
 		send(v, POOL_TRIG_PREEMPT, rdtsc());
@@ -226,7 +226,7 @@ static bool visiting(const struct vcpu *v)
 	return home != NO_CPU && home != this_cpu_id();
 }
 
-void pool_turn_begin(struct vcpu *v, struct pcpu *p)
+void pool_turn_begin_slow(struct vcpu *v, struct pcpu *p)
 {
 	if (!visiting(v))
 		return;
@@ -245,7 +245,7 @@ void pool_turn_begin(struct vcpu *v, struct pcpu *p)
 	}
 }
 
-void pool_turn_end(struct vcpu *v, int r)
+void pool_turn_end_slow(struct vcpu *v, int r)
 {
 	if (!visiting(v) || r == VMEXIT_STOP || vm_ended(v->vm) || v->migrate_to != NO_CPU)
 		return; /* a move its LPM asked for meanwhile takes it on instead */

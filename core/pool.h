@@ -68,7 +68,12 @@ void pool_report(void);
 /* ---- hooks on the vCPU's owner core (core/vcore.c, arch/x86/vmx) ---- */
 
 /* v's slice ended while it was in the guest and others wait: send it if critical. */
-void pool_preempted(struct vcpu *v);
+void pool_preempted_slow(struct vcpu *v);
+static inline void pool_preempted(struct vcpu *v)
+{
+	if (__builtin_expect(v->vm->symtab != NULL, 0))
+		pool_preempted_slow(v);
+}
 
 /* v left the guest by a PAUSE-loop exit: count it, rescue critical waiting
  * siblings; returns the VMEXIT_* the exit handler returns. */
@@ -77,11 +82,22 @@ int pool_pause_loop(struct vcpu *v);
 /* An interrupt was posted to v (why: POOL_TRIG_IPI or _IRQ); v's owner core. */
 void pool_posted(struct vcpu *v, uint32_t why);
 
-/* Before v enters the guest on this core: a micro-slice on a pool core. */
-void pool_turn_begin(struct vcpu *v, struct pcpu *p);
+/* Before v enters the guest on this core: a micro-slice on a pool core.
+ * Inline tests first: every turn of every vCPU passes these hooks. */
+void pool_turn_begin_slow(struct vcpu *v, struct pcpu *p);
+static inline void pool_turn_begin(struct vcpu *v, struct pcpu *p)
+{
+	if (__builtin_expect(__atomic_load_n(&v->pool_home, __ATOMIC_ACQUIRE) != NO_CPU, 0))
+		pool_turn_begin_slow(v, p);
+}
 
 /* After v's turn ended with VMEXIT_* r: on a pool core, it goes home next. */
-void pool_turn_end(struct vcpu *v, int r);
+void pool_turn_end_slow(struct vcpu *v, int r);
+static inline void pool_turn_end(struct vcpu *v, int r)
+{
+	if (__builtin_expect(__atomic_load_n(&v->pool_home, __ATOMIC_ACQUIRE) != NO_CPU, 0))
+		pool_turn_end_slow(v, r);
+}
 
 /* migrate_out: the VCORE_ADOPT_* kind of v's departure (records its home). */
 uint64_t pool_adopt_kind(struct vcpu *v);

@@ -136,21 +136,19 @@ int64_t sa_ack(struct vcpu *v, uint64_t how, int *sched)
 	return 0;
 }
 
-void sa_turn(struct vcpu *v)
+void sa_turn_slow(struct vcpu *v)
 {
-	if (v->irs.state != IRS_RUNNING && v->sa_gen)
+	if (v->sa_gen)
 		irs_resumed(&v->irs);
 }
 
-void sa_left(struct vcpu *v, int r)
+void sa_left_slow(struct vcpu *v)
 {
 	/* A guest that halts instead of acking has nothing to run: a block. */
-	if (r == VMEXIT_BLOCK && v->irs.state == IRS_NOTIFIED) {
-		uint64_t now = rdtsc();
-		if (irs_ack(&v->irs, true, now) == 0)
-			v->sa_ack_ticks += now - v->sa_notified_tsc;
-		shared_sa_pending(v, false);
-	}
+	uint64_t now = rdtsc();
+	if (irs_ack(&v->irs, true, now) == 0)
+		v->sa_ack_ticks += now - v->sa_notified_tsc;
+	shared_sa_pending(v, false);
 }
 
 void sa_report(const struct vm *vm)

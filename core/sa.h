@@ -16,6 +16,7 @@
 #define CORE_SA_H
 
 #include "arch/x86/pcpu.h"
+#include "arch/x86/vmx/vmexit.h"
 #include "core/vm.h"
 
 #define SA_LIMIT_MIN_US 10    /* shorter than an exit round trip in an emulator */
@@ -35,10 +36,21 @@ int64_t sa_ack(struct vcpu *v, uint64_t how, int *sched);
 int sa_preempt(struct vcpu *v, struct pcpu *p);
 
 /* v is about to be entered from the core's loop (a new turn). */
-void sa_turn(struct vcpu *v);
+void sa_turn_slow(struct vcpu *v);
+static inline void sa_turn(struct vcpu *v)
+{
+	/* Inline: every turn of every vCPU passes here, few have upcalls. */
+	if (__builtin_expect(v->irs.state != IRS_RUNNING, 0))
+		sa_turn_slow(v);
+}
 
 /* v left the guest with `r` (VMEXIT_*): a HLT while notified counts as a block ack. */
-void sa_left(struct vcpu *v, int r);
+void sa_left_slow(struct vcpu *v);
+static inline void sa_left(struct vcpu *v, int r)
+{
+	if (__builtin_expect(v->irs.state == IRS_NOTIFIED, 0) && r == VMEXIT_BLOCK)
+		sa_left_slow(v);
+}
 
 /* The end-of-run summary line of vm, if it registered. cpu 0, nothing runs. */
 void sa_report(const struct vm *vm);
