@@ -44,12 +44,13 @@ $(GUEST_OUT)/obj/%.S.o: tests/guests/%.S
 	@$(GUEST_CC) $(GUEST_ASFLAGS) -c -o $@ $<
 
 # The paravirtual guest library (guest-abi/libcypress.c): built for i386 and
-# linked into the guests that list it in GUEST_EXTRA_<name>, and built for
-# x86-64 too (never linked here) so both widths it promises stay compilable.
+# linked into every guest (tests/guests/lib uses its error names; pvos all of
+# it), and built for x86-64 too (never linked here) so both widths it
+# promises stay compilable.
 GUEST_ABI_OBJ := $(GUEST_OUT)/obj/abi/libcypress.c.o
 GUEST_ABI_OBJ64 := $(GUEST_OUT)/obj/abi64/libcypress.c.o
 GUEST_CFLAGS64 := $(filter-out -m32 -march=i686,$(GUEST_CFLAGS)) -m64 -mno-red-zone
-GUEST_EXTRA_pvos := $(GUEST_ABI_OBJ)
+GUEST_LIB_OBJS += $(GUEST_ABI_OBJ)
 
 $(GUEST_ABI_OBJ): guest-abi/libcypress.c
 	@mkdir -p $(dir $@)

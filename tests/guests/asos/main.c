@@ -96,10 +96,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 
 	(void)magic;
 	(void)mbi;
-	if (!hv_is_cypress())
-		verdict(VERDICT_SKIP, "not running under Cypress");
-	if (cypress_abi_version() < 1003)
-		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1003", cypress_abi_version());
+	cy_require_abi(1003);
 	lapic_setup(true);
 	lapic_enable();
 	if (smp_start(2, ap_main, 1000, true) != 2)

@@ -93,23 +93,13 @@ static void expect_core(uint32_t vcpu, uint32_t cls, uint32_t capacity, uint32_t
 		     sharing, moves);
 }
 
-static void expect_rc(const char *what, int32_t rc, int32_t want)
-{
-	if (rc != want)
-		fail("%s = %d (%s), want %d (%s)", what, rc, cy_errname(rc), want,
-		     cy_errname(want));
-}
-
 void guest_main(uint32_t magic, uint32_t mbi)
 {
 	uint32_t slow_w = cmdline_uint("slow_watts", 5), fast_w = cmdline_uint("fast_watts", 15);
 
 	(void)magic;
 	(void)mbi;
-	if (!hv_is_cypress())
-		verdict(VERDICT_SKIP, "not running under Cypress");
-	if (cypress_abi_version() < 1002)
-		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1002", cypress_abi_version());
+	cy_require_abi(1002);
 	lapic_setup(true);
 	lapic_enable();
 	irq_register(VEC_CORE, core_handler);

@@ -41,13 +41,6 @@ static void note_handler(struct irq_frame *f)
 	lapic_eoi();
 }
 
-static void expect_rc(const char *what, int32_t rc, int32_t want)
-{
-	if (rc != want)
-		fail("%s = %d (%s), want %d (%s)", what, rc, cy_errname(rc), want,
-		     cy_errname(want));
-}
-
 /* Exchange, retrying (bounded) while a dropped vCPU is still on its way out. */
 static int32_t exchange(uint32_t mask, uint32_t want, uint32_t cls)
 {
@@ -113,10 +106,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 
 	(void)magic;
 	(void)mbi;
-	if (!hv_is_cypress())
-		verdict(VERDICT_SKIP, "not running under Cypress");
-	if (cypress_abi_version() < 1003)
-		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1003", cypress_abi_version());
+	cy_require_abi(1003);
 	lapic_setup(true);
 	lapic_enable();
 	irq_register(VEC_NOTE, note_handler);

@@ -47,13 +47,6 @@ static void note_handler(struct irq_frame *f)
 	lapic_eoi();
 }
 
-static void expect_rc(const char *what, int32_t rc, int32_t want)
-{
-	if (rc != want)
-		fail("%s = %d (%s), want %d (%s)", what, rc, cy_errname(rc), want,
-		     cy_errname(want));
-}
-
 /* Wait (bounded) until vCPU 0 runs on cpu; false on timeout. */
 static bool wait_where(int32_t cpu, uint32_t ms)
 {
@@ -230,10 +223,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 {
 	(void)magic;
 	(void)mbi;
-	if (!hv_is_cypress())
-		verdict(VERDICT_SKIP, "not running under Cypress");
-	if (cypress_abi_version() < 1003)
-		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1003", cypress_abi_version());
+	cy_require_abi(1003);
 	lapic_setup(true);
 	lapic_enable();
 	irq_register(VEC_NOTE, note_handler);

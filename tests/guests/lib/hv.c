@@ -5,9 +5,11 @@
  * Environment: guest test kernel, any CPU.
  */
 #include "tests/guests/lib/hv.h"
+#include "guest-abi/libcypress.h"
 #include "guest-abi/cypress.h"
 #include "tests/guests/lib/io.h"
 #include "tests/guests/lib/rt.h"
+#include "tests/guests/lib/verdict.h"
 
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 
@@ -89,25 +91,20 @@ int32_t cy_vcpu_where(uint32_t vcpu)
 
 const char *cy_errname(int32_t ret)
 {
-	switch (ret) {
-	case CY_EINVAL:
-		return "CY_EINVAL";
-	case CY_ENOMEM:
-		return "CY_ENOMEM";
-	case CY_ENOENT:
-		return "CY_ENOENT";
-	case CY_EFULL:
-		return "CY_EFULL";
-	case CY_ERANGE:
-		return "CY_ERANGE";
-	case CY_EBUSY:
-		return "CY_EBUSY";
-	case CY_EEXIST:
-		return "CY_EEXIST";
-	case CY_EPERM:
-		return "CY_EPERM";
-	case CY_ENOSYS:
-		return "CY_ENOSYS";
-	}
-	return ret >= 0 ? "ok" : "an undefined error";
+	return cyl_strerror(ret); /* the guest library's names (guest-abi/libcypress.c) */
+}
+
+void cy_require_abi(int32_t min)
+{
+	if (!hv_is_cypress())
+		verdict(VERDICT_SKIP, "not running under Cypress");
+	if (cypress_abi_version() < min)
+		verdict(VERDICT_FAILURE, "ABI version %d, want >= %d", cypress_abi_version(), min);
+}
+
+void expect_rc(const char *what, int32_t rc, int32_t want)
+{
+	if (rc != want)
+		fail("%s = %d (%s), want %d (%s)", what, rc, cy_errname(rc), want,
+		     cy_errname(want));
 }

@@ -47,4 +47,10 @@ int32_t cy_vcpu_where(uint32_t vcpu);
 /* Name of a hypercall result for messages: "CY_EPERM", "CY_ENOSYS", ..., or "ok" for >= 0. */
 const char *cy_errname(int32_t ret);
 
+/* A test of ABI `min` or later: SKIP unless under Cypress, FAILURE if its ABI is older. */
+void cy_require_abi(int32_t min);
+
+/* fail() unless a call returned `want`: "<what> = <rc> (<name>), want ...". */
+void expect_rc(const char *what, int32_t rc, int32_t want);
+
 #endif

@@ -192,13 +192,6 @@ static void report_vcpu(uint32_t s)
 		fail("vcpu %u: SA_ACK returned %d (%s)", s, p->ack_rc, cy_errname(p->ack_rc));
 }
 
-static void expect_rc(const char *what, int32_t rc, int32_t want)
-{
-	if (rc != want)
-		fail("%s = %d (%s), want %d (%s)", what, rc, cy_errname(rc), want,
-		     cy_errname(want));
-}
-
 void guest_main(uint32_t magic, uint32_t mbi)
 {
 	uint32_t limit = cmdline_uint("limit", 100), slice = cmdline_uint("slice", 500);
@@ -207,10 +200,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 
 	(void)magic;
 	(void)mbi;
-	if (!hv_is_cypress())
-		verdict(VERDICT_SKIP, "not running under Cypress");
-	if (cypress_abi_version() < 1003)
-		verdict(VERDICT_FAILURE, "ABI version %d, want >= 1003", cypress_abi_version());
+	cy_require_abi(1003);
 	rogue = cmdline_has("rogue");
 	blockmode = cmdline_has("block");
 	bsp_id = lapic_id();
