@@ -416,6 +416,28 @@ static uint64_t ticks_to_us(uint64_t t)
 	return tsc_khz ? t / tsc_khz * 1000 + t % tsc_khz * 1000 / tsc_khz : 0;
 }
 
+/* Its run time including the turn it is in now: a vCPU alone on its core
+ * may stay in one turn for its whole life. */
+static uint64_t run_now(const struct vcpu *t)
+{
+	uint64_t sum, since;
+	uint32_t seq;
+
+	/* The owner core holds run_seq odd for a few stores, never waiting on
+	 * anything: a bounded retry (the last reading stands after that). */
+	for (int tries = 0; tries < 1000; tries++) {
+		seq = __atomic_load_n(&t->run_seq, __ATOMIC_ACQUIRE);
+		sum = __atomic_load_n(&t->run_ticks, __ATOMIC_RELAXED);
+		since = __atomic_load_n(&t->turn_tsc, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && seq == __atomic_load_n(&t->run_seq, __ATOMIC_RELAXED))
+			break;
+		cpu_relax();
+	}
+	uint64_t now = rdtsc();
+	return sum + (since && now > since ? now - since : 0);
+}
+
 int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count)
 {
 	struct vm *vm = v->vm;
@@ -433,7 +455,7 @@ int64_t control_load_get(struct vcpu *v, uint64_t gpa, uint64_t count)
 		struct cy_vcpu_load l = {
 			.cpu = cpu,
 			.sharing = cpu == NO_CPU ? 0 : vcore_hosted(cpu),
-			.run_us = ticks_to_us(__atomic_load_n(&t->run_ticks, __ATOMIC_RELAXED)),
+			.run_us = ticks_to_us(run_now(t)),
 			.steal_us = ticks_to_us(__atomic_load_n(&t->steal_ticks, __ATOMIC_RELAXED)),
 		};
 		memcpy(&out[i], &l, sizeof(l));

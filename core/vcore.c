@@ -608,10 +608,17 @@ static void run_next(struct vcore *c, struct pcpu *p)
 		v->wait_since = 0;
 	}
 	sa_turn(v);
+	__atomic_store_n(&v->turn_tsc, t, __ATOMIC_RELEASE);
 	int r = vcpu_enter(v);
 	uint64_t now = rdtsc();
 	sa_left(v, r);
-	v->run_ticks += now - t;
+	/* The turn joins the sum under run_seq, so LOAD_GET (core/control.c)
+	 * neither counts it twice nor drops it: its readings only grow. */
+	__atomic_store_n(&v->run_seq, v->run_seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&v->run_ticks, v->run_ticks + (now - t), __ATOMIC_RELAXED);
+	__atomic_store_n(&v->turn_tsc, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->run_seq, v->run_seq + 1, __ATOMIC_RELEASE);
 	if (v->sv.runnable)
 		v->wait_since = now; /* back in the runqueue until its next turn */
 	c->running = NULL;

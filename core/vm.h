@@ -120,7 +120,9 @@ struct vcpu {
 	uint32_t lease_cpu;	  /* its leased fast core (NO_CPU: none); written by the GPM */
 	uint64_t lease_end_tsc;	  /* when that lease ends; written by the GPM */
 	/* Load (LOAD_GET): written by the owner core, read by any as statistics. */
-	uint64_t run_ticks;	      /* TSC it spent in vcpu_enter() */
+	uint64_t run_ticks;	      /* TSC it spent in vcpu_enter(), turns that ended */
+	uint64_t turn_tsc;	      /* TSC its current turn began, 0 = not in one */
+	uint32_t run_seq;	      /* odd while the two above change (LOAD_GET retries) */
 	uint64_t steal_ticks;	      /* TSC it spent runnable while another vCPU ran */
 	uint64_t wait_since;	      /* TSC it became runnable and not running, 0 = not waiting */
 	uint64_t entries;	      /* VM entries, for statistics */
