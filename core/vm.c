@@ -88,6 +88,16 @@ void vm_exit_request(struct vm *vm, uint32_t status)
 	ended(vm, line);
 }
 
+void vm_reset_request(struct vm *vm, const char *how)
+{
+	char line[80];
+
+	if (!end_vm(vm, VM_EXITED, 0))
+		return;
+	ksnprintf(line, sizeof(line), "reset by the guest (%s); a partition is not restarted", how);
+	ended(vm, line);
+}
+
 void vm_destroy_request(struct vm *vm, const char *by)
 {
 	char line[64];

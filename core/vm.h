@@ -208,6 +208,7 @@ struct vm {
 	uint32_t vcpus_running; /* atomic: vCPUs held by some core (placed, not yet dropped) */
 	struct vcpu *vcpu[VM_MAX_VCPUS];
 
+	uint8_t rcr; /* port 0xCF9, the reset control register: bits 1 and 3 as last written */
 	spinlock_t uart_lock; /* vCPUs on several cores may print */
 	struct vuart uart;    /* emulated COM1 and port 0xE9 */
 };
@@ -242,6 +243,13 @@ void vm_fail(struct vm *vm, uint64_t rip, const char *fmt, ...) __printf(3, 4);
 
 /* The guest asked to end with `status` (isa-debug-exit or hypercall). */
 void vm_exit_request(struct vm *vm, uint32_t status);
+
+/*
+ * The guest asked for a platform reset (`how`: the port and command). Cypress
+ * does not restart a partition: it ends with status 0, as QEMU run with
+ * -no-reboot exits (docs/guest-abi.md). Any core running a vCPU of vm.
+ */
+void vm_reset_request(struct vm *vm, const char *how);
 
 /* A control partition named `by` destroys vm: it ends with status 0. cpu 0. */
 void vm_destroy_request(struct vm *vm, const char *by);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * I/O instruction exits (every port exits: both I/O bitmaps are all ones).
- * Emulated: COM1 (0x3f8-0x3ff), the debug port 0xE9, and QEMU's
- * isa-debug-exit at 0xf4, so guests written for QEMU's -kernel environment
- * run unmodified. Any other port reads as all ones and ignores writes,
- * as an empty ISA bus does. Exit qualification: SDM 3C, table 28-5.
+ * Emulated: COM1 (0x3f8-0x3ff), the debug port 0xE9, QEMU's
+ * isa-debug-exit at 0xf4, the i8042's status and reset (0x60/0x64) and the
+ * PIIX reset control register 0xCF9, so guests written for QEMU's -kernel
+ * environment run unmodified. Any other port reads as all ones and ignores
+ * writes, as an empty ISA bus does. Exit qualification: SDM 3C, table 28-5.
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
 #include "arch/x86/vmx/vmexit.h"
@@ -12,6 +13,20 @@
 #define COM1	   0x3f8
 #define DEBUG_PORT 0xe9
 #define DEBUG_EXIT 0xf4
+#define KBD_DATA   0x60
+#define KBD_STATUS 0x64
+#define RCR	   0xcf9
+
+/*
+ * i8042 status as a controller with nothing to say: output buffer empty
+ * (bit 0), input buffer empty (bit 1: a guest may always send), system
+ * flag set (bit 2: self-test passed), last write a command (bit 3),
+ * keyboard not inhibited (bit 4). QEMU's controller reads the same after
+ * its reset. A guest polling for "input buffer empty" goes on at once.
+ */
+#define KBD_STATUS_IDLE 0x1c
+#define KBD_CMD_RESET	0xfe /* pulse the reset line */
+#define RCR_RST_CPU	0x04 /* 0xCF9 bit 2: reset now (bit 1 picks hard or soft) */
 
 int vmexit_io(struct vcpu *v, const struct vmexit *x)
 {
@@ -39,6 +54,12 @@ int vmexit_io(struct vcpu *v, const struct vmexit *x)
 			spin_unlock(&vm->uart_lock);
 		} else if (port == DEBUG_PORT) {
 			r = DEBUG_PORT; /* what QEMU's debugcon and Bochs answer */
+		} else if (port == KBD_STATUS && size == 1) {
+			r = KBD_STATUS_IDLE;
+		} else if (port == KBD_DATA && size == 1) {
+			r = 0; /* nothing was there to read */
+		} else if (port == RCR && size == 1) {
+			r = __atomic_load_n(&vm->rcr, __ATOMIC_RELAXED);
 		}
 		v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | (r & mask);
 	} else if (port >= COM1 && port < COM1 + 8) {
@@ -52,6 +73,17 @@ int vmexit_io(struct vcpu *v, const struct vmexit *x)
 	} else if (port == DEBUG_EXIT) {
 		vm_exit_request(vm, val);
 		return VMEXIT_STOP;
+	} else if (port == KBD_STATUS && size == 1 && val == KBD_CMD_RESET) {
+		vm_reset_request(vm, "i8042 command 0xfe");
+		return VMEXIT_STOP;
+	} else if (port == RCR && size == 1) {
+		/* PIIX4 datasheet 4.1.5: writing bit 2 resets; bits 1 and 3 are
+		 * kept (hard reset, full reset) and read back. */
+		if (val & RCR_RST_CPU) {
+			vm_reset_request(vm, val & 0x02 ? "port 0xcf9, hard" : "port 0xcf9, soft");
+			return VMEXIT_STOP;
+		}
+		__atomic_store_n(&vm->rcr, (uint8_t)(val & 0x0a), __ATOMIC_RELAXED);
 	}
 	vmexit_skip_insn(x);
 	return VMEXIT_RESUME;

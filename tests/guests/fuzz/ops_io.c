@@ -348,6 +348,11 @@ void op_io(void)
 		p.width = 1;
 	if (touches(p.port, p.width, 0xf4, 0xf4))
 		p.port = 0x80;
+	/* The two resets end the VM under Cypress (the reset suite tests them). */
+	if (!p.in && p.width == 1 && p.port == 0x64 && (p.val & 0xff) == 0xfe)
+		p.val = 0xfd;
+	if (!p.in && p.width == 1 && p.port == 0xcf9)
+		p.val &= ~4u;
 	opline("%s%c 0x%x 0x%x", p.in ? "in" : "out", "?bw?l"[p.width], p.port, p.in ? 0 : p.val);
 	int v = fz_try(do_pio, &p);
 	bool com = touches(p.port, p.width, 0x3f8, 0x3ff) || touches(p.port, p.width, 0xe9, 0xe9);
@@ -361,8 +366,17 @@ void op_io(void)
 		     v);
 		return;
 	}
-	/* docs/guest-abi.md: ports other than COM1, 0xe9 and 0xf4 read all ones. */
+	/* docs/guest-abi.md: ports other than COM1, 0xe9, 0xf4 and the byte
+	 * registers of the i8042 (0x60, 0x64) and 0xcf9 read all ones. */
 	uint32_t ones = p.width == 4 ? 0xffffffffu : (1u << (p.width * 8)) - 1;
+	if (p.in && p.width == 1 && (p.port == 0x60 || p.port == 0x64 || p.port == 0xcf9)) {
+		bool ok = p.port == 0x64 ? p.val == 0x1c :
+			  p.port == 0x60 ? p.val == 0 :
+					   !(p.val & ~0x0au);
+		if (!ok)
+			fail("inb 0x%x read 0x%x", p.port, p.val);
+		return;
+	}
 	if (p.in && !com && p.val != ones)
 		fail("in port 0x%x width %u read 0x%x, want all ones", p.port, p.width, p.val);
 	if (p.in && p.width == 1 && p.port == 0xe9 && p.val != 0xe9)
