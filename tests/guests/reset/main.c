@@ -26,8 +26,8 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	uint8_t st = inb(0x64);
 	gprintf("reset: i8042 status 0x%x\n", st);
 	if (st & 0x02)
-		verdict(VERDICT_FAILURE, "i8042 status 0x%x: input buffer full, a command would wait",
-			st);
+		verdict(VERDICT_FAILURE,
+			"i8042 status 0x%x: input buffer full, a command would wait", st);
 	outb(0xcf9, 0x02);
 	uint8_t rcr = inb(0xcf9);
 	if ((rcr & 0x02) != 0x02)
