@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the manifest unit tests (test_manifest.c,
- * test_manifest_keys.c): parse a text into the file's `m` and check what
- * it printed. Include once per test file, after cmocka and fake_console.h.
+ * test_manifest_keys.c, test_symbols_keys.c): parse a text into the file's
+ * `m` and check what it printed; the module lookup assignment takes. Include once per test file, after cmocka and fake_console.h.
  * Environment: host unit tests.
  */
 #ifndef TESTS_UNIT_MANIFEST_TEST_H
@@ -37,6 +37,15 @@ static void expect(const char *text, int nvalid, const char *want)
 	assert_int_equal(n, nvalid);
 	assert_string_equal(console_capture(), want);
 	assert_int_equal(m.nvalid, (uint32_t)nvalid);
+}
+
+/* manifest_resources.module_exists over a NULL-ended list of names (ctx). */
+static bool have_module(const char *name, void *ctx)
+{
+	for (const char *const *p = ctx; *p; p++)
+		if (strcmp(*p, name) == 0)
+			return true;
+	return false;
 }
 
 /* Parse text (which must be clean), assign, check the return and output. */

@@ -552,14 +552,6 @@ static void test_core_lists(void **state)
 static const char *const mods[] = { "a.elf",   "b.elf",	    "c.elf",	"hello.elf",
 				    "smp.elf", "cpuid.elf", "fair.elf", NULL };
 
-static bool have_module(const char *name, void *ctx)
-{
-	for (const char *const *p = ctx; *p; p++)
-		if (strcmp(*p, name) == 0)
-			return true;
-	return false;
-}
-
 static uint64_t usable[CONFIG_MAX_CPUS / 64];
 
 static struct manifest_resources res(uint32_t ncpus, uint64_t mem)

@@ -407,14 +407,6 @@ static void test_machine_errors(void **state)
 static const char *const mods[] = { "a.elf", "b.elf", "c.elf", NULL };
 static uint64_t usable[CONFIG_MAX_CPUS / 64];
 
-static bool have_module(const char *name, void *ctx)
-{
-	for (const char *const *p = ctx; *p; p++)
-		if (strcmp(*p, name) == 0)
-			return true;
-	return false;
-}
-
 static struct manifest_resources res(uint32_t ncpus, bool plan)
 {
 	struct manifest_resources r = { .ncpus = ncpus,

@@ -25,14 +25,6 @@
 static const char *const mods[] = { "k.elf", "k.map", NULL };
 static uint64_t usable[CONFIG_MAX_CPUS / 64];
 
-static bool have_module(const char *name, void *ctx)
-{
-	for (const char *const *p = ctx; *p; p++)
-		if (strcmp(*p, name) == 0)
-			return true;
-	return false;
-}
-
 static struct manifest_resources res(void)
 {
 	struct manifest_resources r = { .ncpus = 4,

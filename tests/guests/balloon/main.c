@@ -363,13 +363,9 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	(void)magic;
 	(void)mbi;
 	cy_require_abi(1003);
-	lapic_setup(true);
-	lapic_enable();
-	irq_register(VEC_NOTE, note_handler);
 	alive[0] = 1;
-	int32_t rc = cypress_shared_set((uint32_t)(uintptr_t)&shared);
-	if (rc != 0 || cypress_core_notify(VEC_NOTE) != 0)
-		verdict(VERDICT_FAILURE, "SHARED_SET = %d", rc);
+	if (!cy_events_setup(&shared, VEC_NOTE, note_handler))
+		verdict(VERDICT_FAILURE, "SHARED_SET or CORE_NOTIFY refused");
 	nvcpus = shared.nvcpus < NV ? shared.nvcpus : NV;
 	irq_enable();
 	if (smp_start(nvcpus, ap_main, 1000, true) != nvcpus)
@@ -381,6 +377,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		follower();
 	if (!wait_target(0, nvcpus, &seq))
 		verdict(VERDICT_FAILURE, "no first target");
+	int32_t rc;
 	if ((rc = cypress_balloon_ack(seq + 1)) != CY_EINVAL)
 		fail("BALLOON_ACK(seq + 1) = %d, want CY_EINVAL", rc);
 	if ((rc = cypress_balloon_ack(seq)) != 0)

@@ -224,11 +224,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	(void)magic;
 	(void)mbi;
 	cy_require_abi(1003);
-	lapic_setup(true);
-	lapic_enable();
-	irq_register(VEC_NOTE, note_handler);
-	expect_rc("SHARED_SET", cypress_shared_set((uint32_t)(uintptr_t)&sh), 0);
-	expect_rc("CORE_NOTIFY", cypress_core_notify(VEC_NOTE), 0);
+	cy_events_setup(&sh, VEC_NOTE, note_handler);
 	irq_enable();
 	int32_t fast = (int32_t)cmdline_uint("fast", 3), home = cy_vcpu_where(0);
 	uint32_t role = cmdline_uint("role", 0);

@@ -8,6 +8,7 @@
 #include "guest-abi/libcypress.h"
 #include "guest-abi/cypress.h"
 #include "tests/guests/lib/io.h"
+#include "tests/guests/lib/lapic.h"
 #include "tests/guests/lib/rt.h"
 #include "tests/guests/lib/verdict.h"
 
@@ -100,6 +101,18 @@ void cy_require_abi(int32_t min)
 		verdict(VERDICT_SKIP, "not running under Cypress");
 	if (cypress_abi_version() < min)
 		verdict(VERDICT_FAILURE, "ABI version %d, want >= %d", cypress_abi_version(), min);
+}
+
+bool cy_events_setup(struct cy_shared *area, uint8_t vector, void (*handler)(struct irq_frame *))
+{
+	lapic_setup(true);
+	lapic_enable();
+	irq_register(vector, handler);
+	int32_t s = cypress_shared_set((uint32_t)(uintptr_t)area);
+	int32_t n = cypress_core_notify(vector);
+	expect_rc("SHARED_SET", s, 0);
+	expect_rc("CORE_NOTIFY", n, 0);
+	return s == 0 && n == 0;
 }
 
 void expect_rc(const char *what, int32_t rc, int32_t want)

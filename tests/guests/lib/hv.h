@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "guest-abi/cypress.h"
+#include "tests/guests/lib/idt.h"
 
 /*
  * The hypervisor signature (12 chars + NUL) and highest hypervisor leaf, or
@@ -49,6 +50,14 @@ const char *cy_errname(int32_t ret);
 
 /* A test of ABI `min` or later: SKIP unless under Cypress, FAILURE if its ABI is older. */
 void cy_require_abi(int32_t min);
+
+/*
+ * The paravirtual set-up the ABI 1.3 tests share: the local APIC on,
+ * `handler` on `vector`, `area` as the shared area (SHARED_SET) and
+ * `vector` as the event vector (CORE_NOTIFY). Each refusal is a fail();
+ * returns true if both calls answered 0. Interrupts stay as they were.
+ */
+bool cy_events_setup(struct cy_shared *area, uint8_t vector, void (*handler)(struct irq_frame *));
 
 /* fail() unless a call returned `want`: "<what> = <rc> (<name>), want ...". */
 void expect_rc(const char *what, int32_t rc, int32_t want);
