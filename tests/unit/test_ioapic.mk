@@ -1,0 +1,1 @@
+test_ioapic_srcs := arch/x86/vdev/ioapic.c
