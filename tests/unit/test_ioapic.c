@@ -279,7 +279,8 @@ static void test_fuzz(void **state)
 		uint32_t off = (uint32_t)(x >> 8) & 0xfff;
 		switch (x & 3) {
 		case 0:
-			ioapic_mmio_write(&io, off & 0x1f0, sizes[(x >> 4) & 3], (uint32_t)(x >> 32));
+			ioapic_mmio_write(&io, off & 0x1f0, sizes[(x >> 4) & 3],
+					  (uint32_t)(x >> 32));
 			break;
 		case 1:
 			(void)ioapic_mmio_read(&io, off, sizes[(x >> 4) & 3]);

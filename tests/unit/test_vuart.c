@@ -81,10 +81,11 @@ static void test_registers(void **state)
 	vuart_write(&u, 3, 0x03);
 	assert_int_equal(vuart_read(&u, 3), 0x03);
 	assert_int_equal(u.bytes, 0);
-	/* IER keeps only its 4 defined bits; IIR says no interrupt. */
+	/* IER keeps only its 4 defined bits; IIR says THR empty once, then none. */
 	vuart_write(&u, 1, 0xff);
 	assert_int_equal(vuart_read(&u, 1), 0x0f);
-	assert_int_equal(vuart_read(&u, 2) & 1, 1);
+	assert_int_equal(vuart_read(&u, 2), 0x02);
+	assert_int_equal(vuart_read(&u, 2), 0x01);
 	/* Loopback: bytes do not reach the console, MSR mirrors MCR. */
 	vuart_write(&u, 4, 0x10 | 0x0f);
 	assert_int_equal(vuart_read(&u, 6), 0xf0);
@@ -94,12 +95,67 @@ static void test_registers(void **state)
 	assert_int_equal(vuart_read(&u, 6), 0xb0);
 }
 
+/* The interrupt output, rule by rule (core/vuart.c). */
+static void test_irq(void **state)
+{
+	struct vuart u;
+	bool pulsed;
+
+	(void)state;
+	vuart_init(&u, "i");
+	console_capture_reset();
+	assert_false(vuart_irq_take(&u, &pulsed));
+	assert_int_equal(vuart_read(&u, 2), 0x01); /* reset: none, FIFO bits clear */
+	/* Rule 1: RDA, RLS and MS enabled raise nothing. */
+	vuart_write(&u, 1, 0x0d);
+	assert_false(vuart_irq_take(&u, &pulsed));
+	send(&u, "x");
+	assert_false(vuart_irq_take(&u, &pulsed));
+	assert_false(pulsed);
+	/* Rule 2: enabling THRI raises it; OUT2 plays no part (rule 4). */
+	vuart_write(&u, 4, 0x00);
+	vuart_write(&u, 1, 0x02);
+	assert_true(vuart_irq_take(&u, &pulsed));
+	assert_false(pulsed);
+	/* Rule 3: FIFO bits follow FCR bit 0. */
+	vuart_write(&u, 2, 0x07);
+	assert_int_equal(vuart_read(&u, 2), 0xc2); /* reading acknowledges... */
+	assert_false(vuart_irq_take(&u, &pulsed));
+	assert_int_equal(vuart_read(&u, 2), 0xc1);
+	/* ...a THR write makes it pending again: a pulse, whatever the level was. */
+	send(&u, "y");
+	assert_true(vuart_irq_take(&u, &pulsed));
+	assert_true(pulsed);
+	send(&u, "z");
+	assert_true(vuart_irq_take(&u, &pulsed));
+	assert_true(pulsed);
+	assert_false(vuart_irq_take(&u, &pulsed) && pulsed); /* taken: no second pulse */
+	/* Writing IER with THRI unchanged keeps the state; clearing it lowers the line. */
+	vuart_write(&u, 1, 0x03);
+	assert_true(vuart_irq_take(&u, &pulsed));
+	vuart_write(&u, 1, 0x00);
+	assert_false(vuart_irq_take(&u, &pulsed));
+	assert_int_equal(vuart_read(&u, 2), 0xc1);
+	send(&u, "w\n"); /* THRI off: no pulse */
+	assert_false(vuart_irq_take(&u, &pulsed));
+	assert_false(pulsed);
+	/* DLAB: offsets 0/1 are the divisor, no interrupt change. */
+	vuart_write(&u, 3, 0x80);
+	vuart_write(&u, 1, 0x02);
+	vuart_write(&u, 0, 0x01);
+	assert_false(vuart_irq_take(&u, &pulsed));
+	assert_false(pulsed);
+	vuart_write(&u, 2, 0x00);
+	assert_int_equal(vuart_read(&u, 2), 0x01);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_control_bytes_and_long_lines),
 		cmocka_unit_test(test_registers),
+		cmocka_unit_test(test_irq),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,11 +76,11 @@ struct ioapic_ops {
 };
 
 struct ioapic {
-	uint8_t id;  /* bits 27:24 of the ID register */
-	uint8_t sel; /* IOREGSEL */
-	uint32_t lines;	     /* pin i asserted = bit i */
-	uint32_t level_map[8];	     /* vectors some level-triggered entry routes to */
-	uint32_t level_gen;	     /* bumped whenever level_map changes */
+	uint8_t id;	       /* bits 27:24 of the ID register */
+	uint8_t sel;	       /* IOREGSEL */
+	uint32_t lines;	       /* pin i asserted = bit i */
+	uint32_t level_map[8]; /* vectors some level-triggered entry routes to */
+	uint32_t level_gen;    /* bumped whenever level_map changes */
 	uint64_t rte[IOAPIC_PINS];
 	const struct ioapic_ops *ops;
 };
