@@ -107,9 +107,23 @@ static bool set_cores(struct manifest_part *p, const char *val, char *why, size_
 	return manifest_parse_count(val, &p->ncores_req, "cores", why, n) == 0;
 }
 
+/*
+ * A partition's memory is guest-physical 0..size, one range: it must end at
+ * or below the IOAPIC page (0xfec00000), so the IOAPIC and xAPIC pages stay
+ * device pages (EPT violations the device models see), not RAM.
+ */
+#define MEMORY_MAX 0xfec00000ull
+
 static bool set_memory(struct manifest_part *p, const char *val, char *why, size_t n)
 {
-	return manifest_parse_size(val, &p->mem_bytes, why, n) == 0;
+	if (manifest_parse_size(val, &p->mem_bytes, why, n) < 0)
+		return false;
+	if (p->mem_bytes > MEMORY_MAX) {
+		ksnprintf(why, n, "more than %llu MiB (the IOAPIC page is at 0xfec00000)",
+			  MEMORY_MAX >> 20);
+		return false;
+	}
+	return true;
 }
 
 /* A boot module name (first word of a module's cmdline) into dst[size]. */

@@ -17,6 +17,7 @@
 #include "arch/x86/timer.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/ioapic_exit.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
@@ -275,6 +276,7 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	vm->accel = pl->accel;
 	vm->ncores = pl->ncores;
 	vuart_init(&vm->uart, vm->name);
+	vm_ioapic_init(vm);
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		if (!new_vcpu(vm, i))
 			goto nomem;

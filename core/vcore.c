@@ -411,6 +411,13 @@ void vcore_post_ipi(struct vcpu *to, uint8_t delivery, uint8_t vector)
 	post(to, delivery, vector, POOL_TRIG_IPI);
 }
 
+void vcore_post_level(struct vcpu *to, uint8_t vector)
+{
+	/* Before the irr bit: the owner takes the two together (vcpu_post_take). */
+	__atomic_fetch_or(&to->post.tmr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+	post(to, VLAPIC_DM_FIXED, vector, POOL_TRIG_IRQ);
+}
+
 static void notify_handler(const struct mbox_msg *m)
 {
 	struct vcpu *v = (struct vcpu *)(uintptr_t)m->arg[0];

@@ -45,6 +45,9 @@ void vcore_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
 /* The same for an IPI one vCPU sends another (the pool counts them apart). */
 void vcore_post_ipi(struct vcpu *to, uint8_t delivery, uint8_t vector);
 
+/* A level-triggered fixed interrupt (the vIOAPIC's): TMR is set, its EOI comes back. Any core. */
+void vcore_post_level(struct vcpu *to, uint8_t vector);
+
 /* vCPUs hosted by online core `cpu` (a statistic: read without a lock). */
 /*
  * VCPU_OFFLINE from v (v's core, in its exit): after this exit v leaves the

@@ -11,6 +11,7 @@
 #define CORE_VM_H
 
 #include "arch/x86/vmx/ept.h"
+#include "arch/x86/vdev/ioapic.h"
 #include "arch/x86/vdev/vlapic.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "core/vuart.h"
@@ -49,6 +50,7 @@ enum vcpu_state {
  */
 struct vcpu_post {
 	uint32_t irr[8];  /* fixed and lowest-priority vectors */
+	uint32_t tmr[8];  /* of those, level-triggered (vIOAPIC): set before the irr bit */
 	uint32_t flags;	  /* VCPU_POST_* */
 	uint32_t pending; /* nonzero: something was posted since the owner last looked */
 };
@@ -89,6 +91,7 @@ struct vcpu {
 	bool nmi_window;	       /* NMI-window exiting is on in its VMCS */
 	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
 	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
+	uint32_t eoi_gen;  /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
 	bool vid_valid;				  /* vid_* mirror the page */
 	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
@@ -211,6 +214,16 @@ struct vm {
 	uint8_t rcr; /* port 0xCF9, the reset control register: bits 1 and 3 as last written */
 	spinlock_t uart_lock; /* vCPUs on several cores may print */
 	struct vuart uart;    /* emulated COM1 and port 0xE9 */
+	/* The virtual IOAPIC (arch/x86/vmx/ioapic_exit.c): its vCPUs on any core
+	 * use it, under ioapic_lock (taken inside uart_lock, never around it).
+	 * Messages it sends under the lock wait in ioapic_out and are posted
+	 * after the lock is released. */
+	spinlock_t ioapic_lock;
+	struct ioapic ioapic;
+	struct ioapic_ops ioapic_ops;
+	uint32_t ioapic_nout;
+	struct ioapic_msg ioapic_out[IOAPIC_PINS];
+	uint32_t ioapic_gen; /* atomic: ioapic.level_gen as last published */
 };
 
 /* The slice a vCPU of vm gets on a shared core when vm alone decides it. */

@@ -467,6 +467,22 @@ static void test_priority_and_eoi(void **state)
 	vlapic_ack(&a, 0x70);
 	vlapic_eoi(&a);
 	assert_int_equal(rec.neoi, 1);
+	/* A virtualized EOI the CPU completed (vlapic_eoi_done): that vector,
+	 * not the highest, leaves ISR; level ones are reported, edge ones not. */
+	vlapic_accept(&a, 0x60, true);
+	vlapic_accept(&a, 0x90, false);
+	vlapic_ack(&a, 0x60);
+	vlapic_ack(&a, 0x90);
+	vlapic_eoi_done(&a, 0x60);
+	assert_int_equal(rec.neoi, 2);
+	assert_int_equal(rec.eoi[1], 0x60);
+	assert_int_equal(rd(&a, VLAPIC_REG_ISR0 + 0x30), 0);
+	assert_int_equal(rd(&a, VLAPIC_REG_ISR0 + 0x40), 1u << 0x10);
+	vlapic_eoi_done(&a, 0x90);
+	assert_int_equal(rec.neoi, 2);
+	assert_int_equal(rd(&a, VLAPIC_REG_ISR0 + 0x40), 0);
+	vlapic_eoi_done(&a, 0x60); /* already gone from ISR: still reported (TMR set) */
+	assert_int_equal(rec.neoi, 3);
 	/* Vector 0xff lives in the last word. */
 	vlapic_accept(&a, 0xff, false);
 	assert_int_equal(rd(&a, VLAPIC_REG_IRR0 + 0x70), 0x80000000u);

@@ -207,6 +207,13 @@ void vlapic_eoi(struct vlapic *a)
 		a->ops->level_eoi(a->ops->ctx, (uint8_t)v);
 }
 
+void vlapic_eoi_done(struct vlapic *a, uint8_t vector)
+{
+	vec_clear(a->isr, vector);
+	if (vec_test(a->tmr, vector) && a->ops && a->ops->level_eoi)
+		a->ops->level_eoi(a->ops->ctx, vector);
+}
+
 uint32_t vlapic_x2apic_ldr(uint32_t id)
 {
 	return ((id >> 4) << 16) | (1u << (id & 0xf));

@@ -240,6 +240,14 @@ void vlapic_ack(struct vlapic *a, uint8_t vector);
 /* EOI (also a write to the EOI register): clear the highest ISR bit (11.8.5). */
 void vlapic_eoi(struct vlapic *a);
 
+/*
+ * The CPU completed an EOI of `vector` itself (virtual-interrupt delivery,
+ * SDM 3C 30.1.4) and exited because its EOI-exit bit is set: clear it from
+ * ISR if the model still has it there, and call level_eoi if its TMR bit
+ * is set, as vlapic_eoi() does for the highest in-service vector.
+ */
+void vlapic_eoi_done(struct vlapic *a, uint8_t vector);
+
 /* Processor priority: TPR, or the class of the highest in-service vector if higher (11.8.3.1). */
 uint8_t vlapic_ppr(const struct vlapic *a);
 

@@ -9,6 +9,7 @@
 #include "arch/x86/tsc.h"
 #include "core/msg.h"
 #include "core/sa.h"
+#include "arch/x86/vmx/ioapic_exit.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
@@ -51,6 +52,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_INVVPID] = vmexit_undefined_opcode,
 	[EXIT_XSETBV] = vmexit_xsetbv,
 	[EXIT_PAUSE] = vmexit_pause,
+	[EXIT_VIRT_EOI] = vmexit_virt_eoi,
 };
 
 /* Every basic exit reason of SDM 3D appendix C; numbers it leaves unused read RESERVED. */

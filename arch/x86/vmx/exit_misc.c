@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/pcpu.h"
 #include "arch/x86/traps.h"
+#include "arch/x86/vmx/ioapic_exit.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
@@ -79,6 +80,8 @@ int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
 	}
 	if (apic_page)
 		return vcpu_lapic_mmio(v, x, gpa);
+	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + PAGE_SIZE)
+		return vcpu_ioapic_mmio(v, x, gpa);
 	const char *what = x->qual & 2 ? "write" : x->qual & 4 ? "instruction fetch" : "read";
 
 	/* SDM 3C 28.2.1 table 28-7: bits 0-2 say the access, 3-5 what was allowed. */

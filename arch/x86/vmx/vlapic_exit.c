@@ -11,6 +11,7 @@
 #include "arch/x86/vdev/decode.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/vmx/ioapic_exit.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmx_ctl.h"
@@ -73,8 +74,10 @@ static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorth
 
 void vcpu_lapic_init(struct vcpu *v)
 {
-	v->lapic_ops =
-		(struct vlapic_ops){ .send_ipi = send_ipi, .arm_timer = arm_timer, .ctx = v };
+	v->lapic_ops = (struct vlapic_ops){ .send_ipi = send_ipi,
+					    .arm_timer = arm_timer,
+					    .level_eoi = vcpu_ioapic_level_eoi,
+					    .ctx = v };
 	vlapic_init(&v->lapic, v->id, tsc_khz, &v->lapic_ops);
 	v->lapic.owner = v->vm->name;
 }
@@ -256,10 +259,16 @@ enum vlapic_action vcpu_post_take(struct vcpu *v)
 		if (!__atomic_load_n(&q->irr[i], __ATOMIC_RELAXED))
 			continue;
 		uint32_t bits = __atomic_exchange_n(&q->irr[i], 0, __ATOMIC_ACQ_REL);
+		/* The sender set the tmr bit before the irr bit: take only
+		 * those of vectors taken here, so a later post keeps its own. */
+		uint32_t lv = __atomic_load_n(&q->tmr[i], __ATOMIC_RELAXED) ?
+				      __atomic_fetch_and(&q->tmr[i], ~bits, __ATOMIC_ACQ_REL) &
+					      bits :
+				      0;
 		while (bits) {
 			int b = __builtin_ctz(bits);
 			bits &= bits - 1;
-			vlapic_accept(&v->lapic, (uint8_t)(i * 32 + b), false);
+			vlapic_accept(&v->lapic, (uint8_t)(i * 32 + b), (lv >> b) & 1);
 		}
 	}
 	return act;
@@ -306,6 +315,7 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 		vlapic_timer_expired(&v->lapic, rdtsc());
 	}
 	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
+		vcpu_ioapic_eoi_exits(v);
 		vid_sync_in(v);
 		nmi_inject(v);
 		return;
