@@ -160,7 +160,8 @@ int vcpu_ioapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
 	int rc = decode_mmio(bytes, n, code_mode(), &in);
 	console_tag(NULL);
 	if (rc < 0) {
-		vm_fail(v->vm, x->rip, "IOAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
+		vm_fail(v->vm, x->rip,
+			"IOAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
 			(unsigned long long)gpa);
 		return VMEXIT_STOP;
 	}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest test "uartirq": COM1's interrupt through the IOAPIC, written the way
+ * a QEMU -kernel test kernel is (no hypercalls). It masks both 8259s, checks
+ * the IOAPIC's ID/VER registers and that entry 4 comes up masked, routes
+ * IOAPIC pin 4 (ISA IRQ 4, GSI 4: no MADT override) to CPU `target` (command
+ * line "target=N", default 0; "cpus=N" starts N CPUs, "xapic" forbids
+ * x2APIC), and checks:
+ * 1. edge: enabling the THR-empty interrupt (IER bit 1, MCR OUT2 set as a
+ *    PC needs) delivers once; the handler reads IIR = THR empty (0x2);
+ * 2. edge: a THR write makes THR empty again: a second interrupt;
+ * 3. level: with entry 4 level-triggered, Remote IRR is set while the
+ *    handler runs; its EOI (the LAPIC's, broadcast to the IOAPIC) finds the
+ *    line still asserted and the interrupt comes again; the second handler
+ *    reads IIR, the line drops, and Remote IRR is clear afterwards;
+ * 4. masked: with entry 4 masked, a new edge delivers nothing.
+ * Nothing is printed while the UART's interrupt is enabled (printing writes
+ * THR, which would raise it). One verdict line; "bench: uartirq-edge N
+ * ticks" is the TSC from the IER write to the handler.
+ * Environment: guest test kernel (multiboot v1, 32-bit, paging off), CPUs 0..N-1.
+ */
+#include "tests/guests/lib/guest.h"
+
+const char guest_test_name[] = "uartirq";
+
+#define IOAPIC	      0xfec00000u
+#define IOAPIC_REGSEL (IOAPIC + 0x00)
+#define IOAPIC_IOWIN  (IOAPIC + 0x10)
+#define RTE_LOW(pin)  (0x10 + 2 * (pin))
+#define RTE_LEVEL     (1u << 15)
+#define RTE_REMOTE    (1u << 14)
+#define RTE_MASKED    (1u << 16)
+#define COM1_PIN      4
+
+#define UART_THR 0
+#define UART_IER 1
+#define UART_IIR 2
+#define UART_MCR 4
+#define IER_THRI 0x02
+#define MCR_OUT2 0x08
+
+#define VEC_EDGE  0x24
+#define VEC_LEVEL 0x25
+
+static volatile uint32_t edge_hits, level_hits, edge_cpu, level_cpu;
+static volatile uint8_t edge_iir[4], level_iir;
+static volatile uint32_t level_rte_in_handler;
+static volatile uint64_t t_raise, t_taken;
+static volatile uint32_t phase_end;
+static unsigned int target;
+
+static uint32_t ioapic_read(uint8_t reg)
+{
+	mmio_write32(IOAPIC_REGSEL, reg);
+	return mmio_read32(IOAPIC_IOWIN);
+}
+
+static void ioapic_write(uint8_t reg, uint32_t val)
+{
+	mmio_write32(IOAPIC_REGSEL, reg);
+	mmio_write32(IOAPIC_IOWIN, val);
+}
+
+static void set_rte(unsigned int pin, uint32_t low, uint8_t dest)
+{
+	ioapic_write((uint8_t)(RTE_LOW(pin) + 1), (uint32_t)dest << 24);
+	ioapic_write((uint8_t)RTE_LOW(pin), low);
+}
+
+static void uart_out(unsigned int reg, uint8_t val)
+{
+	outb((uint16_t)(COM1_BASE + reg), val);
+}
+
+static uint8_t uart_in(unsigned int reg)
+{
+	return inb((uint16_t)(COM1_BASE + reg));
+}
+
+/* Edge: acknowledge by reading IIR (the line drops), remember what it said. */
+static void edge_handler(struct irq_frame *f)
+{
+	(void)f;
+	if (!edge_hits)
+		t_taken = rdtsc();
+	if (edge_hits < 4)
+		edge_iir[edge_hits] = uart_in(UART_IIR);
+	else
+		(void)uart_in(UART_IIR);
+	edge_cpu = this_cpu()->index;
+	edge_hits++;
+}
+
+/*
+ * Level: the first time, leave the line asserted and look at Remote IRR;
+ * the EOI after this handler brings the interrupt back. The second time,
+ * read IIR: the line drops before the EOI, so no third one.
+ */
+static void level_handler(struct irq_frame *f)
+{
+	(void)f;
+	level_cpu = this_cpu()->index;
+	if (++level_hits == 1)
+		level_rte_in_handler = ioapic_read(RTE_LOW(COM1_PIN));
+	else
+		level_iir = uart_in(UART_IIR);
+}
+
+static bool wait_for(volatile uint32_t *v, uint32_t want, uint32_t ms)
+{
+	uint64_t end = tsc_after_us(ms * 1000);
+
+	while (*v < want && rdtsc() < end)
+		cpu_relax();
+	return *v >= want;
+}
+
+static void ap_main(unsigned int slot)
+{
+	(void)slot;
+	irq_enable();
+	while (!phase_end)
+		cpu_relax();
+	irq_disable();
+}
+
+static void check_registers(void)
+{
+	uint32_t id = ioapic_read(0x00), ver = ioapic_read(0x01);
+	uint32_t rte = ioapic_read(RTE_LOW(COM1_PIN));
+
+	gprintf("uartirq: IOAPIC ID 0x%08x VER 0x%08x RTE4 0x%08x\n", id, ver, rte);
+	if ((ver & 0xff) != 0x20)
+		fail("IOAPIC version 0x%x, want 0x20", ver & 0xff);
+	if (((ver >> 16) & 0xff) != 23)
+		fail("IOAPIC max redirection entry %u, want 23", (ver >> 16) & 0xff);
+	if (!(rte & RTE_MASKED))
+		fail("redirection entry 4 is not masked at reset (0x%08x)", rte);
+	/* ID bits 27:24 are writable; put the original back. */
+	ioapic_write(0x00, 0x0a000000);
+	uint32_t id2 = ioapic_read(0x00);
+	ioapic_write(0x00, id);
+	if ((id2 & 0x0f000000) != 0x0a000000)
+		fail("IOAPIC ID write 0x0a000000 read back 0x%08x", id2);
+}
+
+static void check_edge(uint8_t dest)
+{
+	set_rte(COM1_PIN, VEC_EDGE, dest); /* edge, fixed, physical, unmasked */
+	t_raise = rdtsc();
+	uart_out(UART_IER, IER_THRI);
+	bool one = wait_for(&edge_hits, 1, 200);
+	delay_us(20000); /* and only one */
+	uint32_t after_enable = edge_hits;
+	uart_out(UART_THR, '\r'); /* THR empty again at once: a new edge */
+	bool two = wait_for(&edge_hits, 2, 200);
+	delay_us(20000);
+	uint32_t after_thr = edge_hits;
+	uart_out(UART_IER, 0);
+	if (!one)
+		fail("no interrupt within 200 ms of enabling the THR-empty interrupt");
+	if (after_enable != 1)
+		fail("%u interrupts after enabling THR empty, want 1", after_enable);
+	if (!two || after_thr != 2)
+		fail("%u interrupts after a THR write, want 2", after_thr);
+	for (uint32_t i = 0; i < after_thr && i < 4; i++)
+		if ((edge_iir[i] & 0x0f) != 0x02)
+			fail("edge interrupt %u: IIR 0x%02x, want THR empty (0x2)", i, edge_iir[i]);
+	if (edge_cpu != target)
+		fail("edge interrupt taken on cpu %u, want %u", edge_cpu, target);
+	gprintf("uartirq: edge: %u interrupts on cpu %u, IIR 0x%02x\n", after_thr, edge_cpu,
+		edge_iir[0]);
+	if (one)
+		gprintf("bench: uartirq-edge %u ticks\n", (uint32_t)(t_taken - t_raise));
+}
+
+static void check_level(uint8_t dest)
+{
+	(void)uart_in(UART_IIR); /* nothing pending: the line is low */
+	set_rte(COM1_PIN, RTE_LEVEL | VEC_LEVEL, dest);
+	uart_out(UART_IER, IER_THRI);
+	bool two = wait_for(&level_hits, 2, 200);
+	delay_us(20000);
+	uint32_t hits = level_hits;
+	uint32_t rte = ioapic_read(RTE_LOW(COM1_PIN));
+	uart_out(UART_IER, 0);
+	if (!two || hits != 2)
+		fail("level: %u interrupts, want 2 (again after the first EOI, none after IIR)",
+		     hits);
+	if (!(level_rte_in_handler & RTE_REMOTE))
+		fail("level: Remote IRR clear in the handler (RTE 0x%08x)", level_rte_in_handler);
+	if (rte & RTE_REMOTE)
+		fail("level: Remote IRR still set after the EOI (RTE 0x%08x)", rte);
+	if (hits >= 2 && (level_iir & 0x0f) != 0x02)
+		fail("level: IIR 0x%02x in the second handler, want THR empty (0x2)", level_iir);
+	if (level_cpu != target)
+		fail("level interrupt taken on cpu %u, want %u", level_cpu, target);
+	gprintf("uartirq: level: %u interrupts on cpu %u, Remote IRR 0x%x in the handler\n", hits,
+		level_cpu, level_rte_in_handler & RTE_REMOTE);
+}
+
+/* Last: QEMU latches an edge on a masked pin and would deliver it on unmask. */
+static void check_masked(uint8_t dest)
+{
+	uint32_t before = edge_hits;
+
+	(void)uart_in(UART_IIR);
+	set_rte(COM1_PIN, RTE_MASKED | VEC_EDGE, dest);
+	uart_out(UART_IER, IER_THRI);
+	delay_us(50000);
+	uint32_t after = edge_hits;
+	uart_out(UART_IER, 0);
+	if (after != before)
+		fail("masked entry delivered %u interrupts", after - before);
+}
+
+void guest_main(uint32_t magic, uint32_t mbi)
+{
+	unsigned int want = cmdline_uint("cpus", 1);
+
+	(void)magic;
+	(void)mbi;
+	target = cmdline_uint("target", 0);
+	if (want < 1 || want > GUEST_MAX_CPUS || target >= want)
+		verdict(VERDICT_ERROR, "cpus=%u target=%u: want target < cpus <= %u", want, target,
+			GUEST_MAX_CPUS);
+	/* Both 8259s masked: every interrupt here comes through the IOAPIC. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	tsc_per_ms();
+	lapic_setup(!cmdline_has("xapic"));
+	lapic_enable();
+	irq_register(VEC_EDGE, edge_handler);
+	irq_register(VEC_LEVEL, level_handler);
+	unsigned int n = smp_start(want, ap_main, 1000, true);
+	uint8_t dest = (uint8_t)smp_cpus[target].apic_id;
+	gprintf("uartirq: %u CPUs, IRQ 4 to cpu %u (APIC ID %u), %s\n", n, target, dest,
+		lapic_is_x2apic() ? "x2APIC" : "xAPIC");
+	check_registers();
+	uart_out(UART_MCR, 0x0b); /* DTR, RTS, OUT2: a PC's IRQ line needs OUT2 */
+	irq_enable();
+	check_edge(dest);
+	check_level(dest);
+	check_masked(dest);
+	irq_disable();
+	phase_end = 1;
+	report("COM1 IRQ 4 through the IOAPIC to cpu %u: edge, level with Remote IRR, masked",
+	       target);
+}
