@@ -107,20 +107,16 @@ static bool set_cores(struct manifest_part *p, const char *val, char *why, size_
 	return manifest_parse_count(val, &p->ncores_req, "cores", why, n) == 0;
 }
 
-/*
- * A partition's memory is guest-physical 0..size, one range: it must end at
- * or below the IOAPIC page (0xfec00000), so the IOAPIC and xAPIC pages stay
- * device pages (EPT violations the device models see), not RAM.
- */
-#define MEMORY_MAX 0xfec00000ull
-
 static bool set_memory(struct manifest_part *p, const char *val, char *why, size_t n)
 {
 	if (manifest_parse_size(val, &p->mem_bytes, why, n) < 0)
 		return false;
-	if (p->mem_bytes > MEMORY_MAX) {
-		ksnprintf(why, n, "more than %llu MiB (the IOAPIC page is at 0xfec00000)",
-			  MEMORY_MAX >> 20);
+	/* Guest-physical memory is one range from 0; the PC's devices sit
+	 * below 4 GiB (IOAPIC 0xFEC00000, local APIC 0xFEE00000), so it ends
+	 * where QEMU's pc machine starts its 32-bit hole. */
+	if (p->mem_bytes > MANIFEST_MEM_MAX) {
+		ksnprintf(why, n,
+			  "more than 3 GiB (guest memory lies below the 32-bit device hole)");
 		return false;
 	}
 	return true;

@@ -13,6 +13,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/xapic.h"
 #include "lib/printf.h"
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -45,6 +46,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_ENTRY_FAIL_GUEST] = vmexit_entry_failure,
 	[EXIT_ENTRY_FAIL_MSR] = vmexit_entry_failure,
 	[EXIT_ENTRY_FAIL_MC] = vmexit_entry_failure,
+	[EXIT_APIC_ACCESS] = vmexit_apic_access,
 	[EXIT_EPT_VIOLATION] = vmexit_ept_violation,
 	[EXIT_EPT_MISCONFIG] = vmexit_ept_misconfig,
 	[EXIT_INVEPT] = vmexit_undefined_opcode,
@@ -52,6 +54,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_INVVPID] = vmexit_undefined_opcode,
 	[EXIT_XSETBV] = vmexit_xsetbv,
 	[EXIT_PAUSE] = vmexit_pause,
+	[EXIT_APIC_WRITE] = vmexit_apic_write,
 	[EXIT_VIRT_EOI] = vmexit_virt_eoi,
 };
 

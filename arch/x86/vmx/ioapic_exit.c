@@ -25,13 +25,11 @@
  *    after an RTE write changed them (the VMCS is current only there).
  */
 #include "arch/x86/vmx/ioapic_exit.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/vdev/decode.h"
+#include "arch/x86/vmx/mmio.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmx_ctl.h"
 #include "core/vcore.h"
-#include "drivers/console.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 
@@ -130,52 +128,15 @@ static void dev_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 	deliver(v, &b);
 }
 
-static enum decode_mode code_mode(void)
-{
-	uint64_t ar = vmread(VMCS_GUEST_CS_AR);
-
-	if ((vmread(VMCS_GUEST_EFER) & (1ULL << 10)) && (ar & (1ULL << 13)))
-		return DECODE_64;
-	return ar & (1ULL << 14) ? DECODE_32 : DECODE_16;
-}
+static const struct mmio_dev ioapic_dev = {
+	.name = "IOAPIC",
+	.read = dev_read,
+	.write = dev_write,
+};
 
 int vcpu_ioapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
 {
-	struct mmio_insn in;
-	uint8_t bytes[DECODE_MAX_LEN];
-
-	/* Interim, until the generic MMIO emulation (arch/x86/vmx/mmio.c)
-	 * fetches instructions through the guest's page tables. */
-	if (vmread(VMCS_GUEST_CR0) & CR0_PG) {
-		vm_fail(v->vm, x->rip, "IOAPIC MMIO access with guest paging on is not emulated");
-		return VMEXIT_STOP;
-	}
-	uint64_t lin = vmread(VMCS_GUEST_CS_BASE) + x->rip;
-	size_t n = 0;
-	while (n < sizeof(bytes) && vm_gpa_to_host(v->vm, lin + n, 1)) {
-		bytes[n] = *(uint8_t *)vm_gpa_to_host(v->vm, lin + n, 1);
-		n++;
-	}
-	console_tag(v->vm->tag);
-	int rc = decode_mmio(bytes, n, code_mode(), &in);
-	console_tag(NULL);
-	if (rc < 0) {
-		vm_fail(v->vm, x->rip,
-			"IOAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
-			(unsigned long long)gpa);
-		return VMEXIT_STOP;
-	}
-	uint64_t *regs = (uint64_t *)&v->regs;
-	if (in.write) {
-		dev_write(v, gpa, in.size, decode_store_value(&in, regs));
-	} else {
-		uint64_t val = dev_read(v, gpa, in.size);
-		regs[4] = vmread(VMCS_GUEST_RSP);
-		decode_apply_load(&in, val, regs);
-		vmwrite(VMCS_GUEST_RSP, regs[4]);
-	}
-	vmexit_complete_insn(x->rip + in.len);
-	return VMEXIT_RESUME;
+	return vcpu_mmio(v, x, gpa, &ioapic_dev);
 }
 
 /* ---- EOIs (rule 4) ---- */
