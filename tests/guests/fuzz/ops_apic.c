@@ -382,10 +382,11 @@ void op_escape(void)
 		a = 0xc0000000u;
 		break;
 	case 2:
-		a = 0xfec00000u;
+		a = 0xfed00000u; /* where a PC's HPET is: not emulated */
 		break;
 	default:
-		a = fz.ram_top + (rnd_below(0xfee00000u - fz.ram_top) & ~3u);
+		/* Below the IOAPIC page: that and the xAPIC page are devices. */
+		a = fz.ram_top + (rnd_below(0xfec00000u - fz.ram_top) & ~3u);
 		break;
 	}
 	opline("write 0x%x", a);
