@@ -5,7 +5,10 @@
  * the IOAPIC's ID/VER registers and that entry 4 comes up masked, routes
  * IOAPIC pin 4 (ISA IRQ 4, GSI 4: no MADT override) to CPU `target` (command
  * line "target=N", default 0; "cpus=N" starts N CPUs, "xapic" forbids
- * x2APIC), and checks:
+ * x2APIC; "paging" turns on 32-bit paging on every CPU, identity-mapped
+ * with 4 MiB pages, and reaches the IOAPIC through an alias at linear
+ * 0xC0000000, so the hypervisor must walk the guest's page tables to
+ * emulate each access), and checks:
  * 1. edge: enabling the THR-empty interrupt (IER bit 1, MCR OUT2 set as a
  *    PC needs) delivers once; the handler reads IIR = THR empty (0x2);
  * 2. edge: a THR write makes THR empty again: a second interrupt;
@@ -23,9 +26,14 @@
 
 const char guest_test_name[] = "uartirq";
 
-#define IOAPIC	      0xfec00000u
-#define IOAPIC_REGSEL (IOAPIC + 0x00)
-#define IOAPIC_IOWIN  (IOAPIC + 0x10)
+#define IOAPIC_PHYS   0xfec00000u
+#define IOAPIC_ALIAS  0xc0000000u /* linear, with "paging" */
+#define IOAPIC_REGSEL (ioapic + 0x00)
+#define IOAPIC_IOWIN  (ioapic + 0x10)
+#define CR0_PG	      (1u << 31)
+#define CR4_PSE	      (1u << 4)
+#define PDE_4M	      0x83u /* present, writable, 4 MiB page (PS) */
+#define PDE_UC	      0x18u /* PCD | PWT: a device page */
 #define RTE_LOW(pin)  (0x10 + 2 * (pin))
 #define RTE_LEVEL     (1u << 15)
 #define RTE_REMOTE    (1u << 14)
@@ -48,6 +56,31 @@ static volatile uint32_t level_rte_in_handler;
 static volatile uint64_t t_raise, t_taken;
 static volatile uint32_t phase_end;
 static unsigned int target;
+static uint32_t ioapic = IOAPIC_PHYS;
+static bool paging;
+static uint32_t pd[1024] __attribute__((aligned(4096)));
+
+/* Identity map of the 4 GiB with 4 MiB pages, plus the IOAPIC's alias. */
+static void paging_build(void)
+{
+	for (uint32_t i = 0; i < 1024; i++)
+		pd[i] = (i << 22) | PDE_4M;
+	pd[IOAPIC_ALIAS >> 22] = IOAPIC_PHYS | PDE_4M | PDE_UC; /* 0xfec00000 is 4 MiB aligned */
+	pd[IOAPIC_PHYS >> 22] |= PDE_UC;
+	ioapic = IOAPIC_ALIAS;
+}
+
+/* This CPU: CR4.PSE, CR3, CR0.PG (SDM 3A 4.3). */
+static void paging_on(void)
+{
+	uint32_t cr0, cr4;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PSE));
+	__asm__ volatile("mov %0, %%cr3" : : "r"(pd) : "memory");
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_PG) : "memory");
+}
 
 static uint32_t ioapic_read(uint8_t reg)
 {
@@ -118,6 +151,8 @@ static bool wait_for(volatile uint32_t *v, uint32_t want, uint32_t ms)
 static void ap_main(unsigned int slot)
 {
 	(void)slot;
+	if (paging)
+		paging_on();
 	irq_enable();
 	while (!phase_end)
 		cpu_relax();
@@ -221,6 +256,11 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	(void)magic;
 	(void)mbi;
 	target = cmdline_uint("target", 0);
+	paging = cmdline_has("paging");
+	if (paging) {
+		paging_build();
+		paging_on();
+	}
 	if (want < 1 || want > GUEST_MAX_CPUS || target >= want)
 		verdict(VERDICT_ERROR, "cpus=%u target=%u: want target < cpus <= %u", want, target,
 			GUEST_MAX_CPUS);
@@ -234,8 +274,8 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	irq_register(VEC_LEVEL, level_handler);
 	unsigned int n = smp_start(want, ap_main, 1000, true);
 	uint8_t dest = (uint8_t)smp_cpus[target].apic_id;
-	gprintf("uartirq: %u CPUs, IRQ 4 to cpu %u (APIC ID %u), %s\n", n, target, dest,
-		lapic_is_x2apic() ? "x2APIC" : "xAPIC");
+	gprintf("uartirq: %u CPUs, IRQ 4 to cpu %u (APIC ID %u), %s, IOAPIC at linear 0x%x\n", n,
+		target, dest, lapic_is_x2apic() ? "x2APIC" : "xAPIC", ioapic);
 	check_registers();
 	uart_out(UART_MCR, 0x0b); /* DTR, RTS, OUT2: a PC's IRQ line needs OUT2 */
 	irq_enable();
