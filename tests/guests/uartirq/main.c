@@ -16,7 +16,10 @@
  *    handler runs; its EOI (the LAPIC's, broadcast to the IOAPIC) finds the
  *    line still asserted and the interrupt comes again; the second handler
  *    reads IIR, the line drops, and Remote IRR is clear afterwards;
- * 4. masked: with entry 4 masked, a new edge delivers nothing.
+ * 4. EOI register: in a level handler, with the entry masked, writing the
+ *    vector to the IOAPIC's EOI register (offset 0x40, version 0x20)
+ *    clears Remote IRR, and nothing is delivered again;
+ * 5. masked: with entry 4 masked, a new edge delivers nothing.
  * Nothing is printed while the UART's interrupt is enabled (printing writes
  * THR, which would raise it). One verdict line; "bench: uartirq-edge N
  * ticks" is the TSC from the IER write to the handler.
@@ -30,6 +33,7 @@ const char guest_test_name[] = "uartirq";
 #define IOAPIC_ALIAS  0xc0000000u /* linear, with "paging" */
 #define IOAPIC_REGSEL (ioapic + 0x00)
 #define IOAPIC_IOWIN  (ioapic + 0x10)
+#define IOAPIC_EOIR   (ioapic + 0x40)
 #define CR0_PG	      (1u << 31)
 #define CR4_PSE	      (1u << 4)
 #define PDE_4M	      0x83u /* present, writable, 4 MiB page (PS) */
@@ -49,10 +53,12 @@ const char guest_test_name[] = "uartirq";
 
 #define VEC_EDGE  0x24
 #define VEC_LEVEL 0x25
+#define VEC_EOIR  0x26
 
 static volatile uint32_t edge_hits, level_hits, edge_cpu, level_cpu;
 static volatile uint8_t edge_iir[4], level_iir;
 static volatile uint32_t level_rte_in_handler;
+static volatile uint32_t eoir_hits, eoir_rte_before, eoir_rte_after;
 static volatile uint64_t t_raise, t_taken;
 static volatile uint32_t phase_end;
 static unsigned int target;
@@ -137,6 +143,22 @@ static void level_handler(struct irq_frame *f)
 		level_rte_in_handler = ioapic_read(RTE_LOW(COM1_PIN));
 	else
 		level_iir = uart_in(UART_IIR);
+}
+
+/*
+ * EOI register: mask the entry (no re-delivery), complete the interrupt at
+ * the IOAPIC by its EOI register, and look at Remote IRR before and after;
+ * then read IIR so the line drops.
+ */
+static void eoir_handler(struct irq_frame *f)
+{
+	(void)f;
+	eoir_hits++;
+	eoir_rte_before = ioapic_read(RTE_LOW(COM1_PIN));
+	ioapic_write(RTE_LOW(COM1_PIN), RTE_MASKED | RTE_LEVEL | VEC_EOIR);
+	mmio_write32(IOAPIC_EOIR, VEC_EOIR);
+	eoir_rte_after = ioapic_read(RTE_LOW(COM1_PIN));
+	(void)uart_in(UART_IIR);
 }
 
 static bool wait_for(volatile uint32_t *v, uint32_t want, uint32_t ms)
@@ -234,6 +256,26 @@ static void check_level(uint8_t dest)
 		level_cpu, level_rte_in_handler & RTE_REMOTE);
 }
 
+static void check_eoi_register(uint8_t dest)
+{
+	(void)uart_in(UART_IIR);
+	set_rte(COM1_PIN, RTE_LEVEL | VEC_EOIR, dest);
+	uart_out(UART_IER, IER_THRI);
+	bool one = wait_for(&eoir_hits, 1, 200);
+	delay_us(20000);
+	uint32_t hits = eoir_hits;
+	uart_out(UART_IER, 0);
+	if (!one || hits != 1)
+		fail("EOI register: %u interrupts, want 1", hits);
+	if (!(eoir_rte_before & RTE_REMOTE))
+		fail("EOI register: Remote IRR clear before the EOI (RTE 0x%08x)", eoir_rte_before);
+	if (eoir_rte_after & RTE_REMOTE)
+		fail("EOI register: Remote IRR still set after writing it (RTE 0x%08x)",
+		     eoir_rte_after);
+	gprintf("uartirq: EOI register: Remote IRR 0x%x before, 0x%x after\n",
+		eoir_rte_before & RTE_REMOTE, eoir_rte_after & RTE_REMOTE);
+}
+
 /* Last: QEMU latches an edge on a masked pin and would deliver it on unmask. */
 static void check_masked(uint8_t dest)
 {
@@ -272,6 +314,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	lapic_enable();
 	irq_register(VEC_EDGE, edge_handler);
 	irq_register(VEC_LEVEL, level_handler);
+	irq_register(VEC_EOIR, eoir_handler);
 	unsigned int n = smp_start(want, ap_main, 1000, true);
 	uint8_t dest = (uint8_t)smp_cpus[target].apic_id;
 	gprintf("uartirq: %u CPUs, IRQ 4 to cpu %u (APIC ID %u), %s, IOAPIC at linear 0x%x\n", n,
@@ -281,9 +324,11 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	irq_enable();
 	check_edge(dest);
 	check_level(dest);
+	check_eoi_register(dest);
 	check_masked(dest);
 	irq_disable();
 	phase_end = 1;
-	report("COM1 IRQ 4 through the IOAPIC to cpu %u: edge, level with Remote IRR, masked",
+	report("COM1 IRQ 4 through the IOAPIC to cpu %u: edge, level with Remote IRR, EOI "
+	       "register, masked",
 	       target);
 }
