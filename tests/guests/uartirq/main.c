@@ -5,7 +5,8 @@
  * the IOAPIC's ID/VER registers and that entry 4 comes up masked, routes
  * IOAPIC pin 4 (ISA IRQ 4, GSI 4: no MADT override) to CPU `target` (command
  * line "target=N", default 0; "cpus=N" starts N CPUs, "xapic" forbids
- * x2APIC; "paging" turns on 32-bit paging on every CPU, identity-mapped
+ * x2APIC; "logical" (xAPIC only) gives CPU i the flat logical ID bit i and
+ * routes in logical destination mode; "paging" turns on 32-bit paging on every CPU, identity-mapped
  * with 4 MiB pages, and reaches the IOAPIC through an alias at linear
  * 0xC0000000, so the hypervisor must walk the guest's page tables to
  * emulate each access), and checks:
@@ -40,6 +41,10 @@ const char guest_test_name[] = "uartirq";
 #define PDE_UC	      0x18u /* PCD | PWT: a device page */
 #define RTE_LOW(pin)  (0x10 + 2 * (pin))
 #define RTE_LEVEL     (1u << 15)
+#define RTE_LOGICAL   (1u << 11)
+#define LAPIC_LDR     0x0d0
+#define LAPIC_DFR     0x0e0
+#define DFR_FLAT      0xffffffffu
 #define RTE_REMOTE    (1u << 14)
 #define RTE_MASKED    (1u << 16)
 #define COM1_PIN      4
@@ -63,7 +68,16 @@ static volatile uint64_t t_raise, t_taken;
 static volatile uint32_t phase_end;
 static unsigned int target;
 static uint32_t ioapic = IOAPIC_PHYS;
-static bool paging;
+static bool paging, logical;
+static uint32_t rte_mode; /* RTE_LOGICAL or 0 */
+static volatile uint32_t aps_ready;
+
+/* Flat logical model (SDM 3A 11.6.2.2): this CPU answers logical bit `slot`. */
+static void logical_id(unsigned int slot)
+{
+	lapic_write(LAPIC_DFR, DFR_FLAT);
+	lapic_write(LAPIC_LDR, (1u << slot) << 24);
+}
 static uint32_t pd[1024] __attribute__((aligned(4096)));
 
 /* Identity map of the 4 GiB with 4 MiB pages, plus the IOAPIC's alias. */
@@ -155,7 +169,7 @@ static void eoir_handler(struct irq_frame *f)
 	(void)f;
 	eoir_hits++;
 	eoir_rte_before = ioapic_read(RTE_LOW(COM1_PIN));
-	ioapic_write(RTE_LOW(COM1_PIN), RTE_MASKED | RTE_LEVEL | VEC_EOIR);
+	ioapic_write(RTE_LOW(COM1_PIN), rte_mode | RTE_MASKED | RTE_LEVEL | VEC_EOIR);
 	mmio_write32(IOAPIC_EOIR, VEC_EOIR);
 	eoir_rte_after = ioapic_read(RTE_LOW(COM1_PIN));
 	(void)uart_in(UART_IIR);
@@ -172,9 +186,11 @@ static bool wait_for(volatile uint32_t *v, uint32_t want, uint32_t ms)
 
 static void ap_main(unsigned int slot)
 {
-	(void)slot;
 	if (paging)
 		paging_on();
+	if (logical)
+		logical_id(slot);
+	__atomic_fetch_add(&aps_ready, 1, __ATOMIC_RELEASE);
 	irq_enable();
 	while (!phase_end)
 		cpu_relax();
@@ -203,7 +219,7 @@ static void check_registers(void)
 
 static void check_edge(uint8_t dest)
 {
-	set_rte(COM1_PIN, VEC_EDGE, dest); /* edge, fixed, physical, unmasked */
+	set_rte(COM1_PIN, rte_mode | VEC_EDGE, dest); /* edge, fixed, unmasked */
 	t_raise = rdtsc();
 	uart_out(UART_IER, IER_THRI);
 	bool one = wait_for(&edge_hits, 1, 200);
@@ -234,7 +250,7 @@ static void check_edge(uint8_t dest)
 static void check_level(uint8_t dest)
 {
 	(void)uart_in(UART_IIR); /* nothing pending: the line is low */
-	set_rte(COM1_PIN, RTE_LEVEL | VEC_LEVEL, dest);
+	set_rte(COM1_PIN, rte_mode | RTE_LEVEL | VEC_LEVEL, dest);
 	uart_out(UART_IER, IER_THRI);
 	bool two = wait_for(&level_hits, 2, 200);
 	delay_us(20000);
@@ -259,7 +275,7 @@ static void check_level(uint8_t dest)
 static void check_eoi_register(uint8_t dest)
 {
 	(void)uart_in(UART_IIR);
-	set_rte(COM1_PIN, RTE_LEVEL | VEC_EOIR, dest);
+	set_rte(COM1_PIN, rte_mode | RTE_LEVEL | VEC_EOIR, dest);
 	uart_out(UART_IER, IER_THRI);
 	bool one = wait_for(&eoir_hits, 1, 200);
 	delay_us(20000);
@@ -282,7 +298,7 @@ static void check_masked(uint8_t dest)
 	uint32_t before = edge_hits;
 
 	(void)uart_in(UART_IIR);
-	set_rte(COM1_PIN, RTE_MASKED | VEC_EDGE, dest);
+	set_rte(COM1_PIN, rte_mode | RTE_MASKED | VEC_EDGE, dest);
 	uart_out(UART_IER, IER_THRI);
 	delay_us(50000);
 	uint32_t after = edge_hits;
@@ -310,15 +326,24 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
 	tsc_per_ms();
-	lapic_setup(!cmdline_has("xapic"));
+	logical = cmdline_has("logical");
+	if (lapic_setup(!cmdline_has("xapic") && !logical))
+		logical = false; /* x2APIC: LDR is read-only; not offered */
 	lapic_enable();
+	if (logical) {
+		logical_id(0);
+		rte_mode = RTE_LOGICAL;
+	}
 	irq_register(VEC_EDGE, edge_handler);
 	irq_register(VEC_LEVEL, level_handler);
 	irq_register(VEC_EOIR, eoir_handler);
 	unsigned int n = smp_start(want, ap_main, 1000, true);
-	uint8_t dest = (uint8_t)smp_cpus[target].apic_id;
-	gprintf("uartirq: %u CPUs, IRQ 4 to cpu %u (APIC ID %u), %s, IOAPIC at linear 0x%x\n", n,
-		target, dest, lapic_is_x2apic() ? "x2APIC" : "xAPIC", ioapic);
+	if (!wait_for(&aps_ready, n - 1, 1000))
+		verdict(VERDICT_ERROR, "only %u of %u APs reached their main", aps_ready, n - 1);
+	uint8_t dest = logical ? (uint8_t)(1u << target) : (uint8_t)smp_cpus[target].apic_id;
+	gprintf("uartirq: %u CPUs, IRQ 4 to cpu %u (%s %u), %s, IOAPIC at linear 0x%x\n", n, target,
+		logical ? "logical mask" : "APIC ID", dest, lapic_is_x2apic() ? "x2APIC" : "xAPIC",
+		ioapic);
 	check_registers();
 	uart_out(UART_MCR, 0x0b); /* DTR, RTS, OUT2: a PC's IRQ line needs OUT2 */
 	irq_enable();
