@@ -26,7 +26,14 @@
 #define IOS_BATCH 4096u
 #define RFLAGS_DF (1ULL << 10)
 
-enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
+enum {
+	SEG_ES,
+	SEG_CS,
+	SEG_SS,
+	SEG_DS,
+	SEG_FS,
+	SEG_GS
+};
 
 static const uint32_t seg_base_field[] = {
 	VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE, VMCS_GUEST_SS_BASE,
@@ -142,7 +149,8 @@ fault:
 	/* Hardware would raise #PF or #GP here; no guest of this environment
 	 * does string I/O to unmapped memory, so it is stopped with the reason. */
 	vm_fail(v->vm, x->rip, "%s on port 0x%x: buffer at %s:0x%llx not accessible (%s)",
-		in ? "INS" : "OUTS", port, (const char *[]){ "es", "cs", "ss", "ds", "fs", "gs" }[seg],
+		in ? "INS" : "OUTS", port,
+		(const char *[]){ "es", "cs", "ss", "ds", "fs", "gs" }[seg],
 		(unsigned long long)(*idx & amask), why);
 	return VMEXIT_STOP;
 }
