@@ -153,12 +153,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mem.size < MEM_MAX)
 		FUZZ_CHECK(mprotect(guest + mem.size, MEM_MAX - mem.size, PROT_NONE) == 0);
-	rc = guest_load(&img, &mem, cmdline, (data[0] & 0x10) ? "fuzz loader" : NULL, &boot);
+	rc = guest_load(&img, &mem, cmdline, (data[0] & 0x10) ? "fuzz loader" : NULL, NULL, &boot);
 	if (mem.size < MEM_MAX)
 		FUZZ_CHECK(mprotect(guest + mem.size, MEM_MAX - mem.size, PROT_READ | PROT_WRITE) ==
 			   0);
 	/* The dry run that refuses partitions before they get cores agrees. */
-	FUZZ_CHECK(guest_check(&img, mem.size, cmdline) == rc);
+	FUZZ_CHECK(guest_check(&img, mem.size, cmdline, NULL) == rc);
 	if (rc == 0) {
 		check_loaded(&img, mem.size, cmdline, &boot);
 	} else {
