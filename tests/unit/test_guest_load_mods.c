@@ -270,7 +270,8 @@ static void test_refuse_bad_modules(void **state)
 	many[3] = (struct guest_module){ NULL, 1, "m" };
 	expect_refused(&gi, many, 4, -E_INVAL,
 		       "guest: 'k.elf': boot module 3 has no string or no data\n");
-	expect_refused(&gi, NULL, 2, -E_INVAL, "guest: 'k.elf': 2 boot modules but no module table\n");
+	expect_refused(&gi, NULL, 2, -E_INVAL,
+		       "guest: 'k.elf': 2 boot modules but no module table\n");
 }
 
 /* Long strings grow the info block; it is still placed clear of the image. */
