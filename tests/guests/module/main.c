@@ -40,8 +40,8 @@ static void check_layout(uint32_t n)
 			fail("module %u: no entry or no string", i);
 			continue;
 		}
-		gprintf("module: %u '%s' at 0x%x-0x%x (%u bytes)\n", i, m->string, m->start,
-			m->end, m->end - m->start);
+		gprintf("module: %u '%s' at 0x%x-0x%x (%u bytes)\n", i, m->string, m->start, m->end,
+			m->end - m->start);
 		if (m->start % 4096)
 			fail("module %u starts at 0x%x, not on a page", i, m->start);
 		if (m->end < m->start)
@@ -81,7 +81,8 @@ static uint32_t hex_after(const char *p, const char *end)
 	for (; p < end && *p != '\n'; p++) {
 		char c = *p;
 		uint32_t d = c >= '0' && c <= '9' ? (uint32_t)(c - '0') :
-			     c >= 'a' && c <= 'f' ? (uint32_t)(c - 'a' + 10) : 16;
+			     c >= 'a' && c <= 'f' ? (uint32_t)(c - 'a' + 10) :
+						    16;
 		if (d == 16)
 			break;
 		v = v * 16 + d;
@@ -134,8 +135,8 @@ static void expect_env(const char *key, int want_len, const char *want)
 	int len = env_get(key, buf, sizeof(buf));
 
 	if (len != want_len || (len >= 0 && strcmp(buf, want) != 0))
-		fail("env %s: got %d '%s', want %d '%s'", key, len, len >= 0 ? buf : "",
-		     want_len, want);
+		fail("env %s: got %d '%s', want %d '%s'", key, len, len >= 0 ? buf : "", want_len,
+		     want);
 }
 
 /* test.env: the env-file convention through env_get(). */
