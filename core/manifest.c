@@ -47,7 +47,6 @@ struct key_desc {
 	const char *name;
 	key_fn set;
 	bool required;
-	bool repeatable; /* may be given more than once (module) */
 };
 
 static bool is_blank(char c)
@@ -162,6 +161,10 @@ static bool set_guest_module(struct manifest_part *p, const char *val, char *why
 	}
 	while (nlen < len && !is_blank(val[nlen]))
 		nlen++;
+	if (nlen == 0) { /* a quoted value may start with a blank */
+		ksnprintf(why, n, "the module name must come first");
+		return false;
+	}
 	if (nlen >= sizeof(word)) {
 		ksnprintf(why, n, "module name longer than %u characters", MANIFEST_MODULE_MAX - 1);
 		return false;
@@ -275,7 +278,7 @@ static const struct key_desc keys[] = {
 	[K_BALLOON] = { "balloon", manifest_key_balloon, false },
 	[K_VCPUS_MIN] = { "vcpus_min", manifest_key_vcpus_min, false },
 	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
-	[K_MODULE] = { "module", set_guest_module, false, true },
+	[K_MODULE] = { "module", set_guest_module, false }, /* the one repeatable key */
 };
 _Static_assert(ARRAY_SIZE(keys) <= 32, "seen and good hold a bit per key");
 
@@ -627,7 +630,7 @@ static void key_value(struct pstate *st, char *s)
 		st->cur->valid = false;
 		return;
 	}
-	if ((st->seen & (1U << i)) && !k->repeatable) {
+	if ((st->seen & (1U << i)) && i != K_MODULE) {
 		kprintf("manifest: line %u: key '%s' given twice in partition '%s'; partition "
 			"refused\n",
 			st->line, key, st->cur->name);

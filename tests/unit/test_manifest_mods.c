@@ -60,6 +60,10 @@ static void test_refusals(void **state)
 	(void)state;
 	expect(P_OK "module = \n", 0,
 	       "manifest: line 5: module = '': empty value; partition 'p' refused\n");
+	/* Found by tests/fuzz/fuzz_manifest.c: a quoted value starting with a blank. */
+	expect(P_OK "module = \" a.txt\"\n", 0,
+	       "manifest: line 5: module = '\" a.txt\"': the module name must come first; "
+	       "partition 'p' refused\n");
 	expect(P_OK "module = a.txt \"x y\"\n", 0,
 	       "manifest: line 5: module = 'a.txt \"x y\"': stray double quote (quote the whole "
 	       "value); partition 'p' refused\n");
