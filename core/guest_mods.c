@@ -33,6 +33,13 @@
 
 _Static_assert(sizeof(struct mb1_module) == 16, "Multiboot 0.6.96 section 3.3 module entry");
 _Static_assert(GUEST_HOLE_END % PAGE_SIZE == 0, "modules start on a page");
+/* The largest info block (longest cmdline, most modules, longest strings) fits the area. */
+_Static_assert(GUEST_MBI_PREFERRED + GUEST_MBI_OFF_CMDLINE + GUEST_CMDLINE_MAX + 1 +
+			       GUEST_MBI_MODS_ALIGN +
+			       GUEST_MODS_MAX *
+				       (sizeof(struct mb1_module) + GUEST_MODSTR_MAX + 1) <=
+		       GUEST_MBI_AREA_END,
+	       "the info area holds every module string");
 
 /* Length of the first word of s (the module's name), for messages. */
 static int name_len(const char *s)
