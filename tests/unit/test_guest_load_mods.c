@@ -298,6 +298,46 @@ static void test_strings_grow_info(void **state)
 	}
 }
 
+/* The largest info block: the longest cmdline and 16 of the longest strings. */
+static void test_largest_info_block(void **state)
+{
+	struct guest_image gi = kernel_at(0x100000);
+	static struct guest_module m[GUEST_MODS_MAX];
+	static char s[GUEST_MODSTR_MAX + 1], cmdline[GUEST_CMDLINE_MAX + 1];
+	struct guest_mods gmods = { m, GUEST_MODS_MAX };
+	static uint8_t d[1];
+
+	(void)state;
+	mem_setup(MiB(4));
+	memset(s, 's', GUEST_MODSTR_MAX);
+	memset(cmdline, 'c', GUEST_CMDLINE_MAX);
+	for (uint32_t i = 0; i < GUEST_MODS_MAX; i++)
+		m[i] = (struct guest_module){ d, sizeof(d), s };
+	console_capture_reset();
+	assert_int_equal(guest_load(&gi, &gm, cmdline, NULL, &gmods, &boot), 0);
+	assert_string_equal((const char *)gm.base + info().cmdline, cmdline);
+	assert_string_equal((const char *)gm.base + entry(GUEST_MODS_MAX - 1).string, s);
+	assert_int_equal(guest_check(&gi, gm.size, cmdline, &gmods), 0);
+}
+
+/* Header flag bit 0 (page-align modules) changes nothing: they always are. */
+static void test_page_align_flag(void **state)
+{
+	struct guest_image gi = kernel_at(0x100000);
+	uint32_t flags = MB1_HF_AOUT | MB1_HF_MEMINFO | MB1_HF_PAGE_ALIGN;
+	static uint8_t d[3] = "abc";
+	struct guest_module m[2] = { { d, 3, "a" }, { d, 3, "b" } };
+
+	(void)state;
+	wr32(kern + 4, flags);
+	wr32(kern + 8, 0u - MB1_HEADER_MAGIC - flags);
+	mem_setup(MiB(4));
+	assert_int_equal(load(&gi, m, 2), 0);
+	assert_int_equal(boot.mb_flags & MB1_HF_PAGE_ALIGN, MB1_HF_PAGE_ALIGN);
+	assert_int_equal(entry(0).mod_start, 0x102000);
+	assert_int_equal(entry(1).mod_start, 0x103000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_fit_and_not_fit),
 		cmocka_unit_test(test_refuse_bad_modules),
 		cmocka_unit_test(test_strings_grow_info),
+		cmocka_unit_test(test_largest_info_block),
+		cmocka_unit_test(test_page_align_flag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
