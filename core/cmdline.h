@@ -44,6 +44,7 @@ struct cmdline_opts {
 	bool verbose;		  /* more boot output */
 	char poweroff[8];	  /* testing hook: "auto" (default) or "acpi" (S5 only) */
 	bool novid;		  /* deliver guest interrupts by event injection only */
+	bool noapicv;		  /* emulate the xAPIC page by decoding only */
 	char bad_entry[16];	  /* testing hook: partition whose first VM entry is corrupted */
 	uint32_t vm_timeout_ms;	  /* default VM watchdog, 0 = none (manifest `timeout` wins) */
 	char trace[4]; /* "off" (default) or "on": per-core scheduling event rings, dumped at the end */

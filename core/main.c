@@ -22,6 +22,7 @@
 #include "core/cpu_init.h"
 #include "core/msg.h"
 #include "arch/x86/vmx/vcpu.h"
+#include "arch/x86/vmx/xapic.h"
 #include "core/partition.h"
 #include "core/selftest.h"
 #include "core/trace.h"
@@ -96,6 +97,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	kprintf("boot complete cpus=%u\n", online);
 	kprintf("boot ticks=%llu\n", (unsigned long long)(rdtsc() - boot_tsc));
 	vmx_vid_allowed = !opts.novid;
+	vmx_apicv_allowed = !opts.noapicv;
 	if (!strcmp(opts.trace, "on"))
 		trace_enable();
 	if (partition_boot(&bi, opts.bad_entry, opts.vm_timeout_ms))

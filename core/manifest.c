@@ -109,7 +109,17 @@ static bool set_cores(struct manifest_part *p, const char *val, char *why, size_
 
 static bool set_memory(struct manifest_part *p, const char *val, char *why, size_t n)
 {
-	return manifest_parse_size(val, &p->mem_bytes, why, n) == 0;
+	if (manifest_parse_size(val, &p->mem_bytes, why, n) < 0)
+		return false;
+	/* Guest-physical memory is one range from 0; the PC's devices sit
+	 * below 4 GiB (IOAPIC 0xFEC00000, local APIC 0xFEE00000), so it ends
+	 * where QEMU's pc machine starts its 32-bit hole. */
+	if (p->mem_bytes > MANIFEST_MEM_MAX) {
+		ksnprintf(why, n,
+			  "more than 3 GiB (guest memory lies below the 32-bit device hole)");
+		return false;
+	}
+	return true;
 }
 
 /* A boot module name (first word of a module's cmdline) into dst[size]. */

@@ -41,6 +41,9 @@
 
 #include "lib/types.h"
 
+/* Most memory a partition may have (3 GiB: below the PC's 32-bit device hole). */
+#define MANIFEST_MEM_MAX GiB(3)
+
 #define MANIFEST_MAX_PARTS   64
 #define MANIFEST_NAME_MAX    16	 /* incl. NUL: names are 1..15 characters */
 #define MANIFEST_CMDLINE_MAX 256 /* incl. NUL */

@@ -20,6 +20,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/xapic.h"
 #include "core/balloon.h"
 #include "core/control.h"
 #include "core/gpm_timer.h"
@@ -256,7 +257,8 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 		goto nomem;
 	if (ept_init(&vm->ept, &ept_ops, false) < 0 ||
 	    ept_map(&vm->ept, 0, vm->mem_hpa, vm->mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB,
-		    true) < 0)
+		    true) < 0 ||
+	    xapic_ept_map(&vm->ept) < 0)
 		goto nomem;
 	vm->eptp = vm->ept.eptp;
 	if (make_bitmaps(vm) < 0)

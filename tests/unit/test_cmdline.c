@@ -451,6 +451,7 @@ static void test_help(void **state)
 		"testhook.poweroff=auto|acpi",
 		"testhook.bad_entry=<partition>",
 		"novid",
+		"noapicv",
 		"vmtimeout=<duration>",
 		"trace=off|on",
 		"testhook.mboxcap=<n>",

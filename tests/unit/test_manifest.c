@@ -467,13 +467,18 @@ static void test_sizes(void **state)
 	check_size("2048K", 2ull << 20, NULL);
 	check_size("2048k", 2ull << 20, NULL);
 	check_size("1G", 1ull << 30, NULL);
-	check_size("16g", 16ull << 30, NULL);
+	check_size("3g", 3ull << 30, NULL);
+	/* Guest memory ends below the PC's 32-bit device hole. */
+	check_size("3074M", 0, "more than 3 GiB (guest memory lies below the 32-bit device hole)");
+	check_size("16g", 0, "more than 3 GiB (guest memory lies below the 32-bit device hole)");
 	check_size("0x200000", 2ull << 20, NULL);
 	check_size("0X400000", 4ull << 20, NULL);
 	check_size("4194304", 4ull << 20, NULL);
 	check_size("0x2M", 2ull << 20, NULL);
 	check_size("\"6M\"", 6ull << 20, NULL);
-	check_size("8589934592G", 1ull << 63, NULL);
+	/* The largest size the parser takes (2^63) parses, and is refused as memory. */
+	check_size("8589934592G", 0,
+		   "more than 3 GiB (guest memory lies below the 32-bit device hole)");
 	check_size("99999999999G", 0, "too large");
 	check_size("17179869184G", 0, "too large");
 	check_size("18446744073709551616", 0, "too large");

@@ -94,6 +94,7 @@ static int vec_highest(const uint32_t *map)
 /* Power-up register values (SDM 11.4.7.1); ID, mode and diagnostics are kept. */
 static void reset_regs(struct vlapic *a)
 {
+	a->gen++;
 	memset(a->irr, 0, sizeof(a->irr));
 	memset(a->isr, 0, sizeof(a->isr));
 	memset(a->tmr, 0, sizeof(a->tmr));
@@ -135,6 +136,7 @@ static void set_error(struct vlapic *a, uint32_t bit)
 	uint8_t v = lvt & 0xff;
 
 	a->esr_pending |= bit;
+	a->gen++;
 	if (lvt & VLAPIC_LVT_MASKED)
 		return;
 	if (v < 16) {
@@ -161,10 +163,13 @@ void vlapic_accept(struct vlapic *a, uint8_t vector, bool level)
 		return;
 	}
 	vec_set(a->irr, vector);
-	if (level)
-		vec_set(a->tmr, vector);
-	else
-		vec_clear(a->tmr, vector);
+	if (vec_test(a->tmr, vector) != level) {
+		a->gen++;
+		if (level)
+			vec_set(a->tmr, vector);
+		else
+			vec_clear(a->tmr, vector);
+	}
 }
 
 uint8_t vlapic_ppr(const struct vlapic *a)
@@ -339,6 +344,7 @@ static int reg_write(struct vlapic *a, uint32_t idx, bool x2, uint32_t val, uint
 		return !x2 && r && (r->acc & XR) ? 0 : -E_INVAL; /* xAPIC: RO writes ignored */
 	if (x2 && (val & ~r->x2_valid))
 		return -E_INVAL;
+	a->gen++;
 	val &= r->wmask;
 	if (idx >= 0x32 && idx <= 0x37 && !(a->svr & VLAPIC_SVR_ENABLE))
 		val |= VLAPIC_LVT_MASKED; /* cannot unmask while software disabled */
@@ -522,6 +528,7 @@ int vlapic_set_apic_base(struct vlapic *a, uint64_t val)
 		return base_refused(a, val, "x2APIC enable without APIC enable");
 	if (en == a->enabled_hw && extd == a->x2apic)
 		return 0;
+	a->gen++;
 	if (!en) {
 		/* 11.4.3: a globally disabled APIC returns to its power-up state. */
 		reset_regs(a);
@@ -540,6 +547,35 @@ int vlapic_set_apic_base(struct vlapic *a, uint64_t val)
 	}
 	a->enabled_hw = true;
 	return 0;
+}
+
+void vlapic_page_publish(const struct vlapic *a, volatile uint32_t *page, bool with_irr)
+{
+	/* Offsets whose reads APIC-register virtualization serves from the
+	 * page (SDM 3C 30.4.2), but for TPR, PPR, ISR and IRR. */
+	static const uint8_t virt[] = { 0x02, 0x03, 0x0b, 0x0d, 0x0e, 0x0f, 0x18, 0x19, 0x1a,
+					0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x28, 0x30, 0x31, 0x32,
+					0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x3e };
+	static const uint8_t irr[] = { 0x08, 0x0a, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16,
+				       0x17, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27 };
+	bool live = a->enabled_hw && !a->x2apic;
+	uint32_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(virt); i++) {
+		v = 0;
+		/* EOI is write-only: reads of it give 0 on a real xAPIC too. */
+		if (live && virt[i] != 0x0b)
+			reg_read((struct vlapic *)a, virt[i], false, 0, &v);
+		page[virt[i] * 4] = v;
+	}
+	if (!with_irr)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(irr); i++) {
+		v = 0;
+		if (live)
+			reg_read((struct vlapic *)a, irr[i], false, 0, &v);
+		page[irr[i] * 4] = v;
+	}
 }
 
 bool vlapic_match_dest(const struct vlapic *target, uint32_t dest, uint8_t dest_mode,

@@ -146,6 +146,13 @@ struct vlapic {
 	uint64_t tsc_deadline;	 /* IA32_TSC_DEADLINE, 0 = disarmed */
 
 	uint32_t warned; /* diagnostic kinds already printed (each once per vLAPIC) */
+	/*
+	 * Bumped on every change a copy of the registers must see (any register
+	 * write, the APIC base, INIT, TMR, ESR), except IRR, ISR and TPR: those
+	 * move with every interrupt and have their own copy path (virtual-
+	 * interrupt delivery's, arch/x86/vmx/vlapic_exit.c).
+	 */
+	uint32_t gen;
 };
 
 /*
@@ -260,6 +267,18 @@ void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t deadline, uint64_t now
 
 /* RDMSR IA32_TSC_DEADLINE: the armed deadline, 0 if none or not in TSC-deadline mode. */
 uint64_t vlapic_tsc_deadline_read(const struct vlapic *a);
+
+/*
+ * Write into `page` (a 4 KiB virtual-APIC page, SDM 3C 30.1) every xAPIC
+ * register the CPU may read from it without an exit under APIC-register
+ * virtualization (SDM 3C 30.4.2: ID, version, LDR, DFR, SVR, TMR, ESR,
+ * ICR, the LVTs, the timer's initial count and divider; EOI reads 0), as
+ * a guest read of the xAPIC page returns them. With `with_irr` also TPR,
+ * PPR, ISR and IRR (without virtual-interrupt delivery nothing else keeps
+ * those in the page). In x2APIC mode or globally disabled the page is not
+ * the APIC's (SDM 3A 11.12.2): it then reads as zeros.
+ */
+void vlapic_page_publish(const struct vlapic *a, volatile uint32_t *page, bool with_irr);
 
 /* The x2APIC logical ID of `id`: cluster id[31:4] in 31:16, bit id[3:0] in 15:0 (11.12.10.2). */
 uint32_t vlapic_x2apic_ldr(uint32_t id);

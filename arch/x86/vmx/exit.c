@@ -12,6 +12,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/xapic.h"
 #include "lib/printf.h"
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -44,6 +45,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_ENTRY_FAIL_GUEST] = vmexit_entry_failure,
 	[EXIT_ENTRY_FAIL_MSR] = vmexit_entry_failure,
 	[EXIT_ENTRY_FAIL_MC] = vmexit_entry_failure,
+	[EXIT_APIC_ACCESS] = vmexit_apic_access,
 	[EXIT_EPT_VIOLATION] = vmexit_ept_violation,
 	[EXIT_EPT_MISCONFIG] = vmexit_ept_misconfig,
 	[EXIT_INVEPT] = vmexit_undefined_opcode,
@@ -51,6 +53,7 @@ static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_INVVPID] = vmexit_undefined_opcode,
 	[EXIT_XSETBV] = vmexit_xsetbv,
 	[EXIT_PAUSE] = vmexit_pause,
+	[EXIT_APIC_WRITE] = vmexit_apic_write,
 };
 
 /* Every basic exit reason of SDM 3D appendix C; numbers it leaves unused read RESERVED. */

@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/xapic.h"
 #include "core/hypercall.h"
 #include "core/msg.h"
 #include "core/pool.h"
@@ -78,7 +79,7 @@ int vmexit_ept_violation(struct vcpu *v, const struct vmexit *x)
 		return VMEXIT_STOP;
 	}
 	if (apic_page)
-		return vcpu_lapic_mmio(v, x, gpa);
+		return xapic_mmio(v, x, gpa);
 	const char *what = x->qual & 2 ? "write" : x->qual & 4 ? "instruction fetch" : "read";
 
 	/* SDM 3C 28.2.1 table 28-7: bits 0-2 say the access, 3-5 what was allowed. */

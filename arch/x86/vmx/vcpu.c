@@ -9,6 +9,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/xapic.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -48,12 +49,14 @@ int vmx_controls_init(void)
 	/* PAUSE-loop exiting where the CPU offers it (SDM 3C 25.6.2): the
 	 * micro-sliced pool's spinning trigger (core/pool.h). */
 	req.proc2_opt |= VMX_PROC2_PAUSE_LOOP_EXIT;
+	xapic_controls_request(&req);
 	if (vmx_ctl_compute(&vmx_caps, &req, &vmx_controls, why, sizeof(why)) < 0) {
 		kprintf("vmx: cannot run guests: %s\n", why);
 		return -E_NOTSUP;
 	}
 	if (!(vmx_controls.proc & VMX_PROC_TPR_SHADOW))
 		vmx_controls.proc2 &= ~VMX_PROC2_VIRT_INTR_DELIVERY;
+	xapic_controls_done();
 	vmx_preempt_shift = vmx_preemption_timer_shift(&vmx_caps);
 	vmx_ctl_print(&vmx_controls);
 	kprintf("vmx: interrupts reach guests by %s\n",
@@ -248,7 +251,10 @@ static void controls(struct vcpu *v, int *bad)
 		}
 		w(VMCS_VIRTUAL_APIC, v->vapic_pa, bad);
 		w(VMCS_TPR_THRESHOLD, 0, bad);
+		v->vapic_gen = v->lapic.gen - 1; /* publish the registers before entry */
 	}
+	if (xapic_virtualized())
+		w(VMCS_APIC_ACCESS, xapic_access_page(), bad);
 	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
 		/* Edge-triggered interrupts only: no EOI needs to exit. */
 		w(VMCS_EOI_EXIT_BITMAP0, 0, bad);
@@ -305,6 +311,7 @@ void vcpu_vmcs_discard(struct vcpu *v)
 	}
 	if (v->vapic_pa)
 		memset((void *)(uintptr_t)v->vapic_pa, 0, PAGE_SIZE);
+	v->vapic_gen = v->lapic.gen - 1;
 	memset(v->vid_irr, 0, sizeof(v->vid_irr));
 	memset(v->vid_isr, 0, sizeof(v->vid_isr));
 	v->vid_tpr = 0;

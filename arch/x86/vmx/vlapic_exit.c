@@ -8,12 +8,12 @@
  * Environment: VMX root, the vCPU's own core, interrupts off.
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/vdev/decode.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmx_ctl.h"
+#include "arch/x86/vmx/xapic.h"
 #include "core/msg.h"
 #include "core/vcore.h"
 #include "drivers/console.h"
@@ -218,8 +218,9 @@ void vcpu_lapic_after_exit(struct vcpu *v)
 	/* The guest may move its TPR (MOV to CR8) without an exit. */
 	a->tpr = v->vid_tpr = page[0x80 / 4] & 0xff;
 	/* IRR and ISR change only when the CPU delivered an interrupt, which
-	 * needs RVI != 0 (EOIs exit to the model, SDM 3C 30.1.3). */
-	if (!v->vid_may_deliver)
+	 * needs RVI != 0, unless the guest writes the xAPIC page: then EOIs
+	 * and self-IPIs complete in the CPU too (SDM 3C 30.4.3.2). */
+	if (!v->vid_may_deliver && !(xapic_virtualized() && a->enabled_hw && !a->x2apic))
 		return;
 	for (int i = 0; i < 8; i++) {
 		a->irr[i] = v->vid_irr[i] = page[(0x200 + 16 * i) / 4];
@@ -306,6 +307,7 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 		vlapic_timer_expired(&v->lapic, rdtsc());
 	}
 	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
+		xapic_publish(v);
 		vid_sync_in(v);
 		nmi_inject(v);
 		return;
@@ -355,55 +357,5 @@ int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x)
 	(void)v;
 	(void)x;
 	window_exiting(false); /* prepare_entry injects now that the window is open */
-	return VMEXIT_RESUME;
-}
-
-static enum decode_mode code_mode(void)
-{
-	uint64_t ar = vmread(VMCS_GUEST_CS_AR);
-
-	if ((vmread(VMCS_GUEST_EFER) & (1ULL << 10)) && (ar & (1ULL << 13)))
-		return DECODE_64;
-	return ar & (1ULL << 14) ? DECODE_32 : DECODE_16;
-}
-
-int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa)
-{
-	struct mmio_insn in;
-	uint8_t bytes[DECODE_MAX_LEN];
-
-	if (vmread(VMCS_GUEST_CR0) & CR0_PG) {
-		/* Fetching the instruction would need a guest page walk. */
-		vm_fail(v->vm, x->rip,
-			"xAPIC MMIO access with guest paging on is not emulated; use x2APIC");
-		return VMEXIT_STOP;
-	}
-	uint64_t lin = vmread(VMCS_GUEST_CS_BASE) + x->rip;
-	size_t n = 0;
-	while (n < sizeof(bytes) && vm_gpa_to_host(v->vm, lin + n, 1)) {
-		bytes[n] = *(uint8_t *)vm_gpa_to_host(v->vm, lin + n, 1);
-		n++;
-	}
-	console_tag(v->vm->tag); /* the decoder's lines name this VM */
-	int rc = decode_mmio(bytes, n, code_mode(), &in);
-	console_tag(NULL);
-	if (rc < 0) {
-		vm_fail(v->vm, x->rip,
-			"xAPIC MMIO at 0x%llx by an instruction Cypress cannot decode",
-			(unsigned long long)gpa);
-		return VMEXIT_STOP;
-	}
-	uint32_t off = (uint32_t)(gpa - XAPIC_MMIO_BASE) & ~0xfU;
-	uint64_t *regs = (uint64_t *)&v->regs;
-	if (in.write) {
-		vlapic_write(&v->lapic, off, (uint32_t)decode_store_value(&in, regs), rdtsc());
-	} else {
-		uint32_t val = 0;
-		vlapic_read(&v->lapic, off, rdtsc(), &val);
-		regs[4] = vmread(VMCS_GUEST_RSP);
-		decode_apply_load(&in, val, regs);
-		vmwrite(VMCS_GUEST_RSP, regs[4]);
-	}
-	vmexit_complete_insn(x->rip + in.len);
 	return VMEXIT_RESUME;
 }

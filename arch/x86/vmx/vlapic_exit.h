@@ -53,9 +53,6 @@ void vcpu_post(struct vcpu *to, uint8_t delivery, uint8_t vector);
  */
 enum vlapic_action vcpu_post_take(struct vcpu *v);
 
-/* EPT violation inside the xAPIC page: decode and emulate the access. */
-int vcpu_lapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa);
-
 int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x);
 
 /* NMI-window exit: the guest unblocked NMIs; the pending NMI goes in at this entry. */

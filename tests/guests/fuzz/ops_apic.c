@@ -219,8 +219,8 @@ static void do_apicodd(void *arg)
 		__asm__ volatile(".byte 0xf3\n\tmovl (%1), %0" : "=a"(v) : "c"(p) : "memory");
 		break;
 	default: {
-		/* A plain load with paging on (identity-mapped): Cypress says
-		 * such guests must use x2APIC. */
+		/* A plain load with paging on (identity-mapped): Cypress
+		 * fetches the instruction through these page tables. */
 		uint32_t cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
 		write_cr4(cr4 | CR4_PSE);
 		write_cr3(fz_pd32());

@@ -3,7 +3,8 @@
  * Guest test library: local APIC driver, xAPIC and x2APIC (SDM Vol 3A
  * chapter 11; x2APIC in 11.12).
  * Environment: guest test kernel, 32-bit protected mode, paging off (the
- * xAPIC page is addressed physically), ring 0, any CPU after lapic_enable().
+ * xAPIC page is addressed physically) or the page mapped where
+ * lapic_set_mmio() says, ring 0, any CPU after lapic_enable().
  */
 #include "tests/guests/lib/lapic.h"
 #include "tests/guests/lib/cpu.h"
@@ -11,7 +12,6 @@
 #include "tests/guests/lib/io.h"
 #include "tests/guests/lib/printf.h"
 
-#define XAPIC_MMIO	    0xfee00000u
 #define MSR_APIC_BASE	    0x1b
 #define APIC_BASE_EXTD	    (1u << 10) /* x2APIC mode */
 #define APIC_BASE_EN	    (1u << 11) /* APIC global enable */
@@ -29,6 +29,14 @@
 #define ICR_STARTUP	    (6u << 8)
 
 static bool x2apic;
+/* Where the xAPIC page is in the linear address space: physical with paging
+ * off, wherever a test mapped it otherwise (lapic_set_mmio()). */
+static uint32_t xapic_mmio = 0xfee00000u;
+
+void lapic_set_mmio(uint32_t linear)
+{
+	xapic_mmio = linear;
+}
 
 static uint32_t cpuid1_ecx(void)
 {
@@ -55,7 +63,7 @@ uint32_t lapic_read(uint32_t reg)
 {
 	if (x2apic)
 		return (uint32_t)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
-	return mmio_read32(XAPIC_MMIO + reg);
+	return mmio_read32(xapic_mmio + reg);
 }
 
 void lapic_write(uint32_t reg, uint32_t val)
@@ -63,7 +71,7 @@ void lapic_write(uint32_t reg, uint32_t val)
 	if (x2apic)
 		wrmsr(MSR_X2APIC_BASE + (reg >> 4), val);
 	else
-		mmio_write32(XAPIC_MMIO + reg, val);
+		mmio_write32(xapic_mmio + reg, val);
 }
 
 void lapic_enable(void)
@@ -99,7 +107,7 @@ void lapic_eoi(void)
 static void xapic_wait_idle(void)
 {
 	for (unsigned int i = 0; i < 1000000; i++) {
-		if (!(mmio_read32(XAPIC_MMIO + LAPIC_ICR_LO) & ICR_DELIVERY_STATUS))
+		if (!(mmio_read32(xapic_mmio + LAPIC_ICR_LO) & ICR_DELIVERY_STATUS))
 			return;
 		cpu_relax();
 	}
@@ -115,8 +123,8 @@ static void send_icr(uint32_t dest, uint32_t lo)
 		return;
 	}
 	xapic_wait_idle();
-	mmio_write32(XAPIC_MMIO + LAPIC_ICR_HI, dest << 24);
-	mmio_write32(XAPIC_MMIO + LAPIC_ICR_LO, lo);
+	mmio_write32(xapic_mmio + LAPIC_ICR_HI, dest << 24);
+	mmio_write32(xapic_mmio + LAPIC_ICR_LO, lo);
 	xapic_wait_idle();
 }
 

@@ -52,6 +52,9 @@ bool lapic_is_x2apic(void);
  */
 void lapic_enable(void);
 
+/* Paging on: the xAPIC page is at this linear address (default 0xFEE00000). */
+void lapic_set_mmio(uint32_t linear);
+
 /* Raw register access by xAPIC offset (mapped to the x2APIC MSR as needed). */
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t val);

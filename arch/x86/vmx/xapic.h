@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The xAPIC page (guest-physical 0xFEE00000) of every vCPU. Two ways in:
+ * - APIC virtualization (SDM 3C chapter 30), used where the CPU has
+ *   "virtualize APIC accesses", APIC-register virtualization and
+ *   virtual-interrupt delivery: reads come from the vCPU's virtual-APIC
+ *   page without an exit (the model publishes its registers there, as
+ *   vlapic_page_publish() describes), writes land in that page and exit as
+ *   APIC-write exits naming the offset (trap-like, no decoding), TPR and
+ *   EOI writes and self-IPIs complete in the CPU; the rest (timer current
+ *   count, odd sizes) are APIC-access exits, emulated by decoding.
+ * - Without them (or with the `noapicv` command-line option) the page is
+ *   not mapped in the EPT and every access is an EPT violation, emulated
+ *   by decoding the instruction (arch/x86/vmx/mmio.h), with or without
+ *   guest paging.
+ * Environment: VMX root, the vCPU's own core, interrupts off.
+ */
+#ifndef ARCH_X86_VMX_XAPIC_H
+#define ARCH_X86_VMX_XAPIC_H
+
+#include "arch/x86/vmx/vmexit.h"
+
+struct ept;
+struct vmx_ctl_req;
+
+/* False (command line `noapicv`): emulate the xAPIC page by decoding only. */
+extern bool vmx_apicv_allowed;
+
+/* Whether APIC virtualization is in use (set by vmx_controls_init()). */
+bool xapic_virtualized(void);
+
+/*
+ * Called by vmx_controls_init() with the request being built: ask for the
+ * APIC-virtualization controls; after the controls are computed,
+ * xapic_controls_done() keeps them only as the complete set and allocates
+ * the APIC-access page (without one, APIC virtualization stays off).
+ */
+void xapic_controls_request(struct vmx_ctl_req *req);
+void xapic_controls_done(void);
+
+/* Map the APIC-access page at 0xFEE00000 in a new partition's EPT (no-op
+ * without APIC virtualization). 0 or ept_map()'s error. */
+int xapic_ept_map(struct ept *e);
+
+/* The APIC-access page's address for the VMCS, 0 without APIC virtualization. */
+uint64_t xapic_access_page(void);
+
+/* Before entry: publish v's vLAPIC registers to its virtual-APIC page if
+ * the model changed since the last time. */
+void xapic_publish(struct vcpu *v);
+
+/* EPT violation inside the xAPIC page (no APIC virtualization): decode and emulate. */
+int xapic_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa);
+
+int vmexit_apic_access(struct vcpu *v, const struct vmexit *x);
+int vmexit_apic_write(struct vcpu *v, const struct vmexit *x);
+
+#endif

@@ -1,0 +1,1 @@
+test_gwalk_srcs := arch/x86/vdev/gwalk.c
