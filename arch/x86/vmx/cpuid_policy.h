@@ -34,17 +34,16 @@
 
 /* Rule 1, as masks of hidden bits. guest_caps.c uses the leaf 7 ones too,
  * so CR4 bits of hidden features (CET) stay reserved. */
-#define HIDE_1_ECX                                                                        \
-	(CPUID_BIT(3) | CPUID_BIT(5) | CPUID_BIT(6) | CPUID_BIT(8) | CPUID_BIT(11) |      \
+#define HIDE_1_ECX                                                                   \
+	(CPUID_BIT(3) | CPUID_BIT(5) | CPUID_BIT(6) | CPUID_BIT(8) | CPUID_BIT(11) | \
 	 CPUID_BIT(15) | CPUID_BIT(18))
-#define HIDE_1_EDX                                                                        \
-	(CPUID_BIT(7) | CPUID_BIT(12) | CPUID_BIT(14) | CPUID_BIT(18) | CPUID_BIT(22) |   \
+#define HIDE_1_EDX                                                                      \
+	(CPUID_BIT(7) | CPUID_BIT(12) | CPUID_BIT(14) | CPUID_BIT(18) | CPUID_BIT(22) | \
 	 CPUID_BIT(29) | CPUID_BIT(31))
-#define HIDE_7_EBX                                                                        \
-	(CPUID_BIT(2) | CPUID_BIT(12) | CPUID_BIT(14) | CPUID_BIT(15) | CPUID_BIT(25))
+#define HIDE_7_EBX (CPUID_BIT(2) | CPUID_BIT(12) | CPUID_BIT(14) | CPUID_BIT(15) | CPUID_BIT(25))
 #define HIDE_7_ECX (CPUID_BIT(5) | CPUID_BIT(7) | CPUID_BIT(30) | CPUID_BIT(31))
-#define HIDE_7_EDX                                                                        \
-	(CPUID_BIT(20) | CPUID_BIT(26) | CPUID_BIT(27) | CPUID_BIT(28) | CPUID_BIT(29) |  \
+#define HIDE_7_EDX                                                                       \
+	(CPUID_BIT(20) | CPUID_BIT(26) | CPUID_BIT(27) | CPUID_BIT(28) | CPUID_BIT(29) | \
 	 CPUID_BIT(30) | CPUID_BIT(31))
 #define HIDE_7_1_EAX	  CPUID_BIT(17)
 #define HIDE_D_1_EAX	  CPUID_BIT(4)
@@ -64,12 +63,12 @@ struct cpuid_out {
 
 /* What the filter needs to know of the vCPU asking. */
 struct cpuid_view {
-	uint32_t nvcpus;      /* vCPUs of its partition */
-	uint32_t apic_id;     /* its APIC ID (= its index) */
-	uint64_t cr4;	      /* CR4 as the guest believes it */
-	bool apic_enabled;    /* IA32_APIC_BASE[11] */
-	uint64_t misc_enable; /* its IA32_MISC_ENABLE */
-	uint32_t proc2;	      /* the secondary processor-based controls in use */
+	uint32_t nvcpus;       /* vCPUs of its partition */
+	uint32_t apic_id;      /* its APIC ID (= its index) */
+	uint64_t cr4;	       /* CR4 as the guest believes it */
+	bool apic_enabled;     /* IA32_APIC_BASE[11] */
+	uint64_t misc_enable;  /* its IA32_MISC_ENABLE */
+	uint32_t proc2;	       /* the secondary processor-based controls in use */
 	uint64_t xcr0_allowed; /* guest_caps.xcr0_allowed */
 };
 

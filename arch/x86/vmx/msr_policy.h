@@ -30,36 +30,36 @@
 
 #include "lib/types.h"
 
-#define MSR_TSC		    0x10
-#define MSR_PLATFORM_ID	    0x17
-#define MSR_TSC_ADJUST	    0x3b
-#define MSR_BIOS_SIGN_ID    0x8b
-#define MSR_SYSENTER_CS	    0x174
-#define MSR_SYSENTER_ESP    0x175
-#define MSR_SYSENTER_EIP    0x176
-#define MSR_PERF_STATUS	    0x198
-#define MSR_PERF_CTL	    0x199
-#define MSR_DEBUGCTL	    0x1d9
-#define MSR_PAT		    0x277
-#define MSR_DS_AREA	    0x600
-#define MSR_XSS		    0xda0
-#define MSR_TSC_AUX	    0xc0000103u
+#define MSR_TSC		 0x10
+#define MSR_PLATFORM_ID	 0x17
+#define MSR_TSC_ADJUST	 0x3b
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_SYSENTER_CS	 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PERF_STATUS	 0x198
+#define MSR_PERF_CTL	 0x199
+#define MSR_DEBUGCTL	 0x1d9
+#define MSR_PAT		 0x277
+#define MSR_DS_AREA	 0x600
+#define MSR_XSS		 0xda0
+#define MSR_TSC_AUX	 0xc0000103u
 
 /* IA32_MISC_ENABLE bits (SDM 4, table 2-2). */
-#define MISC_FAST_STRINGS  (1ULL << 0)
-#define MISC_PERFMON	   (1ULL << 7)	/* R/O: performance monitoring available */
-#define MISC_BTS_UNAVAIL   (1ULL << 11) /* R/O */
-#define MISC_PEBS_UNAVAIL  (1ULL << 12) /* R/O */
-#define MISC_EIST	   (1ULL << 16) /* Enhanced Intel SpeedStep enable */
-#define MISC_MONITOR	   (1ULL << 18) /* MONITOR FSM enable: CPUID.1:ECX.MONITOR */
-#define MISC_LIMIT_CPUID   (1ULL << 22) /* CPUID.0:EAX reports at most 2 */
-#define MISC_XTPR_DISABLE  (1ULL << 23)
-#define MISC_XD_DISABLE	   (1ULL << 34) /* CPUID.80000001H:EDX.NX reads 0, EFER.NXE #GPs */
-#define MISC_RW		   (MISC_FAST_STRINGS | MISC_EIST | MISC_LIMIT_CPUID | MISC_XTPR_DISABLE)
-#define MISC_RO		   (MISC_PERFMON | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
+#define MISC_FAST_STRINGS (1ULL << 0)
+#define MISC_PERFMON	  (1ULL << 7)  /* R/O: performance monitoring available */
+#define MISC_BTS_UNAVAIL  (1ULL << 11) /* R/O */
+#define MISC_PEBS_UNAVAIL (1ULL << 12) /* R/O */
+#define MISC_EIST	  (1ULL << 16) /* Enhanced Intel SpeedStep enable */
+#define MISC_MONITOR	  (1ULL << 18) /* MONITOR FSM enable: CPUID.1:ECX.MONITOR */
+#define MISC_LIMIT_CPUID  (1ULL << 22) /* CPUID.0:EAX reports at most 2 */
+#define MISC_XTPR_DISABLE (1ULL << 23)
+#define MISC_XD_DISABLE	  (1ULL << 34) /* CPUID.80000001H:EDX.NX reads 0, EFER.NXE #GPs */
+#define MISC_RW		  (MISC_FAST_STRINGS | MISC_EIST | MISC_LIMIT_CPUID | MISC_XTPR_DISABLE)
+#define MISC_RO		  (MISC_PERFMON | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
 /* Power-on value: fast strings and SpeedStep on (as firmware leaves them),
  * no performance monitoring (CPUID leaf 0xA is empty), no BTS, no PEBS. */
-#define MISC_RESET	   (MISC_FAST_STRINGS | MISC_EIST | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
+#define MISC_RESET (MISC_FAST_STRINGS | MISC_EIST | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
 
 /* The MSR state Cypress keeps for one vCPU; written on its owner core only. */
 struct vcpu_msrs {
