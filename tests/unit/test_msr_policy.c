@@ -95,8 +95,8 @@ static void test_misc_enable(void **state)
 	assert_true(msr_misc_enable_write(&nx, reset, reset & ~MISC_EIST, false, &out));
 	assert_int_equal(out, reset & ~MISC_EIST);
 	/* Read-only bits keep their values whatever is written. */
-	assert_true(msr_misc_enable_write(&nx, reset, MISC_FAST_STRINGS | MISC_PERFMON, false,
-					  &out));
+	assert_true(
+		msr_misc_enable_write(&nx, reset, MISC_FAST_STRINGS | MISC_PERFMON, false, &out));
 	assert_int_equal(out, MISC_FAST_STRINGS | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL);
 	/* Reserved bits, MONITOR FSM (not offered) and turbo disable #GP. */
 	out = 42;
@@ -160,9 +160,9 @@ static void test_cpuid_hidden(void **state)
 	r = filt(&base, 1, 0);
 	assert_int_equal(r.ecx & HIDE_1_ECX, 0);
 	assert_int_equal(r.edx & HIDE_1_EDX, 0);
-	assert_true(r.ecx & CPUID_BIT(24)); /* TSC-deadline, emulated */
-	assert_true(r.ecx & CPUID_BIT(31)); /* hypervisor */
-	assert_true(r.edx & CPUID_BIT(21)); /* DS: DS_AREA emulated */
+	assert_true(r.ecx & CPUID_BIT(24));  /* TSC-deadline, emulated */
+	assert_true(r.ecx & CPUID_BIT(31));  /* hypervisor */
+	assert_true(r.edx & CPUID_BIT(21));  /* DS: DS_AREA emulated */
 	assert_false(r.edx & CPUID_BIT(12)); /* MTRR */
 	r = filt(&base, 7, 0);
 	assert_true(r.ebx & CPUID_7_EBX_TSC_ADJUST);
@@ -238,9 +238,9 @@ static void test_cpuid_mirrors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reset),	     cmocka_unit_test(test_tsc_adjust),
-		cmocka_unit_test(test_tsc_deadline), cmocka_unit_test(test_misc_enable),
-		cmocka_unit_test(test_other_msrs),   cmocka_unit_test(test_cpuid_hidden),
+		cmocka_unit_test(test_reset),	      cmocka_unit_test(test_tsc_adjust),
+		cmocka_unit_test(test_tsc_deadline),  cmocka_unit_test(test_misc_enable),
+		cmocka_unit_test(test_other_msrs),    cmocka_unit_test(test_cpuid_hidden),
 		cmocka_unit_test(test_cpuid_mirrors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
