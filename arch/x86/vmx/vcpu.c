@@ -188,6 +188,9 @@ static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
 	w(VMCS_GUEST_EFER, 0, bad);
 	if (vmx_controls.entry & VMX_ENTRY_LOAD_PAT)
 		w(VMCS_GUEST_PAT, 0x0007040600070406ULL, bad); /* power-on PAT */
+	/* Loaded at every entry ("load debug controls" is default1, SDM 3C
+	 * 27.3.2.1); the guest may only write 0 to it (exit_msr.c). */
+	w(VMCS_GUEST_DEBUGCTL, 0, bad);
 	w(VMCS_GUEST_SYSENTER_CS, 0, bad);
 	w(VMCS_GUEST_SYSENTER_ESP, 0, bad);
 	w(VMCS_GUEST_SYSENTER_EIP, 0, bad);
