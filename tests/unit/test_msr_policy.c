@@ -128,6 +128,46 @@ static void test_other_msrs(void **state)
 	assert_false(msr_xss_valid(1ULL << 8)); /* PT: no supervisor state offered */
 }
 
+static void test_mtrr(void **state)
+{
+	struct vcpu_msrs m;
+
+	(void)state;
+	msr_state_reset(&m);
+	assert_int_equal(m.mtrr[msr_mtrr_slot(MSR_MTRR_DEF_TYPE)], 0x806);
+	assert_int_equal(msr_mtrr_slot(MSR_MTRR_FIX64K), 1);
+	assert_int_equal(msr_mtrr_slot(MSR_MTRR_FIX16K_A0), 3);
+	assert_int_equal(msr_mtrr_slot(MSR_MTRR_FIX4K_F8), 11);
+	assert_int_equal(msr_mtrr_slot(0x200), 12);
+	assert_int_equal(msr_mtrr_slot(0x20f), 27);
+	assert_int_equal(msr_mtrr_slot(0x210), -1); /* only 8 variable ranges */
+	assert_int_equal(msr_mtrr_slot(0x251), -1);
+	assert_int_equal(msr_mtrr_slot(MSR_MTRRCAP), -1); /* read-only, not storage */
+	assert_int_equal(MTRRCAP_VALUE, 0x508);
+	/* DEF_TYPE: E, FE, a valid type; nothing else. */
+	assert_true(msr_mtrr_valid(MSR_MTRR_DEF_TYPE, 0xc06, 40));
+	assert_true(msr_mtrr_valid(MSR_MTRR_DEF_TYPE, 0, 40));
+	assert_false(msr_mtrr_valid(MSR_MTRR_DEF_TYPE, 0xc02, 40)); /* type 2 */
+	assert_false(msr_mtrr_valid(MSR_MTRR_DEF_TYPE, 0xc07, 40)); /* type 7 */
+	assert_false(msr_mtrr_valid(MSR_MTRR_DEF_TYPE, 0x1806, 40));
+	assert_false(msr_mtrr_valid(MSR_MTRR_DEF_TYPE, 0x100, 40)); /* bit 8 */
+	/* Fixed: every byte a valid type. */
+	assert_true(msr_mtrr_valid(MSR_MTRR_FIX64K, 0x0606060606060606ULL, 40));
+	assert_true(msr_mtrr_valid(MSR_MTRR_FIX4K_C0, 0x0001040506000000ULL, 40));
+	assert_false(msr_mtrr_valid(MSR_MTRR_FIX4K_C0, 0x0300000000000000ULL, 40));
+	assert_false(msr_mtrr_valid(MSR_MTRR_FIX16K_80, 0x08, 40));
+	/* Variable: MAXPHYADDR, reserved low bits, type. */
+	assert_true(msr_mtrr_valid(0x200, 0x80000006ULL, 40));
+	assert_true(msr_mtrr_valid(0x200, (1ULL << 39) | 6, 40));
+	assert_false(msr_mtrr_valid(0x200, (1ULL << 40) | 6, 40));
+	assert_false(msr_mtrr_valid(0x200, 0x80000106ULL, 40)); /* bit 8 */
+	assert_false(msr_mtrr_valid(0x200, 0x80000003ULL, 40)); /* type 3 */
+	assert_true(msr_mtrr_valid(0x201, 0xff80000800ULL, 40));
+	assert_false(msr_mtrr_valid(0x201, 0xff80000801ULL, 40));  /* bit 0 */
+	assert_false(msr_mtrr_valid(0x201, 0x1ff80000800ULL, 40)); /* bit 40 */
+	assert_false(msr_mtrr_valid(0x210, 0, 40));
+}
+
 static const struct cpuid_view base = {
 	.nvcpus = 4,
 	.apic_id = 2,
@@ -160,10 +200,10 @@ static void test_cpuid_hidden(void **state)
 	r = filt(&base, 1, 0);
 	assert_int_equal(r.ecx & HIDE_1_ECX, 0);
 	assert_int_equal(r.edx & HIDE_1_EDX, 0);
-	assert_true(r.ecx & CPUID_BIT(24));  /* TSC-deadline, emulated */
-	assert_true(r.ecx & CPUID_BIT(31));  /* hypervisor */
-	assert_true(r.edx & CPUID_BIT(21));  /* DS: DS_AREA emulated */
-	assert_false(r.edx & CPUID_BIT(12)); /* MTRR */
+	assert_true(r.ecx & CPUID_BIT(24)); /* TSC-deadline, emulated */
+	assert_true(r.ecx & CPUID_BIT(31)); /* hypervisor */
+	assert_true(r.edx & CPUID_BIT(21)); /* DS: DS_AREA emulated */
+	assert_true(r.edx & CPUID_BIT(12)); /* MTRR: emulated storage */
 	r = filt(&base, 7, 0);
 	assert_true(r.ebx & CPUID_7_EBX_TSC_ADJUST);
 	assert_false(r.ebx & CPUID_BIT(14)); /* MPX: no IA32_BNDCFGS */
@@ -241,7 +281,7 @@ int main(void)
 		cmocka_unit_test(test_reset),	      cmocka_unit_test(test_tsc_adjust),
 		cmocka_unit_test(test_tsc_deadline),  cmocka_unit_test(test_misc_enable),
 		cmocka_unit_test(test_other_msrs),    cmocka_unit_test(test_cpuid_hidden),
-		cmocka_unit_test(test_cpuid_mirrors),
+		cmocka_unit_test(test_cpuid_mirrors), cmocka_unit_test(test_mtrr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,7 +32,7 @@ static void leaf1(const struct cpuid_view *s, struct cpuid_out *r)
 	/* EIST (ECX 7): IA32_PERF_CTL writes are hints (exit_msr.c). */
 	/* 24: TSC-deadline mode, which the vLAPIC emulates (exit_msr.c). */
 	r->ecx |= BIT(7) | BIT(24) | BIT(31); /* 31: hypervisor present */
-	r->edx |= BIT(28);		      /* HTT: EBX[23:16] is meaningful */
+	r->edx |= BIT(12) | BIT(28);	      /* MTRR (emulated); HTT: EBX[23:16] is meaningful */
 	/* Mirrors (SDM 2A CPUID, tables 3-10/3-11; 3A 11.4.3). MONITOR (ECX 3)
 	 * would follow MISC_ENABLE[18], which stays 0 (msr_policy.h rule 3). */
 	r->ecx &= ~BIT(27);

@@ -10,13 +10,14 @@
  *  1. A feature with MSRs is reported only if every one of its MSRs
  *     behaves as the SDM says (exit_msr.c; docs/guest-abi.md, "MSRs").
  *     Hidden: MONITOR, VMX, SMX, TM2, SDBG, PDCM, DCA (leaf 1 ECX); MCE,
- *     MTRR, MCA, PSN, ACPI, TM, PBE (leaf 1 EDX); SGX, PQM, MPX, PQE, PT
+ *     MCA, PSN, ACPI, TM, PBE (leaf 1 EDX); SGX, PQM, MPX, PQE, PT
  *     (leaf 7 EBX); WAITPKG, CET_SS, SGX_LC, PKS (leaf 7 ECX); CET_IBT and
  *     the speculation-control MSRs (leaf 7 EDX 26-31); FRED (leaf 7.1
  *     EAX); XFD and every supervisor state component (leaf 0xD); leaves
  *     5, 6, 0xA, 0xF, 0x10, 0x12, 0x14 entirely; AMD's speculation bits
  *     of 0x80000008 EBX. Reported because emulated: TSC_ADJUST (leaf 7
- *     EBX 1), EIST (leaf 1 ECX 7), the hypervisor bit.
+ *     EBX 1), EIST (leaf 1 ECX 7), TSC-deadline (leaf 1 ECX 24), MTRR
+ *     (leaf 1 EDX 12), the hypervisor bit.
  *  2. Instructions that raise #UD unless a VMX control is on are reported
  *     only with the control on: RDTSCP and RDPID, INVPCID, XSAVES.
  *  3. Mirrors of guest state: OSXSAVE = CR4.OSXSAVE, OSPKE = CR4.PKE,
@@ -38,8 +39,8 @@
 	(CPUID_BIT(3) | CPUID_BIT(5) | CPUID_BIT(6) | CPUID_BIT(8) | CPUID_BIT(11) | \
 	 CPUID_BIT(15) | CPUID_BIT(18))
 #define HIDE_1_EDX                                                                      \
-	(CPUID_BIT(7) | CPUID_BIT(12) | CPUID_BIT(14) | CPUID_BIT(18) | CPUID_BIT(22) | \
-	 CPUID_BIT(29) | CPUID_BIT(31))
+	(CPUID_BIT(7) | CPUID_BIT(14) | CPUID_BIT(18) | CPUID_BIT(22) | CPUID_BIT(29) | \
+	 CPUID_BIT(31))
 #define HIDE_7_EBX (CPUID_BIT(2) | CPUID_BIT(12) | CPUID_BIT(14) | CPUID_BIT(15) | CPUID_BIT(25))
 #define HIDE_7_ECX (CPUID_BIT(5) | CPUID_BIT(7) | CPUID_BIT(30) | CPUID_BIT(31))
 #define HIDE_7_EDX                                                                       \

@@ -212,6 +212,36 @@ static bool wr_xss(struct vcpu *v, const struct msr_desc *d, uint64_t val)
 	return has_xss() && msr_xss_valid(val);
 }
 
+/* ---- MTRRs (msr_policy.h rule 5): per-vCPU storage ---- */
+
+static bool rd_mtrrcap(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
+{
+	(void)v;
+	(void)d;
+	*val = MTRRCAP_VALUE;
+	return true;
+}
+
+static bool rd_mtrr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	int slot = msr_mtrr_slot(msr);
+
+	if (slot < 0)
+		return false;
+	*val = v->msr.mtrr[slot];
+	return true;
+}
+
+static bool wr_mtrr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	int slot = msr_mtrr_slot(msr);
+
+	if (slot < 0 || !msr_mtrr_valid(msr, val, guest_caps.maxphyaddr))
+		return false;
+	v->msr.mtrr[slot] = val;
+	return true;
+}
+
 /* IA32_DEBUGCTL: LBR, BTF and the rest are not offered; 0 is the only value. */
 static bool wr_debugctl(struct vcpu *v, const struct msr_desc *d, uint64_t val)
 {
@@ -270,6 +300,7 @@ static const struct msr_desc allow[] = {
 	{ MSR_TSC, rd_tsc, wr_tsc, 0 },
 	{ MSR_PLATFORM_ID, rd_zero, NULL, 0 },
 	{ MSR_TSC_ADJUST, rd_tsc_adjust, wr_tsc_adjust, 0 },
+	{ MSR_MTRRCAP, rd_mtrrcap, NULL, 0 },
 	{ MSR_PERF_STATUS, rd_perf_status, NULL, 0 },
 	{ MSR_PERF_CTL, rd_perf_ctl, wr_perf_ctl, 0 },
 	{ MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, 0 },
@@ -344,13 +375,16 @@ static bool is_x2apic_msr(uint32_t msr)
 	return msr >= 0x800 && msr <= 0x8ff;
 }
 
-/* One RDMSR: the x2APIC range goes to the vLAPIC model, the rest to `allow`. */
+/* One RDMSR: the x2APIC range goes to the vLAPIC model, the MTRRs to their
+ * storage, the rest to `allow`. */
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	const struct msr_desc *d = find(msr);
 
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_read(&v->lapic, msr, rdtsc(), val) == 0;
+	if (msr_mtrr_slot(msr) >= 0)
+		return rd_mtrr(v, msr, val);
 	return d && d->read && d->read(v, d, val);
 }
 
@@ -360,6 +394,8 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_write(&v->lapic, msr, val, rdtsc()) == 0;
+	if (msr_mtrr_slot(msr) >= 0)
+		return wr_mtrr(v, msr, val);
 	return d && d->write && d->write(v, d, val);
 }
 

@@ -11,6 +11,9 @@ void msr_state_reset(struct vcpu_msrs *m)
 	m->misc_enable = MISC_RESET;
 	m->ds_area = 0;
 	m->tsc_aux = 0;
+	for (int i = 0; i < MTRR_SLOTS; i++)
+		m->mtrr[i] = 0;
+	m->mtrr[0] = MTRR_DEF_RESET;
 }
 
 bool msr_canonical(uint64_t addr)
@@ -71,4 +74,45 @@ bool msr_xss_valid(uint64_t val)
 	/* SDM 1 13.3: bits of IA32_XSS that CPUID.(EAX=0DH,ECX=1):EDX:ECX
 	 * does not report are reserved; the guest is told of none. */
 	return val == 0;
+}
+
+int msr_mtrr_slot(uint32_t msr)
+{
+	if (msr == MSR_MTRR_DEF_TYPE)
+		return 0;
+	if (msr == MSR_MTRR_FIX64K)
+		return 1;
+	if (msr == MSR_MTRR_FIX16K_80 || msr == MSR_MTRR_FIX16K_A0)
+		return 2 + (int)(msr - MSR_MTRR_FIX16K_80);
+	if (msr >= MSR_MTRR_FIX4K_C0 && msr <= MSR_MTRR_FIX4K_F8)
+		return 4 + (int)(msr - MSR_MTRR_FIX4K_C0);
+	if (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_VCNT)
+		return 12 + (int)(msr - MSR_MTRR_PHYSBASE0);
+	return -1;
+}
+
+/* UC 0, WC 1, WT 4, WP 5, WB 6 (SDM 3A table 13-8); 2, 3 and 7+ are reserved. */
+static bool mtrr_type_valid(uint64_t t)
+{
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+bool msr_mtrr_valid(uint32_t msr, uint64_t val, uint32_t maxphyaddr)
+{
+	int slot = msr_mtrr_slot(msr);
+	uint64_t above = maxphyaddr >= 64 ? 0 : ~0ULL << maxphyaddr;
+
+	if (slot < 0)
+		return false;
+	if (slot == 0) /* SDM 3A 13.11.2.1: type 7:0, FE 10, E 11 */
+		return !(val & ~0xcffULL) && mtrr_type_valid(val & 0xff);
+	if (slot < 12) { /* 13.11.2.2: eight types, one per byte */
+		for (int i = 0; i < 8; i++)
+			if (!mtrr_type_valid((val >> (i * 8)) & 0xff))
+				return false;
+		return true;
+	}
+	if ((slot - 12) % 2 == 0) /* PHYSBASE: type 7:0, 11:8 reserved (13.11.2.3) */
+		return !(val & (above | 0xf00ULL)) && mtrr_type_valid(val & 0xff);
+	return !(val & (above | 0x7ffULL)); /* PHYSMASK: valid 11, 10:0 reserved */
 }

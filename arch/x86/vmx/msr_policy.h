@@ -23,6 +23,12 @@
  *  4. Addresses (DS_AREA) must be canonical; IA32_TSC_AUX bits 63:32 and
  *     every IA32_XSS bit are reserved (CPUID.(EAX=0DH,ECX=1):ECX/EDX
  *     report no supervisor state to the guest).
+ *  5. MTRRs (SDM 3A 13.11) are per-vCPU storage with the SDM's #GP rules:
+ *     IA32_MTRRCAP is read-only (8 variable ranges, fixed ranges, WC, no
+ *     SMRR); a memory type other than UC, WC, WT, WP, WB, a reserved bit,
+ *     or an address bit at or above MAXPHYADDR raises #GP. They change no
+ *     memory type: under EPT the guest's effective type comes from the EPT
+ *     entry and its PAT (SDM 3C 29.3.7), so they only have to read back.
  * Environment: pure code, any core; also built hosted for unit tests.
  */
 #ifndef ARCH_X86_VMX_MSR_POLICY_H
@@ -61,12 +67,30 @@
  * no performance monitoring (CPUID leaf 0xA is empty), no BTS, no PEBS. */
 #define MISC_RESET (MISC_FAST_STRINGS | MISC_EIST | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
 
+#define MSR_MTRRCAP	   0xfe
+#define MSR_MTRR_PHYSBASE0 0x200
+#define MSR_MTRR_FIX64K	   0x250
+#define MSR_MTRR_FIX16K_80 0x258
+#define MSR_MTRR_FIX16K_A0 0x259
+#define MSR_MTRR_FIX4K_C0  0x268
+#define MSR_MTRR_FIX4K_F8  0x26f
+#define MSR_MTRR_DEF_TYPE  0x2ff
+#define MTRR_VCNT	   8
+/* IA32_MTRRCAP: VCNT, FIX (8), WC (10); no SMRR (11). */
+#define MTRRCAP_VALUE (MTRR_VCNT | (1ULL << 8) | (1ULL << 10))
+/* Storage slots: 0 DEF_TYPE, 1-11 the fixed ranges, 12.. PHYSBASE0, PHYSMASK0, ... */
+#define MTRR_SLOTS (12 + 2 * MTRR_VCNT)
+/* Power-on DEF_TYPE as firmware leaves it: enabled (11), default type WB,
+ * fixed ranges off; the memory really is WB (EPT). */
+#define MTRR_DEF_RESET 0x806ULL
+
 /* The MSR state Cypress keeps for one vCPU; written on its owner core only. */
 struct vcpu_msrs {
-	uint64_t tsc_adjust;  /* IA32_TSC_ADJUST = VMCS TSC offset (rule 1) */
-	uint64_t misc_enable; /* IA32_MISC_ENABLE */
-	uint64_t ds_area;     /* IA32_DS_AREA (storage: BTS and PEBS are unavailable) */
-	uint32_t tsc_aux;     /* IA32_TSC_AUX, what RDTSCP/RDPID return in ECX */
+	uint64_t mtrr[MTRR_SLOTS]; /* rule 5, by msr_mtrr_slot() */
+	uint64_t tsc_adjust;	   /* IA32_TSC_ADJUST = VMCS TSC offset (rule 1) */
+	uint64_t misc_enable;	   /* IA32_MISC_ENABLE */
+	uint64_t ds_area;	   /* IA32_DS_AREA (storage: BTS and PEBS are unavailable) */
+	uint32_t tsc_aux;	   /* IA32_TSC_AUX, what RDTSCP/RDPID return in ECX */
 };
 
 /* What the host lets the MSR rules offer (filled by the caller from guest_caps). */
@@ -99,6 +123,12 @@ uint64_t msr_tscdl_to_guest(uint64_t host_deadline, uint64_t tsc_adjust);
  */
 bool msr_misc_enable_write(const struct msr_host *h, uint64_t old, uint64_t val, bool efer_nxe,
 			   uint64_t *out);
+
+/* The storage slot of MTRR msr (not MTRRCAP), or -1 if msr is none. */
+int msr_mtrr_slot(uint32_t msr);
+
+/* WRMSR of an MTRR (rule 5) with MAXPHYADDR maxphyaddr: false for #GP(0). */
+bool msr_mtrr_valid(uint32_t msr, uint64_t val, uint32_t maxphyaddr);
 
 /* WRMSR IA32_TSC_AUX / IA32_XSS: false for #GP(0) (rule 4). */
 bool msr_tsc_aux_valid(uint64_t val);

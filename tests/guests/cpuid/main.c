@@ -4,9 +4,9 @@
  * carries the "CypressHyper" signature with EAX >= 0x40000001, leaf
  * 0x40000001 the ABI version (guest-abi/cypress.h); CPUID.1:ECX[5] (VMX) is
  * hidden and CPUID.1:ECX[31] (hypervisor present) is set. Issue 12: features
- * whose MSRs Cypress does not offer are hidden (MTRR, MCE, MCA, PDCM, MPX,
- * PT, CET, WAITPKG, the speculation-control MSRs, leaf 0xA), TSC_ADJUST is
- * reported, and the bits mirroring the guest's state follow it: OSXSAVE
+ * whose MSRs Cypress does not offer are hidden (MCE, MCA, PDCM, MPX, PT,
+ * CET, WAITPKG, the speculation-control MSRs, leaf 0xA), TSC_ADJUST and
+ * MTRR are reported, and the bits mirroring the guest's state follow it: OSXSAVE
  * with CR4.OSXSAVE, OSPKE with CR4.PKE (each toggled where the feature
  * exists). SKIP elsewhere.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), BSP only.
@@ -56,9 +56,10 @@ static void hidden_and_mirrors(void)
 
 	gprintf("cpuid: leaf 1 edx 0x%08x, leaf 7 ebx 0x%08x ecx 0x%08x edx 0x%08x\n", d1, b7, c7,
 		d7);
-	if (d1 & ((1u << 7) | (1u << 12) | (1u << 14)))
-		fail("CPUID.1:EDX reports MCE, MTRR or MCA (0x%08x): their MSRs are not offered",
-		     d1);
+	if (d1 & ((1u << 7) | (1u << 14)))
+		fail("CPUID.1:EDX reports MCE or MCA (0x%08x): their MSRs are not offered", d1);
+	if (!(d1 & (1u << 12)))
+		fail("CPUID.1:EDX[12] (MTRR) clear: Cypress emulates the MTRRs");
 	if (c1 & ((1u << 3) | (1u << 15)))
 		fail("CPUID.1:ECX reports MONITOR or PDCM (0x%08x)", c1);
 	if (!(b7 & (1u << 1)))

@@ -56,7 +56,7 @@ static bool feat(uint32_t leaf, uint32_t sub, int reg, int bit)
 /* MSRs docs/guest-abi.md lets a guest read (plus the x2APIC range and
  * TSC_DEADLINE, which the LAPIC CPUID offers imply). Issue 12: TSC_ADJUST
  * and DEBUGCTL always; DS_AREA with DS, TSC_AUX with RDTSCP or RDPID, XSS
- * with XSAVES, as CPUID reports them. */
+ * with XSAVES, the MTRRs with MTRR, as CPUID reports them. */
 static bool abi_readable(uint32_t m)
 {
 	if (m == 0x600)
@@ -65,6 +65,9 @@ static bool abi_readable(uint32_t m)
 		return feat(0x80000001, 0, 3, 27) || feat(7, 0, 2, 22);
 	if (m == 0xda0)
 		return feat(0xd, 1, 0, 3);
+	if (m == 0xfe || m == 0x2ff || (m >= 0x200 && m <= 0x20f) || m == 0x250 || m == 0x258 ||
+	    m == 0x259 || (m >= 0x268 && m <= 0x26f))
+		return feat(1, 0, 3, 12); /* MTRRs: 8 variable ranges (MTRRCAP.VCNT) */
 	return m == 0x10 || m == 0x1b || m == 0x1a0 || m == 0x277 || m == 0xc0000080 ||
 	       (m >= 0x174 && m <= 0x176) || (m >= 0xc0000081 && m <= 0xc0000084) ||
 	       (m >= 0xc0000100 && m <= 0xc0000102) || m == 0x8b || m == 0x17 || m == 0x6e0 ||
@@ -75,7 +78,7 @@ static bool abi_readable(uint32_t m)
 /* Issue 12: IA32_TSC and IA32_MISC_ENABLE are writable too. */
 static bool abi_writable(uint32_t m)
 {
-	return abi_readable(m) && m != 0x17 && m != 0x198;
+	return abi_readable(m) && m != 0x17 && m != 0x198 && m != 0xfe;
 }
 
 struct msrop {

@@ -14,6 +14,8 @@
  *    their values, reserved bits and MONITOR (when CPUID.1:ECX.MONITOR is
  *    clear) raise #GP; LIMIT_CPUID caps CPUID.0:EAX at 2, XD disable
  *    clears CPUID.80000001H:EDX.NX.
+ *  - MTRRs (CPUID.1:EDX[12]): IA32_MTRRCAP reads, DEF_TYPE and a variable
+ *    range write back, memory type 2 and a reserved bit #GP.
  *  - IA32_DS_AREA (0x600) reads and writes back with DS (CPUID.1:EDX[21]),
  *    #GP for a non-canonical address; IA32_TSC_AUX (0xc0000103) is what
  *    RDTSCP returns (CPUID.80000001H:EDX[27]).
@@ -328,6 +330,37 @@ static void ds_area(void)
 	gprintf("tsc: DS_AREA read and written\n");
 }
 
+static void mtrrs(void)
+{
+	uint64_t cap, def, base, mask, v;
+
+	if (!(d1 & (1u << 12))) {
+		strict(false, "CPUID.1:EDX[12] (MTRR) not reported");
+		return;
+	}
+	cap = rd(0xfe);
+	def = rd(0x2ff);
+	gprintf("tsc: MTRRCAP 0x%llx, DEF_TYPE 0x%llx\n", cap, def);
+	checks++;
+	if (!(cap & 0xff))
+		fail("IA32_MTRRCAP reports no variable range (0x%llx)", cap);
+	wr(0x2ff, def);
+	base = rd(0x200);
+	mask = rd(0x201);
+	wr(0x200, 0x00100006ull);  /* 1 MiB, WB */
+	wr(0x201, 0x0fff00800ull); /* 1 MiB long, valid (36-bit MAXPHYADDR or more) */
+	checks += 2;
+	if ((v = rd(0x200)) != 0x00100006ull)
+		fail("MTRR_PHYSBASE0 reads 0x%llx after writing 0x100006", v);
+	if ((v = rd(0x201)) != 0x0fff00800ull)
+		fail("MTRR_PHYSMASK0 reads 0x%llx after writing 0xfff00800", v);
+	wr_gp(0x200, 0x00100002ull, "memory type 2");
+	wr_gp(0x2ff, def | (1ull << 9), "DEF_TYPE reserved bit 9");
+	wr(0x201, mask);
+	wr(0x200, base);
+	gprintf("tsc: MTRRs read and written\n");
+}
+
 static void tsc_aux(void)
 {
 	uint32_t lo, hi, aux;
@@ -373,6 +406,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	monotonic();
 	deadline_timer();
 	misc_enable();
+	mtrrs();
 	ds_area();
 	tsc_aux();
 	report("%u checks%s%s", checks, cypress ? "" : " (not under Cypress)",
