@@ -176,6 +176,7 @@ static const struct cpuid_view base = {
 	.misc_enable = MISC_RESET,
 	.proc2 = VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID | VMX_PROC2_XSAVES,
 	.xcr0_allowed = 0x2e7, /* Bochs's 0x2ff without MPX */
+	.pat = true,
 };
 
 static struct cpuid_out all_ones(void)
@@ -242,6 +243,9 @@ static void test_cpuid_hidden(void **state)
 	assert_false(filt(&s, 7, 0).ecx & CPUID_7_ECX_RDPID);
 	assert_false(filt(&s, 7, 0).ebx & CPUID_BIT(10));
 	assert_false(filt(&s, 0xd, 1).eax & CPUID_BIT(3));
+	assert_true(filt(&base, 1, 0).edx & CPUID_BIT(16));
+	s.pat = false; /* the VMCS does not switch IA32_PAT: no PAT */
+	assert_false(filt(&s, 1, 0).edx & CPUID_BIT(16));
 }
 
 static void test_cpuid_mirrors(void **state)

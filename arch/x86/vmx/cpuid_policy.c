@@ -38,6 +38,8 @@ static void leaf1(const struct cpuid_view *s, struct cpuid_out *r)
 	r->ecx &= ~BIT(27);
 	if (s->cr4 & CR4_OSXSAVE_BIT)
 		r->ecx |= BIT(27);
+	if (!s->pat)
+		r->edx &= ~BIT(16);
 	r->edx &= ~BIT(9);
 	if (s->apic_enabled)
 		r->edx |= BIT(9);

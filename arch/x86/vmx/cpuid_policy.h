@@ -19,7 +19,8 @@
  *     EBX 1), EIST (leaf 1 ECX 7), TSC-deadline (leaf 1 ECX 24), MTRR
  *     (leaf 1 EDX 12), the hypervisor bit.
  *  2. Instructions that raise #UD unless a VMX control is on are reported
- *     only with the control on: RDTSCP and RDPID, INVPCID, XSAVES.
+ *     only with the control on: RDTSCP and RDPID, INVPCID, XSAVES; PAT
+ *     only where the VMCS loads and saves the guest's IA32_PAT.
  *  3. Mirrors of guest state: OSXSAVE = CR4.OSXSAVE, OSPKE = CR4.PKE,
  *     APIC = IA32_APIC_BASE.EN, NX = !MISC_ENABLE.XD_DISABLE, leaf 0 EAX
  *     <= 2 under MISC_ENABLE.LIMIT_CPUID, initial APIC IDs (leaf 1 EBX
@@ -71,6 +72,7 @@ struct cpuid_view {
 	uint64_t misc_enable;  /* its IA32_MISC_ENABLE */
 	uint32_t proc2;	       /* the secondary processor-based controls in use */
 	uint64_t xcr0_allowed; /* guest_caps.xcr0_allowed */
+	bool pat;	       /* the VMCS loads and saves the guest's IA32_PAT */
 };
 
 /* Turn the host's answer r for (leaf, sub) into the guest's (rules 1-3). */

@@ -323,7 +323,8 @@ static const struct msr_desc allow[] = {
 static bool rd_field(struct vcpu *v, const struct msr_desc *d, uint64_t *val)
 {
 	(void)v;
-	(void)d;
+	if (d->msr == MSR_PAT && !vcpu_pat_switched())
+		return false; /* CPUID.1:EDX.PAT is clear then (cpuid_policy.c) */
 	*val = vmread(d->field);
 	return true;
 }
@@ -332,7 +333,7 @@ static bool wr_field(struct vcpu *v, const struct msr_desc *d, uint64_t val)
 {
 	switch (d->msr) {
 	case MSR_PAT:
-		if (!pat_valid(val))
+		if (!vcpu_pat_switched() || !pat_valid(val))
 			return false;
 		break;
 	case MSR_EFER: {
