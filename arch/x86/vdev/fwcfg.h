@@ -21,13 +21,13 @@
 #define FWCFG_PORT_DATA 0x511 /* data, 8-bit read */
 
 /* Selector keys (fw_cfg.rst, "Selector Register"; QEMU's fw_cfg_keys.h). */
-#define FWCFG_SIGNATURE	 0x0000 /* "QEMU" */
-#define FWCFG_ID	 0x0001 /* le32: bit 0 traditional interface, bit 1 DMA */
-#define FWCFG_RAM_SIZE	 0x0003 /* le64: guest RAM in bytes */
-#define FWCFG_NB_CPUS	 0x0005 /* le16: CPUs present at boot */
-#define FWCFG_MAX_CPUS	 0x000f /* le16: CPUs possible */
-#define FWCFG_FILE_DIR	 0x0019 /* be32 count, then struct fwcfg_dir_entry each */
-#define FWCFG_FILE_FIRST 0x0020 /* the first file's key */
+#define FWCFG_SIGNATURE	     0x0000 /* "QEMU" */
+#define FWCFG_ID	     0x0001 /* le32: bit 0 traditional interface, bit 1 DMA */
+#define FWCFG_RAM_SIZE	     0x0003 /* le64: guest RAM in bytes */
+#define FWCFG_NB_CPUS	     0x0005 /* le16: CPUs present at boot */
+#define FWCFG_MAX_CPUS	     0x000f /* le16: CPUs possible */
+#define FWCFG_FILE_DIR	     0x0019 /* be32 count, then struct fwcfg_dir_entry each */
+#define FWCFG_FILE_FIRST     0x0020 /* the first file's key */
 #define FWCFG_ID_TRADITIONAL 0x1u
 
 #define FWCFG_FILES_MAX 8  /* files per VM (the manifest's limit) */
