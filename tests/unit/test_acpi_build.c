@@ -67,7 +67,7 @@ static void check_fadt(const struct acpi_fadt *f, uint64_t dsdt)
 	assert_non_null(facs);
 	assert_memory_equal(facs, "FACS", 4);
 	assert_int_equal(facs[4], 64);
-	assert_int_equal(facs[32], 2); /* version */
+	assert_int_equal(facs[32], 2);	 /* version */
 	assert_int_equal(f->smi_cmd, 0); /* always in ACPI mode */
 	assert_int_equal(f->sci_int, 9);
 	assert_int_equal(f->pm1a_evt_blk, 0x600);
@@ -102,7 +102,8 @@ static void check_fadt(const struct acpi_fadt *f, uint64_t dsdt)
 /* The MADT entry by entry: n LAPICs, the IOAPIC, two overrides, LINT1 NMI. */
 static void check_madt(const struct acpi_madt *m, uint32_t n)
 {
-	const uint8_t *p = (const uint8_t *)m + sizeof(*m), *end = (const uint8_t *)m + m->hdr.length;
+	const uint8_t *p = (const uint8_t *)m + sizeof(*m),
+		      *end = (const uint8_t *)m + m->hdr.length;
 
 	assert_int_equal(m->hdr.revision, 5);
 	assert_int_equal(m->lapic_addr, 0xfee00000u);

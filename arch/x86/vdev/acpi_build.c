@@ -46,10 +46,10 @@
 #define FADT_SLP_BUTTON	   (1u << 5) /* no fixed sleep button */
 #define FADT_RESET_REG_SUP (1u << 10)
 /* IA-PC Boot Architecture Flags (5.2.9.3). */
-#define BOOT_LEGACY_DEVICES (1u << 0)
-#define BOOT_8042	    (1u << 1)
-#define BOOT_VGA_NOT_PRESENT (1u << 2)
-#define BOOT_MSI_NOT_SUPPORTED (1u << 3)
+#define BOOT_LEGACY_DEVICES	  (1u << 0)
+#define BOOT_8042		  (1u << 1)
+#define BOOT_VGA_NOT_PRESENT	  (1u << 2)
+#define BOOT_MSI_NOT_SUPPORTED	  (1u << 3)
 #define BOOT_CMOS_RTC_NOT_PRESENT (1u << 5)
 /* MPS INTI flags (5.2.12.5): polarity bits 1:0, trigger bits 3:2. */
 #define INTI_HIGH  0x1
@@ -87,8 +87,10 @@ _Static_assert(sizeof(struct facs) == 64, "FACS layout");
 
 /* \_S5 = Package {5, 5, 0, 0}: NameOp, name, PackageOp, PkgLength 8,
  * NumElements 4, two BytePrefix 5, two ZeroOp (20.2.5.1, 20.2.5.4). */
-static const uint8_t dsdt_aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-				    0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, 0x00, 0x00 };
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP,
+	0x00, 0x00
+};
 
 /* Where each table goes, as offsets from the start of the buffer. */
 struct layout {
@@ -158,7 +160,7 @@ static void build_fadt(struct acpi_fadt *f, uint64_t facs, uint64_t dsdt)
 	f->pm1_cnt_len = 2;
 	f->pm_tmr_blk = ACPI_PM_TMR;
 	f->pm_tmr_len = 4;
-	f->p_lvl2_lat = 101; /* > 100: C2 not supported */
+	f->p_lvl2_lat = 101;  /* > 100: C2 not supported */
 	f->p_lvl3_lat = 1001; /* > 1000: C3 not supported */
 	f->iapc_boot_arch = BOOT_LEGACY_DEVICES | BOOT_8042 | BOOT_VGA_NOT_PRESENT |
 			    BOOT_MSI_NOT_SUPPORTED | BOOT_CMOS_RTC_NOT_PRESENT;
@@ -183,22 +185,19 @@ static void build_madt(uint8_t *p, uint32_t n)
 	m->flags = ACPI_MADT_PCAT_COMPAT;
 	for (uint32_t i = 0; i < n; i++, o += sizeof(struct acpi_madt_lapic)) {
 		struct acpi_madt_lapic *l = (struct acpi_madt_lapic *)(p + o);
-		*l = (struct acpi_madt_lapic){ { ACPI_MADT_LAPIC, sizeof(*l) },
-					       (uint8_t)i,
-					       (uint8_t)i,
-					       ACPI_MADT_ENABLED };
+		*l = (struct acpi_madt_lapic){
+			{ ACPI_MADT_LAPIC, sizeof(*l) }, (uint8_t)i, (uint8_t)i, ACPI_MADT_ENABLED
+		};
 	}
 	struct acpi_madt_ioapic *io = (struct acpi_madt_ioapic *)(p + o);
-	*io = (struct acpi_madt_ioapic){ { ACPI_MADT_IOAPIC, sizeof(*io) },
-					 ACPI_IOAPIC_ID,
-					 0,
-					 ACPI_IOAPIC_ADDR,
-					 0 };
+	*io = (struct acpi_madt_ioapic){
+		{ ACPI_MADT_IOAPIC, sizeof(*io) }, ACPI_IOAPIC_ID, 0, ACPI_IOAPIC_ADDR, 0
+	};
 	o += sizeof(*io);
 	struct madt_iso *iso = (struct madt_iso *)(p + o);
 	iso[0] = (struct madt_iso){ ACPI_MADT_ISO, sizeof(*iso), 0, 0, 2, 0 };
-	iso[1] = (struct madt_iso){ ACPI_MADT_ISO, sizeof(*iso), 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ,
-				    INTI_HIGH | INTI_LEVEL };
+	iso[1] = (struct madt_iso){ ACPI_MADT_ISO, sizeof(*iso), 0,
+				    ACPI_SCI_IRQ,  ACPI_SCI_IRQ, INTI_HIGH | INTI_LEVEL };
 	o += 2 * sizeof(*iso);
 	struct madt_lapic_nmi *nmi = (struct madt_lapic_nmi *)(p + o);
 	*nmi = (struct madt_lapic_nmi){ ACPI_MADT_LAPIC_NMI, sizeof(*nmi), 0xff, 0, 1 };
