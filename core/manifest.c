@@ -47,6 +47,7 @@ struct key_desc {
 	const char *name;
 	key_fn set;
 	bool required;
+	bool repeats; /* may be given more than once (its setter counts) */
 };
 
 static bool is_blank(char c)
@@ -207,7 +208,8 @@ enum {
 	K_SYMBOLS,
 	K_BALLOON,
 	K_VCPUS_MIN,
-	K_BALLOON_WAIT
+	K_BALLOON_WAIT,
+	K_FWCFG
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -230,6 +232,7 @@ static const struct key_desc keys[] = {
 	[K_BALLOON] = { "balloon", manifest_key_balloon, false },
 	[K_VCPUS_MIN] = { "vcpus_min", manifest_key_vcpus_min, false },
 	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
+	[K_FWCFG] = { "fwcfg", manifest_key_fwcfg, false, true },
 };
 
 /*
@@ -580,7 +583,7 @@ static void key_value(struct pstate *st, char *s)
 		st->cur->valid = false;
 		return;
 	}
-	if (st->seen & (1U << i)) {
+	if ((st->seen & (1U << i)) && !k->repeats) {
 		kprintf("manifest: line %u: key '%s' given twice in partition '%s'; partition "
 			"refused\n",
 			st->line, key, st->cur->name);

@@ -23,7 +23,7 @@ static void test_timer_rate_and_wrap(void **state)
 
 	(void)state;
 	acpi_pm_init(&pm, 1000, HZ);
-	assert_int_equal(acpi_pm_timer(&pm, 0), 0);    /* before tsc0 */
+	assert_int_equal(acpi_pm_timer(&pm, 0), 0); /* before tsc0 */
 	assert_int_equal(acpi_pm_timer(&pm, 1000), 0);
 	/* 1 ms = 3579.545 ticks -> 3579. */
 	assert_int_equal(acpi_pm_timer(&pm, 1000 + HZ / 1000), 3579);
@@ -51,9 +51,9 @@ static void test_registers(void **state)
 
 	(void)state;
 	acpi_pm_init(&pm, 0, HZ);
-	assert_int_equal(acpi_pm_read(&pm, 0, 2, 0), 0);	/* PM1_STS */
-	assert_int_equal(acpi_pm_read(&pm, 4, 2, 0), 1);	/* SCI_EN */
-	assert_int_equal(acpi_pm_read(&pm, 0, 4, 0), 0);	/* STS + EN */
+	assert_int_equal(acpi_pm_read(&pm, 0, 2, 0), 0); /* PM1_STS */
+	assert_int_equal(acpi_pm_read(&pm, 4, 2, 0), 1); /* SCI_EN */
+	assert_int_equal(acpi_pm_read(&pm, 0, 4, 0), 0); /* STS + EN */
 	assert_int_equal(acpi_pm_write(&pm, 2, 2, 0x0121), ACPI_PM_NOTHING);
 	assert_int_equal(acpi_pm_read(&pm, 2, 2, 0), 0x0121);
 	assert_int_equal(acpi_pm_read(&pm, 3, 1, 0), 0x01);

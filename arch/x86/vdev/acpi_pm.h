@@ -17,17 +17,17 @@
 
 #include "lib/types.h"
 
-#define ACPI_PM_TMR_HZ	 3579545u
-#define ACPI_PM_TMR_MASK 0xffffffu /* 24 bits: FADT TMR_VAL_EXT clear */
-#define ACPI_PM1_SCI_EN	 (1u << 0)
-#define ACPI_PM1_SLP_EN	 (1u << 13)
+#define ACPI_PM_TMR_HZ	      3579545u
+#define ACPI_PM_TMR_MASK      0xffffffu /* 24 bits: FADT TMR_VAL_EXT clear */
+#define ACPI_PM1_SCI_EN	      (1u << 0)
+#define ACPI_PM1_SLP_EN	      (1u << 13)
 #define ACPI_PM1_SLP_TYP(cnt) (((cnt) >> 10) & 7)
 
 struct acpi_pm {
-	uint16_t en;	  /* PM1_EN as last written */
-	uint16_t cnt;	  /* PM1_CNT's read/write bits as last written */
-	uint64_t tsc0;	  /* TSC at which the timer read 0 */
-	uint64_t tsc_hz;  /* TSC frequency */
+	uint16_t en;	 /* PM1_EN as last written */
+	uint16_t cnt;	 /* PM1_CNT's read/write bits as last written */
+	uint64_t tsc0;	 /* TSC at which the timer read 0 */
+	uint64_t tsc_hz; /* TSC frequency */
 };
 
 /* What a write asks of the platform. */
