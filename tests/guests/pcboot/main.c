@@ -15,7 +15,10 @@
  *    goes back over 1000 reads (modulo its 24- or 32-bit wrap).
  * 5. With "file=1": the fw_cfg directory holds "opt/cypress/test" and its
  *    bytes are those of tests/guests/pcboot/test.txt.
- * Command line: file=1, xapic (no x2APIC). One verdict line.
+ * 6. With "off=acpi": after a SUCCESS verdict the guest powers off the
+ *    ACPI way (SLP_TYP from the DSDT's \_S5 with SLP_EN into PM1a_CNT)
+ *    instead of through isa-debug-exit; any other verdict exits as usual.
+ * Command line: file=1, off=acpi, xapic (no x2APIC). One verdict line.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), all CPUs.
  */
 #include "tests/guests/lib/guest.h"
@@ -35,8 +38,9 @@ static const char file_want[] = "Cypress fw_cfg test file: opt/cypress/test\n";
 
 static uint32_t madt_ids[GUEST_MAX_CPUS * 4];
 static unsigned int madt_n, madt_ioapics;
-static uint32_t pm_port;
+static uint32_t pm_port, pm1a_cnt;
 static bool pm_32bit;
+static int s5_typ = -1; /* \_S5's SLP_TYPa, -1 if the DSDT has none */
 
 /* ---- fw_cfg ---- */
 
@@ -134,7 +138,8 @@ static void check_file(void)
 	}
 	gprintf("pcboot: opt/cypress/test: key 0x%x, %u bytes\n", key, size);
 	if (size != sizeof(file_want) - 1) {
-		fail("opt/cypress/test has %u bytes, want %u", size, (uint32_t)sizeof(file_want) - 1);
+		fail("opt/cypress/test has %u bytes, want %u", size,
+		     (uint32_t)sizeof(file_want) - 1);
 		return;
 	}
 	fw_select(key);
@@ -171,7 +176,7 @@ static uint32_t rsdp_in(uint32_t lo, uint32_t hi)
 /* ACPI 6.5 section 5.2.5.1: the EBDA's first KiB, then the BIOS area. */
 static uint32_t find_rsdp(void)
 {
-	uintptr_t bda = 0x400; /* the BIOS data area; the EBDA segment is at 0x40E */
+	uintptr_t bda = 0x400;	 /* the BIOS data area; the EBDA segment is at 0x40E */
 	__asm__("" : "+r"(bda)); /* a run-time address: not a NULL-based object to GCC */
 	uint32_t ebda = (uint32_t)(*(volatile uint16_t *)(bda + 0xe)) << 4, r = 0;
 
@@ -229,6 +234,26 @@ static void parse_madt(const uint8_t *t)
 	}
 }
 
+/* NameOp "_S5_" PackageOp PkgLength NumElements, then SLP_TYPa as
+ * ZeroOp, OneOp or BytePrefix N (ACPI 6.5 section 20.2). */
+static void find_s5(const uint8_t *d)
+{
+	uint32_t len = *(const uint32_t *)(d + 4);
+
+	for (uint32_t i = 36; i + 10 <= len; i++) {
+		if (memcmp(d + i, "_S5_", 4) || d[i + 4] != 0x12)
+			continue;
+		const uint8_t *e = d + i + 5;
+		e += 1 + (e[0] >> 6); /* PkgLength: 1 + its follow-on bytes */
+		e++;		      /* NumElements */
+		if (e[0] == 0x00 || e[0] == 0x01)
+			s5_typ = e[0];
+		else if (e[0] == 0x0a)
+			s5_typ = e[1];
+		return;
+	}
+}
+
 static void parse_fadt(const uint8_t *t)
 {
 	uint32_t len = *(const uint32_t *)(t + 4), dsdt = *(const uint32_t *)(t + 40);
@@ -246,9 +271,13 @@ static void parse_fadt(const uint8_t *t)
 		len >= 111 ? *(const uint16_t *)(t + 109) : 0);
 	if (pm_len != 4)
 		pm_port = 0;
+	pm1a_cnt = *(const uint32_t *)(t + 64);
 	const uint8_t *d = table(xdsdt ? xdsdt : dsdt, "DSDT");
-	if (d)
-		gprintf("pcboot: DSDT %u bytes\n", *(const uint32_t *)(d + 4));
+	if (d) {
+		find_s5(d);
+		gprintf("pcboot: DSDT %u bytes, \\_S5 SLP_TYPa %d, PM1a_CNT 0x%x\n",
+			*(const uint32_t *)(d + 4), s5_typ, pm1a_cnt);
+	}
 }
 
 static void check_acpi(void)
@@ -330,6 +359,18 @@ static void check_pm_timer(void)
 		fail("PM timer did not advance across 10 ms");
 }
 
+/* ---- ACPI soft-off ---- */
+
+static void acpi_off(uint32_t code)
+{
+	if (code != 0 || !pm1a_cnt || s5_typ < 0)
+		return; /* guest_exit() goes on to isa-debug-exit */
+	gprintf("pcboot: powering off: SLP_TYP %d | SLP_EN to port 0x%x\n", s5_typ, pm1a_cnt);
+	outw((uint16_t)pm1a_cnt, (uint16_t)((s5_typ & 7) << 10 | 1 << 13));
+	delay_us(100000);
+	gprintf("pcboot: still running 100 ms after the ACPI power-off\n");
+}
+
 /* ---- the APs ---- */
 
 static void ap_main(unsigned int slot)
@@ -373,6 +414,11 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	if (online != madt_n)
 		fail("%u CPUs online, the MADT lists %u", online, madt_n);
 	check_pm_timer();
+	if (cmdline_has("off=acpi")) {
+		if (!pm1a_cnt || s5_typ < 0)
+			fail("off=acpi: no PM1a_CNT (0x%x) or no \\_S5 in the DSDT", pm1a_cnt);
+		guest_exit_hook_set(acpi_off);
+	}
 	bool file = cmdline_uint("file", 0) != 0;
 	if (file)
 		check_file();
