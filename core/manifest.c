@@ -47,7 +47,6 @@ struct key_desc {
 	const char *name;
 	key_fn set;
 	bool required;
-	bool repeats; /* may be given more than once (its setter counts) */
 };
 
 static bool is_blank(char c)
@@ -232,7 +231,7 @@ static const struct key_desc keys[] = {
 	[K_BALLOON] = { "balloon", manifest_key_balloon, false },
 	[K_VCPUS_MIN] = { "vcpus_min", manifest_key_vcpus_min, false },
 	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
-	[K_FWCFG] = { "fwcfg", manifest_key_fwcfg, false, true },
+	[K_FWCFG] = { "fwcfg", manifest_key_fwcfg, false },
 };
 
 /*
@@ -583,7 +582,8 @@ static void key_value(struct pstate *st, char *s)
 		st->cur->valid = false;
 		return;
 	}
-	if ((st->seen & (1U << i)) && !k->repeats) {
+	/* fwcfg may repeat: its setter counts and limits the files. */
+	if ((st->seen & (1U << i)) && i != K_FWCFG) {
 		kprintf("manifest: line %u: key '%s' given twice in partition '%s'; partition "
 			"refused\n",
 			st->line, key, st->cur->name);
