@@ -2,7 +2,8 @@
 /*
  * QEMU's fw_cfg device model: the items a -kernel guest reads (signature,
  * ID, RAM size, CPU counts), the file directory byte by byte, file
- * contents, reads past the end and of missing keys, and add_file's checks.
+ * contents, reads past the end and of missing keys, add_file's checks, and
+ * the DMA interface against a fake guest memory.
  * Environment: hosted unit test.
  */
 #include <setjmp.h>
@@ -45,7 +46,7 @@ static void test_fixed_items(void **state)
 	fwcfg_select(&f, FWCFG_SIGNATURE);
 	read_n(&f, b, 4);
 	assert_memory_equal(b, "QEMU", 4);
-	assert_int_equal(read_le(&f, FWCFG_ID, 4), 1); /* traditional only, no DMA */
+	assert_int_equal(read_le(&f, FWCFG_ID, 4), 3); /* traditional and DMA */
 	assert_int_equal(read_le(&f, FWCFG_RAM_SIZE, 8), 0x12345678abcdull);
 	assert_int_equal(read_le(&f, FWCFG_NB_CPUS, 2), 4);
 	assert_int_equal(read_le(&f, FWCFG_MAX_CPUS, 2), 4);
@@ -150,13 +151,105 @@ static void test_add_file_checks(void **state)
 	assert_int_equal(f.off, 0);
 }
 
+/* ---- DMA ---- */
+
+#define GMEM 4096
+static uint8_t gmem[GMEM];
+
+static void *gmap(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	if (gpa >= GMEM || len > GMEM - gpa)
+		return NULL;
+	return gmem + gpa;
+}
+
+/* A FWCfgDmaAccess at guest address at: be32 control, be32 length, be64 address. */
+static void dma_req(uint32_t at, uint32_t control, uint32_t len, uint64_t addr)
+{
+	uint8_t *p = gmem + at;
+
+	for (int i = 0; i < 4; i++) {
+		p[i] = (uint8_t)(control >> (24 - 8 * i));
+		p[4 + i] = (uint8_t)(len >> (24 - 8 * i));
+	}
+	for (int i = 0; i < 8; i++)
+		p[8 + i] = (uint8_t)(addr >> (56 - 8 * i));
+}
+
+static uint32_t dma_control(uint32_t at)
+{
+	const uint8_t *p = gmem + at;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void test_dma(void **state)
+{
+	struct fwcfg f;
+	static const uint8_t a[] = "file bytes";
+
+	(void)state;
+	memset(gmem, 0xee, sizeof(gmem));
+	fwcfg_init(&f, MiB(64), 4);
+	assert_int_equal(fwcfg_add_file(&f, "opt/a", a, sizeof(a) - 1), 0);
+
+	/* SELECT the signature and READ it. */
+	dma_req(0x100, FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ, 4, 0x200);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), 0);
+	assert_memory_equal(gmem + 0x200, "QEMU", 4);
+	assert_int_equal(gmem[0x204], 0xee); /* nothing more written */
+	assert_int_equal(dma_control(0x100), 0);
+
+	/* SELECT the file, SKIP 5, READ 8: the last 5 bytes and 3 zeros. */
+	dma_req(0x100, (FWCFG_FILE_FIRST << 16) | FWCFG_DMA_SELECT | FWCFG_DMA_SKIP, 5, 0);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), 0);
+	dma_req(0x100, FWCFG_DMA_READ, 8, 0x300);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), 0);
+	assert_memory_equal(gmem + 0x300, "bytes\0\0\0", 8);
+	/* The traditional port goes on from the same offset: the end. */
+	assert_int_equal(fwcfg_read(&f), 0);
+
+	/* A number item by DMA: NB_CPUS, little-endian. */
+	dma_req(0x100, FWCFG_NB_CPUS << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ, 2, 0x310);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), 0);
+	assert_memory_equal(gmem + 0x310, "\4\0", 2);
+
+	/* WRITE is refused; READ wins over WRITE. */
+	dma_req(0x100, FWCFG_DMA_WRITE, 4, 0x320);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), FWCFG_DMA_ERROR);
+	assert_int_equal(dma_control(0x100), FWCFG_DMA_ERROR);
+	dma_req(0x100, FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ | FWCFG_DMA_WRITE,
+		1, 0x320);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), 0);
+	assert_int_equal(gmem[0x320], 'Q');
+
+	/* A target outside guest memory, or wrapping: ERROR, nothing written. */
+	dma_req(0x100, FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ, 8, GMEM - 4);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), FWCFG_DMA_ERROR);
+	assert_int_equal(gmem[GMEM - 4], 0xee);
+	dma_req(0x100, FWCFG_DMA_READ, 16, UINT64_MAX - 3);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), FWCFG_DMA_ERROR);
+	dma_req(0x100, FWCFG_DMA_READ, UINT32_MAX, 0);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), FWCFG_DMA_ERROR);
+
+	/* No operation bit: nothing moves, control 0. */
+	dma_req(0x100, FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT, 4, 0x330);
+	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), 0);
+	assert_int_equal(gmem[0x330], 0xee);
+	assert_int_equal(fwcfg_read(&f), 'Q'); /* but the select happened */
+
+	/* The request itself unreachable: nothing happens. */
+	assert_int_equal(fwcfg_dma(&f, GMEM - 8, gmap, NULL), FWCFG_DMA_ERROR | 0x100);
+	assert_int_equal(fwcfg_dma(&f, UINT64_MAX - 7, gmap, NULL), FWCFG_DMA_ERROR | 0x100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixed_items),
-		cmocka_unit_test(test_empty_directory),
-		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_add_file_checks),
+		cmocka_unit_test(test_fixed_items), cmocka_unit_test(test_empty_directory),
+		cmocka_unit_test(test_files),	    cmocka_unit_test(test_add_file_checks),
+		cmocka_unit_test(test_dma),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,10 @@
  *    item here, so they read 0.
  * 4. Numbers are little-endian except in the file directory, which is
  *    big-endian (count, size, select).
+ * 5. DMA (fw_cfg.rst "DMA interface", QEMU's fw_cfg_dma_transfer): the
+ *    request is read once into the device; the transfer goes item byte by
+ *    item byte into memory the map callback returned for the whole span, so
+ *    no guest byte outside the partition is ever touched.
  * Items are not stored: each byte is computed from the VM's numbers, so
  * the device holds no buffer and a read cannot run past anything.
  */
@@ -84,7 +88,7 @@ static bool number_item(const struct fwcfg *f, uint16_t sel, uint64_t *v, uint32
 {
 	switch (sel) {
 	case FWCFG_ID:
-		*v = FWCFG_ID_TRADITIONAL, *len = 4;
+		*v = FWCFG_ID_TRADITIONAL | FWCFG_ID_DMA, *len = 4;
 		return true;
 	case FWCFG_RAM_SIZE:
 		*v = f->ram_size, *len = 8;
@@ -142,4 +146,76 @@ uint8_t fwcfg_read(struct fwcfg *f)
 		return 0; /* rule 2: past the end the offset stays put */
 	f->off++;
 	return b;
+}
+
+static uint32_t get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void put_be32(uint8_t *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* len bytes of the selected item into dst: past its end zeros, offset kept
+ * (rule 2). Files are copied whole; the small items byte by byte. */
+static void copy_out(struct fwcfg *f, uint8_t *dst, uint32_t len)
+{
+	uint32_t i = 0;
+
+	if (f->sel >= FWCFG_FILE_FIRST && f->sel < FWCFG_FILE_FIRST + f->nfiles) {
+		const struct fwcfg_file *e = &f->files[f->sel - FWCFG_FILE_FIRST];
+		if (f->off < e->size) {
+			i = e->size - f->off < len ? e->size - f->off : len;
+			memcpy(dst, e->data + f->off, i);
+			f->off += i;
+		}
+		memset(dst + i, 0, len - i);
+		return;
+	}
+	for (; i < len; i++)
+		dst[i] = fwcfg_read(f);
+}
+
+uint32_t fwcfg_dma(struct fwcfg *f, uint64_t gpa, fwcfg_map_fn map, void *ctx)
+{
+	uint8_t *req = gpa <= UINT64_MAX - 16 ? map(ctx, gpa, 16) : NULL;
+	uint32_t control, len;
+	uint64_t addr;
+	bool read, write;
+
+	if (!req)
+		return FWCFG_DMA_ERROR | 0x100;
+	control = get_be32(req);
+	len = get_be32(req + 4);
+	addr = (uint64_t)get_be32(req + 8) << 32 | get_be32(req + 12);
+	if (control & FWCFG_DMA_SELECT)
+		fwcfg_select(f, (uint16_t)(control >> 16));
+	read = control & FWCFG_DMA_READ;
+	write = !read && (control & FWCFG_DMA_WRITE);
+	if (!(control & (FWCFG_DMA_READ | FWCFG_DMA_WRITE | FWCFG_DMA_SKIP)))
+		len = 0;
+	control = 0;
+	if (write && len)
+		control = FWCFG_DMA_ERROR; /* no item is writable */
+	else if (read && len) {
+		uint8_t *dst = addr <= UINT64_MAX - len ? map(ctx, addr, len) : NULL;
+		if (!dst) {
+			control = FWCFG_DMA_ERROR;
+		} else {
+			copy_out(f, dst, len);
+		}
+	} else {
+		/* SKIP: advance as far as the item goes. */
+		for (uint32_t i = 0; i < len; i++) {
+			uint32_t before = f->off;
+			fwcfg_read(f);
+			if (f->off == before)
+				break;
+		}
+	}
+	put_be32(req, control);
+	return control;
 }

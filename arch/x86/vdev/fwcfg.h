@@ -7,7 +7,10 @@
  * that does not exist. Offered items: the signature "QEMU", the interface
  * ID, the RAM size, the CPU counts, the file directory and up to
  * FWCFG_FILES_MAX files (the manifest's `fwcfg` lines). The DMA interface
- * (port 0x514) is not offered: the ID says so (bit 1 clear).
+ * (ports 0x514-0x51b, fw_cfg.rst "DMA interface") is offered too, ID bit 1:
+ * the guest writes the guest-physical address of a FWCfgDmaAccess, and
+ * the device reads or skips the selected item into guest memory through a
+ * map callback the caller supplies (so every address is checked there).
  * Environment: pure (hosted tests too); one per VM, callers serialise
  * (vm->fwcfg_lock), interrupts either way. File bytes are read in place
  * and must stay valid and unchanged for the device's life.
@@ -19,6 +22,8 @@
 
 #define FWCFG_PORT_SEL	0x510 /* selector, 16-bit write */
 #define FWCFG_PORT_DATA 0x511 /* data, 8-bit read */
+#define FWCFG_PORT_DMA	0x514 /* DMA address: high half (be32), then low half at 0x518 */
+#define FWCFG_PORT_END	0x51b /* last port of the device */
 
 /* Selector keys (fw_cfg.rst, "Selector Register"; QEMU's fw_cfg_keys.h). */
 #define FWCFG_SIGNATURE	     0x0000 /* "QEMU" */
@@ -29,6 +34,15 @@
 #define FWCFG_FILE_DIR	     0x0019 /* be32 count, then struct fwcfg_dir_entry each */
 #define FWCFG_FILE_FIRST     0x0020 /* the first file's key */
 #define FWCFG_ID_TRADITIONAL 0x1u
+#define FWCFG_ID_DMA	     0x2u
+
+/* FWCfgDmaAccess.control bits (fw_cfg.rst, "DMA interface"). */
+#define FWCFG_DMA_ERROR	 0x01u
+#define FWCFG_DMA_READ	 0x02u
+#define FWCFG_DMA_SKIP	 0x04u
+#define FWCFG_DMA_SELECT 0x08u /* the key is in bits 31:16 */
+#define FWCFG_DMA_WRITE	 0x10u
+#define FWCFG_DMA_SIG	 "QEMU CFG" /* what the DMA ports read, byte by byte */
 
 #define FWCFG_FILES_MAX 8  /* files per VM (the manifest's limit) */
 #define FWCFG_NAME_MAX	56 /* bytes of a directory name, NUL included */
@@ -41,8 +55,9 @@ struct fwcfg_file {
 };
 
 struct fwcfg {
-	uint16_t sel; /* the selected key, as last written */
-	uint32_t off; /* next byte of it to read */
+	uint16_t sel;	 /* the selected key, as last written */
+	uint32_t off;	 /* next byte of it to read */
+	uint32_t dma_hi; /* the DMA address's high half, as last written */
 	uint64_t ram_size;
 	uint16_t ncpus, max_cpus;
 	uint32_t nfiles;
@@ -68,5 +83,23 @@ void fwcfg_select(struct fwcfg *f, uint16_t val);
 
 /* A guest byte read of the data port: the next byte of the selected item. */
 uint8_t fwcfg_read(struct fwcfg *f);
+
+/*
+ * Makes guest-physical [gpa, gpa + len) accessible: a host pointer to all
+ * of it, or NULL if any byte of it is not the guest's memory.
+ */
+typedef void *(*fwcfg_map_fn)(void *ctx, uint64_t gpa, uint64_t len);
+
+/*
+ * Run the DMA request whose 16-byte FWCfgDmaAccess (be32 control, be32
+ * length, be64 address) is at guest-physical gpa, as QEMU does: SELECT
+ * first, then READ (else WRITE, else SKIP) of length bytes; a read past
+ * the item's end writes zeros; WRITE is refused (no item is writable);
+ * an unmappable address sets ERROR. Then the control word is written back
+ * as 0, or FWCFG_DMA_ERROR. A FWCfgDmaAccess that is not mappable is
+ * ignored (there is nowhere to report to). Returns the control written
+ * back, or FWCFG_DMA_ERROR | 0x100 when nothing could be written.
+ */
+uint32_t fwcfg_dma(struct fwcfg *f, uint64_t gpa, fwcfg_map_fn map, void *ctx);
 
 #endif

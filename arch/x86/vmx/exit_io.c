@@ -3,7 +3,7 @@
  * I/O instruction exits (every port exits: both I/O bitmaps are all ones).
  * Emulated: COM1 (0x3f8-0x3ff), the debug port 0xE9, QEMU's
  * isa-debug-exit at 0xf4, the i8042's status and reset (0x60/0x64) and the
- * PIIX reset control register 0xCF9, fw_cfg (0x510-0x511) and the ACPI
+ * PIIX reset control register 0xCF9, fw_cfg (0x510-0x51b) and the ACPI
  * PM block (0x600-0x60b, arch/x86/vmx/exit_pc.c), so guests written for QEMU's -kernel
  * environment run unmodified. Any other port reads as all ones and ignores
  * writes, as an empty ISA bus does. Exit qualification: SDM 3C, table 28-5.
@@ -63,7 +63,7 @@ int vmexit_io(struct vcpu *v, const struct vmexit *x)
 			r = 0; /* nothing was there to read */
 		} else if (port == RCR && size == 1) {
 			r = __atomic_load_n(&vm->rcr, __ATOMIC_RELAXED);
-		} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_DATA) {
+		} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_END) {
 			r = pc_fwcfg_in(vm, port, size);
 		} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 			r = pc_pm_in(vm, port, size);
@@ -91,7 +91,7 @@ int vmexit_io(struct vcpu *v, const struct vmexit *x)
 			return VMEXIT_STOP;
 		}
 		__atomic_store_n(&vm->rcr, (uint8_t)(val & 0x0a), __ATOMIC_RELAXED);
-	} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_DATA) {
+	} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_END) {
 		pc_fwcfg_out(vm, port, size, val);
 	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 		if (pc_pm_out(vm, port, size, val))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Port I/O glue for the PC devices of issue 12 that live in arch/x86/vdev:
- * fw_cfg (ports 0x510-0x511) and the ACPI PM block (0x600-0x60b). The
+ * fw_cfg (ports 0x510-0x51b, DMA included) and the ACPI PM block (0x600-0x60b). The
  * models are pure; this takes the VM's lock and supplies the TSC.
  * Environment: VMX root, the core running a vCPU of vm, interrupts off.
  */
@@ -10,10 +10,10 @@
 
 #include "core/vm.h"
 
-/* IN of size bytes (1, 2, 4) at port (0x510 or 0x511): the value. */
+/* IN of size bytes (1, 2, 4) at port (0x510..0x51b): the value. */
 uint32_t pc_fwcfg_in(struct vm *vm, uint16_t port, uint32_t size);
 
-/* OUT of size bytes of val at port (0x510 or 0x511). */
+/* OUT of size bytes of val at port (0x510..0x51b); may run a DMA request. */
 void pc_fwcfg_out(struct vm *vm, uint16_t port, uint32_t size, uint32_t val);
 
 /* IN of size bytes at port in ACPI_PM_BASE..ACPI_PM_END-1: the value. */

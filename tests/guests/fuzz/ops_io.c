@@ -354,6 +354,10 @@ void op_io(void)
 		p.val = 0xfd;
 	if (!p.in && p.width == 1 && p.port == 0xcf9)
 		p.val &= ~4u;
+	/* A write to fw_cfg's DMA address ports would have the device write
+	 * somewhere in the guest's memory (its canary) at random. */
+	if (!p.in && touches(p.port, p.width, 0x514, 0x51b))
+		p.in = true;
 	/* PM1a_CNT's SLP_EN (bit 13, in the byte at 0x605) powers off with \_S5's type. */
 	if (!p.in && p.port <= 0x605 && 0x605 - p.port < p.width)
 		p.val &= ~(0x20u << (8 * (0x605 - p.port)));
@@ -382,7 +386,7 @@ void op_io(void)
 		return;
 	}
 	/* fw_cfg and the ACPI PM block answer with data (the pcboot suite checks them). */
-	if (touches(p.port, p.width, 0x510, 0x511) || touches(p.port, p.width, 0x600, 0x60b))
+	if (touches(p.port, p.width, 0x510, 0x51b) || touches(p.port, p.width, 0x600, 0x60b))
 		return;
 	if (p.in && !com && p.val != ones)
 		fail("in port 0x%x width %u read 0x%x, want all ones", p.port, p.width, p.val);

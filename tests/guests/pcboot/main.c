@@ -3,7 +3,9 @@
  * Guest test "pcboot": what a QEMU -kernel guest finds of the PC's firmware
  * interfaces, read the way such a kernel reads them.
  * 1. fw_cfg (port 0x510/0x511): signature "QEMU", ID bit 0, NB_CPUS,
- *    MAX_CPUS, RAM size (against the multiboot mem_upper).
+ *    MAX_CPUS, RAM size (against the multiboot mem_upper). If the ID has
+ *    bit 1, the DMA interface (0x514/0x518) too: its ports read "QEMU CFG",
+ *    the signature and NB_CPUS read by DMA agree, a DMA write is refused.
  * 2. ACPI: the RSDP found by scanning the EBDA's first KiB and
  *    0xE0000-0xFFFFF, its checksums; the XSDT (revision >= 2) or the RSDT
  *    (revision 0, as SeaBIOS gives); every table it lists checksummed; the
@@ -14,7 +16,8 @@
  * 4. The FADT's PM timer (if any) advances across a 10 ms delay and never
  *    goes back over 1000 reads (modulo its 24- or 32-bit wrap).
  * 5. With "file=1": the fw_cfg directory holds "opt/cypress/test" and its
- *    bytes are those of tests/guests/pcboot/test.txt.
+ *    bytes are those of tests/guests/pcboot/test.txt (read by port, and by
+ *    DMA where offered, with zeros past its end).
  * 6. With "off=acpi": after a SUCCESS verdict the guest powers off the
  *    ACPI way (SLP_TYP from the DSDT's \_S5 with SLP_EN into PM1a_CNT)
  *    instead of through isa-debug-exit; any other verdict exits as usual.
@@ -99,6 +102,61 @@ static bool fw_find(const char *name, uint16_t *key, uint32_t *size)
 	return false;
 }
 
+/* ---- fw_cfg DMA (fw_cfg.rst, "DMA interface") ---- */
+
+#define DMA_ERROR  0x01u
+#define DMA_READ   0x02u
+#define DMA_SELECT 0x08u
+#define DMA_WRITE  0x10u
+
+static bool fw_dma;
+static struct {
+	uint32_t control, length; /* big-endian */
+	uint32_t addr_hi, addr_lo;
+} __attribute__((aligned(16))) dma_req;
+
+static uint32_t bswap(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+
+/* One request; returns the control word the device wrote back. */
+static uint32_t fw_dma_op(uint16_t key, uint32_t control, void *buf, uint32_t len)
+{
+	dma_req.control = bswap((uint32_t)key << 16 | DMA_SELECT | control);
+	dma_req.length = bswap(len);
+	dma_req.addr_hi = 0;
+	dma_req.addr_lo = bswap((uint32_t)(uintptr_t)buf);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	outl(0x514, 0);
+	outl(0x518, bswap((uint32_t)(uintptr_t)&dma_req));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return bswap(*(volatile uint32_t *)&dma_req.control);
+}
+
+static void check_dma(uint32_t ncpus)
+{
+	uint8_t sig[8], b[8];
+
+	for (int i = 0; i < 8; i++)
+		sig[i] = inb((uint16_t)(0x514 + i));
+	if (memcmp(sig, "QEMU CFG", 8))
+		fail("fw_cfg DMA ports read '%.8s', want 'QEMU CFG'", (const char *)sig);
+	memset(b, 0xaa, sizeof(b));
+	uint32_t c = fw_dma_op(FW_SIG, DMA_READ, b, 6);
+	if (c != 0 || memcmp(b, "QEMU\0\0\xaa", 7))
+		fail("DMA read of the signature: control 0x%x, bytes %02x %02x %02x %02x %02x %02x",
+		     c, b[0], b[1], b[2], b[3], b[4], b[5]);
+	c = fw_dma_op(FW_NCPUS, DMA_READ, b, 2);
+	if (c != 0 || (uint32_t)(b[0] | b[1] << 8) != ncpus)
+		fail("DMA read of NB_CPUS: control 0x%x, value %u, want %u", c, b[0] | b[1] << 8,
+		     ncpus);
+	c = fw_dma_op(FW_NCPUS, DMA_WRITE, b, 2);
+	if (!(c & DMA_ERROR))
+		fail("DMA write of NB_CPUS: control 0x%x, want the error bit", c);
+	gprintf("pcboot: fw_cfg DMA: signature, NB_CPUS read, write refused\n");
+}
+
 static uint32_t check_fwcfg(void)
 {
 	char sig[5] = { 0 };
@@ -116,6 +174,7 @@ static uint32_t check_fwcfg(void)
 		id, ncpus, max, (uint32_t)(ram >> 10), (uint32_t)(mb >> 10));
 	if (!(id & 1))
 		fail("fw_cfg ID 0x%x lacks bit 0 (traditional interface)", id);
+	fw_dma = id & 2;
 	if (ncpus < 1 || ncpus > GUEST_MAX_CPUS || max < ncpus)
 		fail("fw_cfg NB_CPUS %u, MAX_CPUS %u", ncpus, max);
 	/* mem_upper is the RAM above 1 MiB (below 4 GiB): both loaders derive it
@@ -123,6 +182,8 @@ static uint32_t check_fwcfg(void)
 	if (!(mb_flags() & MB_INFO_MEM) || ram < mb || ram - mb >= 0x100000)
 		fail("fw_cfg RAM size 0x%x%08x disagrees with mem_upper %u KiB",
 		     (uint32_t)(ram >> 32), (uint32_t)ram, mb_mem_upper());
+	if (fw_dma)
+		check_dma(ncpus);
 	return ncpus;
 }
 
@@ -149,6 +210,14 @@ static void check_file(void)
 		fail("opt/cypress/test reads wrong bytes");
 	else
 		gprintf("pcboot: file: %s", buf);
+	if (!fw_dma)
+		return;
+	memset(buf, 0xaa, sizeof(buf));
+	uint32_t c = fw_dma_op(key, DMA_READ, buf, size + 4);
+	if (c != 0 || memcmp(buf, file_want, size) || memcmp(buf + size, "\0\0\0\0\xaa", 5))
+		fail("opt/cypress/test by DMA: control 0x%x, wrong bytes", c);
+	else
+		gprintf("pcboot: file by DMA: the same %u bytes\n", size);
 }
 
 /* ---- ACPI ---- */
