@@ -40,10 +40,13 @@ int vmexit_io(struct vcpu *v, const struct vmexit *x)
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 	struct vm *vm = v->vm;
 
+	if (string && in && port == FWCFG_PORT_DATA && size == 1)
+		return pc_fwcfg_ins(v, x); /* fw_cfg readers without DMA: rep insb */
 	if (string) {
 		/* INS/OUTS need guest linear-address translation; no emulated
-		 * device here needs them, so a guest using them is stopped with
-		 * a clear reason rather than given wrong data. */
+		 * device but fw_cfg's data port (above) needs them, so a guest
+		 * using them is stopped with a clear reason rather than given
+		 * wrong data. */
 		vm_fail(vm, x->rip, "string I/O (%s) on port 0x%x is not emulated",
 			in ? "INS" : "OUTS", port);
 		return VMEXIT_STOP;

@@ -2,7 +2,8 @@
 /*
  * Guest test "pcboot": what a QEMU -kernel guest finds of the PC's firmware
  * interfaces, read the way such a kernel reads them.
- * 1. fw_cfg (port 0x510/0x511): signature "QEMU", ID bit 0, NB_CPUS,
+ * 1. fw_cfg (port 0x510/0x511): signature "QEMU" (by INSB and REP INSB
+ *    too), ID bit 0, NB_CPUS,
  *    MAX_CPUS, RAM size (against the multiboot mem_upper). If the ID has
  *    bit 1, the DMA interface (0x514/0x518) too: its ports read "QEMU CFG",
  *    the signature and NB_CPUS read by DMA agree, a DMA write is refused.
@@ -17,11 +18,13 @@
  *    goes back over 1000 reads (modulo its 24- or 32-bit wrap).
  * 5. With "file=1": the fw_cfg directory holds "opt/cypress/test" and its
  *    bytes are those of tests/guests/pcboot/test.txt (read by port, and by
- *    DMA where offered, with zeros past its end).
+ *    DMA where offered, with zeros past its end, and by REP INSB). With
+ *    "paging" also by REP INSB with 32-bit paging on, to a linear range
+ *    whose two pages are mapped in swapped order.
  * 6. With "off=acpi": after a SUCCESS verdict the guest powers off the
  *    ACPI way (SLP_TYP from the DSDT's \_S5 with SLP_EN into PM1a_CNT)
  *    instead of through isa-debug-exit; any other verdict exits as usual.
- * Command line: file=1, off=acpi, xapic (no x2APIC). One verdict line.
+ * Command line: file=1, paging, off=acpi, xapic (no x2APIC). One verdict line.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), all CPUs.
  */
 #include "tests/guests/lib/guest.h"
@@ -58,6 +61,18 @@ static void fw_read(void *buf, uint32_t n)
 
 	for (uint32_t i = 0; i < n; i++)
 		b[i] = inb(FW_DATA);
+}
+
+/* The same with REP INSB, as Linux's and SeaBIOS's readers do without DMA. */
+static void fw_read_rep(void *buf, uint32_t n)
+{
+	void *d = buf;
+	uint32_t c = n;
+
+	__asm__ volatile("cld; rep insb" : "+D"(d), "+c"(c) : "d"(FW_DATA) : "memory");
+	if (c != 0 || d != (uint8_t *)buf + n)
+		fail("rep insb of %u bytes left ECX %u, EDI moved by %d", n, c,
+		     (int)((uint8_t *)d - (uint8_t *)buf));
 }
 
 static uint64_t fw_le(uint16_t key, uint32_t n)
@@ -166,6 +181,29 @@ static uint32_t check_fwcfg(void)
 	if (memcmp(sig, "QEMU", 4))
 		verdict(VERDICT_FAILURE, "fw_cfg signature reads %02x %02x %02x %02x, want QEMU",
 			(uint8_t)sig[0], (uint8_t)sig[1], (uint8_t)sig[2], (uint8_t)sig[3]);
+	/* The signature again by REP INSB (5 bytes: one past the end), then INSB. */
+	uint8_t rs[6] = { 0, 0, 0, 0, 0xaa, 0xbb };
+	uint8_t *d = rs;
+	fw_select(FW_SIG);
+	fw_read_rep(rs, 5);
+	fw_select(FW_SIG);
+	__asm__ volatile("insb" : "+D"(d) : "d"(FW_DATA) : "memory");
+	if (memcmp(rs, "QEMU\0\xbb", 6))
+		fail("signature by rep insb: %02x %02x %02x %02x %02x %02x", rs[0], rs[1], rs[2],
+		     rs[3], rs[4], rs[5]);
+	if (d != rs + 1 || rs[0] != 'Q')
+		fail("insb moved EDI by %d, stored 0x%02x", (int)(d - rs), rs[0]);
+	/* 5000 bytes by one REP INSB: longer than one exit's share (Cypress
+	 * carries it out 4096 bytes at a time and restarts the instruction). */
+	static uint8_t big[5001];
+	memset(big, 0xaa, sizeof(big));
+	fw_select(FW_SIG);
+	fw_read_rep(big, 5000);
+	bool zeros = true;
+	for (uint32_t i = 4; i < 5000; i++)
+		zeros = zeros && big[i] == 0;
+	if (memcmp(big, "QEMU", 4) || !zeros || big[5000] != 0xaa)
+		fail("5000 bytes of the signature item by rep insb: wrong bytes");
 	uint32_t id = (uint32_t)fw_le(FW_ID, 4);
 	uint32_t ncpus = (uint32_t)fw_le(FW_NCPUS, 2), max = (uint32_t)fw_le(FW_MAX, 2);
 	uint64_t ram = fw_le(FW_RAM, 8);
@@ -185,6 +223,46 @@ static uint32_t check_fwcfg(void)
 	if (fw_dma)
 		check_dma(ncpus);
 	return ncpus;
+}
+
+/*
+ * "paging": 32-bit paging, identity in 4 MiB pages, and linear 0x80000000
+ * mapped by 4 KiB pages to the two pages of pg_buf in swapped order; the
+ * file is read by REP INSB to 16 bytes before that boundary, so its bytes
+ * land at the end of pg_buf's second page and the start of its first:
+ * whoever carries out the INSB must translate every byte's address.
+ */
+#define PG_ALIAS 0x80000000u
+static uint32_t pg_dir[1024] __attribute__((aligned(4096)));
+static uint32_t pg_tab[1024] __attribute__((aligned(4096)));
+static uint8_t pg_buf[2][4096] __attribute__((aligned(4096)));
+
+static void check_file_paged(uint16_t key, uint32_t size)
+{
+	uint32_t cr0, cr4;
+
+	for (uint32_t i = 0; i < 1024; i++)
+		pg_dir[i] = (i << 22) | 0x83; /* present, writable, 4 MiB */
+	pg_dir[PG_ALIAS >> 22] = (uint32_t)(uintptr_t)pg_tab | 0x3;
+	pg_tab[0] = (uint32_t)(uintptr_t)pg_buf[1] | 0x3;
+	pg_tab[1] = (uint32_t)(uintptr_t)pg_buf[0] | 0x3;
+	memset(pg_buf, 0xaa, sizeof(pg_buf));
+	__asm__ volatile("mov %0, %%cr3" : : "r"(pg_dir) : "memory");
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1u << 4))); /* PSE */
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | (1u << 31)) : "memory");
+	fw_select(key);
+	fw_read_rep((void *)(uintptr_t)(PG_ALIAS + 4096 - 16), size);
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	if (memcmp(pg_buf[1] + 4096 - 16, file_want, 16) ||
+	    memcmp(pg_buf[0], file_want + 16, size - 16) || pg_buf[0][size - 16] != 0xaa ||
+	    pg_buf[1][4096 - 17] != 0xaa)
+		fail("opt/cypress/test by rep insb with paging: wrong bytes or places");
+	else
+		gprintf("pcboot: file by rep insb with paging on, across two swapped pages: the "
+			"same %u bytes\n",
+			size);
 }
 
 static void check_file(void)
@@ -210,6 +288,15 @@ static void check_file(void)
 		fail("opt/cypress/test reads wrong bytes");
 	else
 		gprintf("pcboot: file: %s", buf);
+	memset(buf, 0xaa, sizeof(buf));
+	fw_select(key);
+	fw_read_rep(buf, size + 4);
+	if (memcmp(buf, file_want, size) || memcmp(buf + size, "\0\0\0\0\xaa", 5))
+		fail("opt/cypress/test by rep insb: wrong bytes");
+	else
+		gprintf("pcboot: file by rep insb: the same %u bytes\n", size);
+	if (cmdline_has("paging"))
+		check_file_paged(key, size);
 	if (!fw_dma)
 		return;
 	memset(buf, 0xaa, sizeof(buf));
