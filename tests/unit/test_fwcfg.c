@@ -184,6 +184,18 @@ static uint32_t dma_control(uint32_t at)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* A map that accepts anything below 4 GiB (nothing is written through it
+ * here but the request itself, which lies in gmem). */
+static void *big_map(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	if (gpa < GMEM && len <= GMEM - gpa)
+		return gmem + gpa;
+	if (gpa + len <= (1ull << 32))
+		fail_msg("mapped %llu bytes for a request over the limit", (unsigned long long)len);
+	return NULL;
+}
+
 static void test_dma(void **state)
 {
 	struct fwcfg f;
@@ -232,6 +244,10 @@ static void test_dma(void **state)
 	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), FWCFG_DMA_ERROR);
 	dma_req(0x100, FWCFG_DMA_READ, UINT32_MAX, 0);
 	assert_int_equal(fwcfg_dma(&f, 0x100, gmap, NULL), FWCFG_DMA_ERROR);
+
+	/* Longer than FWCFG_DMA_MAX: ERROR even where memory would allow it. */
+	dma_req(0x100, FWCFG_DMA_READ, FWCFG_DMA_MAX + 1, 0);
+	assert_int_equal(fwcfg_dma(&f, 0x100, big_map, NULL), FWCFG_DMA_ERROR);
 
 	/* No operation bit: nothing moves, control 0. */
 	dma_req(0x100, FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT, 4, 0x330);

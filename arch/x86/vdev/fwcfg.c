@@ -201,7 +201,9 @@ uint32_t fwcfg_dma(struct fwcfg *f, uint64_t gpa, fwcfg_map_fn map, void *ctx)
 	if (write && len)
 		control = FWCFG_DMA_ERROR; /* no item is writable */
 	else if (read && len) {
-		uint8_t *dst = addr <= UINT64_MAX - len ? map(ctx, addr, len) : NULL;
+		uint8_t *dst = addr <= UINT64_MAX - len && len <= FWCFG_DMA_MAX ?
+				       map(ctx, addr, len) :
+				       NULL;
 		if (!dst) {
 			control = FWCFG_DMA_ERROR;
 		} else {

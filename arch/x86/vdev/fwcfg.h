@@ -43,6 +43,9 @@
 #define FWCFG_DMA_SELECT 0x08u /* the key is in bits 31:16 */
 #define FWCFG_DMA_WRITE	 0x10u
 #define FWCFG_DMA_SIG	 "QEMU CFG" /* what the DMA ports read, byte by byte */
+/* Longest READ one request may ask for: the copy runs while the vCPU's
+ * core is in the hypervisor, so it is bounded (64 MiB: some 10 ms). */
+#define FWCFG_DMA_MAX MiB(64)
 
 #define FWCFG_FILES_MAX 8  /* files per VM (the manifest's limit) */
 #define FWCFG_NAME_MAX	56 /* bytes of a directory name, NUL included */
@@ -95,7 +98,7 @@ typedef void *(*fwcfg_map_fn)(void *ctx, uint64_t gpa, uint64_t len);
  * length, be64 address) is at guest-physical gpa, as QEMU does: SELECT
  * first, then READ (else WRITE, else SKIP) of length bytes; a read past
  * the item's end writes zeros; WRITE is refused (no item is writable);
- * an unmappable address sets ERROR. Then the control word is written back
+ * an unmappable address or a READ longer than FWCFG_DMA_MAX sets ERROR. Then the control word is written back
  * as 0, or FWCFG_DMA_ERROR. A FWCfgDmaAccess that is not mappable is
  * ignored (there is nowhere to report to). Returns the control written
  * back, or FWCFG_DMA_ERROR | 0x100 when nothing could be written.

@@ -81,7 +81,8 @@ static void put_reg(uint64_t *reg, uint64_t val, uint32_t bits)
 int pc_fwcfg_ins(struct vcpu *v, const struct vmexit *x)
 {
 	struct vm *vm = v->vm;
-	bool lm = (vmread(VMCS_GUEST_EFER) & GWALK_EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & AR_CS_L);
+	bool lm = (vmread(VMCS_GUEST_EFER) & GWALK_EFER_LMA) &&
+		  (vmread(VMCS_GUEST_CS_AR) & AR_CS_L);
 	bool rep = x->qual & (1 << 5);
 	uint32_t bits = addr_bits(v, x, lm);
 	struct gwalk w = {
@@ -94,7 +95,8 @@ int pc_fwcfg_ins(struct vcpu *v, const struct vmexit *x)
 	};
 
 	if (!bits) {
-		vm_fail(vm, x->rip, "INSB from port 0x%x: cannot read the instruction", FWCFG_PORT_DATA);
+		vm_fail(vm, x->rip, "INSB from port 0x%x: cannot read the instruction",
+			FWCFG_PORT_DATA);
 		return VMEXIT_STOP;
 	}
 	if ((w.cr0 & GWALK_CR0_PG) && (w.cr4 & GWALK_CR4_PAE) && !(w.efer & GWALK_EFER_LMA))
