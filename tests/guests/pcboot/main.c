@@ -24,6 +24,8 @@
  * 6. With "off=acpi": after a SUCCESS verdict the guest powers off the
  *    ACPI way (SLP_TYP from the DSDT's \_S5 with SLP_EN into PM1a_CNT)
  *    instead of through isa-debug-exit; any other verdict exits as usual.
+ * Prints "bench: NAME N ticks" for an fw_cfg byte read, a 4 KiB REP INSB,
+ * a 4 KiB DMA read and a PM timer read.
  * Command line: file=1, paging, off=acpi, xapic (no x2APIC). One verdict line.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), all CPUs.
  */
@@ -527,6 +529,39 @@ static void acpi_off(uint32_t code)
 	gprintf("pcboot: still running 100 ms after the ACPI power-off\n");
 }
 
+/* ---- benchmarks: TSC ticks per access (in Bochs, path lengths) ---- */
+
+static void bench(void)
+{
+	static uint8_t buf[4096];
+	uint64_t t0, t;
+
+	fw_select(FW_SIG);
+	t0 = rdtsc();
+	for (int i = 0; i < 256; i++)
+		(void)inb(FW_DATA);
+	t = rdtsc() - t0;
+	gprintf("bench: fwcfg_inb %u ticks\n", (uint32_t)(t / 256));
+	fw_select(FW_SIG);
+	t0 = rdtsc();
+	fw_read_rep(buf, sizeof(buf));
+	t = rdtsc() - t0;
+	gprintf("bench: fwcfg_rep_insb_4k %u ticks\n", (uint32_t)t);
+	if (fw_dma) {
+		t0 = rdtsc();
+		fw_dma_op(FW_SIG, DMA_READ, buf, sizeof(buf));
+		t = rdtsc() - t0;
+		gprintf("bench: fwcfg_dma_4k %u ticks\n", (uint32_t)t);
+	}
+	if (pm_port) {
+		t0 = rdtsc();
+		for (int i = 0; i < 256; i++)
+			(void)inl((uint16_t)pm_port);
+		t = rdtsc() - t0;
+		gprintf("bench: pm_timer_inl %u ticks\n", (uint32_t)(t / 256));
+	}
+}
+
 /* ---- the APs ---- */
 
 static void ap_main(unsigned int slot)
@@ -575,6 +610,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 			fail("off=acpi: no PM1a_CNT (0x%x) or no \\_S5 in the DSDT", pm1a_cnt);
 		guest_exit_hook_set(acpi_off);
 	}
+	bench();
 	bool file = cmdline_uint("file", 0) != 0;
 	if (file)
 		check_file();
