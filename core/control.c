@@ -118,7 +118,14 @@ static int64_t do_create(struct gpm_call *c)
 	}
 	struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start, mod->end - mod->start,
 				   mp->kernel };
-	if (guest_check(&img, mp->mem_bytes, mp->cmdline) < 0)
+	struct guest_module mods[MANIFEST_MODS_MAX];
+	struct guest_mods gmods;
+	char missing[MANIFEST_MODULE_MAX];
+	if (partition_guest_mods(mp, mods, &gmods, missing) < 0) {
+		kprintf("gpm: create from '%s': no boot module '%s'\n", c->caller->name, missing);
+		return -E_NOENT;
+	}
+	if (guest_check(&img, mp->mem_bytes, mp->cmdline, &gmods) < 0)
 		return -E_INVAL;
 	req.machine = *plan_machine();
 	if (manifest_assign(&req, &r) < 1)

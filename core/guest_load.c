@@ -109,7 +109,7 @@ static int find_header(const struct guest_image *img, const char *name, struct m
 }
 
 /* Bits 0-15 are requirements (section 3.1.2): refuse what we cannot honour.
- * Bit 0 (page-aligned modules) holds trivially: there are no modules; bit 1
+ * Bit 0 (page-aligned modules) always holds (core/guest_mods.c rule 1); bit 1
  * (memory information) is always given. */
 static int check_flags(const char *name, uint32_t flags)
 {
@@ -319,22 +319,33 @@ static void put_mmap(uint8_t *p, uint64_t base, uint64_t len, uint32_t type)
 	memcpy(p, &e, sizeof(e));
 }
 
+/* Offset of the module list in the info block: after the command line's NUL. */
+static uint32_t mods_off(size_t cmdlen)
+{
+	return (uint32_t)ALIGN_UP(GUEST_MBI_OFF_CMDLINE + cmdlen + 1, GUEST_MBI_MODS_ALIGN);
+}
+
 /* Section 3.3: info structure, memory map, loader name and command line. */
 static void write_info(struct guest_mem *mem, uint32_t at, const char *cmdline, size_t cmdlen,
-		       const char *loader, size_t loaderlen)
+		       const char *loader, size_t loaderlen, const struct guest_mods *mods,
+		       const struct guest_mods_plan *mp)
 {
 	uint8_t *b = mem->base + at;
 	uint64_t upper = (mem->size - MiB(1)) / KiB(1);
 	struct mb1_info mi;
 
 	memset(&mi, 0, sizeof(mi));
-	mi.flags = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP | MB1_INFO_LOADER;
+	/* MODS even without modules (mods_count 0), as QEMU's -kernel gives it. */
+	mi.flags = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MODS | MB1_INFO_MMAP |
+		   MB1_INFO_LOADER;
 	mi.mem_lower = 0x9FC00 / 1024; /* 639 KiB: the EBDA page above is reserved */
 	mi.mem_upper = upper > UINT32_MAX ? UINT32_MAX : (uint32_t)upper;
 	mi.cmdline = at + GUEST_MBI_OFF_CMDLINE;
 	mi.mmap_length = GUEST_MBI_MMAP_COUNT * sizeof(struct mb1_mmap_entry);
 	mi.mmap_addr = at + GUEST_MBI_OFF_MMAP;
 	mi.boot_loader_name = at + GUEST_MBI_OFF_LOADER;
+	mi.mods_count = mp->count;
+	mi.mods_addr = guest_mods_write(mem, mods, mp, at, mods_off(cmdlen));
 	memcpy(b, &mi, sizeof(mi));
 
 	/* A PC-like map: low RAM, EBDA and BIOS ROM reserved, RAM from 1 MiB. */
@@ -359,11 +370,20 @@ struct guest_plan {
 	struct mb_header h;
 	size_t cmdlen, loaderlen;
 	uint32_t at;
+	struct guest_mods_plan mods;
 };
 
+/* Bytes of the info block: up to the cmdline's NUL, or the last module string's. */
+static uint32_t info_len(const struct guest_plan *pl)
+{
+	if (!pl->mods.count)
+		return (uint32_t)(GUEST_MBI_OFF_CMDLINE + pl->cmdlen + 1);
+	return mods_off(pl->cmdlen) + pl->mods.info_len;
+}
+
 static int plan_load(const struct guest_image *img, const char *name, const struct guest_mem *mem,
-		     const char *cmdline, const char *loader_name, struct guest_plan *pl,
-		     struct guest_boot *out)
+		     const char *cmdline, const char *loader_name, const struct guest_mods *mods,
+		     struct guest_plan *pl, struct guest_boot *out)
 {
 	int err;
 
@@ -393,14 +413,16 @@ static int plan_load(const struct guest_image *img, const char *name, const stru
 	if (!err)
 		err = check_entry(img, name, &pl->lay);
 	if (!err)
-		err = place_info(img, name, &pl->lay,
-				 (uint32_t)(GUEST_MBI_OFF_CMDLINE + pl->cmdlen + 1), &pl->at);
+		err = guest_mods_plan(mods, name, out->load_end, mem->size, &pl->mods);
+	if (!err)
+		err = place_info(img, name, &pl->lay, info_len(pl), &pl->at);
 	if (err)
 		memset(out, 0, sizeof(*out));
 	return err;
 }
 
-int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline)
+int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline,
+		const struct guest_mods *mods)
 {
 	struct guest_mem mem = { NULL, mem_size };
 	struct guest_boot out;
@@ -411,11 +433,11 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
 		return -E_INVAL;
 	}
 	return plan_load(img, img->name ? img->name : "guest", &mem, cmdline ? cmdline : "",
-			 "Cypress", &pl, &out);
+			 "Cypress", mods, &pl, &out);
 }
 
 int guest_load(const struct guest_image *img, struct guest_mem *mem, const char *cmdline,
-	       const char *loader_name, struct guest_boot *out)
+	       const char *loader_name, const struct guest_mods *mods, struct guest_boot *out)
 {
 	const char *name = img && img->name ? img->name : "guest";
 	struct guest_plan pl;
@@ -430,7 +452,7 @@ int guest_load(const struct guest_image *img, struct guest_mem *mem, const char 
 	}
 	cmdline = cmdline ? cmdline : "";
 	loader_name = loader_name ? loader_name : "Cypress";
-	err = plan_load(img, name, mem, cmdline, loader_name, &pl, out);
+	err = plan_load(img, name, mem, cmdline, loader_name, mods, &pl, out);
 	if (err)
 		return err;
 
@@ -441,13 +463,18 @@ int guest_load(const struct guest_image *img, struct guest_mem *mem, const char 
 		memcpy(mem->base + s.paddr, img->data + s.file_off, (size_t)s.file_size);
 		memset(mem->base + s.paddr + s.file_size, 0, (size_t)(s.mem_size - s.file_size));
 	}
-	write_info(mem, pl.at, cmdline, pl.cmdlen, loader_name, pl.loaderlen);
+	write_info(mem, pl.at, cmdline, pl.cmdlen, loader_name, pl.loaderlen, mods, &pl.mods);
 
 	out->entry = pl.lay.entry;
 	out->mbi = pl.at;
 	out->mb_flags = pl.h.flags;
 	out->elf64 = pl.lay.kind == GUEST_ELF64;
+	out->mods_start = pl.mods.start;
+	out->mods_end = pl.mods.end;
 	kprintf("guest: '%s' loaded: %s, 0x%x-0x%x, entry 0x%x, mbi 0x%x\n", name,
 		kind_names[pl.lay.kind], out->load_start, out->load_end, out->entry, out->mbi);
+	if (pl.mods.count)
+		kprintf("guest: '%s': %u boot module%s at 0x%x-0x%x\n", name, pl.mods.count,
+			pl.mods.count == 1 ? "" : "s", out->mods_start, out->mods_end);
 	return 0;
 }

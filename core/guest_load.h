@@ -12,7 +12,8 @@
  * Guest memory layout chosen here (guest-physical addresses):
  *   [0, 0x1000)          never written: no image byte may land there
  *   [0x8000, 0x9F000)    the multiboot info block: info structure, memory
- *                        map, boot loader name, command line. Preferred at
+ *                        map, boot loader name, command line, module
+ *                        list and module strings. Preferred at
  *                        0x9000; if the image overlaps that, the first of
  *                        0x8000 or the page after an image segment that
  *                        fits without overlap is used; none -> refused
@@ -20,13 +21,17 @@
  *                        but guest RAM, so image segments may land there (as
  *                        with QEMU's -kernel, where GNU ld's header segment
  *                        at 0xff000 is common)
- *   [0x100000, size)     usual home of the kernel
+ *   [0x100000, size)     usual home of the kernel; the boot modules follow
+ *                        it, each on a page boundary, in the order given,
+ *                        from the first page at or above 1 MiB past the
+ *                        image's highest byte (as QEMU's -initrd does)
  *
  * Every refusal prints exactly one "guest: ..." console line and writes
  * nothing into guest memory: all checks run before the first byte is copied.
  *
  * Limits: command line up to 4095 bytes, boot loader name up to 63, at most
- * 256 ELF program headers, every segment below 4 GiB. Segments that overlap
+ * 16 modules with strings up to 1023 bytes each, at most 256 ELF program
+ * headers, every segment below 4 GiB. Segments that overlap
  * each other are not refused (the later one wins, as with GRUB); the entry
  * point (ELF e_entry, a.out kludge entry_addr) must lie within the bytes
  * loaded from the file.
@@ -50,6 +55,7 @@
 /* Info flags, section 3.3. */
 #define MB1_INFO_MEM	 0x00000001u
 #define MB1_INFO_CMDLINE 0x00000004u
+#define MB1_INFO_MODS	 0x00000008u
 #define MB1_INFO_MMAP	 0x00000040u
 #define MB1_INFO_LOADER	 0x00000200u
 
@@ -64,6 +70,11 @@
 #define GUEST_MBI_MMAP_COUNT  4u
 #define GUEST_CMDLINE_MAX     4095u /* bytes, without the NUL */
 #define GUEST_LOADER_MAX      63u   /* bytes, without the NUL */
+/* The module list follows the command line's NUL, 16-byte aligned; the module
+ * strings follow the list, packed (each with its NUL). */
+#define GUEST_MBI_MODS_ALIGN 16u
+#define GUEST_MODS_MAX	     16u   /* boot modules per guest */
+#define GUEST_MODSTR_MAX     1023u /* bytes of one module string, without the NUL */
 
 /* No image byte below this. The legacy hole bounds the memory map's entries. */
 #define GUEST_LOW_RESERVED 0x1000u
@@ -96,11 +107,31 @@ struct mb1_mmap_entry {
 	uint32_t type; /* 1 = available RAM, 2 = reserved */
 } __packed;
 
+/* One module entry, section 3.3 (mods_addr points to mods_count of them). */
+struct mb1_module {
+	uint32_t mod_start, mod_end; /* guest-physical, end exclusive */
+	uint32_t string;	     /* guest address of its NUL-terminated string */
+	uint32_t reserved;	     /* 0 */
+} __packed;
+
 /* The kernel module as it sits in host memory (read only). */
 struct guest_image {
 	const uint8_t *data;
 	uint64_t size;
 	const char *name; /* for messages; NULL prints as "guest" */
+};
+
+/* A boot module for the guest, as it sits in host memory (read only). */
+struct guest_module {
+	const uint8_t *data;
+	uint64_t size;
+	const char *string; /* its multiboot string: "NAME args", as QEMU gives "file args" */
+};
+
+/* The modules of one guest, in the order it sees them; count 0: none. */
+struct guest_mods {
+	const struct guest_module *mod;
+	uint32_t count;
 };
 
 /* The partition's memory: guest-physical 0 is base[0]. */
@@ -116,6 +147,7 @@ struct guest_boot {
 	uint32_t load_start, load_end; /* span of all segments incl. bss, end exclusive */
 	uint32_t mb_flags;	       /* flags word of the multiboot header */
 	bool elf64;		       /* loaded from an ELF64 container */
+	uint32_t mods_start, mods_end; /* span of the modules (0, 0 without any) */
 };
 
 /*
@@ -124,7 +156,8 @@ struct guest_boot {
  * anything: so a partition whose kernel cannot load is refused before it
  * is given cores and memory. Returns 0 or guest_load()'s error.
  */
-int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline);
+int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline,
+		const struct guest_mods *mods);
 
 /*
  * Load the multiboot v1 kernel img into mem: find and check the multiboot
@@ -132,9 +165,10 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
  * bit 16) or else from the ELF32 (EM_386) / ELF64 (EM_X86_64) program
  * headers (PT_LOAD segments go to p_paddr), check that the entry point lies
  * in bytes loaded from the file, copy the file bytes, zero the
- * bss, and write the info block (flags MEM|CMDLINE|MMAP|LOADER_NAME, no
- * modules). cmdline may be NULL (the guest sees ""); loader_name may be
- * NULL ("Cypress"). Prints one success line
+ * bss, copy the modules (mods may be NULL: none) after the image, and write
+ * the info block (flags MEM|CMDLINE|MODS|MMAP|LOADER_NAME; MODS even with
+ * mods_count 0, as QEMU does). cmdline may be NULL (the guest sees "");
+ * loader_name may be NULL ("Cypress"). Prints one success line
  * "guest: 'name' loaded: ELF32, 0x100000-0x10a000, entry 0x10000c, mbi 0x9000".
  * Preconditions: mem->base holds mem->size writable bytes, already zeroed
  * by the caller (nothing outside the image and the info block is touched);
@@ -145,9 +179,9 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
  * *out is zeroed then.
  */
 int guest_load(const struct guest_image *img, struct guest_mem *mem, const char *cmdline,
-	       const char *loader_name, struct guest_boot *out);
+	       const char *loader_name, const struct guest_mods *mods, struct guest_boot *out);
 
-/* ---- internal interface between core/guest_load.c and core/guest_elf.c ---- */
+/* ---- internal interface of core/guest_load.c, guest_elf.c and guest_mods.c ---- */
 
 /* One piece of the image: file bytes [file_off, file_off + file_size) go to
  * guest-physical paddr; the mem_size - file_size bytes after them are zeroed. */
@@ -191,5 +225,31 @@ int guest_elf_parse(const struct guest_image *img, const char *name, struct gues
  */
 bool guest_layout_seg(const struct guest_image *img, const struct guest_layout *lay, uint32_t i,
 		      struct guest_seg *seg);
+
+/* Where the modules go and how much room their list and strings take. */
+struct guest_mods_plan {
+	uint32_t count;
+	uint32_t start, end; /* guest span: first mod_start, last mod_end */
+	uint32_t info_len;   /* bytes of list + strings in the info block */
+};
+
+/*
+ * Check mods (NULL: none; count, strings, host pointers) and place them:
+ * from the first page at or above max(image_end, 1 MiB), each page aligned,
+ * every byte below mem_size and 4 GiB. Fills *pl. Returns 0, or -E_INVAL /
+ * -E_RANGE after one "guest: 'name': ..." line.
+ */
+int guest_mods_plan(const struct guest_mods *mods, const char *name, uint64_t image_end,
+		    uint64_t mem_size, struct guest_mods_plan *pl);
+
+/*
+ * Copy the modules planned in *pl into mem and write their list at info
+ * offset list_off (guest address info_at + list_off), strings after it.
+ * Returns the guest address of the list. Precondition: guest_mods_plan()
+ * returned 0 for the same mods and mem->size, and the info block has
+ * list_off + pl->info_len bytes.
+ */
+uint32_t guest_mods_write(struct guest_mem *mem, const struct guest_mods *mods,
+			  const struct guest_mods_plan *pl, uint32_t info_at, uint32_t list_off);
 
 #endif

@@ -155,6 +155,63 @@ static bool set_symbols(struct manifest_part *p, const char *val, char *why, siz
 	return set_module(p->symbols, sizeof(p->symbols), val, why, n);
 }
 
+/*
+ * module = NAME args: NAME as for kernel, args the rest of the value as
+ * written. The whole value becomes the module's multiboot string, as QEMU's
+ * -initrd "file args" does.
+ */
+static bool set_guest_module(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	char word[MANIFEST_MODULE_MAX], name[MANIFEST_MODULE_MAX];
+	size_t len = strlen(val), nlen = 0, used = 0;
+
+	if (p->nmods >= MANIFEST_MODS_MAX) {
+		ksnprintf(why, n, "more than %u modules", MANIFEST_MODS_MAX);
+		return false;
+	}
+	while (nlen < len && !is_blank(val[nlen]))
+		nlen++;
+	if (nlen == 0) { /* a quoted value may start with a blank */
+		ksnprintf(why, n, "the module name must come first");
+		return false;
+	}
+	if (nlen >= sizeof(word)) {
+		ksnprintf(why, n, "module name longer than %u characters", MANIFEST_MODULE_MAX - 1);
+		return false;
+	}
+	memcpy(word, val, nlen);
+	word[nlen] = '\0';
+	if (!set_module(name, sizeof(name), word, why, n)) /* printable ASCII */
+		return false;
+	if (p->nmods)
+		used = p->mod_off[p->nmods - 1] + strlen(manifest_module(p, p->nmods - 1u)) + 1;
+	if (len + 1 > sizeof(p->mod_text) - used) {
+		ksnprintf(why, n, "the module strings take more than %u bytes",
+			  MANIFEST_MODTEXT_MAX);
+		return false;
+	}
+	memcpy(p->mod_text + used, val, len + 1);
+	p->mod_off[p->nmods++] = (uint16_t)used;
+	return true;
+}
+
+const char *manifest_module(const struct manifest_part *p, uint32_t i)
+{
+	return i < p->nmods && i < MANIFEST_MODS_MAX ? p->mod_text + p->mod_off[i] : "";
+}
+
+char *manifest_module_name(const struct manifest_part *p, uint32_t i, char *name)
+{
+	const char *s = manifest_module(p, i);
+	size_t n = 0;
+
+	while (s[n] && !is_blank(s[n]) && n + 1 < MANIFEST_MODULE_MAX)
+		n++;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return name;
+}
+
 static bool set_cmdline(struct manifest_part *p, const char *val, char *why, size_t n)
 {
 	size_t len = strlen(val);
@@ -208,6 +265,7 @@ enum {
 	K_BALLOON,
 	K_VCPUS_MIN,
 	K_BALLOON_WAIT,
+	K_MODULE,
 	K_FWCFG
 };
 static const struct key_desc keys[] = {
@@ -231,8 +289,10 @@ static const struct key_desc keys[] = {
 	[K_BALLOON] = { "balloon", manifest_key_balloon, false },
 	[K_VCPUS_MIN] = { "vcpus_min", manifest_key_vcpus_min, false },
 	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
+	[K_MODULE] = { "module", set_guest_module, false }, /* repeatable, as is fwcfg */
 	[K_FWCFG] = { "fwcfg", manifest_key_fwcfg, false },
 };
+_Static_assert(ARRAY_SIZE(keys) <= 32, "seen and good hold a bit per key");
 
 /*
  * [machine] keys. An error costs only its key: the machine description
@@ -582,8 +642,8 @@ static void key_value(struct pstate *st, char *s)
 		st->cur->valid = false;
 		return;
 	}
-	/* fwcfg may repeat: its setter counts and limits the files. */
-	if ((st->seen & (1U << i)) && i != K_FWCFG) {
+	/* module and fwcfg may repeat: their setters count and limit them. */
+	if ((st->seen & (1U << i)) && i != K_MODULE && i != K_FWCFG) {
 		kprintf("manifest: line %u: key '%s' given twice in partition '%s'; partition "
 			"refused\n",
 			st->line, key, st->cur->name);

@@ -19,6 +19,8 @@
  *   colocate = socket  affinity = 0-1:core  lpm = dedicated  control = yes
  *   slice = 500us            # optional planning keys (issue 10), one a line
  *   symbols = hello.map      # optional: boot module in System.map format (the pool)
+ *   module = data.txt a b    # optional, repeatable: a multiboot module for the
+ *                            # guest, in order; string "data.txt a b" as QEMU's -initrd
  *   fwcfg = opt/x/cfg cfg.bin  # optional, up to 8: a fw_cfg file with a module's bytes
  *
  *   [machine]                # optional, at most one: core classes and power
@@ -49,11 +51,13 @@
 #define MANIFEST_MODULE_MAX  64	 /* incl. NUL */
 #define MANIFEST_LINE_MAX    512 /* longest accepted line, terminator excluded */
 #define MANIFEST_MASK_WORDS  (CONFIG_MAX_CPUS / 64)
-#define MANIFEST_AFF_MAX     8	/* affinity groups per partition (GPM_AFF_MAX) */
-#define MANIFEST_MAX_VCPUS   64 /* vcpus = 1..64: VM_MAX_VCPUS in core/vm.h */
-#define MANIFEST_POOL_MAX    16 /* [machine] pool = 0..16: MSC_MAX_LIMIT in sched/microslice.h */
-#define MANIFEST_FWCFG_MAX   8	/* fwcfg lines per partition (FWCFG_FILES_MAX) */
-#define MANIFEST_FWCFG_NAME  56 /* incl. NUL: fw_cfg names are 1..55 bytes (FWCFG_NAME_MAX) */
+#define MANIFEST_AFF_MAX     8	  /* affinity groups per partition (GPM_AFF_MAX) */
+#define MANIFEST_MAX_VCPUS   64	  /* vcpus = 1..64: VM_MAX_VCPUS in core/vm.h */
+#define MANIFEST_POOL_MAX    16	  /* [machine] pool = 0..16: MSC_MAX_LIMIT in sched/microslice.h */
+#define MANIFEST_MODS_MAX    16	  /* module = lines per partition (GUEST_MODS_MAX) */
+#define MANIFEST_MODTEXT_MAX 1024 /* bytes of a partition's module strings, NULs included */
+#define MANIFEST_FWCFG_MAX   8	  /* fwcfg lines per partition (FWCFG_FILES_MAX) */
+#define MANIFEST_FWCFG_NAME  56	  /* incl. NUL: fw_cfg names are 1..55 bytes (FWCFG_NAME_MAX) */
 
 /* `fwcfg = opt/NAME MODULE`: a file in the partition's fw_cfg directory. */
 struct manifest_fwcfg {
@@ -96,6 +100,10 @@ struct manifest_part {
 	bool balloon;		  /* balloon = yes|no (default no) */
 	uint32_t vcpus_min;	  /* vcpus_min = 1..64: lowest balloon target, 0 = default 1 */
 	uint32_t balloon_wait_ms; /* balloon_wait = 200ms: wait for an ack, 0 = default */
+	/* Issue 12: module = NAME args, in order (manifest_module() reads them). */
+	uint8_t nmods;
+	uint16_t mod_off[MANIFEST_MODS_MAX]; /* where each string starts in mod_text */
+	char mod_text[MANIFEST_MODTEXT_MAX]; /* "NAME args\0NAME args\0..." */
 	/* Issue 12: files for the guest's fw_cfg device (arch/x86/vdev/fwcfg.h). */
 	uint32_t nfwcfg;
 	struct manifest_fwcfg fwcfg[MANIFEST_FWCFG_MAX];
@@ -200,6 +208,18 @@ int manifest_assign(struct manifest *m, const struct manifest_resources *r);
  * if there are none. m may be NULL (prints nothing).
  */
 void manifest_print(const struct manifest *m);
+
+/*
+ * The string of module i (< p->nmods) of p: "NAME args" as written after
+ * "module =" (quotes removed, blanks trimmed at both ends).
+ */
+const char *manifest_module(const struct manifest_part *p, uint32_t i);
+
+/*
+ * The name of module i (< p->nmods) of p, the first word of its string,
+ * into name[MANIFEST_MODULE_MAX] (always NUL-terminated). Returns name.
+ */
+char *manifest_module_name(const struct manifest_part *p, uint32_t i, char *name);
 
 /*
  * Make NUL-terminated s safe to print, in place: control bytes other than

@@ -314,6 +314,15 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		refuse(p, why);
 		return false;
 	}
+	for (uint32_t m_i = 0; m_i < p->nmods; m_i++) {
+		char name[MANIFEST_MODULE_MAX];
+
+		if (pl->r->module_exists(manifest_module_name(p, m_i, name), pl->r->ctx))
+			continue;
+		ksnprintf(why, sizeof(why), "module '%s' not found among the boot modules", name);
+		refuse(p, why);
+		return false;
+	}
 	for (uint32_t f = 0; f < p->nfwcfg && f < MANIFEST_FWCFG_MAX; f++) {
 		if (!pl->r->module_exists(p->fwcfg[f].module, pl->r->ctx)) {
 			ksnprintf(why, sizeof(why),
@@ -478,6 +487,8 @@ static void format_extras(const struct manifest_part *p, char *buf, size_t size)
 		manifest_format_us(p->slice_us, t, sizeof(t));
 		append(buf, size, &pos, " slice=%s", t);
 	}
+	if (p->nmods)
+		append(buf, size, &pos, " modules=%u", p->nmods);
 	if (p->symbols[0]) {
 		char sym[MANIFEST_MODULE_MAX];
 		memcpy(sym, p->symbols, sizeof(sym));

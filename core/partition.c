@@ -89,6 +89,25 @@ const struct mb2_module *partition_module(const char *name)
 	return find_module(name);
 }
 
+int partition_guest_mods(const struct manifest_part *mp, struct guest_module *mods,
+			 struct guest_mods *gm, char *missing)
+{
+	gm->mod = mods;
+	gm->count = 0;
+	for (uint32_t i = 0; i < mp->nmods && i < MANIFEST_MODS_MAX; i++) {
+		const struct mb2_module *m = find_module(manifest_module_name(mp, i, missing));
+
+		if (!m)
+			return -E_NOENT;
+		mods[i].data = (const uint8_t *)(uintptr_t)m->start;
+		mods[i].size = m->end - m->start;
+		mods[i].string = manifest_module(mp, i);
+		gm->count = i + 1;
+	}
+	missing[0] = '\0';
+	return 0;
+}
+
 static bool module_exists(const char *name, void *ctx)
 {
 	(void)ctx;
@@ -250,9 +269,17 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 				   mp->kernel };
 	struct guest_mem gm = { (uint8_t *)(uintptr_t)vm->mem_hpa, vm->mem_size };
 	struct guest_boot gb;
-	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gb) < 0) {
-		kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n", mp->name,
-			mp->kernel);
+	struct guest_module mods[MANIFEST_MODS_MAX];
+	struct guest_mods gmods;
+	char missing[MANIFEST_MODULE_MAX];
+	if (partition_guest_mods(mp, mods, &gmods, missing) < 0) {
+		kprintf("partition '%s' refused: its module '%s' is missing\n", mp->name, missing);
+		destroy_vm(vm);
+		return NULL;
+	}
+	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gmods, &gb) < 0) {
+		kprintf("partition '%s' refused: its kernel '%s'%s could not be loaded\n", mp->name,
+			mp->kernel, mp->nmods ? " with its modules" : "");
 		destroy_vm(vm);
 		return NULL;
 	}
@@ -338,9 +365,14 @@ static void check_kernels(struct manifest *m)
 			continue; /* manifest_assign() names a missing module */
 		struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start,
 					   mod->end - mod->start, mp->kernel };
-		if (guest_check(&img, mp->mem_bytes, mp->cmdline) < 0) {
-			kprintf("partition '%s' refused: its kernel '%s' could not be loaded\n",
-				mp->name, mp->kernel);
+		struct guest_module mods[MANIFEST_MODS_MAX];
+		struct guest_mods gmods;
+		char missing[MANIFEST_MODULE_MAX];
+		if (partition_guest_mods(mp, mods, &gmods, missing) < 0)
+			continue; /* manifest_assign() names a missing module */
+		if (guest_check(&img, mp->mem_bytes, mp->cmdline, &gmods) < 0) {
+			kprintf("partition '%s' refused: its kernel '%s'%s could not be loaded\n",
+				mp->name, mp->kernel, mp->nmods ? " with its modules" : "");
 			mp->valid = false;
 		}
 	}

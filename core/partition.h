@@ -8,6 +8,7 @@
 #define CORE_PARTITION_H
 
 #include "boot/mb2.h"
+#include "core/guest_load.h"
 #include "core/manifest.h"
 #include "core/vm.h"
 #include "guest-abi/cypress.h"
@@ -54,6 +55,16 @@ uint32_t partition_manifest_resources(struct manifest_resources *r);
 
 /* The boot module whose command line starts with `name`, or NULL. */
 const struct mb2_module *partition_module(const char *name);
+
+/*
+ * The boot modules mp's `module =` lines name, in order, as the loader
+ * takes them: entries in mods[MANIFEST_MODS_MAX], *gm pointing at them; each
+ * string is mp's, so mp must outlive *gm. Returns 0, or -E_NOENT when a
+ * module is not among the boot modules, with its name in
+ * missing[MANIFEST_MODULE_MAX] (nothing printed).
+ */
+int partition_guest_mods(const struct manifest_part *mp, struct guest_module *mods,
+			 struct guest_mods *gm, char *missing);
 
 /* The live partition with this id (not being destroyed), or NULL. */
 struct vm *partition_find(uint32_t id);

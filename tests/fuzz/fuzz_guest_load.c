@@ -7,15 +7,17 @@
  * Environment: hosted fuzz harness (clang -fsanitize=fuzzer,address,undefined).
  *
  * Input: byte 0 picks the partition size (bits 0-1), the command line
- * (bits 2-3) and whether a boot loader name is given (bit 4); the rest is
- * the kernel image.
+ * (bits 2-3), whether a boot loader name is given (bit 4) and the boot
+ * modules (bits 5-6: none, one, three, sixteen); the rest is the kernel
+ * image.
  *
  * How stray writes are caught: guest memory sits inside a 4 GiB + 16 MiB
  * PROT_NONE reservation and only the partition's own bytes are made
  * writable for the run (every segment the loader accepts ends below 4 GiB,
  * so any write past the partition faults), and the partition itself is
  * filled with FILL before each run. Afterwards every byte must still be FILL
- * except inside a loaded segment or the info block; a refused image must
+ * except inside a loaded segment, a module or the info block (with the
+ * module list and strings); a refused image must
  * leave all of it FILL. FILL is not zero so that zeros written where they
  * should not be (bss in the wrong place) show up too.
  */
@@ -35,6 +37,25 @@
 #define LONG_LINE 4000 /* just under GUEST_CMDLINE_MAX */
 
 static uint8_t *guest; /* guest-physical 0; MEM_MAX bytes read-write */
+static uint8_t mod_bytes[MiB(1) + 1];
+static const struct guest_module mod_set[16] = {
+	{ mod_bytes, 100, "first.txt a b" },
+	{ NULL, 0, "empty.env env" },
+	{ mod_bytes, MiB(1) + 1, "big.img" },
+	{ mod_bytes, 1, "m3" },
+	{ mod_bytes, 4096, "m4" },
+	{ mod_bytes, 1, "m5" },
+	{ mod_bytes, 1, "m6" },
+	{ mod_bytes, 1, "m7" },
+	{ mod_bytes, 1, "m8" },
+	{ mod_bytes, 1, "m9" },
+	{ mod_bytes, 1, "m10" },
+	{ mod_bytes, 1, "m11" },
+	{ mod_bytes, 1, "m12" },
+	{ mod_bytes, 1, "m13" },
+	{ mod_bytes, 1, "m14" },
+	{ mod_bytes, 1, "m15" },
+};
 static uint8_t fill_chunk[CHUNK];
 static char long_cmdline[LONG_LINE + 1];
 
@@ -49,6 +70,39 @@ static void setup(void)
 	memset(guest, FILL, MEM_MAX);
 	memset(fill_chunk, FILL, sizeof(fill_chunk));
 	memset(long_cmdline, 'c', LONG_LINE);
+	for (size_t i = 0; i < sizeof(mod_bytes); i++)
+		mod_bytes[i] = (uint8_t)(i * 13 + 7);
+}
+
+/*
+ * The modules (core/guest_mods.c rules 1-2): in order, page aligned, from
+ * max(load_end, 1 MiB), inside the partition, bytes and strings as given.
+ * Restores FILL over them. Returns the end of the list and strings.
+ */
+static uint64_t check_mods(const struct mb1_info *mi, const struct guest_mods *mods,
+			   uint64_t mem_size, const struct guest_boot *b)
+{
+	uint64_t at = ALIGN_UP(MAX((uint64_t)b->load_end, (uint64_t)GUEST_HOLE_END), PAGE_SIZE);
+	uint64_t str_end = (uint64_t)mi->mods_addr + mods->count * sizeof(struct mb1_module);
+
+	FUZZ_CHECK(mi->flags & MB1_INFO_MODS);
+	FUZZ_CHECK(mi->mods_count == mods->count);
+	FUZZ_CHECK(mi->mods_addr % GUEST_MBI_MODS_ALIGN == 0 && mi->mods_addr > b->mbi);
+	for (uint32_t i = 0; i < mods->count; i++) {
+		struct mb1_module e;
+		size_t len = strlen(mods->mod[i].string);
+
+		memcpy(&e, guest + mi->mods_addr + i * sizeof(e), sizeof(e));
+		FUZZ_CHECK(e.mod_start == at && e.mod_end - e.mod_start == mods->mod[i].size);
+		FUZZ_CHECK(e.mod_end <= mem_size && e.reserved == 0);
+		FUZZ_CHECK(memcmp(guest + e.mod_start, mod_bytes, mods->mod[i].size) == 0);
+		FUZZ_CHECK(e.string == str_end);
+		FUZZ_CHECK(memcmp(guest + e.string, mods->mod[i].string, len + 1) == 0);
+		str_end += len + 1;
+		memset(guest + e.mod_start, FILL, mods->mod[i].size);
+		at = ALIGN_UP((uint64_t)e.mod_end, PAGE_SIZE);
+	}
+	return mods->count ? str_end : 0;
 }
 
 /* First offset in [0, size) whose byte is not FILL, or size. */
@@ -79,10 +133,10 @@ static void check_segment(const struct guest_seg *s, uint64_t mem_size, const st
 
 /* After a successful load: the segments, the entry point and the info block. */
 static void check_loaded(const struct guest_image *img, uint64_t mem_size, const char *cmdline,
-			 const struct guest_boot *b)
+			 const struct guest_mods *mods, const struct guest_boot *b)
 {
 	size_t cmdlen = strlen(cmdline ? cmdline : "");
-	uint64_t info_end = (uint64_t)b->mbi + GUEST_MBI_OFF_CMDLINE + cmdlen + 1;
+	uint64_t info_end = (uint64_t)b->mbi + GUEST_MBI_OFF_CMDLINE + cmdlen + 1, mods_end;
 	struct guest_layout lay;
 	struct guest_seg s;
 	bool entry_in_seg = false;
@@ -94,6 +148,9 @@ static void check_loaded(const struct guest_image *img, uint64_t mem_size, const
 	memcpy(&mi, guest + b->mbi, sizeof(mi));
 	FUZZ_CHECK(mi.cmdline == b->mbi + GUEST_MBI_OFF_CMDLINE);
 	FUZZ_CHECK(memcmp(guest + mi.cmdline, cmdline ? cmdline : "", cmdlen + 1) == 0);
+	mods_end = check_mods(&mi, mods, mem_size, b); /* once: it restores FILL */
+	info_end = MAX(info_end, mods_end);
+	FUZZ_CHECK(info_end <= GUEST_MBI_AREA_END);
 
 	if (b->mb_flags & MB1_HF_AOUT) {
 		/* One segment: the span itself; the entry lies in its file bytes. */
@@ -127,6 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint64_t sizes[4] = { MiB(2), MiB(2) + PAGE_SIZE, MEM_MAX, MiB(1) };
 	const char *cmdlines[4] = { NULL, "", "console=ttyS0 quiet", long_cmdline };
+	static const uint32_t nmods[4] = { 0, 1, 3, 16 };
+	struct guest_mods mods;
 	struct guest_image img;
 	struct guest_mem mem;
 	struct guest_boot boot;
@@ -142,6 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mem.base = guest;
 	mem.size = sizes[data[0] & 3];
 	cmdline = cmdlines[(data[0] >> 2) & 3];
+	mods = (struct guest_mods){ mod_set, nmods[(data[0] >> 5) & 3] };
 	/* An exact-size copy of the image, so ASan sees any read past its end. */
 	copy = malloc(size - 1 ? size - 1 : 1);
 	if (!copy)
@@ -153,14 +213,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mem.size < MEM_MAX)
 		FUZZ_CHECK(mprotect(guest + mem.size, MEM_MAX - mem.size, PROT_NONE) == 0);
-	rc = guest_load(&img, &mem, cmdline, (data[0] & 0x10) ? "fuzz loader" : NULL, &boot);
+	rc = guest_load(&img, &mem, cmdline, (data[0] & 0x10) ? "fuzz loader" : NULL, &mods, &boot);
 	if (mem.size < MEM_MAX)
 		FUZZ_CHECK(mprotect(guest + mem.size, MEM_MAX - mem.size, PROT_READ | PROT_WRITE) ==
 			   0);
 	/* The dry run that refuses partitions before they get cores agrees. */
-	FUZZ_CHECK(guest_check(&img, mem.size, cmdline) == rc);
+	FUZZ_CHECK(guest_check(&img, mem.size, cmdline, &mods) == rc);
 	if (rc == 0) {
-		check_loaded(&img, mem.size, cmdline, &boot);
+		check_loaded(&img, mem.size, cmdline, &mods, &boot);
 	} else {
 		FUZZ_CHECK(rc == -E_INVAL || rc == -E_CHECKSUM || rc == -E_NOTSUP ||
 			   rc == -E_RANGE);

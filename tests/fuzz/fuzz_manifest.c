@@ -78,6 +78,16 @@ static void check_parsed(const struct manifest *m, int rc)
 		n = strlen(p->name);
 		FUZZ_CHECK(n >= 1 && n < MANIFEST_NAME_MAX && p->line >= 1);
 		FUZZ_CHECK(popcount(p->core_mask) == 0);
+		/* module = lines: packed strings, each a non-empty first word. */
+		FUZZ_CHECK(p->nmods <= MANIFEST_MODS_MAX);
+		for (uint32_t k = 0, at = 0; k < p->nmods; k++) {
+			char name[MANIFEST_MODULE_MAX];
+
+			FUZZ_CHECK(p->mod_off[k] == at && at < MANIFEST_MODTEXT_MAX);
+			FUZZ_CHECK(str_ok(p->mod_text + at, MANIFEST_MODTEXT_MAX - at));
+			FUZZ_CHECK(manifest_module_name(p, k, name)[0] > ' ');
+			at += (uint32_t)strlen(p->mod_text + at) + 1;
+		}
 		if (!p->valid)
 			continue;
 		nvalid++;

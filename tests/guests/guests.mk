@@ -71,6 +71,18 @@ $(GUEST_OUT)/$(1).elf: $(patsubst tests/guests/%,$(GUEST_OUT)/obj/%.o,$(sort $(w
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_template,$(g))))
 
+# Test data next to a guest (tests/guests/NAME/*.txt, *.env, *.bin: boot
+# modules, docs/guest-tests.md) is copied to build/guests/, where
+# tests/vmx/run-all and tests/guests/run-qemu find modules by file name.
+GUEST_DATA := $(sort $(wildcard tests/guests/*/*.txt tests/guests/*/*.env tests/guests/*/*.bin))
+define GUEST_DATA_template
+$(GUEST_OUT)/$(notdir $(1)): $(1)
+	@mkdir -p $$(dir $$@)
+	@echo "  CP      $$@"
+	@cp $$< $$@
+endef
+$(foreach f,$(GUEST_DATA),$(eval $(call GUEST_DATA_template,$(f))))
+
 # The symbol table of each guest, in the System.map format a manifest's
 # `symbols = NAME.map` names (the micro-sliced pool, docs/manifest.md).
 $(GUEST_OUT)/%.map: $(GUEST_OUT)/%.elf
@@ -78,7 +90,7 @@ $(GUEST_OUT)/%.map: $(GUEST_OUT)/%.elf
 	@nm -n $< > $@.tmp && mv $@.tmp $@
 
 guests: $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES)) $(patsubst %,$(GUEST_OUT)/%.map,$(GUEST_NAMES)) \
-	$(GUEST_ABI_OBJ64)
+	$(GUEST_ABI_OBJ64) $(addprefix $(GUEST_OUT)/,$(notdir $(GUEST_DATA)))
 
 guests-qemu: guests
 	tests/guests/run-qemu

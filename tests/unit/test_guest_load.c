@@ -228,7 +228,7 @@ static int load(size_t size, const char *name, const char *cmdline, const char *
 
 	console_capture_reset();
 	memset(&boot, 0x5a, sizeof(boot));
-	return guest_load(&gi, &gm, cmdline, loader, &boot);
+	return guest_load(&gi, &gm, cmdline, loader, NULL, &boot);
 }
 
 static bool mem_all_zero(void)
@@ -258,7 +258,7 @@ static void expect_refused(size_t size, int err, const char *line)
 	/* The dry run refuses the same image with the same line, writing nothing. */
 	struct guest_image gi = { .data = img, .size = size, .name = "hello.elf" };
 	console_capture_reset();
-	assert_int_equal(guest_check(&gi, gm.size, "quiet"), err);
+	assert_int_equal(guest_check(&gi, gm.size, "quiet", NULL), err);
 	assert_string_equal(console_capture(), line);
 	assert_true(mem_all_zero());
 }
@@ -283,12 +283,14 @@ static void check_mbi(const char *cmdline, const char *loader)
 	};
 	uint32_t p, n = 0;
 
-	assert_int_equal(mi.flags, 0x245); /* MEM | CMDLINE | MMAP | LOADER_NAME */
-	assert_int_equal(mi.flags & (1u << 3), 0);
+	assert_int_equal(mi.flags, 0x24d); /* MEM | CMDLINE | MODS | MMAP | LOADER_NAME */
 	assert_int_equal(mi.mem_lower, 639);
 	assert_int_equal(mi.mem_upper, (gm.size - MiB(1)) / 1024);
+	/* No modules: MODS set with a count of 0, as QEMU gives it. The empty
+	 * list's address is where a list would start, after the cmdline. */
 	assert_int_equal(mi.mods_count, 0);
-	assert_int_equal(mi.mods_addr, 0);
+	assert_int_equal(mi.mods_addr,
+			 boot.mbi + ALIGN_UP(GUEST_MBI_OFF_CMDLINE + strlen(cmdline) + 1, 16));
 	assert_int_equal(mi.boot_device, 0);
 	assert_int_equal(mi.mmap_length, 96);
 	assert_int_equal(mi.mmap_addr, boot.mbi + GUEST_MBI_OFF_MMAP);
@@ -859,19 +861,19 @@ static void test_refuse_memory_and_args(void **state)
 	check_mbi("", "Cypress");
 
 	console_capture_reset();
-	assert_int_equal(guest_load(NULL, &gm, NULL, NULL, &boot), -E_INVAL);
-	assert_int_equal(guest_load(&gi, NULL, NULL, NULL, &boot), -E_INVAL);
-	assert_int_equal(guest_load(&gi, &gm, NULL, NULL, NULL), -E_INVAL);
-	assert_int_equal(guest_load(&gi, &none, NULL, NULL, &boot), -E_INVAL);
+	assert_int_equal(guest_load(NULL, &gm, NULL, NULL, NULL, &boot), -E_INVAL);
+	assert_int_equal(guest_load(&gi, NULL, NULL, NULL, NULL, &boot), -E_INVAL);
+	assert_int_equal(guest_load(&gi, &gm, NULL, NULL, NULL, NULL), -E_INVAL);
+	assert_int_equal(guest_load(&gi, &none, NULL, NULL, NULL, &boot), -E_INVAL);
 	gi.data = NULL;
-	assert_int_equal(guest_load(&gi, &gm, NULL, NULL, &boot), -E_INVAL);
+	assert_int_equal(guest_load(&gi, &gm, NULL, NULL, NULL, &boot), -E_INVAL);
 	assert_int_equal(console_capture_lines(), 5);
 	assert_true(console_capture_has(
 		"guest: guest_load called with a NULL image, memory or result\n"));
 	/* A nameless image is called "guest". */
 	gi.data = img;
 	console_capture_reset();
-	assert_int_equal(guest_load(&gi, &gm, NULL, NULL, &boot), -E_INVAL);
+	assert_int_equal(guest_load(&gi, &gm, NULL, NULL, NULL, &boot), -E_INVAL);
 	assert_string_equal(console_capture(), "guest: 'guest' is not a multiboot kernel (no "
 					       "header in the first 8 KiB)\n");
 }

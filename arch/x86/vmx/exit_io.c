@@ -4,14 +4,17 @@
  * Emulated: COM1 (0x3f8-0x3ff), the debug port 0xE9, QEMU's
  * isa-debug-exit at 0xf4, the i8042's status and reset (0x60/0x64) and the
  * PIIX reset control register 0xCF9, fw_cfg (0x510-0x51b) and the ACPI
- * PM block (0x600-0x60b, arch/x86/vmx/exit_pc.c), so guests written for QEMU's -kernel
+ * PM block (0x600-0x60b, both in arch/x86/vmx/exit_pc.c), so guests written for QEMU's -kernel
  * environment run unmodified. Any other port reads as all ones and ignores
  * writes, as an empty ISA bus does. Exit qualification: SDM 3C, table 28-5.
+ * INS and OUTS go through the same two port functions
+ * (arch/x86/vmx/exit_io_string.c).
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
+#include "arch/x86/vmx/io.h"
+
 #include "arch/x86/vdev/acpi_build.h"
 #include "arch/x86/vmx/exit_pc.h"
-#include "arch/x86/vmx/vmexit.h"
 
 #define COM1	   0x3f8
 #define DEBUG_PORT 0xe9
@@ -31,48 +34,39 @@
 #define KBD_CMD_RESET	0xfe /* pulse the reset line */
 #define RCR_RST_CPU	0x04 /* 0xCF9 bit 2: reset now (bit 1 picks hard or soft) */
 
-int vmexit_io(struct vcpu *v, const struct vmexit *x)
+/* A read of `size` bytes (1, 2, 4) from `port`: the value in its low bytes. */
+uint32_t io_port_in(struct vcpu *v, uint16_t port, uint32_t size)
 {
-	uint32_t size = (uint32_t)(x->qual & 7) + 1;
-	bool in = x->qual & (1 << 3);
-	bool string = x->qual & (1 << 4);
-	uint16_t port = (uint16_t)(x->qual >> 16);
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	uint32_t r = mask;
 	struct vm *vm = v->vm;
 
-	if (string && in && port == FWCFG_PORT_DATA && size == 1)
-		return pc_fwcfg_ins(v, x); /* fw_cfg readers without DMA: rep insb */
-	if (string) {
-		/* INS/OUTS need guest linear-address translation; no emulated
-		 * device but fw_cfg's data port (above) needs them, so a guest
-		 * using them is stopped with a clear reason rather than given
-		 * wrong data. */
-		vm_fail(vm, x->rip, "string I/O (%s) on port 0x%x is not emulated",
-			in ? "INS" : "OUTS", port);
-		return VMEXIT_STOP;
+	if (port >= COM1 && port < COM1 + 8 && size == 1) {
+		spin_lock(&vm->uart_lock);
+		r = vuart_read(&vm->uart, port - COM1);
+		spin_unlock(&vm->uart_lock);
+	} else if (port == DEBUG_PORT) {
+		r = DEBUG_PORT; /* what QEMU's debugcon and Bochs answer */
+	} else if (port == KBD_STATUS && size == 1) {
+		r = KBD_STATUS_IDLE;
+	} else if (port == KBD_DATA && size == 1) {
+		r = 0; /* nothing was there to read */
+	} else if (port == RCR && size == 1) {
+		r = __atomic_load_n(&vm->rcr, __ATOMIC_RELAXED);
+	} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_END) {
+		r = pc_fwcfg_in(vm, port, size);
+	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
+		r = pc_pm_in(vm, port, size);
 	}
-	uint32_t val = (uint32_t)v->regs.rax & mask;
-	if (in) {
-		uint32_t r = mask;
-		if (port >= COM1 && port < COM1 + 8 && size == 1) {
-			spin_lock(&vm->uart_lock);
-			r = vuart_read(&vm->uart, port - COM1);
-			spin_unlock(&vm->uart_lock);
-		} else if (port == DEBUG_PORT) {
-			r = DEBUG_PORT; /* what QEMU's debugcon and Bochs answer */
-		} else if (port == KBD_STATUS && size == 1) {
-			r = KBD_STATUS_IDLE;
-		} else if (port == KBD_DATA && size == 1) {
-			r = 0; /* nothing was there to read */
-		} else if (port == RCR && size == 1) {
-			r = __atomic_load_n(&vm->rcr, __ATOMIC_RELAXED);
-		} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_END) {
-			r = pc_fwcfg_in(vm, port, size);
-		} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
-			r = pc_pm_in(vm, port, size);
-		}
-		v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | (r & mask);
-	} else if (port >= COM1 && port < COM1 + 8) {
+	return r & mask;
+}
+
+/* A write of val (already masked to size) to port: VMEXIT_STOP when it ended the VM. */
+int io_port_out(struct vcpu *v, uint16_t port, uint32_t size, uint32_t val)
+{
+	struct vm *vm = v->vm;
+
+	if (port >= COM1 && port < COM1 + 8) {
 		spin_lock(&vm->uart_lock);
 		vuart_write(&vm->uart, port - COM1, (uint8_t)val);
 		spin_unlock(&vm->uart_lock);
@@ -99,6 +93,23 @@ int vmexit_io(struct vcpu *v, const struct vmexit *x)
 	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 		if (pc_pm_out(vm, port, size, val))
 			return VMEXIT_STOP;
+	}
+	return VMEXIT_RESUME;
+}
+
+int vmexit_io(struct vcpu *v, const struct vmexit *x)
+{
+	uint32_t size = (uint32_t)(x->qual & 7) + 1;
+	bool in = x->qual & (1 << 3);
+	uint16_t port = (uint16_t)(x->qual >> 16);
+	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+
+	if (x->qual & (1 << 4))
+		return vmexit_io_string(v, x);
+	if (in) {
+		v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | io_port_in(v, port, size);
+	} else if (io_port_out(v, port, size, (uint32_t)v->regs.rax & mask) == VMEXIT_STOP) {
+		return VMEXIT_STOP;
 	}
 	vmexit_skip_insn(x);
 	return VMEXIT_RESUME;

@@ -8,7 +8,6 @@
 #ifndef ARCH_X86_VMX_EXIT_PC_H
 #define ARCH_X86_VMX_EXIT_PC_H
 
-#include "arch/x86/vmx/vmexit.h"
 #include "core/vm.h"
 
 /* IN of size bytes (1, 2, 4) at port (0x510..0x51b): the value. */
@@ -16,13 +15,6 @@ uint32_t pc_fwcfg_in(struct vm *vm, uint16_t port, uint32_t size);
 
 /* OUT of size bytes of val at port (0x510..0x51b); may run a DMA request. */
 void pc_fwcfg_out(struct vm *vm, uint16_t port, uint32_t size, uint32_t val);
-
-/*
- * The INSB (REP or not) from port 0x511 of this exit
- * (arch/x86/vmx/exit_pc_ins.c). Returns VMEXIT_RESUME, or VMEXIT_STOP
- * after vm_fail() when a destination byte is not guest memory.
- */
-int pc_fwcfg_ins(struct vcpu *v, const struct vmexit *x);
 
 /* IN of size bytes at port in ACPI_PM_BASE..ACPI_PM_END-1: the value. */
 uint32_t pc_pm_in(struct vm *vm, uint16_t port, uint32_t size);

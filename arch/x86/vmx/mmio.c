@@ -39,9 +39,9 @@ static enum decode_mode code_mode(void)
 	return vmread(VMCS_GUEST_CS_AR) & AR_CS_DB ? DECODE_32 : DECODE_16;
 }
 
-size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max, const char **why)
+static void walker(struct vcpu *v, struct gwalk *w)
 {
-	struct gwalk w = {
+	*w = (struct gwalk){
 		.cr0 = vmread(VMCS_GUEST_CR0),
 		.cr3 = vmread(VMCS_GUEST_CR3),
 		.cr4 = vmread(VMCS_GUEST_CR4),
@@ -49,6 +49,29 @@ size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max,
 		.read = guest_read,
 		.ctx = v->vm,
 	};
+	if ((w->cr0 & GWALK_CR0_PG) && (w->cr4 & GWALK_CR4_PAE) && !(w->efer & GWALK_EFER_LMA))
+		for (int i = 0; i < 4; i++)
+			w->pdpte[i] = vmread(VMCS_GUEST_PDPTE0 + 2 * i);
+}
+
+int vcpu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa, const char **why)
+{
+	struct gwalk w;
+
+	walker(v, &w);
+	return gwalk_translate(&w, lin, gpa, why);
+}
+
+unsigned vcpu_addr_size(void)
+{
+	enum decode_mode m = code_mode();
+
+	return m == DECODE_64 ? 8 : m == DECODE_32 ? 4 : 2;
+}
+
+size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max, const char **why)
+{
+	struct gwalk w;
 	bool wide = long_mode_code();
 	/* In 64-bit mode the CS base is ignored (SDM 3A 3.4.4); elsewhere the
 	 * linear address is CS.base + EIP in 32 bits. */
@@ -56,9 +79,7 @@ size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max,
 	size_t n = 0;
 
 	*why = "";
-	if ((w.cr0 & GWALK_CR0_PG) && (w.cr4 & GWALK_CR4_PAE) && !(w.efer & GWALK_EFER_LMA))
-		for (int i = 0; i < 4; i++)
-			w.pdpte[i] = vmread(VMCS_GUEST_PDPTE0 + 2 * i);
+	walker(v, &w);
 	while (n < max) {
 		uint64_t at = wide ? lin + n : (uint32_t)(lin + n), gpa;
 		if (gwalk_translate(&w, at, &gpa, why) < 0)

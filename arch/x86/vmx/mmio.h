@@ -32,6 +32,15 @@ struct mmio_dev {
 int vcpu_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa, const struct mmio_dev *dev);
 
 /*
+ * Translate guest-linear lin through v's current paging mode (its VMCS
+ * must be current). 0, or -E_NOENT with *why saying which level failed.
+ */
+int vcpu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa, const char **why);
+
+/* The default address size of the code v runs now: 2, 4 or 8 bytes. */
+unsigned vcpu_addr_size(void);
+
+/*
  * Copy up to max instruction bytes at guest RIP `rip` (CS-relative; the
  * current VMCS gives CS and the paging mode) into bytes. Returns the count
  * fetched (fewer when the next byte is not mapped), and *why the reason

@@ -394,7 +394,7 @@ void op_io(void)
 		fail("inb 0xe9 read 0x%x, want 0xe9", p.val);
 }
 
-/* ---- string I/O: under Cypress it stops the VM (README's known limits). ---- */
+/* ---- string I/O: Cypress emulates INS/OUTS like IN/OUT, element by element. ---- */
 
 struct sio {
 	uint16_t port;
@@ -469,7 +469,10 @@ void op_strio(void)
 	if (!fz.cypress &&
 	    (touches(s.port, s.width, 0x3f8, 0x3ff) || touches(s.port, s.width, 0x2f8, 0x2ff)))
 		s.width = 1; /* as in op_io */
-	if (touches(s.port, s.width, 0xf4, 0xf4))
+	/* 0xf4 ends the VM; 0xcf9 resets it when a byte has bit 2 (the
+	 * buffer's letters do). */
+	if (touches(s.port, s.width, 0xf4, 0xf4) ||
+	    (!s.in && touches(s.port, s.width, 0xcf9, 0xcf9)))
 		s.port = 0x80;
 	opline("%s%s%c 0x%x count=%u", s.rep ? "rep " : "", s.in ? "ins" : "outs", "?bw?l"[s.width],
 	       s.port, s.rep ? s.count : 1);

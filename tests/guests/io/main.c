@@ -4,7 +4,8 @@
  * port are harmless, the COM1 scratch register keeps what is written, COM1's
  * LSR shows THRE, and a port nobody emulates (COM2 at 0x2f8-0x2ff: Cypress
  * emulates COM1 only, QEMU creates COM2 only with a second -serial) reads as
- * all ones at byte, word and dword width. Platform devices a partition must
+ * all ones at byte, word and dword width, and the string forms (REP
+ * OUTSB/INSB/INSL, both directions) move what the plain ones do. Platform devices a partition must
  * not reach stay trapped too (Cypress emulates none of them, so they read all
  * ones like any unemulated port; a value that differs came from the real
  * device): PCI configuration (0xcf8 after outl 0x80000000, 0xcfc), both PICs
@@ -72,6 +73,51 @@ static void platform_ports(void)
 	must_be_trapped("inb 0x70 (CMOS index)", inb(0x70), 0xff);
 }
 
+/*
+ * The string forms (SDM 2B INS, OUTS, REP): REP OUTSB of a line to COM1's
+ * data port (it must appear on the console), REP INSB from the scratch
+ * register upwards and, with DF set, downwards, REP INSL from an
+ * unemulated port; the index and count registers must end where the
+ * instruction leaves them.
+ */
+static unsigned int string_io(void)
+{
+	static const char line[] = "io: this line went out by REP OUTSB\n";
+	static uint8_t buf[24];
+	static uint32_t lbuf[4];
+	const void *src = line;
+	void *dst = buf + 4;
+	uint32_t cnt = sizeof(line) - 1;
+
+	__asm__ volatile("cld; rep outsb" : "+S"(src), "+c"(cnt) : "d"(COM1_BASE) : "memory");
+	if (cnt || src != line + sizeof(line) - 1)
+		fail("REP OUTSB left ECX %u, ESI +%d", cnt, (int)((const char *)src - line));
+	outb(COM1_SCR, 0x5a);
+	cnt = 16;
+	__asm__ volatile("cld; rep insb" : "+D"(dst), "+c"(cnt) : "d"(COM1_SCR) : "memory");
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		if (buf[i] != (i >= 4 && i < 20 ? 0x5a : 0))
+			fail("REP INSB: byte %u is 0x%02x", i, buf[i]);
+	if (cnt || dst != buf + 20)
+		fail("REP INSB left ECX %u, EDI at +%d", cnt, (int)((uint8_t *)dst - buf));
+	outb(COM1_SCR, 0xa5);
+	dst = buf + 3;
+	cnt = 3;
+	__asm__ volatile("std; rep insb; cld" : "+D"(dst), "+c"(cnt) : "d"(COM1_SCR) : "memory");
+	if (buf[1] != 0xa5 || buf[2] != 0xa5 || buf[3] != 0xa5 || buf[0] || buf[4] != 0x5a ||
+	    dst != buf)
+		fail("REP INSB with DF: bytes %02x %02x %02x %02x %02x, EDI at +%d", buf[0], buf[1],
+		     buf[2], buf[3], buf[4], (int)((uint8_t *)dst - buf));
+	dst = lbuf;
+	cnt = 4;
+	__asm__ volatile("cld; rep insl" : "+D"(dst), "+c"(cnt) : "d"(COM2_BASE + 4) : "memory");
+	for (unsigned int i = 0; i < 4; i++)
+		if (lbuf[i] != 0xffffffffu)
+			fail("REP INSL from unemulated port 0x%x: dword %u is 0x%x", COM2_BASE + 4,
+			     i, lbuf[i]);
+	return 5;
+}
+
 void guest_main(uint32_t magic, uint32_t mbi)
 {
 	static const uint8_t patterns[] = { 0x00, 0x5a, 0xa5, 0xff, 0x42 };
@@ -110,6 +156,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 		fail("inw 0x%x = 0x%04x, want 0xffff (unemulated port)", COM2_BASE + 4, w);
 	if (l != 0xffffffffu)
 		fail("inl 0x%x = 0x%08x, want 0xffffffff (unemulated port)", COM2_BASE + 4, l);
+	checks += string_io();
 	cypress = hv_is_cypress();
 	platform_ports();
 	checks += trapped_checks;

@@ -18,6 +18,7 @@ void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
+int strcmp(const char *a, const char *b);
 
 /* Unsigned 64-bit division and remainder (gcc emits these for u64 / and %,
  * __udivmoddi4 when it wants both).

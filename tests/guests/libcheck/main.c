@@ -4,10 +4,12 @@
  * tests' verdicts can be trusted. printf formatting and truncation, 64-bit
  * division, the fault catcher (#UD, #DE, no fault, EFLAGS.IF kept), and the
  * multiboot and command-line parsers on crafted good and malformed boot
- * information (asserting the one-line diagnostics they print).
+ * information (asserting the one-line diagnostics they print), and the boot
+ * module reader with its environment-file parser (mbmod.h) on crafted modules.
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), BSP only.
  */
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/mbmod.h"
 
 const char guest_test_name[] = "libcheck";
 
@@ -253,13 +255,79 @@ static void check_mb(uint32_t magic, uint32_t mbi)
 	      "long cmdline: %u bytes \"%s\"", (unsigned int)strlen(mb_cmdline()), tap);
 }
 
+/* Module i of a crafted list at SCRATCH + 0x800: bytes at `at`, string at `str`. */
+static void put_mod(uint32_t i, uint32_t at, const char *bytes, uint32_t str, const char *string)
+{
+	uint32_t *e = (uint32_t *)(uintptr_t)(SCRATCH + 0x800 + 16 * i);
+
+	memcpy(scratch() + (at - SCRATCH), bytes, strlen(bytes));
+	memcpy(scratch() + (str - SCRATCH), string, strlen(string) + 1);
+	e[0] = at;
+	e[1] = at + (uint32_t)strlen(bytes);
+	e[2] = str;
+	e[3] = 0;
+}
+
+static bool env_is(const char *key, int want_len, const char *want)
+{
+	char buf[16];
+	int len = env_get(key, buf, sizeof(buf));
+
+	return len == want_len && (len < 0 || !strcmp(buf, want));
+}
+
+/* mbmod: names without directories, the env test, env_get's line rules. */
+static void check_mbmod(void)
+{
+	uint32_t *mi = (uint32_t *)(uintptr_t)SCRATCH;
+	char name[16];
+	uint32_t n;
+
+	mb_init(MB_BOOT_MAGIC, craft("", good_map, 1));
+	put_mod(0, SCRATCH + 0x1000, "A=not env\n", SCRATCH + 0x900, "dir/x.txt A=1");
+	put_mod(1, SCRATCH + 0x1100,
+		"# c\r\nGREETING=hi\r\nGREET\n1A=x\nA=1\r\n\nB=", SCRATCH + 0x940,
+		"/etc/sub/cfg.env");
+	put_mod(2, SCRATCH + 0x1200, "GREETING=hello\nC=a=b", SCRATCH + 0x980, "more  env x");
+	put_mod(3, SCRATCH + 0x1300, "D=1\n", SCRATCH + 0x9c0, "data environment");
+	n = mbmod_init(); /* flags bit 3 clear: no modules */
+	CHECK(n == 0 && !mbmod_get(0) && env_get("A", NULL, 0) == -1, "no MODS flag: %u", n);
+	mi[0] |= MB_INFO_MODS;
+	mi[5] = 4;
+	mi[6] = SCRATCH + 0x800;
+	n = mbmod_init();
+	CHECK(n == 4 && mbmod_get(3) && mbmod_get(1)->start == SCRATCH + 0x1100 && !mbmod_get(4),
+	      "4 modules: %u", n);
+	CHECK(!strcmp(mbmod_name(0, name, sizeof(name)), "x.txt") &&
+		      !strcmp(mbmod_args(0), "A=1") && !mbmod_is_env(0),
+	      "module 0: '%s' '%s'", name, mbmod_args(0));
+	CHECK(!strcmp(mbmod_name(1, name, sizeof(name)), "cfg.env") && !*mbmod_args(1) &&
+		      mbmod_is_env(1),
+	      "module 1: '%s'", name);
+	CHECK(!strcmp(mbmod_name(2, name, 4), "mor") && !strcmp(mbmod_args(2), "env x") &&
+		      mbmod_is_env(2) && !mbmod_is_env(3),
+	      "modules 2, 3: '%s' '%s'", name, mbmod_args(2));
+	CHECK(env_is("GREETING", 5, "hello") && env_is("A", 1, "1") && env_is("B", 0, "") &&
+		      env_is("C", 3, "a=b") && env_is("GREET", -1, "") && env_is("1A", -1, "") &&
+		      env_is("D", -1, "") && env_is("c", -1, ""),
+	      "env_get: GREETING, A, B, C, GREET, 1A, D, c");
+	mi[6] = (uint32_t)(uintptr_t)__image_start + 64;
+	console_tap_start(tap, sizeof(tap));
+	n = mbmod_init();
+	console_tap_stop();
+	CHECK(n == 4 && !mbmod_get(0) && contains(tap, "is inside the image, ignored"),
+	      "list in image: %u \"%s\"", n, tap);
+}
+
 void guest_main(uint32_t magic, uint32_t mbi)
 {
 	check_printf();
 	check_division();
 	check_faults();
 	check_mb(magic, mbi);
+	check_mbmod();
 	/* Put the real boot information back for anything that reads it later. */
 	mb_init(magic, mbi);
+	mbmod_init();
 	report("%u library checks", checks);
 }

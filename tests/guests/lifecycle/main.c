@@ -15,11 +15,14 @@
  *  4. Resizes c1 to 2 cores and back to 1, checking PART_LIST and CORE_LIST.
  *  5. Error paths (each must give exactly that error): the name c0 again
  *     CY_EEXIST; an unknown key, two sections, no section CY_EINVAL; a
- *     missing kernel module CY_ENOENT; 64 cores CY_ERANGE; text outside
+ *     missing kernel module CY_ENOENT; a missing `module` CY_ENOENT; 16
+ *     copies of this kernel as modules of a 2 MiB child (more than it
+ *     holds) CY_EINVAL; 64 cores CY_ERANGE; text outside
  *     guest memory CY_ERANGE; RESIZE (c1, 0, 0) CY_EINVAL, (c1, 64 cores)
  *     CY_ERANGE, an unknown id CY_ENOENT; DESTROY of an unknown id
  *     CY_ENOENT, of its own partition CY_EINVAL. A call that wrongly
- *     creates a partition has it destroyed again.
+ *     creates a partition has it destroyed again. A child with this kernel
+ *     as a `module` is created and destroyed again (issue 12).
  *  6. Destroys c0..c2; then "cycles" create/destroy cycles of one partition
  *     named "cyc" (the name must be free again after each destroy).
  *  7. RESOURCES again ("lifecycle: after: ..."): free frames, free cores
@@ -180,6 +183,21 @@ static void check_core_records(uint32_t ncpu, uint32_t free_cores)
 		fail("CORE_LIST has %u anonymous cores, RESOURCES says %u free", anon, free_cores);
 }
 
+/* A child with a boot module (the PART_CREATE path of `module =`): created, destroyed. */
+static void module_child(void)
+{
+	uint32_t len = child_text("cmod", 1, "lifecycle.elf", "module = lifecycle.elf copy\n");
+	int32_t r = cy_part_create(text, len);
+
+	if (r < 0) {
+		fail("PART_CREATE with a module = %d (%s)", r, cy_errname(r));
+		return;
+	}
+	r = cy_part_destroy((uint32_t)r);
+	if (r != 0)
+		fail("PART_DESTROY of the module child = %d (%s)", r, cy_errname(r));
+}
+
 static void error_paths(int32_t self, int32_t c1)
 {
 	static const char two[] =
@@ -196,6 +214,16 @@ static void error_paths(int32_t self, int32_t c1)
 	expect_create_error("no section", CY_EINVAL, none, sizeof(none) - 1);
 	len = child_text("emod", 1, "nosuch.elf", "");
 	expect_create_error("a missing kernel module", CY_ENOENT, text, len);
+	len = child_text("emodule", 1, "lifecycle.elf", "module = nosuch.bin arg\n");
+	expect_create_error("a missing module", CY_ENOENT, text, len);
+	len = (uint32_t)gsnprintf(
+		text, sizeof(text),
+		"[partition ebig]\ncores = 1\nmemory = 2M\nkernel = lifecycle.elf\n");
+	for (uint32_t i = 0; i < 16; i++)
+		len += (uint32_t)gsnprintf(text + len, sizeof(text) - len,
+					   "module = lifecycle.elf %u\n", i);
+	expect_create_error("16 modules too big for 2 MiB", CY_EINVAL, text, len);
+	module_child();
 	len = child_text("ecores", TOO_MANY, "lifecycle.elf", "");
 	expect_create_error("64 cores", CY_ERANGE, text, len);
 	expect_create_error("text outside guest memory", CY_ERANGE,

@@ -17,7 +17,7 @@
  * 4. The FADT's PM timer (if any) advances across a 10 ms delay and never
  *    goes back over 1000 reads (modulo its 24- or 32-bit wrap).
  * 5. With "file=1": the fw_cfg directory holds "opt/cypress/test" and its
- *    bytes are those of tests/guests/pcboot/test.txt (read by port, and by
+ *    bytes are those of tests/guests/pcboot/pcboot-file.txt (read by port, and by
  *    DMA where offered, with zeros past its end, and by REP INSB). With
  *    "paging" also by REP INSB with 32-bit paging on, to a linear range
  *    whose two pages are mapped in swapped order.
