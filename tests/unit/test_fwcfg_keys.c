@@ -65,6 +65,23 @@ static void test_fwcfg_accepted(void **state)
 	assert_string_equal(m.part[0].fwcfg[7].name, "opt/f7");
 }
 
+/* Both repeatable keys, interleaved: neither counts as "given twice". */
+static void test_fwcfg_with_modules(void **state)
+{
+	struct manifest_resources r = res();
+
+	(void)state;
+	expect(P_OK "module = cfg.bin a\nfwcfg = opt/a cfg.bin\nmodule = k.elf\nfwcfg = opt/b "
+		    "k.elf\n",
+	       1, "");
+	assert_int_equal(m.part[0].nmods, 2);
+	assert_int_equal(m.part[0].nfwcfg, 2);
+	assert_string_equal(m.part[0].fwcfg[1].name, "opt/b");
+	expect_assign(P_OK "module = cfg.bin\nfwcfg = opt/a nosuch.bin\n", &r, 0,
+		      "manifest: partition 'p' (line 1): fwcfg module 'nosuch.bin' not found "
+		      "among the boot modules; partition refused\n");
+}
+
 static void test_fwcfg_refused(void **state)
 {
 	char text[600], name[64];
@@ -125,6 +142,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fwcfg_accepted),
 		cmocka_unit_test(test_fwcfg_refused),
+		cmocka_unit_test(test_fwcfg_with_modules),
 		cmocka_unit_test(test_fwcfg_module_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
