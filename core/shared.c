@@ -46,6 +46,9 @@ static void write_vcpu(struct vm *vm, struct cy_shared *sh, const struct vcpu *v
 	uint32_t lc = __atomic_load_n(&v->lease_cpu, __ATOMIC_ACQUIRE);
 	put32(&r->lease_cpu, lc == NO_CPU ? CY_NO_CPU : lc);
 	uint64_t end = lc == NO_CPU ? 0 : __atomic_load_n(&v->lease_end_tsc, __ATOMIC_ACQUIRE);
+	/* In the vCPU's own TSC, as RDTSC reads it (exit_msr.c: TSC_ADJUST). */
+	if (end)
+		end += __atomic_load_n(&v->msr.tsc_adjust, __ATOMIC_RELAXED);
 	memcpy((void *)&r->lease_end_tsc, &end, sizeof(end));
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	put32(&r->seq, seq + 1);

@@ -15,6 +15,7 @@
 #include "arch/x86/vdev/fwcfg.h"
 #include "arch/x86/vdev/vlapic.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/msr_policy.h"
 #include "core/vuart.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"
@@ -112,8 +113,9 @@ struct vcpu {
 	struct vcpu_ctx ctx;
 	struct vcpu_post post; /* cross-core: see struct vcpu_post */
 	uint32_t move_busy;    /* cross-core: a VCPU_MOVE hypercall is in flight (CAS 0->1) */
-	uint32_t moves;	   /* times it arrived on another core (owner writes; CORE_INFO reads) */
-	uint64_t perf_ctl; /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
+	uint32_t moves;	      /* times it arrived on another core (owner writes; CORE_INFO reads) */
+	uint64_t perf_ctl;    /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
+	struct vcpu_msrs msr; /* TSC_ADJUST (= TSC offset), MISC_ENABLE, ...: owner writes */
 	/* Scheduler activations (core/sa.c), owned by the core in pcpu. */
 	struct irs_vcpu irs;
 	uint32_t sa_gen;	  /* vm->sa_gen irs was set up for */

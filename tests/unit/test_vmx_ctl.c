@@ -65,7 +65,7 @@ static void test_bochs_exact(void **state)
 	assert_string_equal(why, "");
 	assert_int_equal(console_capture_lines(), 0);
 	assert_int_equal(o.pin, 0x7f);	      /* 0x16 forced | ext-int | NMI | virt NMI | timer */
-	assert_int_equal(o.proc, 0x960061f2); /* CR3 load/store exiting cleared via TRUE MSR */
+	assert_int_equal(o.proc, 0x960061fa); /* CR3 load/store exiting cleared via TRUE MSR */
 	assert_int_equal(o.proc2, 0x1010aa);  /* EPT, UG, VPID, RDTSCP, INVPCID, XSAVES */
 	assert_int_equal(o.exit, 0x7feffb);   /* save debug controls cleared via TRUE MSR */
 	assert_int_equal(o.entry, 0xd1fb);    /* load debug controls cleared via TRUE MSR */
@@ -76,7 +76,7 @@ static void test_bochs_exact(void **state)
 	assert_false(o.proc2 & VMX_PROC2_VIRT_APIC_ACCESS);
 
 	vmx_ctl_print(&o);
-	assert_string_equal(console_capture(), "vmx: controls pin=0x7f proc=0x960061f2 "
+	assert_string_equal(console_capture(), "vmx: controls pin=0x7f proc=0x960061fa "
 					       "proc2=0x1010aa exit=0x7feffb entry=0xd1fb\n");
 }
 
@@ -116,7 +116,7 @@ static void test_no_true_msrs(void **state)
 	assert_int_equal(compute(&c, &o, NULL, 0), 0);
 	assert_int_equal(console_capture_lines(), 0);
 	assert_int_equal(o.pin, 0x7f);
-	assert_int_equal(o.proc, 0x9601e1f2);
+	assert_int_equal(o.proc, 0x9601e1fa);
 	assert_int_equal(o.proc2, 0x1010aa);
 	assert_int_equal(o.exit, 0x7fefff);
 	assert_int_equal(o.entry, 0xd1ff);
@@ -125,7 +125,7 @@ static void test_no_true_msrs(void **state)
 	/* Bit 55 clear: TRUE values present by mistake must be ignored. */
 	c.true_proc = msr(0xffffffff, 0);
 	assert_int_equal(compute(&c, &o, NULL, 0), 0);
-	assert_int_equal(o.proc, 0x9601e1f2);
+	assert_int_equal(o.proc, 0x9601e1fa);
 }
 
 /* Bit 55 set but the TRUE values were never recorded: one line, plain MSRs. */
@@ -140,7 +140,7 @@ static void test_true_missing_fallback(void **state)
 	assert_int_equal(console_capture_lines(), 1);
 	assert_true(console_capture_has("vmx: IA32_VMX_BASIC bit 55 set but TRUE control MSRs "
 					"not recorded"));
-	assert_int_equal(o.proc, 0x9601e1f2);
+	assert_int_equal(o.proc, 0x9601e1fa);
 	assert_int_equal(o.exit, 0x7fefff);
 	assert_int_equal(o.entry, 0xd1ff);
 }
@@ -191,7 +191,7 @@ static void test_no_secondary(void **state)
 	assert_int_equal(vmx_ctl_compute(&c, &r, &o, why, sizeof(why)), 0);
 	assert_int_equal(o.proc2, 0);
 	assert_false(o.proc & VMX_PROC_ACTIVATE_SECONDARY);
-	assert_int_equal(o.proc, 0x160061f2);
+	assert_int_equal(o.proc, 0x160061fa);
 	assert_int_equal(console_capture_lines(), 0);
 
 	/* Even if PROCBASED_CTLS2 holds garbage, it is ignored without bit 31. */
@@ -349,7 +349,7 @@ static void test_forced_bits(void **state)
 	c.true_entry |= VMX_ENTRY_IA32E_GUEST;
 	assert_int_equal(compute(&c, &o, NULL, 0), 0);
 	assert_int_equal(o.pin, 0xff);
-	assert_int_equal(o.proc, 0x960061f2 | VMX_PROC_RDTSC_EXIT);
+	assert_int_equal(o.proc, 0x960061fa | VMX_PROC_RDTSC_EXIT);
 	assert_int_equal(o.proc2, 0x1010aa | VMX_PROC2_WBINVD_EXIT);
 	assert_int_equal(o.entry, 0xd1fb | VMX_ENTRY_IA32E_GUEST);
 	check_within(o.pin, c.true_pin);
@@ -382,7 +382,7 @@ static void test_unknown_default1_kept(void **state)
 	(void)state;
 	c.true_proc &= ~(uint64_t)((1u << 26) | (1u << 1)); /* TRUE allows 0 for 26 and 1 */
 	assert_int_equal(compute(&c, &o, NULL, 0), 0);
-	assert_int_equal(o.proc, 0x960061f2); /* bits 1 and 26 still set, 15/16 clear */
+	assert_int_equal(o.proc, 0x960061fa); /* bits 1 and 26 still set, 15/16 clear */
 	assert_true(o.proc & (1u << 26));
 	assert_true(o.proc & (1u << 1));
 	assert_false(o.proc & VMX_PROC_CR3_LOAD_EXIT);
@@ -439,7 +439,7 @@ static void test_cypress_request(void **state)
 	vmx_ctl_cypress_request(&r);
 	assert_int_equal(r.pin_req, 0x9);
 	assert_int_equal(r.pin_opt, 0x60);
-	assert_int_equal(r.proc_req, 0x92000080);
+	assert_int_equal(r.proc_req, 0x92000088); /* with TSC offsetting (bit 3) */
 	assert_int_equal(r.proc_opt, 0);
 	assert_int_equal(r.proc2_req, 0x82);
 	assert_int_equal(r.proc2_opt, 0x101028);

@@ -5,11 +5,13 @@
  * guest state the checks in guest_check.c need. A CR4 bit is allowed only
  * where the CPUID a guest sees (exit_cpuid.c) reports its feature, so the
  * two cannot disagree: VMXE and SMXE stay reserved because VMX and SMX are
- * hidden, MCE because machine checks are not the guest's.
+ * hidden, MCE because machine checks are not the guest's, CET because its
+ * MSRs are not offered; XCR0 likewise without MPX (cpuid_policy.h).
  * Environment: VMX root; guest_caps_init on the boot core before any vCPU
  * runs, guest_cr_state_read on a vCPU's core with its VMCS current.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/vmx/cpuid_policy.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmexit.h"
 
@@ -56,7 +58,9 @@ void guest_caps_init(void)
 		e1 = cpuid(0x80000001, 0);
 	if (emax >= 0x80000008)
 		e8 = cpuid(0x80000008, 0);
-	uint32_t regs[5] = { l1.edx, l1.ecx, l7.ebx, l7.ecx, 1 };
+	/* Features exit_cpuid.c hides have no CR4 bit either (CET). */
+	uint32_t regs[5] = { l1.edx & ~HIDE_1_EDX, l1.ecx & ~HIDE_1_ECX, l7.ebx & ~HIDE_7_EBX,
+			     l7.ecx & ~HIDE_7_ECX, 1 };
 	c->cr4_allowed = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(cr4_features); i++) {
 		const struct cr4_feature *f = &cr4_features[i];
@@ -71,7 +75,7 @@ void guest_caps_init(void)
 	c->xcr0_allowed = 0;
 	if (((l1.ecx >> 26) & 1) && max >= 0xd) {
 		struct cpuid_regs d = cpuid(0xd, 0);
-		c->xcr0_allowed = ((uint64_t)d.edx << 32) | d.eax;
+		c->xcr0_allowed = (((uint64_t)d.edx << 32) | d.eax) & ~HIDE_XCR0;
 	}
 	/* EFER: SCE with SYSCALL (80000001H:EDX[11]), LME/LMA with LM (29), NXE with NX (20). */
 	c->efer_allowed = 0;
@@ -82,6 +86,9 @@ void guest_caps_init(void)
 	if ((e1.edx >> 20) & 1)
 		c->efer_allowed |= GC_EFER_NXE;
 	c->maxphyaddr = e8.eax & 0xff ? e8.eax & 0xff : 36;
+	c->ds = (l1.edx >> 21) & 1;
+	c->tsc_aux = ((e1.edx >> 27) & 1) || ((l7.ecx >> 22) & 1);
+	c->xsaves = max >= 0xd && ((cpuid(0xd, 1).eax >> 3) & 1);
 }
 
 void guest_cr_state_read(const struct vcpu *v, struct guest_cr_state *s)

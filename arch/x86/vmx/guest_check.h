@@ -48,6 +48,10 @@ struct guest_caps {
 	uint64_t xcr0_allowed;		 /* CPUID.(EAX=0DH,ECX=0):EDX:EAX, 0 without XSAVE */
 	uint64_t efer_allowed;		 /* SCE, LME/LMA, NXE as CPUID reports them */
 	uint32_t maxphyaddr;		 /* CPUID.80000008H:EAX[7:0] */
+	/* Host features whose MSRs exit_msr.c emulates where the guest sees them. */
+	bool ds;      /* CPUID.1:EDX[21]: IA32_DS_AREA */
+	bool tsc_aux; /* RDTSCP (80000001H:EDX[27]) or RDPID (7.0:ECX[22]): IA32_TSC_AUX */
+	bool xsaves;  /* CPUID.(0DH,1):EAX[3]: IA32_XSS */
 };
 
 /* The guest's state a check depends on, as the guest believes it. */

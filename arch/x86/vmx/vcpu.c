@@ -191,6 +191,9 @@ static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
 	w(VMCS_GUEST_EFER, 0, bad);
 	if (vmx_controls.entry & VMX_ENTRY_LOAD_PAT)
 		w(VMCS_GUEST_PAT, 0x0007040600070406ULL, bad); /* power-on PAT */
+	/* Loaded at every entry ("load debug controls" is default1, SDM 3C
+	 * 27.3.2.1); the guest may only write 0 to it (exit_msr.c). */
+	w(VMCS_GUEST_DEBUGCTL, 0, bad);
 	w(VMCS_GUEST_SYSENTER_CS, 0, bad);
 	w(VMCS_GUEST_SYSENTER_ESP, 0, bad);
 	w(VMCS_GUEST_SYSENTER_EIP, 0, bad);
@@ -241,7 +244,10 @@ static void controls(struct vcpu *v, int *bad)
 		w(VMCS_VPID, v->vpid, bad);
 	if (vmx_controls.pin & VMX_PIN_PREEMPTION_TIMER)
 		w(VMCS_PREEMPTION_TIMER, VCPU_PREEMPT_TICKS, bad);
-	w(VMCS_TSC_OFFSET, 0, bad);
+	/* Guest TSC = host TSC + IA32_TSC_ADJUST (SDM 3C 25.6.5; msr_policy.h
+	 * rule 1); it lives in the VMCS, so it moves with the vCPU, and a
+	 * rebuilt VMCS (STARTUP after VCPU_OFFLINE) gets it back from here. */
+	w(VMCS_TSC_OFFSET, v->msr.tsc_adjust, bad);
 	if (vmx_controls.proc & VMX_PROC_TPR_SHADOW) {
 		if (!v->vapic_pa)
 			v->vapic_pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);

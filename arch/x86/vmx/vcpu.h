@@ -83,6 +83,14 @@ void vcpu_ctx_save(struct vcpu *v);
 /* Load them (and v's XCR0). */
 void vcpu_ctx_load(struct vcpu *v);
 
+/* The VMCS loads the guest's IA32_PAT at entry and saves it at exit (SDM
+ * 3C 25.7.1, 25.8.1): only then is IA32_PAT the guest's to use. */
+static inline bool vcpu_pat_switched(void)
+{
+	return (vmx_controls.entry & VMX_ENTRY_LOAD_PAT) &&
+	       (vmx_controls.exit & VMX_EXIT_SAVE_PAT) && (vmx_controls.exit & VMX_EXIT_LOAD_PAT);
+}
+
 /* IA32_VMX_MISC[4:0], set by vmx_controls_init(). */
 extern uint32_t vmx_preempt_shift;
 

@@ -4,7 +4,8 @@
  * current by VMPTRLD; a vCPU that arrives from another core is VMCLEARed
  * there first and gets this core's host state and fresh TLB tags here),
  * and the guest registers the VMCS does not hold: CR2, DR0-3 and DR6, the
- * syscall MSRs the MSR bitmap passes through, and the x87/SSE/AVX state.
+ * syscall MSRs the MSR bitmap passes through, IA32_TSC_AUX (which RDTSCP
+ * reads), and the x87/SSE/AVX state.
  * Those are switched lazily: a core keeps the last vCPU's registers
  * loaded until another vCPU needs the core (core/vcore.c tracks whose
  * they are).
@@ -76,6 +77,7 @@ int vcpu_ctx_init(struct vcpu *v)
 	a[1] = FPU_FCW_INIT >> 8;
 	*(uint32_t *)(a + FPU_MXCSR_OFF) = FPU_MXCSR_INIT;
 	v->ctx.fpu = a;
+	msr_state_reset(&v->msr);
 	return 0;
 }
 
@@ -130,6 +132,9 @@ void vcpu_ctx_load(struct vcpu *v)
 	wrmsr(MSR_CSTAR, c->cstar);
 	wrmsr(MSR_SFMASK, c->sfmask);
 	wrmsr(MSR_KERNEL_GS, c->kernel_gs);
+	/* IA32_TSC_AUX: RDTSCP/RDPID read it without an exit (exit_msr.c). */
+	if (guest_caps.tsc_aux && (vmx_controls.proc2 & VMX_PROC2_RDTSCP))
+		wrmsr(MSR_TSC_AUX, v->msr.tsc_aux);
 	if (!guest_caps.xcr0_allowed) {
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(c->fpu) : "memory");
 		return;

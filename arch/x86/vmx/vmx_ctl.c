@@ -267,8 +267,9 @@ void vmx_ctl_cypress_request(struct vmx_ctl_req *r)
 	memset(r, 0, sizeof(*r));
 	r->pin_req = VMX_PIN_EXT_INTR_EXIT | VMX_PIN_NMI_EXIT;
 	r->pin_opt = VMX_PIN_PREEMPTION_TIMER | VMX_PIN_VIRTUAL_NMIS;
+	/* TSC offsetting: IA32_TSC and IA32_TSC_ADJUST writes (exit_msr.c). */
 	r->proc_req = VMX_PROC_HLT_EXIT | VMX_PROC_USE_IO_BITMAPS | VMX_PROC_USE_MSR_BITMAPS |
-		      VMX_PROC_ACTIVATE_SECONDARY;
+		      VMX_PROC_ACTIVATE_SECONDARY | VMX_PROC_TSC_OFFSETTING;
 	r->proc_opt = 0; /* PAUSE exiting / PAUSE-loop exiting come later */
 	r->proc2_req = VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED;
 	/* Virtualize APIC accesses comes with the virtual LAPIC, later. */

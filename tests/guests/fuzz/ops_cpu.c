@@ -19,7 +19,8 @@ static uint32_t rnd_msr(void)
 		0x10,	    0x1b,	0x3a,	    0x6e0,	0x277,	    0xfe,	0x2ff,
 		0x17,	    0x8b,	0x1a0,	    0x174,	0x175,	    0x176,	0xc0000080,
 		0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
-		0xc0010000, 0x12345678, 0x48b,	    0x198,	0x199
+		0xc0010000, 0x12345678, 0x48b,	    0x198,	0x199,	    0x3b,	0x600,
+		0xda0,	    0xc0000103, 0x1d9
 	};
 
 	switch (rnd_below(10)) {
@@ -43,19 +44,41 @@ static uint32_t rnd_msr(void)
 	}
 }
 
+/* CPUID bit (leaf, sub, register 0-3 = EAX-EDX, bit) as the guest sees it. */
+static bool feat(uint32_t leaf, uint32_t sub, int reg, int bit)
+{
+	uint32_t r[4];
+
+	cpuid(leaf, sub, &r[0], &r[1], &r[2], &r[3]);
+	return (r[reg] >> bit) & 1;
+}
+
 /* MSRs docs/guest-abi.md lets a guest read (plus the x2APIC range and
- * TSC_DEADLINE, which the LAPIC CPUID offers imply). */
+ * TSC_DEADLINE, which the LAPIC CPUID offers imply). Issue 12: TSC_ADJUST
+ * and DEBUGCTL always; DS_AREA with DS, TSC_AUX with RDTSCP or RDPID, XSS
+ * with XSAVES, the MTRRs with MTRR, as CPUID reports them. */
 static bool abi_readable(uint32_t m)
 {
+	if (m == 0x600)
+		return feat(1, 0, 3, 21);
+	if (m == 0xc0000103)
+		return feat(0x80000001, 0, 3, 27) || feat(7, 0, 2, 22);
+	if (m == 0xda0)
+		return feat(0xd, 1, 0, 3);
+	if (m == 0xfe || m == 0x2ff || (m >= 0x200 && m <= 0x20f) || m == 0x250 || m == 0x258 ||
+	    m == 0x259 || (m >= 0x268 && m <= 0x26f))
+		return feat(1, 0, 3, 12); /* MTRRs: 8 variable ranges (MTRRCAP.VCNT) */
 	return m == 0x10 || m == 0x1b || m == 0x1a0 || m == 0x277 || m == 0xc0000080 ||
 	       (m >= 0x174 && m <= 0x176) || (m >= 0xc0000081 && m <= 0xc0000084) ||
 	       (m >= 0xc0000100 && m <= 0xc0000102) || m == 0x8b || m == 0x17 || m == 0x6e0 ||
-	       m == 0x198 || m == 0x199; /* 1.2: PERF_STATUS, PERF_CTL (a hint) */
+	       m == 0x198 || m == 0x199 || /* 1.2: PERF_STATUS, PERF_CTL (a hint) */
+	       m == 0x3b || m == 0x1d9;	   /* issue 12: TSC_ADJUST, DEBUGCTL */
 }
 
+/* Issue 12: IA32_TSC and IA32_MISC_ENABLE are writable too. */
 static bool abi_writable(uint32_t m)
 {
-	return abi_readable(m) && m != 0x10 && m != 0x1a0 && m != 0x17 && m != 0x198;
+	return abi_readable(m) && m != 0x17 && m != 0x198 && m != 0xfe;
 }
 
 struct msrop {
@@ -153,11 +176,12 @@ void op_cpuid(void)
 	if (leaf == CYPRESS_CPUID_VERSION && (a != CYPRESS_ABI_VERSION || b || c || d))
 		fail("cpuid 0x40000001 = %x %x %x %x, want %x 0 0 0", a, b, c, d,
 		     CYPRESS_ABI_VERSION);
-	/* docs/guest-abi.md: hypervisor bit set; no VMX, SMX, MONITOR, MTRR,
+	/* docs/guest-abi.md: hypervisor bit set; no VMX, SMX, MONITOR,
 	 * MCE/MCA, thermal (ACPI 22, TM 29, TM2 8) or PDCM (15). */
-	if (leaf == 1 && (!(c & (1u << 31)) ||
+	/* Issue 12: MTRR (EDX 12) is reported, the MTRRs being emulated. */
+	if (leaf == 1 && (!(c & (1u << 31)) || !(d & (1u << 12)) ||
 			  (c & ((1u << 5) | (1u << 6) | (1u << 3) | (1u << 8) | (1u << 15))) ||
-			  (d & ((1u << 12) | (1u << 7) | (1u << 14) | (1u << 22) | (1u << 29)))))
+			  (d & ((1u << 7) | (1u << 14) | (1u << 22) | (1u << 29)))))
 		fail("cpuid 1 ecx=0x%x edx=0x%x offers a feature docs/guest-abi.md filters", c, d);
 }
 

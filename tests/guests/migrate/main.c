@@ -5,7 +5,10 @@
  * vCPU 1 runs a checker in a loop with no exits: six registers and XMM0-3
  * loaded with known values survive a spin (regs.S; SSE turned on for it),
  * the TSC never goes backwards, and a 4 KiB region with a running checksum
- * still adds up. Two partitions sharing cores use different seeds, so a
+ * still adds up. Where CPUID reports IA32_TSC_ADJUST, the checker first
+ * moves its own TSC 2^40 ahead with it (issue 12): the offset lives in the
+ * VMCS and must travel with the vCPU, so a move that lost it would send the
+ * TSC back by 2^40 and TSC_ADJUST would read differently at the end. Two partitions sharing cores use different seeds, so a
  * vCPU seeing another's XMM state is caught too. vCPU 0 moves vCPU 1
  * with CYPRESS_HC_VCPU_MOVE to the other core and back, "rounds" times,
  * polling CYPRESS_HC_VCPU_WHERE(1) after each move until it reports the
@@ -75,14 +78,36 @@ static void sse_on(void)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | 0x200u));
 }
 
-/* vCPU 1: check until told to stop. Nothing in here causes a VM exit. */
+#define MSR_TSC_ADJUST 0x3b
+#define TSC_JUMP       (1ull << 40)
+
+/* IA32_TSC_ADJUST exists (CPUID.7.0:EBX[1]). */
+static bool has_tsc_adjust(void)
+{
+	uint32_t max, b7 = 0;
+
+	cpuid(0, 0, &max, NULL, NULL, NULL);
+	if (max >= 7)
+		cpuid(7, 0, NULL, &b7, NULL, NULL);
+	return b7 & (1u << 1);
+}
+
+/* vCPU 1: check until told to stop. Nothing in the loop causes a VM exit. */
 static void checker(unsigned int slot)
 {
 	uint32_t in[NREGS], out[NREGS], rnd = seed, sum = 0, full;
 	uint32_t xin[16], xout[16];
-	uint64_t last = rdtsc(), t;
+	uint64_t last, t, adj = 0, adj_end = 0;
+	bool tsc_adjust = has_tsc_adjust();
 
 	(void)slot;
+	if (tsc_adjust) {
+		if (rdmsr_safe(MSR_TSC_ADJUST, &adj) >= 0 ||
+		    wrmsr_safe(MSR_TSC_ADJUST, adj + TSC_JUMP) >= 0)
+			checker_error("IA32_TSC_ADJUST access faulted", 0, 0);
+		adj += TSC_JUMP;
+	}
+	last = rdtsc();
 	sse_on();
 	for (unsigned int i = 0; i < REGION_WORDS; i++) {
 		region[i] = xorshift(&rnd);
@@ -120,6 +145,9 @@ static void checker(unsigned int slot)
 		}
 		__atomic_store_n(&checks, checks + 1, __ATOMIC_RELEASE);
 	}
+	if (tsc_adjust && (rdmsr_safe(MSR_TSC_ADJUST, &adj_end) >= 0 || adj_end != adj))
+		checker_error("IA32_TSC_ADJUST after the moves (low words)", (uint32_t)adj_end,
+			      (uint32_t)adj);
 	__atomic_store_n(&stopped, 1, __ATOMIC_RELEASE);
 }
 

@@ -10,7 +10,10 @@
  * EFER written with each reserved bit set alone (1-7, 9, 12-63; 12 is AMD's
  * SVME) must #GP and leave EFER unchanged, and every VMX capability MSR
  * (0x480-0x491) must #GP on read and on write; both are notes outside
- * Cypress (TCG accepts SVME and reads 0 from the VMX MSRs).
+ * Cypress (TCG accepts SVME and reads 0 from the VMX MSRs). Issue 12, MSRs
+ * that match CPUID: for each feature in `gated` the MSR must be readable
+ * when CPUID reports the feature (rows marked so) and must #GP when it does
+ * not (a note outside Cypress, where TCG reads 0 from MSRs it lacks).
  * Environment: guest test kernel (multiboot v1, 32-bit, paging off), BSP only.
  */
 #include "tests/guests/lib/guest.h"
@@ -150,6 +153,59 @@ static void pat_reserved_type(uint64_t pat)
 		     bad, v < 0 ? "did not fault" : exception_name((unsigned int)v), after, pat);
 }
 
+/* An MSR that exists only with a CPUID feature (SDM 4, chapter 2's tables). */
+struct gated {
+	uint32_t msr;
+	const char *name;
+	uint32_t leaf, sub;
+	uint8_t reg, bit; /* reg: 0-3 = EAX-EDX */
+	bool must_read;	  /* readable wherever the feature is reported */
+};
+
+static const struct gated gated[] = {
+	{ 0xfe, "IA32_MTRRCAP (MTRR)", 1, 0, 3, 12, true },
+	{ 0x2ff, "IA32_MTRR_DEF_TYPE (MTRR)", 1, 0, 3, 12, true },
+	{ 0x179, "IA32_MCG_CAP (MCA)", 1, 0, 3, 14, true },
+	{ 0x3b, "IA32_TSC_ADJUST", 7, 0, 1, 1, true },
+	{ 0x600, "IA32_DS_AREA (DS)", 1, 0, 3, 21, true },
+	{ 0x345, "IA32_PERF_CAPABILITIES (PDCM)", 1, 0, 2, 15, false },
+	{ 0x48, "IA32_SPEC_CTRL", 7, 0, 3, 26, false },
+	{ 0x10a, "IA32_ARCH_CAPABILITIES", 7, 0, 3, 29, false },
+	{ 0xd90, "IA32_BNDCFGS (MPX)", 7, 0, 1, 14, false },
+	{ 0x570, "IA32_RTIT_CTL (PT)", 7, 0, 1, 25, false },
+	{ 0x6a2, "IA32_S_CET (CET_SS)", 7, 0, 2, 7, false },
+	{ 0xe1, "IA32_UMWAIT_CONTROL (WAITPKG)", 7, 0, 2, 5, false },
+	{ 0x1c4, "IA32_XFD", 0xd, 1, 0, 4, false },
+	{ 0xe8, "IA32_APERF (leaf 6)", 6, 0, 2, 0, false },
+};
+
+static bool reported(const struct gated *g)
+{
+	uint32_t r[4] = { 0, 0, 0, 0 }, max;
+
+	cpuid(g->leaf >= 0x80000000u ? 0x80000000u : 0, 0, &max, NULL, NULL, NULL);
+	if (g->leaf > max)
+		return false;
+	cpuid(g->leaf, g->sub, &r[0], &r[1], &r[2], &r[3]);
+	return (r[g->reg] >> g->bit) & 1;
+}
+
+static void gated_msrs(void)
+{
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
+		const struct gated *g = &gated[i];
+		uint64_t val;
+
+		if (!reported(g)) {
+			must_gp(false, g->msr, g->name, true);
+		} else if (g->must_read) {
+			must_read(g->msr, g->name, &val);
+		} else {
+			gprintf("msr: %s reported by CPUID: not probed\n", g->name);
+		}
+	}
+}
+
 static void do_ud2(void *arg)
 {
 	(void)arg;
@@ -205,6 +261,7 @@ void guest_main(uint32_t magic, uint32_t mbi)
 	}
 	must_gp(false, MSR_AMD_PERFEVTSEL0, "AMD K7 PerfEvtSel0", true);
 	must_gp(false, MSR_NONEXISTENT, "nonexistent", false);
+	gated_msrs();
 
 	report("%u MSR checks%s", checks, cypress ? "" : " (not under Cypress)");
 }
