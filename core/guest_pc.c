@@ -10,7 +10,8 @@
  * marks 0xF0000-0xFFFFF reserved and does not list 0xA0000-0xEFFFF at
  * all, so no guest takes either for RAM. A kernel image may have segments
  * there (GNU ld's header segment at 0xFF000 is common), so the first page
- * clear of the image's span [load_start, load_end) is used.
+ * clear of the image's span [load_start, load_end) is used
+ * (acpi_build_where(), host-tested).
  */
 #include "core/guest_pc.h"
 #include "arch/x86/cpu.h"
@@ -20,32 +21,13 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 
-#define PAGE 0x1000u
-
-static bool image_overlaps(const struct guest_boot *gb, uint32_t lo, uint32_t hi)
-{
-	return gb->load_start < hi && lo < gb->load_end;
-}
-
-/* The first usable page for the tables, or 0 if the image covers them all. */
-static uint32_t tables_page(const struct guest_boot *gb)
-{
-	for (uint32_t p = 0xF0000; p < 0x100000; p += PAGE)
-		if (!image_overlaps(gb, p, p + PAGE))
-			return p;
-	for (uint32_t p = 0xE0000; p < 0xF0000; p += PAGE)
-		if (!image_overlaps(gb, p, p + PAGE))
-			return p;
-	return 0;
-}
-
 static void place_acpi(struct vm *vm, const struct guest_boot *gb)
 {
-	uint32_t at = tables_page(gb);
+	uint32_t at = acpi_build_where(gb->load_start, gb->load_end);
 	void *dst = at ? vm_gpa_to_host(vm, at, ACPI_BUILD_MAX) : NULL;
 	size_t used;
 
-	_Static_assert(ACPI_BUILD_MAX <= PAGE, "the tables fit one page");
+	_Static_assert(ACPI_BUILD_MAX <= 0x1000, "the tables fit one page");
 	if (!dst || acpi_build(dst, ACPI_BUILD_MAX, at, vm->nvcpus, &used) < 0) {
 		kprintf("partition '%s': its kernel image covers 0xE0000-0xFFFFF; it gets no ACPI "
 			"tables\n",

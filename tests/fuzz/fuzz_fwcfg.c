@@ -107,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				put_be32(gmem + gpa + 12, (uint32_t)addr);
 			}
 			uint32_t r = fwcfg_dma(&f, gpa, gmap, NULL);
-			FUZZ_CHECK(r == 0 || r == FWCFG_DMA_ERROR || r == (FWCFG_DMA_ERROR | 0x100));
+			FUZZ_CHECK(r == 0 || r == FWCFG_DMA_ERROR ||
+				   r == (FWCFG_DMA_ERROR | 0x100));
 			FUZZ_CHECK(reachable == (r != (FWCFG_DMA_ERROR | 0x100)));
 			if (reachable)
 				FUZZ_CHECK(get_be32(gmem + gpa) == r);
@@ -143,7 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (any && !(off <= 5 && off + sz > 5))
 				cnt |= old & 0xff00;
 			enum acpi_pm_action a = acpi_pm_write(&pm, off, sz, val);
-			bool off_wanted = any && (cnt & ACPI_PM1_SLP_EN) && ACPI_PM1_SLP_TYP(cnt) == 5;
+			bool off_wanted = any && (cnt & ACPI_PM1_SLP_EN) &&
+					  ACPI_PM1_SLP_TYP(cnt) == 5;
 			FUZZ_CHECK((a == ACPI_PM_SOFT_OFF) == off_wanted);
 			break;
 		}

@@ -262,6 +262,22 @@ static void test_refusals(void **state)
 	assert_true(used <= ACPI_BUILD_MAX / 2);
 }
 
+static void test_where(void **state)
+{
+	(void)state;
+	assert_int_equal(acpi_build_where(0x100000, 0x200000), 0xF0000);
+	/* GNU ld's header segment at 0xFF000: the span starts there. */
+	assert_int_equal(acpi_build_where(0xFF000, 0x200000), 0xF0000);
+	assert_int_equal(acpi_build_where(0xF0000, 0xF0001), 0xF1000);
+	assert_int_equal(acpi_build_where(0xF0800, 0xF1800), 0xF2000);
+	assert_int_equal(acpi_build_where(0x80000, 0xFF000), 0xFF000);
+	/* End exclusive: an image ending at 0xF1000 leaves 0xF1000 free. */
+	assert_int_equal(acpi_build_where(0xF0000, 0xF1000), 0xF1000);
+	assert_int_equal(acpi_build_where(0xF0000, 0x100000), 0xE0000);
+	assert_int_equal(acpi_build_where(0xE0000, 0x100000), 0);
+	assert_int_equal(acpi_build_where(0x10000, 0x300000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_four_vcpus),
 		cmocka_unit_test(test_sixty_four_vcpus),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_where),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

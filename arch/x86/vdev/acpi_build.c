@@ -257,3 +257,15 @@ int acpi_build(void *buf, size_t size, uint64_t base, uint32_t nvcpus, size_t *u
 	*used = l.end;
 	return 0;
 }
+
+uint32_t acpi_build_where(uint32_t load_start, uint32_t load_end)
+{
+	/* The reserved BIOS area first, then the unlisted 0xE0000 segment. */
+	static const uint32_t from[2] = { 0xF0000, 0xE0000 };
+
+	for (int r = 0; r < 2; r++)
+		for (uint32_t p = from[r]; p < from[r] + 0x10000; p += 0x1000)
+			if (!(load_start < p + 0x1000 && p < load_end))
+				return p;
+	return 0;
+}

@@ -40,4 +40,12 @@
  */
 int acpi_build(void *buf, size_t size, uint64_t base, uint32_t nvcpus, size_t *used);
 
+/*
+ * Where a partition's tables go: the first 4 KiB page of 0xF0000-0xFFFFF,
+ * then of 0xE0000-0xEFFFF, that does not meet the kernel image's span
+ * [load_start, load_end); 0 if the image covers all of them. The RSDP must
+ * lie in 0xE0000-0xFFFFF for a guest to find it (ACPI 6.5 section 5.2.5.1).
+ */
+uint32_t acpi_build_where(uint32_t load_start, uint32_t load_end);
+
 #endif
