@@ -125,6 +125,13 @@ static int64_t do_create(struct gpm_call *c)
 		kprintf("gpm: create from '%s': no boot module '%s'\n", c->caller->name, missing);
 		return -E_NOENT;
 	}
+	for (uint32_t f = 0; f < mp->nfwcfg && f < MANIFEST_FWCFG_MAX; f++) {
+		if (!partition_module(mp->fwcfg[f].module)) {
+			kprintf("gpm: create from '%s': no boot module '%s'\n", c->caller->name,
+				mp->fwcfg[f].module);
+			return -E_NOENT;
+		}
+	}
 	if (guest_check(&img, mp->mem_bytes, mp->cmdline, &gmods) < 0)
 		return -E_INVAL;
 	req.machine = *plan_machine();

@@ -265,7 +265,8 @@ enum {
 	K_BALLOON,
 	K_VCPUS_MIN,
 	K_BALLOON_WAIT,
-	K_MODULE
+	K_MODULE,
+	K_FWCFG
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -288,7 +289,8 @@ static const struct key_desc keys[] = {
 	[K_BALLOON] = { "balloon", manifest_key_balloon, false },
 	[K_VCPUS_MIN] = { "vcpus_min", manifest_key_vcpus_min, false },
 	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
-	[K_MODULE] = { "module", set_guest_module, false }, /* the one repeatable key */
+	[K_MODULE] = { "module", set_guest_module, false }, /* repeatable, as is fwcfg */
+	[K_FWCFG] = { "fwcfg", manifest_key_fwcfg, false },
 };
 _Static_assert(ARRAY_SIZE(keys) <= 32, "seen and good hold a bit per key");
 
@@ -640,7 +642,8 @@ static void key_value(struct pstate *st, char *s)
 		st->cur->valid = false;
 		return;
 	}
-	if ((st->seen & (1U << i)) && i != K_MODULE) {
+	/* module and fwcfg may repeat: their setters count and limit them. */
+	if ((st->seen & (1U << i)) && i != K_MODULE && i != K_FWCFG) {
 		kprintf("manifest: line %u: key '%s' given twice in partition '%s'; partition "
 			"refused\n",
 			st->line, key, st->cur->name);

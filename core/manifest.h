@@ -21,6 +21,7 @@
  *   symbols = hello.map      # optional: boot module in System.map format (the pool)
  *   module = data.txt a b    # optional, repeatable: a multiboot module for the
  *                            # guest, in order; string "data.txt a b" as QEMU's -initrd
+ *   fwcfg = opt/x/cfg cfg.bin  # optional, up to 8: a fw_cfg file with a module's bytes
  *
  *   [machine]                # optional, at most one: core classes and power
  *   fast = 1-2               # cpu lists; cpus in neither are slow
@@ -55,6 +56,14 @@
 #define MANIFEST_POOL_MAX    16	  /* [machine] pool = 0..16: MSC_MAX_LIMIT in sched/microslice.h */
 #define MANIFEST_MODS_MAX    16	  /* module = lines per partition (GUEST_MODS_MAX) */
 #define MANIFEST_MODTEXT_MAX 1024 /* bytes of a partition's module strings, NULs included */
+#define MANIFEST_FWCFG_MAX   8	  /* fwcfg lines per partition (FWCFG_FILES_MAX) */
+#define MANIFEST_FWCFG_NAME  56	  /* incl. NUL: fw_cfg names are 1..55 bytes (FWCFG_NAME_MAX) */
+
+/* `fwcfg = opt/NAME MODULE`: a file in the partition's fw_cfg directory. */
+struct manifest_fwcfg {
+	char name[MANIFEST_FWCFG_NAME];	  /* "opt/...", printable, no blanks */
+	char module[MANIFEST_MODULE_MAX]; /* the boot module holding its bytes */
+};
 
 struct manifest_part {
 	char name[MANIFEST_NAME_MAX];
@@ -95,7 +104,10 @@ struct manifest_part {
 	uint8_t nmods;
 	uint16_t mod_off[MANIFEST_MODS_MAX]; /* where each string starts in mod_text */
 	char mod_text[MANIFEST_MODTEXT_MAX]; /* "NAME args\0NAME args\0..." */
-	bool valid;			     /* false: refused; the reason was printed */
+	/* Issue 12: files for the guest's fw_cfg device (arch/x86/vdev/fwcfg.h). */
+	uint32_t nfwcfg;
+	struct manifest_fwcfg fwcfg[MANIFEST_FWCFG_MAX];
+	bool valid; /* false: refused; the reason was printed */
 };
 
 /* class values */
@@ -305,6 +317,8 @@ bool manifest_key_balloon(struct manifest_part *p, const char *val, char *why, s
 bool manifest_key_vcpus_min(struct manifest_part *p, const char *val, char *why, size_t why_size);
 bool manifest_key_balloon_wait(struct manifest_part *p, const char *val, char *why,
 			       size_t why_size);
+/* fwcfg = opt/NAME MODULE (may repeat, MANIFEST_FWCFG_MAX times): appends to p->fwcfg. */
+bool manifest_key_fwcfg(struct manifest_part *p, const char *val, char *why, size_t why_size);
 /* [machine]: fast and accel also refuse cpu 0 and a cpu in the other list. */
 bool manifest_mkey_fast(struct manifest_machine *mc, const char *val, char *why, size_t why_size);
 bool manifest_mkey_accel(struct manifest_machine *mc, const char *val, char *why, size_t why_size);

@@ -323,6 +323,15 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		refuse(p, why);
 		return false;
 	}
+	for (uint32_t f = 0; f < p->nfwcfg && f < MANIFEST_FWCFG_MAX; f++) {
+		if (!pl->r->module_exists(p->fwcfg[f].module, pl->r->ctx)) {
+			ksnprintf(why, sizeof(why),
+				  "fwcfg module '%s' not found among the boot modules",
+				  p->fwcfg[f].module);
+			refuse(p, why);
+			return false;
+		}
+	}
 	if (p->ncores_req == 0) {
 		refuse(p, "asks for no cores");
 		return false;
@@ -485,6 +494,13 @@ static void format_extras(const struct manifest_part *p, char *buf, size_t size)
 		memcpy(sym, p->symbols, sizeof(sym));
 		append(buf, size, &pos, " symbols=%s", manifest_printable(sym));
 	}
+	for (uint32_t f = 0; f < p->nfwcfg && f < MANIFEST_FWCFG_MAX; f++) {
+		char nm[MANIFEST_FWCFG_NAME], mod[MANIFEST_MODULE_MAX];
+		memcpy(nm, p->fwcfg[f].name, sizeof(nm));
+		memcpy(mod, p->fwcfg[f].module, sizeof(mod));
+		append(buf, size, &pos, " fwcfg=%s:%s", manifest_printable(nm),
+		       manifest_printable(mod));
+	}
 	if (p->balloon)
 		append(buf, size, &pos, " balloon=yes");
 	if (p->vcpus_min)
@@ -535,7 +551,7 @@ void manifest_print(const struct manifest *m)
 		} else {
 			ksnprintf(cores, sizeof(cores), "%u (unassigned)", p->ncores_req);
 		}
-		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX], extras[320];
+		char kernel[MANIFEST_MODULE_MAX], cmdline[MANIFEST_CMDLINE_MAX], extras[1280];
 		memcpy(kernel, p->kernel, sizeof(kernel));
 		memcpy(cmdline, p->cmdline, sizeof(cmdline));
 		format_extras(p, extras, sizeof(extras));

@@ -330,6 +330,67 @@ bool manifest_key_balloon_wait(struct manifest_part *p, const char *val, char *w
 	return true;
 }
 
+/*
+ * fwcfg = opt/NAME MODULE: two words. The name as QEMU's -fw_cfg wants a
+ * user file's (docs/specs/fw_cfg.rst: names outside "opt/" are QEMU's own),
+ * at most 55 bytes so that it fits a directory entry with its NUL,
+ * printable without blanks, not given twice; the module a boot module name.
+ */
+bool manifest_key_fwcfg(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	const char *name = val, *sp = val, *mod;
+	size_t nlen, mlen;
+
+	while (*sp && *sp != ' ' && *sp != '\t')
+		sp++;
+	nlen = (size_t)(sp - name);
+	mod = skip_blank(sp);
+	mlen = strlen(mod);
+	if (!*mod || strchr(mod, ' ') || strchr(mod, '\t')) {
+		ksnprintf(why, n, "want 'opt/NAME MODULE' (two words)");
+		return false;
+	}
+	if (nlen <= 4 || strncmp(name, "opt/", 4) != 0) {
+		ksnprintf(why, n, "a fw_cfg file name starts with 'opt/' and goes on");
+		return false;
+	}
+	if (nlen >= MANIFEST_FWCFG_NAME) {
+		ksnprintf(why, n, "file name longer than %u characters", MANIFEST_FWCFG_NAME - 1);
+		return false;
+	}
+	for (size_t i = 0; i < nlen; i++) {
+		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e) {
+			ksnprintf(why, n, "a fw_cfg file name is printable ASCII");
+			return false;
+		}
+	}
+	for (size_t i = 0; i < mlen; i++) {
+		if ((unsigned char)mod[i] < 0x21 || (unsigned char)mod[i] > 0x7e) {
+			ksnprintf(why, n, "a module name is printable ASCII");
+			return false;
+		}
+	}
+	if (mlen >= MANIFEST_MODULE_MAX) {
+		ksnprintf(why, n, "module name longer than %u characters", MANIFEST_MODULE_MAX - 1);
+		return false;
+	}
+	for (uint32_t i = 0; i < p->nfwcfg && i < MANIFEST_FWCFG_MAX; i++) {
+		if (strlen(p->fwcfg[i].name) == nlen && !strncmp(p->fwcfg[i].name, name, nlen)) {
+			ksnprintf(why, n, "file name given twice");
+			return false;
+		}
+	}
+	if (p->nfwcfg >= MANIFEST_FWCFG_MAX) {
+		ksnprintf(why, n, "more than %u fwcfg files", MANIFEST_FWCFG_MAX);
+		return false;
+	}
+	struct manifest_fwcfg *f = &p->fwcfg[p->nfwcfg++];
+	memcpy(f->name, name, nlen);
+	f->name[nlen] = '\0';
+	memcpy(f->module, mod, mlen + 1);
+	return true;
+}
+
 /* [machine] keys. */
 
 /* A cpu list for a class into mask; other is the other class's list. */

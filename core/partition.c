@@ -27,6 +27,7 @@
 #include "core/gpm_timer.h"
 #include "core/sa.h"
 #include "core/guest_load.h"
+#include "core/guest_pc.h"
 #include "core/lease.h"
 #include "core/lpm.h"
 #include "core/manifest.h"
@@ -294,6 +295,10 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 		return NULL;
 	}
 	vm->nvcpus = mp->vcpus;
+	if (guest_pc_setup(vm, mp, &gb) < 0) {
+		destroy_vm(vm);
+		return NULL;
+	}
 	vm->timeout_ms = mp->timeout_set ? mp->timeout_ms : default_timeout_ms;
 	vm->weight = mp->weight ? mp->weight : 1;
 	vm->slice_us = mp->slice_us;

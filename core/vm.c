@@ -98,6 +98,12 @@ void vm_reset_request(struct vm *vm, const char *how)
 	ended(vm, line);
 }
 
+void vm_poweroff_request(struct vm *vm)
+{
+	if (end_vm(vm, VM_EXITED, 0))
+		ended(vm, "powered off by the guest (ACPI S5)");
+}
+
 void vm_destroy_request(struct vm *vm, const char *by)
 {
 	char line[64];

@@ -12,6 +12,8 @@
 
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vdev/ioapic.h"
+#include "arch/x86/vdev/acpi_pm.h"
+#include "arch/x86/vdev/fwcfg.h"
 #include "arch/x86/vdev/vlapic.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/msr_policy.h"
@@ -227,6 +229,12 @@ struct vm {
 	uint32_t ioapic_nout;
 	struct ioapic_msg ioapic_out[IOAPIC_PINS];
 	uint32_t ioapic_gen; /* atomic: ioapic.level_gen as last published */
+	/* fw_cfg (0x510) and the ACPI PM registers (0x600): set up before the
+	 * VM runs, then touched by its vCPUs on any core under pc_lock. */
+	spinlock_t pc_lock;
+	struct fwcfg fwcfg;
+	struct acpi_pm pm;
+	uint32_t acpi_gpa; /* where its ACPI tables (RSDP first) are, 0 = none */
 };
 
 /* The slice a vCPU of vm gets on a shared core when vm alone decides it. */
@@ -266,6 +274,10 @@ void vm_exit_request(struct vm *vm, uint32_t status);
  * -no-reboot exits (docs/guest-abi.md). Any core running a vCPU of vm.
  */
 void vm_reset_request(struct vm *vm, const char *how);
+
+/* The guest powered off (ACPI S5 through PM1a_CNT): it ends with status 0.
+ * Any core running a vCPU of vm. */
+void vm_poweroff_request(struct vm *vm);
 
 /* A control partition named `by` destroys vm: it ends with status 0. cpu 0. */
 void vm_destroy_request(struct vm *vm, const char *by);

@@ -18,6 +18,7 @@ fuzz_acpi_srcs := arch/x86/acpi.c arch/x86/acpi_madt.c arch/x86/acpi_fadt.c
 fuzz_decode_srcs := arch/x86/vdev/decode.c
 fuzz_hypercall_srcs := core/hypercall.c core/shared.c core/vm.c core/vuart.c lib/printf.c
 fuzz_cmdline_srcs := core/cmdline.c lib/duration.c lib/printf.c
+fuzz_fwcfg_srcs := arch/x86/vdev/fwcfg.c arch/x86/vdev/acpi_pm.c
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/bin/fuzz_%,$(FUZZ_NAMES))

@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * I/O instruction exits (every port exits: both I/O bitmaps are all ones).
- * Emulated: COM1 (0x3f8-0x3ff), the debug port 0xE9, QEMU's
- * isa-debug-exit at 0xf4, the i8042's status and reset (0x60/0x64) and the
- * PIIX reset control register 0xCF9, so guests written for QEMU's -kernel
- * environment run unmodified; COM1 drives IOAPIC pin 4 (ioapic_exit.c).
- * Any other port reads as all ones and ignores writes, as an empty ISA bus
- * does: the 8259 PICs (0x20/0x21, 0xA0/0xA1) included, on purpose (a guest
- * that probes them, as Linux does by reading back IMR, finds none and uses
- * the IOAPIC alone: docs/guest-abi.md). Exit qualification: SDM 3C, table 28-5.
+ * Emulated: COM1 (0x3f8-0x3ff, driving IOAPIC pin 4: ioapic_exit.c), the
+ * debug port 0xE9, QEMU's isa-debug-exit at 0xf4, the i8042's status and
+ * reset (0x60/0x64), the PIIX reset control register 0xCF9, fw_cfg
+ * (0x510-0x51b) and the ACPI PM block (0x600-0x60b, both in
+ * arch/x86/vmx/exit_pc.c), so guests written for QEMU's -kernel
+ * environment run unmodified. Any other port reads as all ones and ignores
+ * writes, as an empty ISA bus does: the 8259 PICs (0x20/0x21, 0xA0/0xA1)
+ * included, on purpose (a guest that probes them, as Linux does by reading
+ * back IMR, finds none and uses the IOAPIC alone: docs/guest-abi.md).
+ * Exit qualification: SDM 3C, table 28-5.
  * INS and OUTS go through the same two port functions
  * (arch/x86/vmx/exit_io_string.c).
  * Environment: VMX root, the vCPU's core, interrupts off.
  */
 #include "arch/x86/vmx/io.h"
 #include "arch/x86/vmx/ioapic_exit.h"
+
+#include "arch/x86/vdev/acpi_build.h"
+#include "arch/x86/vmx/exit_pc.h"
 
 #define COM1	   0x3f8
 #define DEBUG_PORT 0xe9
@@ -51,6 +56,10 @@ uint32_t io_port_in(struct vcpu *v, uint16_t port, uint32_t size)
 		r = 0; /* nothing was there to read */
 	} else if (port == RCR && size == 1) {
 		r = __atomic_load_n(&vm->rcr, __ATOMIC_RELAXED);
+	} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_END) {
+		r = pc_fwcfg_in(vm, port, size);
+	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
+		r = pc_pm_in(vm, port, size);
 	}
 	return r & mask;
 }
@@ -80,6 +89,11 @@ int io_port_out(struct vcpu *v, uint16_t port, uint32_t size, uint32_t val)
 			return VMEXIT_STOP;
 		}
 		__atomic_store_n(&vm->rcr, (uint8_t)(val & 0x0a), __ATOMIC_RELAXED);
+	} else if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_END) {
+		pc_fwcfg_out(vm, port, size, val);
+	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
+		if (pc_pm_out(vm, port, size, val))
+			return VMEXIT_STOP;
 	}
 	return VMEXIT_RESUME;
 }

@@ -270,7 +270,8 @@ void op_vmcall(void)
 static const uint16_t interesting[] = { 0x20,  0x21,  0xa0,  0xa1,  0x40,  0x41,  0x42,	 0x43,
 					0x60,  0x64,  0x70,  0x71,  0x3f8, 0x3f9, 0x3fa, 0x3fb,
 					0x3fc, 0x3fd, 0x3fe, 0x3ff, 0x2f8, 0xcf8, 0xcfc, 0xcfd,
-					0xcfe, 0xcff, 0xe9,  0x80,  0x402, 0x510, 0x511 };
+					0xcfe, 0xcff, 0xe9,  0x80,  0x402, 0x510, 0x511, 0x600,
+					0x602, 0x604, 0x605, 0x608 };
 
 static uint16_t rnd_port(void)
 {
@@ -353,6 +354,13 @@ void op_io(void)
 		p.val = 0xfd;
 	if (!p.in && p.width == 1 && p.port == 0xcf9)
 		p.val &= ~4u;
+	/* A write to fw_cfg's DMA address ports would have the device write
+	 * somewhere in the guest's memory (its canary) at random. */
+	if (!p.in && touches(p.port, p.width, 0x514, 0x51b))
+		p.in = true;
+	/* PM1a_CNT's SLP_EN (bit 13, in the byte at 0x605) powers off with \_S5's type. */
+	if (!p.in && p.port <= 0x605 && 0x605 - p.port < p.width)
+		p.val &= ~(0x20u << (8 * (0x605 - p.port)));
 	opline("%s%c 0x%x 0x%x", p.in ? "in" : "out", "?bw?l"[p.width], p.port, p.in ? 0 : p.val);
 	int v = fz_try(do_pio, &p);
 	bool com = touches(p.port, p.width, 0x3f8, 0x3ff) || touches(p.port, p.width, 0xe9, 0xe9);
@@ -377,6 +385,9 @@ void op_io(void)
 			fail("inb 0x%x read 0x%x", p.port, p.val);
 		return;
 	}
+	/* fw_cfg and the ACPI PM block answer with data (the pcboot suite checks them). */
+	if (touches(p.port, p.width, 0x510, 0x51b) || touches(p.port, p.width, 0x600, 0x60b))
+		return;
 	if (p.in && !com && p.val != ones)
 		fail("in port 0x%x width %u read 0x%x, want all ones", p.port, p.width, p.val);
 	if (p.in && p.width == 1 && p.port == 0xe9 && p.val != 0xe9)

@@ -84,12 +84,9 @@ static bool target_online(uint32_t apic_id)
 unsigned int smp_start(unsigned int ncpus, void (*ap_fn)(unsigned int slot), uint32_t timeout_ms,
 		       bool required)
 {
-	uint32_t bsp = this_cpu()->apic_id, targets[GUEST_MAX_CPUS], page;
+	uint32_t bsp = this_cpu()->apic_id, targets[GUEST_MAX_CPUS];
 	unsigned int n = 0;
-	uint64_t deadline;
 
-	smp_cpus[0].apic_id = bsp;
-	smp_cpus[0].online = 1;
 	if (ncpus > GUEST_MAX_CPUS) {
 		error("%u CPUs requested, the library supports %u", ncpus, GUEST_MAX_CPUS);
 		ncpus = GUEST_MAX_CPUS;
@@ -97,6 +94,21 @@ unsigned int smp_start(unsigned int ncpus, void (*ap_fn)(unsigned int slot), uin
 	for (uint32_t id = 0; n + 1 < ncpus; id++)
 		if (id != bsp)
 			targets[n++] = id;
+	return smp_start_ids(targets, n, ap_fn, timeout_ms, required);
+}
+
+unsigned int smp_start_ids(const uint32_t *targets, unsigned int n,
+			   void (*ap_fn)(unsigned int slot), uint32_t timeout_ms, bool required)
+{
+	uint32_t page;
+	uint64_t deadline;
+
+	smp_cpus[0].apic_id = this_cpu()->apic_id;
+	smp_cpus[0].online = 1;
+	if (n >= GUEST_MAX_CPUS) {
+		error("%u APs to start, the library supports %u", n, GUEST_MAX_CPUS - 1);
+		n = GUEST_MAX_CPUS - 1;
+	}
 	if (!n)
 		return smp_online();
 	page = pick_trampoline();

@@ -36,6 +36,13 @@ extern struct smp_cpu smp_cpus[GUEST_MAX_CPUS];
 unsigned int smp_start(unsigned int ncpus, void (*ap_fn)(unsigned int slot), uint32_t timeout_ms,
 		       bool required);
 
+/*
+ * The same for the n APs with the given APIC IDs (from the ACPI MADT, say),
+ * none of them the BSP's; at most GUEST_MAX_CPUS - 1.
+ */
+unsigned int smp_start_ids(const uint32_t *apic_ids, unsigned int n,
+			   void (*ap_fn)(unsigned int slot), uint32_t timeout_ms, bool required);
+
 /* Number of CPUs online (BSP included). */
 unsigned int smp_online(void);
 

@@ -15,7 +15,9 @@
  *  4. Resizes c1 to 2 cores and back to 1, checking PART_LIST and CORE_LIST.
  *  5. Error paths (each must give exactly that error): the name c0 again
  *     CY_EEXIST; an unknown key, two sections, no section CY_EINVAL; a
- *     missing kernel module CY_ENOENT; a missing `module` CY_ENOENT; 16
+ *     missing kernel module CY_ENOENT; a missing `module` CY_ENOENT; a
+ *     missing `fwcfg` module CY_ENOENT, a `fwcfg` name outside opt/
+ *     CY_EINVAL; 16
  *     copies of this kernel as modules of a 2 MiB child (more than it
  *     holds) CY_EINVAL; 64 cores CY_ERANGE; text outside
  *     guest memory CY_ERANGE; RESIZE (c1, 0, 0) CY_EINVAL, (c1, 64 cores)
@@ -216,6 +218,10 @@ static void error_paths(int32_t self, int32_t c1)
 	expect_create_error("a missing kernel module", CY_ENOENT, text, len);
 	len = child_text("emodule", 1, "lifecycle.elf", "module = nosuch.bin arg\n");
 	expect_create_error("a missing module", CY_ENOENT, text, len);
+	len = child_text("efwcfg", 1, "lifecycle.elf", "fwcfg = opt/x nosuch.bin\n");
+	expect_create_error("a missing fwcfg module", CY_ENOENT, text, len);
+	len = child_text("efwname", 1, "lifecycle.elf", "fwcfg = etc/x lifecycle.elf\n");
+	expect_create_error("a fwcfg name outside opt/", CY_EINVAL, text, len);
 	len = (uint32_t)gsnprintf(
 		text, sizeof(text),
 		"[partition ebig]\ncores = 1\nmemory = 2M\nkernel = lifecycle.elf\n");

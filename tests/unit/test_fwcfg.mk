@@ -1,0 +1,1 @@
+test_fwcfg_srcs := arch/x86/vdev/fwcfg.c
