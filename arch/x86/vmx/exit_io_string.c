@@ -19,6 +19,7 @@
  */
 #include "arch/x86/vmx/io.h"
 
+#include "arch/x86/vdev/gwalk.h"
 #include "arch/x86/vmx/mmio.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "lib/string.h"
@@ -69,20 +70,43 @@ static bool prefixes(struct vcpu *v, uint64_t rip, int *seg, unsigned *asize)
 	return false;
 }
 
-/* Copy size bytes between host buf and guest-linear lin, byte by byte
- * across a page boundary. */
-static bool copy(struct vcpu *v, uint64_t lin, bool wide, void *buf, uint32_t size, bool to_guest,
+/* Guest memory as the string instruction sees it: its paging, and the
+ * last page it touched (most elements share a page with the previous one). */
+struct gview {
+	struct vcpu *v;
+	struct gwalk w;
+	bool wide;
+	uint64_t page; /* guest-linear page cached, or 1 for none */
+	uint8_t *host; /* where that page is in host memory */
+};
+
+static uint8_t *byte_at(struct gview *g, uint64_t lin, const char **why)
+{
+	uint64_t page = lin & ~(uint64_t)(PAGE_SIZE - 1), gpa;
+
+	if (page != g->page) {
+		if (gwalk_translate(&g->w, page, &gpa, why) < 0)
+			return NULL;
+		/* Partition memory is whole 2 MiB units: a page is in or out. */
+		g->host = vm_gpa_to_host(g->v->vm, gpa, PAGE_SIZE);
+		if (!g->host) {
+			*why = "outside guest memory";
+			return NULL;
+		}
+		g->page = page;
+	}
+	return g->host + (lin & (PAGE_SIZE - 1));
+}
+
+/* Copy size bytes between buf and guest-linear lin, byte by byte (an
+ * element may straddle two pages). */
+static bool copy(struct gview *g, uint64_t lin, void *buf, uint32_t size, bool to_guest,
 		 const char **why)
 {
 	for (uint32_t i = 0; i < size; i++) {
-		uint64_t gpa, at = wide ? lin + i : (uint32_t)(lin + i);
-		if (vcpu_translate(v, at, &gpa, why) < 0)
+		uint8_t *p = byte_at(g, g->wide ? lin + i : (uint32_t)(lin + i), why);
+		if (!p)
 			return false;
-		uint8_t *p = vm_gpa_to_host(v->vm, gpa, 1);
-		if (!p) {
-			*why = "outside guest memory";
-			return false;
-		}
 		if (to_guest)
 			*p = ((uint8_t *)buf)[i];
 		else
@@ -123,16 +147,19 @@ int vmexit_io_string(struct vcpu *v, const struct vmexit *x)
 	/* 64-bit mode: only FS and GS have a base (SDM 3A 3.4.4). */
 	uint64_t base = wide && seg != SEG_FS && seg != SEG_GS ? 0 : vmread(seg_base_field[seg]);
 	int64_t step = vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF ? -(int64_t)size : (int64_t)size;
+	struct gview g = { .v = v, .wide = wide, .page = 1 };
+
+	vcpu_walker(v, &g.w);
 
 	for (uint32_t done = 0; count && done < IOS_BATCH; done++) {
 		uint64_t off = *idx & amask, lin = base + off;
 		uint32_t val = 0;
 		if (in) {
 			val = io_port_in(v, port, size);
-			if (!copy(v, lin, wide, &val, size, true, &why))
+			if (!copy(&g, lin, &val, size, true, &why))
 				goto fault;
 		} else {
-			if (!copy(v, lin, wide, &val, size, false, &why))
+			if (!copy(&g, lin, &val, size, false, &why))
 				goto fault;
 			if (io_port_out(v, port, size, val) == VMEXIT_STOP)
 				return VMEXIT_STOP;

@@ -39,7 +39,7 @@ static enum decode_mode code_mode(void)
 	return vmread(VMCS_GUEST_CS_AR) & AR_CS_DB ? DECODE_32 : DECODE_16;
 }
 
-static void walker(struct vcpu *v, struct gwalk *w)
+void vcpu_walker(struct vcpu *v, struct gwalk *w)
 {
 	*w = (struct gwalk){
 		.cr0 = vmread(VMCS_GUEST_CR0),
@@ -52,14 +52,6 @@ static void walker(struct vcpu *v, struct gwalk *w)
 	if ((w->cr0 & GWALK_CR0_PG) && (w->cr4 & GWALK_CR4_PAE) && !(w->efer & GWALK_EFER_LMA))
 		for (int i = 0; i < 4; i++)
 			w->pdpte[i] = vmread(VMCS_GUEST_PDPTE0 + 2 * i);
-}
-
-int vcpu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa, const char **why)
-{
-	struct gwalk w;
-
-	walker(v, &w);
-	return gwalk_translate(&w, lin, gpa, why);
 }
 
 unsigned vcpu_addr_size(void)
@@ -79,7 +71,7 @@ size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max,
 	size_t n = 0;
 
 	*why = "";
-	walker(v, &w);
+	vcpu_walker(v, &w);
 	while (n < max) {
 		uint64_t at = wide ? lin + n : (uint32_t)(lin + n), gpa;
 		if (gwalk_translate(&w, at, &gpa, why) < 0)

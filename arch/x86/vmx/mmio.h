@@ -31,11 +31,13 @@ struct mmio_dev {
  */
 int vcpu_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa, const struct mmio_dev *dev);
 
+struct gwalk;
+
 /*
- * Translate guest-linear lin through v's current paging mode (its VMCS
- * must be current). 0, or -E_NOENT with *why saying which level failed.
+ * Set up *w to translate guest-linear addresses through v's current paging
+ * mode (its VMCS must be current), with gwalk_translate().
  */
-int vcpu_translate(struct vcpu *v, uint64_t lin, uint64_t *gpa, const char **why);
+void vcpu_walker(struct vcpu *v, struct gwalk *w);
 
 /* The default address size of the code v runs now: 2, 4 or 8 bytes. */
 unsigned vcpu_addr_size(void);
