@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the manifest unit tests (test_manifest.c,
- * test_manifest_keys.c, test_symbols_keys.c): parse a text into the file's
- * `m` and check what it printed; the module lookup assignment takes. Include once per test file, after cmocka and fake_console.h.
+ * test_manifest_keys.c, test_symbols_keys.c, ...): parse a text into the
+ * file's `m` and check what it printed; the module lookup and resources
+ * assignment takes. Include once per test file, after cmocka and
+ * fake_console.h.
  * Environment: host unit tests.
  */
 #ifndef TESTS_UNIT_MANIFEST_TEST_H
@@ -46,6 +48,22 @@ static bool have_module(const char *name, void *ctx)
 		if (strcmp(*p, name) == 0)
 			return true;
 	return false;
+}
+
+/* Assignment resources: CPUs 0-3 usable, 2 GiB free, the modules named in
+ * `mods` (a NULL-ended list that must outlive the result). */
+static uint64_t usable4[CONFIG_MAX_CPUS / 64];
+
+static __attribute__((unused)) struct manifest_resources res4(const char *const *mods)
+{
+	struct manifest_resources r = { .ncpus = 4,
+					.cpu_usable_mask = usable4,
+					.mem_free_bytes = 2ull << 30,
+					.module_exists = have_module,
+					.ctx = (void *)mods };
+	memset(usable4, 0, sizeof(usable4));
+	usable4[0] = 0xf;
+	return r;
 }
 
 /* Parse text (which must be clean), assign, check the return and output. */

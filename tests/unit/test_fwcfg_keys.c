@@ -23,18 +23,9 @@
 #define P_OK "[partition p]\ncores = 1\nmemory = 2M\nkernel = k.elf\n"
 
 static const char *const mods[] = { "k.elf", "cfg.bin", NULL };
-static uint64_t usable[CONFIG_MAX_CPUS / 64];
-
 static struct manifest_resources res(void)
 {
-	struct manifest_resources r = { .ncpus = 4,
-					.cpu_usable_mask = usable,
-					.mem_free_bytes = 2ull << 30,
-					.module_exists = have_module,
-					.ctx = (void *)mods };
-	memset(usable, 0, sizeof(usable));
-	usable[0] = 0xf;
-	return r;
+	return res4(mods);
 }
 
 static void test_fwcfg_accepted(void **state)
