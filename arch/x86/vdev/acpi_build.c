@@ -22,7 +22,9 @@
  *    without HW_REDUCED_ACPI; nothing in it is used (no S4, no lock).
  * 4. DSDT (5.2.11.1) with one object, \_S5 = {5, 5}: a guest powers off
  *    by writing SLP_TYP 5 with SLP_EN to PM1a_CNT.
- * 5. MADT (5.2.12): local APIC address 0xFEE00000, PCAT_COMPAT; one
+ * 5. MADT (5.2.12): local APIC address 0xFEE00000, flags 0 (PCAT_COMPAT
+ *    would promise dual 8259s, which a partition does not have; Linux
+ *    since 6.5 then uses them without probing); one
  *    enabled Processor Local APIC per vCPU, UID = APIC ID = vCPU id; one
  *    I/O APIC (ID 0, 0xFEC00000, GSI base 0); interrupt source overrides
  *    ISA IRQ 0 -> GSI 2 (edge, high) and IRQ 9 -> GSI 9 (level, high), and
@@ -182,7 +184,7 @@ static void build_madt(uint8_t *p, uint32_t n)
 
 	header(m, "APIC", madt_len(n), 5);
 	m->lapic_addr = ACPI_LAPIC_ADDR;
-	m->flags = ACPI_MADT_PCAT_COMPAT;
+	m->flags = 0; /* no 8259s: not PCAT_COMPAT (docs/guest-abi.md, "No 8259 PIC") */
 	for (uint32_t i = 0; i < n; i++, o += sizeof(struct acpi_madt_lapic)) {
 		struct acpi_madt_lapic *l = (struct acpi_madt_lapic *)(p + o);
 		*l = (struct acpi_madt_lapic){
