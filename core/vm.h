@@ -98,6 +98,7 @@ struct vcpu {
 	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
 	bool vid_valid;				  /* vid_* mirror the page */
 	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
+	uint16_t vid_status; /* guest interrupt status (SVI:RVI) as last written or read */
 	uint32_t vapic_gen; /* lapic.gen when its registers were last published to the page */
 	bool init_seen;	    /* INIT arrived while idle: a STARTUP may start it */
 	bool offline_req;   /* VCPU_OFFLINE: its core takes it offline after this exit */

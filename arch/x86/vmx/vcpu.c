@@ -322,6 +322,7 @@ void vcpu_vmcs_discard(struct vcpu *v)
 	memset(v->vid_isr, 0, sizeof(v->vid_isr));
 	v->vid_tpr = 0;
 	v->vid_valid = v->vid_may_deliver = false;
+	v->vid_status = 0;
 	v->eoi_gen = 0; /* a new VMCS starts with an all-zero EOI-exit bitmap */
 	v->launched = v->moved = false;
 	v->nmi_pending = v->nmi_window = false;

@@ -201,7 +201,8 @@ static void vid_sync_in(struct vcpu *v)
 		page[(0x100 + 16 * i) / 4] = a->isr[i];
 	}
 	uint8_t rvi = highest(a->irr);
-	vmwrite(VMCS_GUEST_INTR_STATUS, (uint64_t)rvi | ((uint64_t)highest(a->isr) << 8));
+	v->vid_status = (uint16_t)(rvi | highest(a->isr) << 8);
+	vmwrite(VMCS_GUEST_INTR_STATUS, v->vid_status);
 	for (int i = 0; i < 8; i++) {
 		v->vid_irr[i] = a->irr[i];
 		v->vid_isr[i] = a->isr[i];
@@ -222,9 +223,20 @@ void vcpu_lapic_after_exit(struct vcpu *v)
 	a->tpr = v->vid_tpr = page[0x80 / 4] & 0xff;
 	/* IRR and ISR change only when the CPU delivered an interrupt, which
 	 * needs RVI != 0, unless the guest writes the xAPIC page: then EOIs
-	 * and self-IPIs complete in the CPU too (SDM 3C 30.4.3.2). */
-	if (!v->vid_may_deliver && !(xapic_virtualized() && a->enabled_hw && !a->x2apic))
-		return;
+	 * and self-IPIs complete in the CPU too (SDM 3C 30.4.3.2). Each of
+	 * those moves RVI or SVI when RVI was 0 (an EOI clears the highest
+	 * ISR bit, which is SVI; a self-IPI raises RVI from 0), so one VMREAD
+	 * of the guest interrupt status tells whether to read the page back. */
+	if (!v->vid_may_deliver) {
+		if (!xapic_virtualized() || !a->enabled_hw || a->x2apic)
+			return;
+		uint16_t st = (uint16_t)vmread(VMCS_GUEST_INTR_STATUS);
+		if (st == v->vid_status)
+			return;
+		v->vid_status = st;
+	} else if (xapic_virtualized()) {
+		v->vid_status = (uint16_t)vmread(VMCS_GUEST_INTR_STATUS);
+	}
 	for (int i = 0; i < 8; i++) {
 		a->irr[i] = v->vid_irr[i] = page[(0x200 + 16 * i) / 4];
 		a->isr[i] = v->vid_isr[i] = page[(0x100 + 16 * i) / 4];
