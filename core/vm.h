@@ -99,10 +99,10 @@ struct vcpu {
 	bool vid_valid;				  /* vid_* mirror the page */
 	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
 	uint16_t vid_status; /* guest interrupt status (SVI:RVI) as last written or read */
-	uint32_t vapic_gen; /* lapic.gen when its registers were last published to the page */
-	bool init_seen;	    /* INIT arrived while idle: a STARTUP may start it */
-	bool offline_req;   /* VCPU_OFFLINE: its core takes it offline after this exit */
-	bool offline;	    /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
+	uint32_t vapic_gen;  /* lapic.gen when its registers were last published to the page */
+	bool init_seen;	     /* INIT arrived while idle: a STARTUP may start it */
+	bool offline_req;    /* VCPU_OFFLINE: its core takes it offline after this exit */
+	bool offline;	     /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
 	/* Scheduling (core/vcore.c), owned by the core in pcpu. */
 	struct sched_vcpu sv; /* runqueue entry, weight, vruntime */
 	bool blocked;	      /* in HLT, off the runqueue until an interrupt wakes it */
