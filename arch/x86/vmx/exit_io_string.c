@@ -19,7 +19,6 @@
  */
 #include "arch/x86/vmx/io.h"
 
-#include "arch/x86/vdev/gwalk.h"
 #include "arch/x86/vmx/mmio.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "lib/string.h"
@@ -42,11 +41,11 @@ static const uint32_t seg_base_field[] = {
 };
 
 /* Prefixes of the instruction (SDM 2A 2.1.1): segment override, address size. */
-static bool prefixes(struct vcpu *v, uint64_t rip, int *seg, unsigned *asize)
+static bool prefixes(struct gview *g, uint64_t rip, int *seg, unsigned *asize)
 {
 	uint8_t b[15];
 	const char *why;
-	size_t n = vcpu_fetch_insn(v, rip, b, sizeof(b), &why);
+	size_t n = gview_fetch(g, rip, b, sizeof(b), &why);
 	static const uint8_t segp[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 
 	for (size_t i = 0; i < n; i++) {
@@ -70,51 +69,6 @@ static bool prefixes(struct vcpu *v, uint64_t rip, int *seg, unsigned *asize)
 	return false;
 }
 
-/* Guest memory as the string instruction sees it: its paging, and the
- * last page it touched (most elements share a page with the previous one). */
-struct gview {
-	struct vcpu *v;
-	struct gwalk w;
-	bool wide;
-	uint64_t page; /* guest-linear page cached, or 1 for none */
-	uint8_t *host; /* where that page is in host memory */
-};
-
-static uint8_t *byte_at(struct gview *g, uint64_t lin, const char **why)
-{
-	uint64_t page = lin & ~(uint64_t)(PAGE_SIZE - 1), gpa;
-
-	if (page != g->page) {
-		if (gwalk_translate(&g->w, page, &gpa, why) < 0)
-			return NULL;
-		/* Partition memory is whole 2 MiB units: a page is in or out. */
-		g->host = vm_gpa_to_host(g->v->vm, gpa, PAGE_SIZE);
-		if (!g->host) {
-			*why = "outside guest memory";
-			return NULL;
-		}
-		g->page = page;
-	}
-	return g->host + (lin & (PAGE_SIZE - 1));
-}
-
-/* Copy size bytes between buf and guest-linear lin, byte by byte (an
- * element may straddle two pages). */
-static bool copy(struct gview *g, uint64_t lin, void *buf, uint32_t size, bool to_guest,
-		 const char **why)
-{
-	for (uint32_t i = 0; i < size; i++) {
-		uint8_t *p = byte_at(g, g->wide ? lin + i : (uint32_t)(lin + i), why);
-		if (!p)
-			return false;
-		if (to_guest)
-			*p = ((uint8_t *)buf)[i];
-		else
-			((uint8_t *)buf)[i] = *p;
-	}
-	return true;
-}
-
 /* Replace the low asize bytes of *reg (16-bit: only them; 32-bit: zero-extend in 64-bit mode). */
 static void set_idx(uint64_t *reg, uint64_t val, unsigned asize)
 {
@@ -130,11 +84,12 @@ int vmexit_io_string(struct vcpu *v, const struct vmexit *x)
 	bool in = x->qual & (1 << 3), rep = x->qual & (1 << 5);
 	uint16_t port = (uint16_t)(x->qual >> 16);
 	unsigned asize = vcpu_addr_size();
-	bool wide = asize == 8;
 	int seg = SEG_DS;
 	const char *why = "";
+	struct gview g;
 
-	if (!prefixes(v, x->rip, &seg, &asize)) {
+	gview_init(&g, v);
+	if (!prefixes(&g, x->rip, &seg, &asize)) {
 		vm_fail(v->vm, x->rip, "%s on port 0x%x: cannot fetch the instruction",
 			in ? "INS" : "OUTS", port);
 		return VMEXIT_STOP;
@@ -145,21 +100,18 @@ int vmexit_io_string(struct vcpu *v, const struct vmexit *x)
 	uint64_t *idx = in ? &v->regs.rdi : &v->regs.rsi;
 	uint64_t count = rep ? v->regs.rcx & amask : 1;
 	/* 64-bit mode: only FS and GS have a base (SDM 3A 3.4.4). */
-	uint64_t base = wide && seg != SEG_FS && seg != SEG_GS ? 0 : vmread(seg_base_field[seg]);
+	uint64_t base = g.wide && seg != SEG_FS && seg != SEG_GS ? 0 : vmread(seg_base_field[seg]);
 	int64_t step = vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF ? -(int64_t)size : (int64_t)size;
-	struct gview g = { .v = v, .wide = wide, .page = 1 };
-
-	vcpu_walker(v, &g.w);
 
 	for (uint32_t done = 0; count && done < IOS_BATCH; done++) {
 		uint64_t off = *idx & amask, lin = base + off;
 		uint32_t val = 0;
 		if (in) {
 			val = io_port_in(v, port, size);
-			if (!copy(&g, lin, &val, size, true, &why))
+			if (!gview_copy(&g, lin, &val, size, true, &why))
 				goto fault;
 		} else {
-			if (!copy(&g, lin, &val, size, false, &why))
+			if (!gview_copy(&g, lin, &val, size, false, &why))
 				goto fault;
 			if (io_port_out(v, port, size, val) == VMEXIT_STOP)
 				return VMEXIT_STOP;

@@ -8,7 +8,6 @@
 #include "arch/x86/vmx/mmio.h"
 
 #include "arch/x86/vdev/decode.h"
-#include "arch/x86/vdev/gwalk.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "drivers/console.h"
 #include "lib/string.h"
@@ -39,8 +38,10 @@ static enum decode_mode code_mode(void)
 	return vmread(VMCS_GUEST_CS_AR) & AR_CS_DB ? DECODE_32 : DECODE_16;
 }
 
-void vcpu_walker(struct vcpu *v, struct gwalk *w)
+void gview_init(struct gview *g, struct vcpu *v)
 {
+	struct gwalk *w = &g->w;
+
 	*w = (struct gwalk){
 		.cr0 = vmread(VMCS_GUEST_CR0),
 		.cr3 = vmread(VMCS_GUEST_CR3),
@@ -52,6 +53,43 @@ void vcpu_walker(struct vcpu *v, struct gwalk *w)
 	if ((w->cr0 & GWALK_CR0_PG) && (w->cr4 & GWALK_CR4_PAE) && !(w->efer & GWALK_EFER_LMA))
 		for (int i = 0; i < 4; i++)
 			w->pdpte[i] = vmread(VMCS_GUEST_PDPTE0 + 2 * i);
+	g->v = v;
+	g->wide = long_mode_code();
+	g->page = 1;
+	g->host = NULL;
+}
+
+static uint8_t *byte_at(struct gview *g, uint64_t lin, const char **why)
+{
+	uint64_t page = lin & ~(uint64_t)(PAGE_SIZE - 1), gpa;
+
+	if (page != g->page) {
+		if (gwalk_translate(&g->w, page, &gpa, why) < 0)
+			return NULL;
+		/* Partition memory is whole 2 MiB units: a page is in or out. */
+		g->host = vm_gpa_to_host(g->v->vm, gpa, PAGE_SIZE);
+		if (!g->host) {
+			*why = "outside guest memory";
+			return NULL;
+		}
+		g->page = page;
+	}
+	return g->host + (lin & (PAGE_SIZE - 1));
+}
+
+bool gview_copy(struct gview *g, uint64_t lin, void *buf, size_t len, bool to_guest,
+		const char **why)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint8_t *p = byte_at(g, g->wide ? lin + i : (uint32_t)(lin + i), why);
+		if (!p)
+			return false;
+		if (to_guest)
+			*p = ((uint8_t *)buf)[i];
+		else
+			((uint8_t *)buf)[i] = *p;
+	}
+	return true;
 }
 
 unsigned vcpu_addr_size(void)
@@ -61,35 +99,25 @@ unsigned vcpu_addr_size(void)
 	return m == DECODE_64 ? 8 : m == DECODE_32 ? 4 : 2;
 }
 
-size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max, const char **why)
+size_t gview_fetch(struct gview *g, uint64_t rip, uint8_t *bytes, size_t max, const char **why)
 {
-	struct gwalk w;
-	bool wide = long_mode_code();
 	/* In 64-bit mode the CS base is ignored (SDM 3A 3.4.4); elsewhere the
 	 * linear address is CS.base + EIP in 32 bits. */
-	uint64_t lin = wide ? rip : vmread(VMCS_GUEST_CS_BASE) + rip;
+	uint64_t lin = g->wide ? rip : vmread(VMCS_GUEST_CS_BASE) + rip;
 	size_t n = 0;
 
 	*why = "";
-	vcpu_walker(v, &w);
-	while (n < max) {
-		uint64_t at = wide ? lin + n : (uint32_t)(lin + n), gpa;
-		if (gwalk_translate(&w, at, &gpa, why) < 0)
-			break;
-		const uint8_t *p = vm_gpa_to_host(v->vm, gpa, 1);
-		if (!p) {
-			*why = "instruction outside guest memory";
-			break;
-		}
-		/* The rest of this page in one go. */
-		size_t run = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
-		run = run < max - n ? run : max - n;
-		if (!vm_gpa_to_host(v->vm, gpa, run))
-			run = 1;
-		memcpy(bytes + n, p, run);
-		n += run;
-	}
+	while (n < max && gview_copy(g, lin + n, bytes + n, 1, false, why))
+		n++;
 	return n;
+}
+
+size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max, const char **why)
+{
+	struct gview g;
+
+	gview_init(&g, v);
+	return gview_fetch(&g, rip, bytes, max, why);
 }
 
 int vcpu_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa, const struct mmio_dev *dev)

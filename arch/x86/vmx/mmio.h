@@ -13,6 +13,7 @@
 #ifndef ARCH_X86_VMX_MMIO_H
 #define ARCH_X86_VMX_MMIO_H
 
+#include "arch/x86/vdev/gwalk.h"
 #include "arch/x86/vmx/vmexit.h"
 
 /* A device behind MMIO. size is 1, 2, 4 or 8 (the decoded access). */
@@ -31,13 +32,30 @@ struct mmio_dev {
  */
 int vcpu_mmio(struct vcpu *v, const struct vmexit *x, uint64_t gpa, const struct mmio_dev *dev);
 
-struct gwalk;
+/*
+ * Guest memory as the running code sees it: guest-linear addresses through
+ * v's current paging mode (its VMCS must be current), with the last page
+ * translated kept (most accesses of one exit share a page).
+ */
+struct gview {
+	struct vcpu *v;
+	struct gwalk w;
+	bool wide;     /* 64-bit code: linear addresses are not truncated to 32 bits */
+	uint64_t page; /* guest-linear page cached, or 1 for none */
+	uint8_t *host; /* where that page is in host memory */
+};
+
+/* Set up g for v's current paging mode and code size. */
+void gview_init(struct gview *g, struct vcpu *v);
 
 /*
- * Set up *w to translate guest-linear addresses through v's current paging
- * mode (its VMCS must be current), with gwalk_translate().
+ * Copy len bytes between buf and guest-linear lin (across pages as
+ * needed): into the guest if to_guest, else out of it. False, with *why
+ * naming the failure (a level of the walk, "outside guest memory"), at
+ * the first byte that is not mapped; the bytes before it were copied.
  */
-void vcpu_walker(struct vcpu *v, struct gwalk *w);
+bool gview_copy(struct gview *g, uint64_t lin, void *buf, size_t len, bool to_guest,
+		const char **why);
 
 /* The default address size of the code v runs now: 2, 4 or 8 bytes. */
 unsigned vcpu_addr_size(void);
@@ -49,5 +67,8 @@ unsigned vcpu_addr_size(void);
  * if 0 were.
  */
 size_t vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *bytes, size_t max, const char **why);
+
+/* The same through a view already set up for this exit. */
+size_t gview_fetch(struct gview *g, uint64_t rip, uint8_t *bytes, size_t max, const char **why);
 
 #endif
