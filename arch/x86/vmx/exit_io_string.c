@@ -48,6 +48,8 @@ static bool prefixes(struct gview *g, uint64_t rip, int *seg, unsigned *asize)
 	size_t n = gview_fetch(g, rip, b, sizeof(b), &why);
 	static const uint8_t segp[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 
+	bool a67 = false;
+
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 		for (int s = 0; s < 6; s++)
@@ -55,16 +57,17 @@ static bool prefixes(struct gview *g, uint64_t rip, int *seg, unsigned *asize)
 				*seg = s;
 				seen = true;
 			}
-		if (b[i] == 0x67) {
-			*asize = *asize == 4 ? 2 : 4; /* 16 <-> 32, 64 -> 32 */
-			seen = true;
-		}
+		if (b[i] == 0x67)
+			seen = a67 = true; /* a repeated 0x67 is still one override */
 		if (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0xf0)
 			seen = true;
-		if (*asize == 8 && (b[i] & 0xf0) == 0x40)
+		if (g->wide && (b[i] & 0xf0) == 0x40)
 			seen = true; /* REX */
-		if (!seen)
-			return true; /* the opcode */
+		if (!seen) {
+			if (a67)
+				*asize = *asize == 4 ? 2 : 4; /* 16 <-> 32, 64 -> 32 */
+			return true;			      /* the opcode */
+		}
 	}
 	return false;
 }
