@@ -293,7 +293,10 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	}
 	if (guest_load(&img, &gm, mp->cmdline, "Cypress", &gmods, &gb) < 0) {
 		kprintf("partition '%s' refused: its kernel '%s'%s could not be loaded\n", mp->name,
-			mp->kernel, mp->nmods ? " with its modules" : "");
+			mp->kernel,
+			mp->nmods     ? " with its modules" :
+			mp->initrd[0] ? " with its initrd" :
+					"");
 		destroy_vm(vm);
 		return NULL;
 	}
@@ -390,7 +393,10 @@ static void check_kernels(struct manifest *m)
 			continue; /* manifest_assign() names a missing module */
 		if (guest_check(&img, mp->mem_bytes, mp->cmdline, &gmods) < 0) {
 			kprintf("partition '%s' refused: its kernel '%s'%s could not be loaded\n",
-				mp->name, mp->kernel, mp->nmods ? " with its modules" : "");
+				mp->name, mp->kernel,
+				mp->nmods     ? " with its modules" :
+				mp->initrd[0] ? " with its initrd" :
+						"");
 			mp->valid = false;
 		}
 	}
