@@ -107,6 +107,11 @@ static int plan_header(const struct guest_image *img, const char *name, uint64_t
 		       struct lx_plan *p)
 {
 	const uint8_t *d = img->data;
+
+	/* Every field this loader reads, up to init_size (protocol 2.12's
+	 * header), must be in the file before any of them is read. */
+	if (img->size < BP_INIT_SIZE + 4u)
+		return refuse(name, "the file ends inside the setup header", -E_INVAL);
 	uint16_t ver = rd16(d + BP_VERSION);
 	uint32_t sects = d[BP_SETUP_SECTS] ? d[BP_SETUP_SECTS] : 4u;
 

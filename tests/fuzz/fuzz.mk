@@ -13,7 +13,7 @@ FUZZ_COMMON := tests/fuzz/quiet_console.c
 # What each harness links besides itself and FUZZ_COMMON.
 fuzz_manifest_srcs := core/manifest.c core/manifest_check.c core/manifest_keys.c lib/duration.c lib/printf.c
 fuzz_mb2_srcs := boot/mb2.c lib/err.c
-fuzz_guest_load_srcs := core/guest_load.c core/guest_elf.c core/guest_mods.c
+fuzz_guest_load_srcs := core/guest_load.c core/guest_elf.c core/guest_mods.c core/guest_linux.c
 fuzz_acpi_srcs := arch/x86/acpi.c arch/x86/acpi_madt.c arch/x86/acpi_fadt.c
 fuzz_decode_srcs := arch/x86/vdev/decode.c
 fuzz_hypercall_srcs := core/hypercall.c core/shared.c core/vm.c core/vuart.c lib/printf.c

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fuzz harness for the multiboot v1 guest kernel loader (ELF32, ELF64 and
- * the a.out kludge): guest_load() of the input image into a fixed-size fake
+ * Fuzz harness for the guest kernel loader (multiboot v1: ELF32, ELF64 and
+ * the a.out kludge; Linux bzImage, core/guest_linux.c): guest_load() of the
+ * input image into a fixed-size fake
  * guest memory, then checks that nothing was written where core/guest_load.h
  * says it may not be.
  * Environment: hosted fuzz harness (clang -fsanitize=fuzzer,address,undefined).
  *
  * Input: byte 0 picks the partition size (bits 0-1), the command line
  * (bits 2-3), whether a boot loader name is given (bit 4) and the boot
- * modules (bits 5-6: none, one, three, sixteen); the rest is the kernel
- * image.
+ * modules (bits 5-6: none, one, three, sixteen); bit 7 set makes the
+ * partition LINUX_MEM bytes (big enough for a Linux kernel) and adds an
+ * initrd. The rest is the kernel image.
  *
  * How stray writes are caught: guest memory sits inside a 4 GiB + 16 MiB
  * PROT_NONE reservation and only the partition's own bytes are made
@@ -17,7 +19,8 @@
  * so any write past the partition faults), and the partition itself is
  * filled with FILL before each run. Afterwards every byte must still be FILL
  * except inside a loaded segment, a module or the info block (with the
- * module list and strings); a refused image must
+ * module list and strings; for Linux: the zero page, the command line, the
+ * kernel's code and the initrd); a refused image must
  * leave all of it FILL. FILL is not zero so that zeros written where they
  * should not be (bss in the wrong place) show up too.
  */
@@ -30,7 +33,8 @@
 #include "tests/fuzz/fuzz.h"
 
 #define FILL	  0xA5
-#define MEM_MAX	  MiB(4)
+#define MEM_MAX	  MiB(20)
+#define LINUX_MEM MiB(20)
 #define GUARD	  MiB(8)
 #define RESERVE	  (GUARD + GiB(4) + GUARD)
 #define CHUNK	  65536
@@ -56,6 +60,7 @@ static const struct guest_module mod_set[16] = {
 	{ mod_bytes, 1, "m14" },
 	{ mod_bytes, 1, "m15" },
 };
+static const struct guest_module initrd_mod = { mod_bytes, 100000, "initrd" };
 static uint8_t fill_chunk[CHUNK];
 static char long_cmdline[LONG_LINE + 1];
 
@@ -131,6 +136,45 @@ static void check_segment(const struct guest_seg *s, uint64_t mem_size, const st
 	FUZZ_CHECK(s->paddr >= b->load_start && end <= b->load_end);
 }
 
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* After a Linux load: the code at its load address, the zero page, the
+ * command line and the initrd where boot.rst says. Restores FILL. */
+static void check_linux(const struct guest_image *img, uint64_t mem_size, const char *cmdline,
+			const struct guest_mods *mods, const struct guest_boot *b)
+{
+	const uint8_t *zp = guest + LX_ZERO_PAGE;
+	size_t cmdlen = strlen(cmdline ? cmdline : "");
+	uint32_t sects = img->data[0x1f1] ? img->data[0x1f1] : 4;
+	uint64_t code = img->size - (sects + 1) * 512;
+	uint32_t rd = rd32(zp + 0x218), rdsize = rd32(zp + 0x21c);
+
+	FUZZ_CHECK(b->zero_page == LX_ZERO_PAGE && b->mbi == 0);
+	FUZZ_CHECK(b->entry == b->load_start && b->load_start >= GUEST_HOLE_END);
+	FUZZ_CHECK(b->load_end <= mem_size && b->load_start + code <= b->load_end);
+	FUZZ_CHECK(memcmp(guest + b->load_start, img->data + (sects + 1) * 512, code) == 0);
+	FUZZ_CHECK(rd32(zp + 0x214) == b->load_start && rd32(zp + 0x228) == LX_CMDLINE);
+	FUZZ_CHECK(memcmp(guest + LX_CMDLINE, cmdline ? cmdline : "", cmdlen + 1) == 0);
+	FUZZ_CHECK(zp[0x210] == 0xff && zp[0x1e8] == 3);
+	if (mods->initrd) {
+		FUZZ_CHECK(rdsize == mods->initrd->size && rd % PAGE_SIZE == 0);
+		FUZZ_CHECK(rd >= b->load_end && (uint64_t)rd + rdsize <= mem_size);
+		FUZZ_CHECK(memcmp(guest + rd, mods->initrd->data, rdsize) == 0);
+		memset(guest + rd, FILL, rdsize);
+	} else {
+		FUZZ_CHECK(rd == 0 && rdsize == 0);
+	}
+	memset(guest + b->load_start, FILL, code);
+	memset(guest + LX_ZERO_PAGE, FILL, PAGE_SIZE);
+	memset(guest + LX_CMDLINE, FILL, cmdlen + 1);
+}
+
 /* After a successful load: the segments, the entry point and the info block. */
 static void check_loaded(const struct guest_image *img, uint64_t mem_size, const char *cmdline,
 			 const struct guest_mods *mods, const struct guest_boot *b)
@@ -199,9 +243,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	mem.base = guest;
-	mem.size = sizes[data[0] & 3];
+	mem.size = data[0] & 0x80 ? LINUX_MEM : sizes[data[0] & 3];
 	cmdline = cmdlines[(data[0] >> 2) & 3];
-	mods = (struct guest_mods){ mod_set, nmods[(data[0] >> 5) & 3] };
+	mods = (struct guest_mods){ mod_set, nmods[(data[0] >> 5) & 3],
+				    data[0] & 0x80 ? &initrd_mod : NULL };
 	/* An exact-size copy of the image, so ASan sees any read past its end. */
 	copy = malloc(size - 1 ? size - 1 : 1);
 	if (!copy)
@@ -219,12 +264,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   0);
 	/* The dry run that refuses partitions before they get cores agrees. */
 	FUZZ_CHECK(guest_check(&img, mem.size, cmdline, &mods) == rc);
-	if (rc == 0) {
+	if (rc == 0 && boot.is_linux) {
+		check_linux(&img, mem.size, cmdline, &mods, &boot);
+	} else if (rc == 0) {
+		FUZZ_CHECK(!guest_is_linux(&img) && !mods.initrd);
 		check_loaded(&img, mem.size, cmdline, &mods, &boot);
 	} else {
 		FUZZ_CHECK(rc == -E_INVAL || rc == -E_CHECKSUM || rc == -E_NOTSUP ||
 			   rc == -E_RANGE);
-		FUZZ_CHECK(boot.entry == 0 && boot.mbi == 0 && boot.load_end == 0);
+		FUZZ_CHECK(boot.entry == 0 && boot.mbi == 0 && boot.load_end == 0 &&
+			   !boot.is_linux);
 	}
 	/* Nothing else changed: refused images write nothing at all. */
 	bad = first_unfilled(mem.size);

@@ -225,6 +225,9 @@ static void test_refusals(void **state)
 	w32(img + 0x238, 4);
 	refused(&k, MiB(32), "12345", NULL, -E_RANGE, "command line of 5 bytes");
 	k = bzimage();
+	k.size = 0x263; /* "HdrS" there, init_size cut off */
+	refused(&k, MiB(32), "", NULL, -E_INVAL, "the file ends inside the setup header");
+	k = bzimage();
 	img[0x1f1] = 200; /* setup_sects past the file's end */
 	refused(&k, MiB(32), "", NULL, -E_INVAL, "outside the file");
 	k = bzimage();
