@@ -120,3 +120,37 @@ void *vm_gpa_to_host(const struct vm *vm, uint64_t gpa, uint64_t len)
 		return NULL;
 	return (void *)(uintptr_t)(vm->mem_hpa + gpa);
 }
+
+static const char *const unsup_kind[] = {
+	[VM_UNSUP_PORT_IN] = "read of I/O port",
+	[VM_UNSUP_PORT_OUT] = "write to I/O port",
+	[VM_UNSUP_RDMSR] = "RDMSR of",
+	[VM_UNSUP_WRMSR] = "WRMSR to",
+};
+
+void vm_unsupported(struct vm *vm, enum vm_unsup_kind kind, uint32_t id, const char *detail)
+{
+	uint64_t key = (uint64_t)kind << 32 | id;
+	bool first = true, last = false;
+
+	spin_lock(&vm->pc_lock);
+	for (uint32_t i = 0; i < vm->unsup_n && i < VM_UNSUP_MAX; i++)
+		if (vm->unsup_seen[i] == key)
+			first = false;
+	if (first && vm->unsup_n <= VM_UNSUP_MAX) {
+		if (vm->unsup_n < VM_UNSUP_MAX)
+			vm->unsup_seen[vm->unsup_n] = key;
+		last = vm->unsup_n == VM_UNSUP_MAX;
+		vm->unsup_n++;
+	} else {
+		first = false;
+	}
+	spin_unlock(&vm->pc_lock);
+	if (last)
+		kprintf("vm %s: unsupported: more than %u kinds of operation; further ones are not "
+			"reported\n",
+			vm->name, VM_UNSUP_MAX);
+	else if (first)
+		kprintf("vm %s: unsupported: %s 0x%x (%s)\n", vm->name, unsup_kind[kind], id,
+			detail);
+}

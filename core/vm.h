@@ -26,6 +26,7 @@
 #define VM_MAX	     64
 #define VM_MAX_VCPUS 64
 #define VM_NAME_MAX  16
+#define VM_UNSUP_MAX 48 /* distinct unsupported operations reported (vm_unsupported()) */
 
 /* Guest general registers in x86 encoding order, so decoders index by
  * register number. RSP lives in the VMCS; its slot here is unused. The
@@ -84,7 +85,8 @@ struct vcpu {
 	uint16_t vpid;
 	bool launched;
 	uint64_t vmcs_pa;
-	uint32_t boot_entry, boot_mbi; /* multiboot entry state (vCPU 0) */
+	uint32_t boot_entry, boot_mbi; /* entry state (vCPU 0): EIP, and EBX or ESI */
+	bool boot_linux;	       /* Linux 32-bit boot protocol: boot_mbi is ESI */
 	bool bad_entry;		       /* testing hook: make the first VM entry fail */
 	uint64_t xcr0;		       /* the guest's XCR0, 0 without XSAVE */
 	struct vlapic lapic;	       /* its virtual local APIC */
@@ -236,7 +238,27 @@ struct vm {
 	struct fwcfg fwcfg;
 	struct acpi_pm pm;
 	uint32_t acpi_gpa; /* where its ACPI tables (RSDP first) are, 0 = none */
+	/* What the guest did that Cypress does not emulate, each reported on
+	 * the console once (vm_unsupported()); under pc_lock. */
+	uint64_t unsup_seen[VM_UNSUP_MAX];
+	uint32_t unsup_n;
 };
+
+/*
+ * Operations a guest performs that Cypress does not emulate (docs/guest-abi.md,
+ * "What is not emulated"): the guest gets what hardware without the device
+ * gives (all-ones port reads, #GP for an MSR), never silently: the first time
+ * each (kind, id) happens the console says so, as
+ * "vm NAME: unsupported: <what> (<detail>)". After VM_UNSUP_MAX distinct ones
+ * a last line says further ones go unreported.
+ */
+enum vm_unsup_kind {
+	VM_UNSUP_PORT_IN,
+	VM_UNSUP_PORT_OUT,
+	VM_UNSUP_RDMSR,
+	VM_UNSUP_WRMSR,
+};
+void vm_unsupported(struct vm *vm, enum vm_unsup_kind kind, uint32_t id, const char *detail);
 
 /* The slice a vCPU of vm gets on a shared core when vm alone decides it. */
 #define VM_SLICE_US_DEFAULT 1000

@@ -10,6 +10,8 @@
  * writes, as an empty ISA bus does: the 8259 PICs (0x20/0x21, 0xA0/0xA1)
  * included, on purpose (a guest that probes them, as Linux does by reading
  * back IMR, finds none and uses the IOAPIC alone: docs/guest-abi.md).
+ * The first access to each such port is named on the console
+ * (vm_unsupported(), with the PC device that would have been there).
  * Exit qualification: SDM 3C, table 28-5.
  * INS and OUTS go through the same two port functions
  * (arch/x86/vmx/exit_io_string.c).
@@ -39,6 +41,39 @@
 #define KBD_CMD_RESET	0xfe /* pulse the reset line */
 #define RCR_RST_CPU	0x04 /* 0xCF9 bit 2: reset now (bit 1 picks hard or soft) */
 
+/* The PC devices a guest may look for that Cypress does not emulate. */
+static const struct {
+	uint16_t first, last;
+	const char *what;
+} absent[] = {
+	{ 0x20, 0x21, "8259 PIC: none, the IOAPIC delivers interrupts" },
+	{ 0xa0, 0xa1, "8259 PIC: none, the IOAPIC delivers interrupts" },
+	{ 0x40, 0x43, "8254 PIT: none, use the LAPIC or TSC-deadline timer" },
+	{ 0x61, 0x61, "NMI status / PIT gate: none" },
+	{ 0x70, 0x71, "CMOS RTC: none, no wall-clock time" },
+	{ 0x2e, 0x2f, "Super I/O configuration: none" },
+	{ 0x4e, 0x4f, "Super I/O configuration: none" },
+	{ 0x80, 0x80, "POST code port: nothing listens" },
+	{ 0x81, 0x8f, "DMA page registers: no ISA DMA" },
+	{ 0x2e8, 0x2ef, "COM4: none" },
+	{ 0x2f8, 0x2ff, "COM2: none" },
+	{ 0x3e8, 0x3ef, "COM3: none" },
+	{ 0x3b0, 0x3df, "VGA: none" },
+	{ 0x4d0, 0x4d1, "ELCR: none, no 8259 PIC" },
+	{ 0xcf8, 0xcff, "PCI configuration: no PCI bus" },
+};
+
+/* An access no device answers: what an empty ISA bus does, said once. */
+static void unemulated(struct vcpu *v, uint16_t port, bool out)
+{
+	const char *what = "no device";
+
+	for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
+		if (port >= absent[i].first && port <= absent[i].last)
+			what = absent[i].what;
+	vm_unsupported(v->vm, out ? VM_UNSUP_PORT_OUT : VM_UNSUP_PORT_IN, port, what);
+}
+
 /* A read of `size` bytes (1, 2, 4) from `port`: the value in its low bytes. */
 uint32_t io_port_in(struct vcpu *v, uint16_t port, uint32_t size)
 {
@@ -60,6 +95,8 @@ uint32_t io_port_in(struct vcpu *v, uint16_t port, uint32_t size)
 		r = pc_fwcfg_in(vm, port, size);
 	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 		r = pc_pm_in(vm, port, size);
+	} else if (!(port >= COM1 && port < COM1 + 8)) {
+		unemulated(v, port, false);
 	}
 	return r & mask;
 }
@@ -94,6 +131,8 @@ int io_port_out(struct vcpu *v, uint16_t port, uint32_t size, uint32_t val)
 	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 		if (pc_pm_out(vm, port, size, val))
 			return VMEXIT_STOP;
+	} else if (port != KBD_STATUS && port != KBD_DATA) {
+		unemulated(v, port, true);
 	}
 	return VMEXIT_RESUME;
 }

@@ -405,6 +405,8 @@ int vmexit_rdmsr(struct vcpu *v, const struct vmexit *x)
 	uint64_t val;
 
 	if (!msr_read(v, (uint32_t)v->regs.rcx, &val)) {
+		vm_unsupported(v->vm, VM_UNSUP_RDMSR, (uint32_t)v->regs.rcx,
+			       find((uint32_t)v->regs.rcx) ? "refused: #GP" : "not emulated: #GP");
 		vmexit_inject_exception(13, true, 0);
 		return VMEXIT_RESUME;
 	}
@@ -419,6 +421,9 @@ int vmexit_wrmsr(struct vcpu *v, const struct vmexit *x)
 	uint64_t val = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
 
 	if (!msr_write(v, (uint32_t)v->regs.rcx, val)) {
+		vm_unsupported(v->vm, VM_UNSUP_WRMSR, (uint32_t)v->regs.rcx,
+			       find((uint32_t)v->regs.rcx) ? "value refused: #GP" :
+							     "not emulated: #GP");
 		vmexit_inject_exception(13, true, 0);
 		return VMEXIT_RESUME;
 	}
