@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Cypress top-level build. `make` builds build/cypress.elf and build/cypress.iso.
-# `make run` boots it on the best platform here; `make test` runs everything CI runs.
+# `make run` boots it on the best platform here; `make test` runs everything CI runs
+# (and CI then runs `make test-linux`, the Linux guest suites).
 
 BUILD := build
 CC := gcc
@@ -107,6 +108,35 @@ run:
 		$(foreach g,$(DEFAULT_GUESTS),--module $(g):$(notdir $(g))) | tee $(BUILD)/run.log
 	tools/trace-plot -o $(BUILD)/run-trace.png $(BUILD)/run.log
 
+# ---- Linux guests (README "Booting your own Linux guest"): Debian 12's kernel and
+# busybox-static fetched by tools/linux-fetch into build/linux (network once, then
+# cached), the test initramfs by tools/linux-initramfs. LINUX_ADD="SRC:DEST ..." adds
+# files to the initramfs (e.g. a module and the script /init runs after its checks).
+LINUX_ADD ?=
+
+linux:
+	@tools/deps linux
+	tools/linux-fetch
+	tools/linux-initramfs $(foreach a,$(LINUX_ADD),--add $(a))
+
+# The tests/linux suites (Linux in Bochs is slow: minutes), with the same runner and
+# checks as tests/vmx; not part of `make test` (it needs the network once).
+test-linux:
+	@tools/deps all
+	@tools/deps linux
+	$(MAKE) all guests linux
+	VMX_SUITE_DIR=tests/linux tests/vmx/run-all
+
+# One Linux partition (tests/linux/run.manifest), its console on the terminal; no time
+# limit (Ctrl-C ends it).
+run-linux:
+	@tools/deps run
+	@tools/deps linux
+	$(MAKE) all linux
+	tools/run-best --cpus 3 --mem 512 --module tests/linux/run.manifest:manifest \
+		--module $(BUILD)/linux/vmlinuz:vmlinuz \
+		--module $(BUILD)/linux/initramfs.cpio:initramfs.cpio
+
 # Deliberate bugs (tests/mutants/) against the suites that should catch them;
 # slow (20-30 min), not part of `make test`.
 mutants:
@@ -165,4 +195,5 @@ fuzz-smoke: deps-check-fuzz fuzz-bins
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all guests unit deps deps-check-unit test run mutants bench sim sim-test format-check clean
+.PHONY: all guests unit deps deps-check-unit test run mutants bench sim sim-test format-check clean \
+	linux test-linux run-linux
