@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * A partition's PC firmware view: ACPI tables, fw_cfg, PM timer
- * (core/guest_pc.h).
+ * A partition's PC firmware view: ACPI tables, fw_cfg, PM timer, CMOS
+ * clock (core/guest_pc.h).
  * Environment: freestanding hypervisor, cpu 0 while creating a VM.
  *
  * Where the tables go: the RSDP must be on a 16-byte boundary in
@@ -14,6 +14,7 @@
  * (acpi_build_where(), host-tested).
  */
 #include "core/guest_pc.h"
+#include "arch/x86/cmos.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vdev/acpi_build.h"
@@ -40,7 +41,9 @@ static void place_acpi(struct vm *vm, const struct guest_boot *gb)
 int guest_pc_setup(struct vm *vm, const struct manifest_part *mp, const struct guest_boot *gb)
 {
 	place_acpi(vm, gb);
-	acpi_pm_init(&vm->pm, rdtsc(), tsc_khz * 1000);
+	uint64_t now = rdtsc(), hz = tsc_khz * 1000;
+	acpi_pm_init(&vm->pm, now, hz);
+	rtc_init(&vm->rtc, host_rtc_epoch + (now - host_rtc_tsc) / hz, now, hz);
 	fwcfg_init(&vm->fwcfg, vm->mem_size, (uint16_t)vm->nvcpus);
 	for (uint32_t i = 0; i < mp->nfwcfg && i < MANIFEST_FWCFG_MAX; i++) {
 		const struct manifest_fwcfg *f = &mp->fwcfg[i];

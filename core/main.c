@@ -7,6 +7,7 @@
  */
 #include "arch/x86/acpi.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/cmos.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/pic.h"
@@ -76,6 +77,7 @@ __noreturn void boot_main(uint32_t magic, uint32_t info_phys)
 	pic_disable();
 	apic_setup_mode(false);
 	tsc_calibrate();
+	cmos_read_time();
 	timer_init();
 	msg_init();
 	if (opts.mbox_cap)

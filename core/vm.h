@@ -14,6 +14,7 @@
 #include "arch/x86/vdev/ioapic.h"
 #include "arch/x86/vdev/acpi_pm.h"
 #include "arch/x86/vdev/fwcfg.h"
+#include "arch/x86/vdev/rtc.h"
 #include "arch/x86/vdev/vlapic.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/msr_policy.h"
@@ -237,6 +238,7 @@ struct vm {
 	spinlock_t pc_lock;
 	struct fwcfg fwcfg;
 	struct acpi_pm pm;
+	struct rtc rtc;
 	uint32_t acpi_gpa; /* where its ACPI tables (RSDP first) are, 0 = none */
 	/* What the guest did that Cypress does not emulate, each reported on
 	 * the console once (vm_unsupported()); under pc_lock. */

@@ -82,8 +82,9 @@ static void check_fadt(const struct acpi_fadt *f, uint64_t dsdt)
 	 * TMR_VAL_EXT (bit 8: a 24-bit timer) nor HW_REDUCED_ACPI (bit 20). */
 	assert_int_equal(f->flags, 0x435);
 	assert_false(f->flags & ACPI_FADT_HW_REDUCED);
-	/* LEGACY_DEVICES, 8042, VGA not present, MSI not supported, no CMOS RTC. */
-	assert_int_equal(f->iapc_boot_arch, 0x2f);
+	/* LEGACY_DEVICES, VGA not present, MSI not supported; no 8042; an RTC. */
+	assert_int_equal(f->iapc_boot_arch, 0x0d);
+	assert_int_equal(f->century, 0x32);
 	assert_int_equal(f->reset_reg.space_id, ACPI_GAS_SYSTEM_IO);
 	assert_int_equal(f->reset_reg.bit_width, 8);
 	assert_int_equal(f->reset_reg.address, 0xcf9);

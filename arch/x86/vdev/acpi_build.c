@@ -14,8 +14,10 @@
  *    SMI_CMD: the platform is always in ACPI mode (SCI_EN reads 1). A
  *    24-bit timer (TMR_VAL_EXT clear), as QEMU's. The reset register is
  *    port 0xCF9, value 6 (Cypress emulates it). IAPC_BOOT_ARCH: legacy
- *    devices (COM1), an 8042 (its status and reset are emulated), no VGA,
- *    no MSI (no PCI), no CMOS RTC (ports 0x70/0x71 are not emulated).
+ *    devices (COM1), no 8042 (only its status and reset are emulated, no
+ *    keyboard: a guest that trusted the flag would probe it for nothing),
+ *    no VGA, no MSI (no PCI); the CMOS RTC is there (0x70/0x71, its
+ *    century in register 0x32, the CENTURY field).
  *    No fixed power or sleep button. DSDT and X_DSDT, FIRMWARE_CTRL and
  *    X_FIRMWARE_CTRL each name the same table.
  * 3. FACS (5.2.10) version 2, 64 bytes on a 64-byte boundary: required
@@ -164,8 +166,8 @@ static void build_fadt(struct acpi_fadt *f, uint64_t facs, uint64_t dsdt)
 	f->pm_tmr_len = 4;
 	f->p_lvl2_lat = 101;  /* > 100: C2 not supported */
 	f->p_lvl3_lat = 1001; /* > 1000: C3 not supported */
-	f->iapc_boot_arch = BOOT_LEGACY_DEVICES | BOOT_8042 | BOOT_VGA_NOT_PRESENT |
-			    BOOT_MSI_NOT_SUPPORTED | BOOT_CMOS_RTC_NOT_PRESENT;
+	f->iapc_boot_arch = BOOT_LEGACY_DEVICES | BOOT_VGA_NOT_PRESENT | BOOT_MSI_NOT_SUPPORTED;
+	f->century = 0x32; /* arch/x86/vdev/rtc.h, RTC_CENTURY */
 	f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
 		   FADT_RESET_REG_SUP;
 	f->reset_reg = io_gas(8, 1, 0xcf9);

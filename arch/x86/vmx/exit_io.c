@@ -3,7 +3,7 @@
  * I/O instruction exits (every port exits: both I/O bitmaps are all ones).
  * Emulated: COM1 (0x3f8-0x3ff, driving IOAPIC pin 4: ioapic_exit.c), the
  * debug port 0xE9, QEMU's isa-debug-exit at 0xf4, the i8042's status and
- * reset (0x60/0x64), the PIIX reset control register 0xCF9, fw_cfg
+ * reset (0x60/0x64), the CMOS clock (0x70/0x71), the PIIX reset control register 0xCF9, fw_cfg
  * (0x510-0x51b) and the ACPI PM block (0x600-0x60b, both in
  * arch/x86/vmx/exit_pc.c), so guests written for QEMU's -kernel
  * environment run unmodified. Any other port reads as all ones and ignores
@@ -50,7 +50,6 @@ static const struct {
 	{ 0xa0, 0xa1, "8259 PIC: none, the IOAPIC delivers interrupts" },
 	{ 0x40, 0x43, "8254 PIT: none, use the LAPIC or TSC-deadline timer" },
 	{ 0x61, 0x61, "NMI status / PIT gate: none" },
-	{ 0x70, 0x71, "CMOS RTC: none, no wall-clock time" },
 	{ 0x2e, 0x2f, "Super I/O configuration: none" },
 	{ 0x4e, 0x4f, "Super I/O configuration: none" },
 	{ 0x80, 0x80, "POST code port: nothing listens" },
@@ -95,6 +94,8 @@ uint32_t io_port_in(struct vcpu *v, uint16_t port, uint32_t size)
 		r = pc_fwcfg_in(vm, port, size);
 	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 		r = pc_pm_in(vm, port, size);
+	} else if ((port == RTC_PORT_INDEX || port == RTC_PORT_DATA) && size == 1) {
+		r = pc_rtc_in(vm, port);
 	} else if (!(port >= COM1 && port < COM1 + 8)) {
 		unemulated(v, port, false);
 	}
@@ -131,6 +132,8 @@ int io_port_out(struct vcpu *v, uint16_t port, uint32_t size, uint32_t val)
 	} else if (port >= ACPI_PM_BASE && port < ACPI_PM_END) {
 		if (pc_pm_out(vm, port, size, val))
 			return VMEXIT_STOP;
+	} else if ((port == RTC_PORT_INDEX || port == RTC_PORT_DATA) && size == 1) {
+		pc_rtc_out(vm, port, (uint8_t)val);
 	} else if (port != KBD_STATUS && port != KBD_DATA) {
 		unemulated(v, port, true);
 	}

@@ -85,3 +85,20 @@ bool pc_pm_out(struct vm *vm, uint16_t port, uint32_t size, uint32_t val)
 	vm_poweroff_request(vm);
 	return true;
 }
+
+uint8_t pc_rtc_in(struct vm *vm, uint16_t port)
+{
+	uint8_t r;
+
+	spin_lock(&vm->pc_lock);
+	r = rtc_read(&vm->rtc, port, rdtsc());
+	spin_unlock(&vm->pc_lock);
+	return r;
+}
+
+void pc_rtc_out(struct vm *vm, uint16_t port, uint8_t val)
+{
+	spin_lock(&vm->pc_lock);
+	rtc_write(&vm->rtc, port, val, rdtsc());
+	spin_unlock(&vm->pc_lock);
+}

@@ -1,0 +1,1 @@
+test_rtc_srcs := arch/x86/vdev/rtc.c
