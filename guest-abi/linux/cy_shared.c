@@ -92,7 +92,8 @@ void cy_shared_balloon(u32 *target, u32 *seq)
 
 /*
  * Hypercall `nr` (a1, gpa of a record, a3) through the scratch page; `in`
- * copies `rec` in first (else the page is zeroed), the answer is copied back.
+ * copies `rec` in (the hypervisor reads it), else the page is zeroed and the
+ * hypervisor's answer is copied out to `rec`.
  * Process context (it sleeps on the scratch lock).
  */
 int cy_hc_record(u32 nr, u32 a1, void *rec, size_t len, u32 a3, bool in)
@@ -111,7 +112,8 @@ int cy_hc_record(u32 nr, u32 a1, void *rec, size_t len, u32 a3, bool in)
 		rc = cy_hc(nr, a1, (u32)virt_to_phys(cy.scratch), a3);
 	else
 		rc = cy_hc(nr, (u32)virt_to_phys(cy.scratch), a1, a3);
-	memcpy(rec, cy.scratch, len);
+	if (!in)
+		memcpy(rec, cy.scratch, len);
 	mutex_unlock(&cy.scratch_lock);
 	return rc;
 }

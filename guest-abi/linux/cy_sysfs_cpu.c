@@ -9,7 +9,10 @@
  *  2. `lease` takes "request MS", "renew MS" or "release" for this CPU's vCPU
  *     (LEASE_REQUEST/RENEW/RELEASE); the store fails with the call's error
  *     mapped to an errno, and `lease` shows the state and the time left.
- *  3. Directories exist for every present CPU, online or not (an offline vCPU's
+ *  3. `move` takes k, the index of one of the partition's vCPU cores, and asks
+ *     VCPU_MOVE for this CPU's vCPU: the move brings an SA upcall (before) and
+ *     a core notice (after), which tests/linux/pv.sh uses.
+ *  4. Directories exist for every present CPU, online or not (an offline vCPU's
  *     record keeps its last core; its `online` file says 0).
  */
 #include <linux/cpu.h>
@@ -162,14 +165,27 @@ static ssize_t lease_store(struct kobject *kobj, struct kobj_attribute *a, const
 }
 static struct kobj_attribute lease_attr = __ATTR_RW(lease);
 
+static ssize_t move_store(struct kobject *kobj, struct kobj_attribute *a, const char *buf,
+			  size_t len)
+{
+	unsigned int cpu = cy_kobj_cpu(kobj), k;
+	int rc;
+
+	if (kstrtouint(buf, 0, &k))
+		return -EINVAL;
+	rc = cy_hc(CYPRESS_HC_VCPU_MOVE, cy_vcpu_of(cpu), k, 0);
+	pr_info(CY_NAME ": cpu %u (vcpu %u): VCPU_MOVE to core index %u: %d\n", cpu,
+		cy_vcpu_of(cpu), k, rc);
+	return rc < 0 ? cy_errno(rc) : (ssize_t)len;
+}
+static struct kobj_attribute move_attr = __ATTR_WO(move);
+
 static struct attribute *cy_cpu_attrs[] = {
-	&vcpu_attr.attr,     &cpu_attr.attr,
-	&class_attr.attr,    &capacity_attr.attr,
-	&freq_mhz_attr.attr, &watts_attr.attr,
-	&package_attr.attr,  &core_attr.attr,
-	&thread_attr.attr,   &sharing_attr.attr,
-	&moves_attr.attr,    &lease_attr.attr,
-	&counters_attr.attr, NULL,
+	&move_attr.attr,   &vcpu_attr.attr,	&cpu_attr.attr,
+	&class_attr.attr,  &capacity_attr.attr, &freq_mhz_attr.attr,
+	&watts_attr.attr,  &package_attr.attr,	&core_attr.attr,
+	&thread_attr.attr, &sharing_attr.attr,	&moves_attr.attr,
+	&lease_attr.attr,  &counters_attr.attr, NULL,
 };
 static const struct attribute_group cy_cpu_group = { .attrs = cy_cpu_attrs };
 

@@ -12,6 +12,10 @@
  *  2. `power` reads POWER_GET; writing watts calls POWER_SET.
  *  3. `load_report` takes a runnable-thread count for LOAD_REPORT: the module does
  *     not sample nr_running (not exported); user space reports it.
+ *  4. `part_create` takes one `[partition NAME]` section (PART_CREATE) and
+ *     `part_destroy` a partition id (PART_DESTROY), for a `control = yes`
+ *     partition (tests/linux/pv.sh makes a ballooned peer arrive and leave);
+ *     `part_last` shows the last result (the new id, or the CY_E* error).
  */
 #include <linux/kobject.h>
 #include <linux/slab.h>
@@ -154,10 +158,47 @@ static ssize_t load_report_store(struct kobject *k, struct kobj_attribute *a, co
 }
 static struct kobj_attribute load_report_attr = __ATTR_WO(load_report);
 
+static int cy_part_last = CY_ENOENT;
+
+static ssize_t part_create_store(struct kobject *k, struct kobj_attribute *a, const char *buf,
+				 size_t len)
+{
+	int rc;
+
+	if (!len || len > 4096)
+		return -EINVAL;
+	rc = cy_hc_record(CYPRESS_HC_PART_CREATE, (u32)len, (void *)buf, len, 0, true);
+	cy_part_last = rc;
+	pr_info(CY_NAME ": PART_CREATE: %d\n", rc);
+	return rc < 0 ? cy_errno(rc) : (ssize_t)len;
+}
+static struct kobj_attribute part_create_attr = __ATTR_WO(part_create);
+
+static ssize_t part_destroy_store(struct kobject *k, struct kobj_attribute *a, const char *buf,
+				  size_t len)
+{
+	unsigned int id;
+	int rc;
+
+	if (kstrtouint(buf, 0, &id))
+		return -EINVAL;
+	rc = cy_hc(CYPRESS_HC_PART_DESTROY, id, 0, 0);
+	cy_part_last = rc;
+	pr_info(CY_NAME ": PART_DESTROY(%u): %d\n", id, rc);
+	return rc < 0 ? cy_errno(rc) : (ssize_t)len;
+}
+static struct kobj_attribute part_destroy_attr = __ATTR_WO(part_destroy);
+
+static ssize_t part_last_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", cy_part_last);
+}
+static struct kobj_attribute part_last_attr = __ATTR_RO(part_last);
+
 static struct attribute *cy_hv_attrs[] = {
-	&abi_attr.attr,	   &vector_attr.attr,	   &machine_attr.attr,
-	&power_attr.attr,  &balloon_attr.attr,	   &sa_attr.attr,
-	&events_attr.attr, &load_report_attr.attr, NULL,
+	&part_create_attr.attr, &part_destroy_attr.attr, &part_last_attr.attr,	 &abi_attr.attr,
+	&vector_attr.attr,	&machine_attr.attr,	 &power_attr.attr,	 &balloon_attr.attr,
+	&sa_attr.attr,		&events_attr.attr,	 &load_report_attr.attr, NULL,
 };
 static const struct attribute_group cy_hv_group = { .attrs = cy_hv_attrs };
 

@@ -27,13 +27,18 @@
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <asm/hw_irq.h>
 #include <asm/irqdomain.h>
 #include "cy.h"
 
-#define CY_HOLD_MAX    96 /* vectors held on one CPU during the search */
-#define CY_SA_LIMIT_US 2000
+#define CY_HOLD_MAX 96 /* vectors held on one CPU during the search */
+
+/* The SA hard limit asked for (10..10000 us, docs/guest-abi.md SA_REGISTER). */
+static unsigned int sa_limit_us = 2000;
+module_param(sa_limit_us, uint, 0444);
+MODULE_PARM_DESC(sa_limit_us, "scheduler-activation hard limit in us (10..10000)");
 
 static DEFINE_PER_CPU(int, cy_irq); /* CPU's IRQ at cy.vector, 0 = none */
 static enum cpuhp_state cy_hp_state;
@@ -224,7 +229,7 @@ int cy_vector_init(void)
 	rc = cy_hc(CYPRESS_HC_CORE_NOTIFY, cy.vector, 0, 0);
 	if (rc < 0)
 		pr_warn(CY_NAME ": CORE_NOTIFY(%u): %d\n", cy.vector, rc);
-	cy.sa_limit_us = CY_SA_LIMIT_US;
+	cy.sa_limit_us = sa_limit_us;
 	rc = cy_hc(CYPRESS_HC_SA_REGISTER, cy.vector, cy.sa_limit_us, 0);
 	cy.sa_on = rc == 0;
 	if (rc < 0)
