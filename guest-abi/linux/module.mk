@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# Top-level fragment: `make linux-module` builds build/linux/cypress.ko.
+# Top-level fragment: `make linux-module` builds build/linux/cypress.ko, `make linux-pv`
+# the initramfs of the tests/linux/pv suite.
 # Environment: included by the top-level Makefile (host make); LINUX_VERSION
 # names the Debian kernel whose headers are installed.
 LINUX_VERSION ?= 6.1.0-57-amd64
@@ -12,3 +13,14 @@ $(BUILD)/linux/cypress.ko: $(wildcard guest-abi/linux/*.c guest-abi/linux/*.h) \
 linux-module: $(BUILD)/linux/cypress.ko
 
 .PHONY: linux-module
+
+# The initramfs of tests/linux/pv.manifest: the test initramfs plus cypress.ko and
+# tests/linux/pv.sh, which tests/linux/init runs after its own checks. Needs
+# build/linux/busybox (tools/linux-fetch, `make linux`).
+$(BUILD)/linux/initramfs-pv.cpio: $(BUILD)/linux/cypress.ko tests/linux/pv.sh tests/linux/init
+	tools/linux-initramfs -o $@ --add $(BUILD)/linux/cypress.ko:/lib/cypress/cypress.ko \
+		--add tests/linux/pv.sh:/lib/cypress/pv.sh
+
+linux-pv: $(BUILD)/linux/initramfs-pv.cpio
+
+.PHONY: linux-pv
