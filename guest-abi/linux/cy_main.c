@@ -8,7 +8,9 @@
  *     elsewhere VMCALL raises #UD. Anything else is -ENODEV with one pr_err line.
  *  2. Parts start in dependency order (the shared area before the vector that
  *     reads it, the vector before the registrations that name it) and stop in
- *     reverse; a part that fails undoes the ones before it.
+ *     reverse, except that the balloon stops first (its CPU hotplug must not run
+ *     while the vector's hotplug state is removed); a part that fails undoes the
+ *     ones before it.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -89,10 +91,11 @@ out_shared:
 
 static void __exit cy_exit(void)
 {
+	/* Hotplug first: no remove_cpu may race the vector's hotplug state going away. */
+	cy_balloon_exit();
 	cy_vector_exit();
 	cancel_work_sync(&cy.event_work);
 	cy_sa_exit();
-	cy_balloon_exit();
 	cy_sysfs_cpu_exit();
 	cy_sysfs_hv_exit();
 	cy_shared_exit();
