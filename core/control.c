@@ -118,7 +118,7 @@ static int64_t do_create(struct gpm_call *c)
 	}
 	struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start, mod->end - mod->start,
 				   mp->kernel };
-	struct guest_module mods[MANIFEST_MODS_MAX];
+	struct guest_module mods[MANIFEST_MODS_MAX + 1];
 	struct guest_mods gmods;
 	char missing[MANIFEST_MODULE_MAX];
 	if (partition_guest_mods(mp, mods, &gmods, missing) < 0) {

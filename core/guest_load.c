@@ -432,6 +432,14 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
 		kprintf("guest: guest_check called with a NULL image\n");
 		return -E_INVAL;
 	}
+	if (guest_is_linux(img))
+		return guest_linux_check(img, mem_size, cmdline, mods);
+	if (mods && mods->initrd) {
+		kprintf("guest: '%s': `initrd =` is for Linux kernels; a multiboot kernel takes "
+			"`module =` lines\n",
+			img->name ? img->name : "guest");
+		return -E_INVAL;
+	}
 	return plan_load(img, img->name ? img->name : "guest", &mem, cmdline ? cmdline : "",
 			 "Cypress", mods, &pl, &out);
 }
@@ -448,6 +456,14 @@ int guest_load(const struct guest_image *img, struct guest_mem *mem, const char 
 		memset(out, 0, sizeof(*out));
 	if (!img || !mem || !out || !mem->base || (!img->data && img->size)) {
 		kprintf("guest: guest_load called with a NULL image, memory or result\n");
+		return -E_INVAL;
+	}
+	if (guest_is_linux(img))
+		return guest_linux_load(img, mem, cmdline, mods, out);
+	if (mods && mods->initrd) {
+		kprintf("guest: '%s': `initrd =` is for Linux kernels; a multiboot kernel takes "
+			"`module =` lines\n",
+			name);
 		return -E_INVAL;
 	}
 	cmdline = cmdline ? cmdline : "";

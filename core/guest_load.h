@@ -128,10 +128,13 @@ struct guest_module {
 	const char *string; /* its multiboot string: "NAME args", as QEMU gives "file args" */
 };
 
-/* The modules of one guest, in the order it sees them; count 0: none. */
+/* The modules of one guest, in the order it sees them; count 0: none. A
+ * Linux kernel takes no modules but one initrd (NULL: none); a multiboot
+ * kernel takes no initrd. */
 struct guest_mods {
 	const struct guest_module *mod;
 	uint32_t count;
+	const struct guest_module *initrd;
 };
 
 /* The partition's memory: guest-physical 0 is base[0]. */
@@ -147,7 +150,9 @@ struct guest_boot {
 	uint32_t load_start, load_end; /* span of all segments incl. bss, end exclusive */
 	uint32_t mb_flags;	       /* flags word of the multiboot header */
 	bool elf64;		       /* loaded from an ELF64 container */
-	uint32_t mods_start, mods_end; /* span of the modules (0, 0 without any) */
+	uint32_t mods_start, mods_end; /* span of the modules or initrd (0, 0 without any) */
+	bool is_linux;		       /* Linux boot protocol: ESI = zero_page, not EAX/EBX */
+	uint32_t zero_page;	       /* Linux: guest address of struct boot_params */
 };
 
 /*
@@ -180,6 +185,29 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
  */
 int guest_load(const struct guest_image *img, struct guest_mem *mem, const char *cmdline,
 	       const char *loader_name, const struct guest_mods *mods, struct guest_boot *out);
+
+/*
+ * Linux kernels (core/guest_linux.c): a bzImage, recognised by its setup
+ * header ("HdrS" at 0x202, boot flag 0xAA55), booted through the 32-bit boot
+ * protocol. guest_check() and guest_load() hand such an image here, so the
+ * callers need not know which kind a kernel is. The CPU state at entry
+ * (boot.rst, "32-bit BOOT PROTOCOL"): flat 4 GiB code at selector 0x10 and
+ * data at 0x18, paging and interrupts off, ESI = zero_page, EBX = EBP = EDI
+ * = 0, EIP = entry; the vCPU set-up does that for out->is_linux.
+ */
+#define LX_ZERO_PAGE 0x7000u  /* struct boot_params */
+#define LX_CMDLINE   0x20000u /* the command line */
+#define LX_MEM_MIN   MiB(16)  /* below this no kernel Debian ships boots */
+#define LX_BOOT_CS   0x10u    /* __BOOT_CS, boot.rst */
+#define LX_BOOT_DS   0x18u    /* __BOOT_DS */
+bool guest_is_linux(const struct guest_image *img);
+int guest_linux_check(const struct guest_image *img, uint64_t mem_size, const char *cmdline,
+		      const struct guest_mods *mods);
+int guest_linux_load(const struct guest_image *img, struct guest_mem *mem, const char *cmdline,
+		     const struct guest_mods *mods, struct guest_boot *out);
+/* Tell a Linux guest where its RSDP is (boot_params.acpi_rsdp_addr, protocol
+ * 2.14); nothing for a multiboot guest. */
+void guest_linux_set_rsdp(struct guest_mem *mem, const struct guest_boot *gb, uint64_t rsdp);
 
 /* ---- internal interface of core/guest_load.c, guest_elf.c and guest_mods.c ---- */
 

@@ -155,6 +155,12 @@ static bool set_symbols(struct manifest_part *p, const char *val, char *why, siz
 	return set_module(p->symbols, sizeof(p->symbols), val, why, n);
 }
 
+/* initrd = NAME: the initial ramdisk of a Linux kernel (core/guest_linux.c). */
+static bool set_initrd(struct manifest_part *p, const char *val, char *why, size_t n)
+{
+	return set_module(p->initrd, sizeof(p->initrd), val, why, n);
+}
+
 /*
  * module = NAME args: NAME as for kernel, args the rest of the value as
  * written. The whole value becomes the module's multiboot string, as QEMU's
@@ -266,7 +272,8 @@ enum {
 	K_VCPUS_MIN,
 	K_BALLOON_WAIT,
 	K_MODULE,
-	K_FWCFG
+	K_FWCFG,
+	K_INITRD
 };
 static const struct key_desc keys[] = {
 	[K_CORES] = { "cores", set_cores, true },
@@ -291,6 +298,7 @@ static const struct key_desc keys[] = {
 	[K_BALLOON_WAIT] = { "balloon_wait", manifest_key_balloon_wait, false },
 	[K_MODULE] = { "module", set_guest_module, false }, /* repeatable, as is fwcfg */
 	[K_FWCFG] = { "fwcfg", manifest_key_fwcfg, false },
+	[K_INITRD] = { "initrd", set_initrd, false },
 };
 _Static_assert(ARRAY_SIZE(keys) <= 32, "seen and good hold a bit per key");
 

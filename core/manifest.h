@@ -22,6 +22,7 @@
  *   module = data.txt a b    # optional, repeatable: a multiboot module for the
  *                            # guest, in order; string "data.txt a b" as QEMU's -initrd
  *   fwcfg = opt/x/cfg cfg.bin  # optional, up to 8: a fw_cfg file with a module's bytes
+ *   initrd = rootfs.cpio     # optional: the initial ramdisk of a Linux (bzImage) kernel
  *
  *   [machine]                # optional, at most one: core classes and power
  *   fast = 1-2               # cpu lists; cpus in neither are slow
@@ -96,6 +97,7 @@ struct manifest_part {
 	bool control;		       /* control = yes: may call the control hypercalls */
 	uint32_t slice_us; /* slice = 1ms|500us: time slice on shared cores, 0 = default */
 	char symbols[MANIFEST_MODULE_MAX]; /* symbols = NAME: System.map module, "" = none */
+	char initrd[MANIFEST_MODULE_MAX];  /* initrd = NAME: a Linux kernel's ramdisk, "" = none */
 	/* Issue 11: vCPU ballooning (VCPU-Bal, docs/manifest.md). */
 	bool balloon;		  /* balloon = yes|no (default no) */
 	uint32_t vcpus_min;	  /* vcpus_min = 1..64: lowest balloon target, 0 = default 1 */

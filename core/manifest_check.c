@@ -314,6 +314,12 @@ static bool assign_one(struct manifest *m, uint32_t i, struct pool *pl)
 		refuse(p, why);
 		return false;
 	}
+	if (p->initrd[0] && !pl->r->module_exists(p->initrd, pl->r->ctx)) {
+		ksnprintf(why, sizeof(why), "initrd module '%s' not found among the boot modules",
+			  p->initrd);
+		refuse(p, why);
+		return false;
+	}
 	for (uint32_t m_i = 0; m_i < p->nmods; m_i++) {
 		char name[MANIFEST_MODULE_MAX];
 
@@ -493,6 +499,11 @@ static void format_extras(const struct manifest_part *p, char *buf, size_t size)
 		char sym[MANIFEST_MODULE_MAX];
 		memcpy(sym, p->symbols, sizeof(sym));
 		append(buf, size, &pos, " symbols=%s", manifest_printable(sym));
+	}
+	if (p->initrd[0]) {
+		char rd[MANIFEST_MODULE_MAX];
+		memcpy(rd, p->initrd, sizeof(rd));
+		append(buf, size, &pos, " initrd=%s", manifest_printable(rd));
 	}
 	for (uint32_t f = 0; f < p->nfwcfg && f < MANIFEST_FWCFG_MAX; f++) {
 		char nm[MANIFEST_FWCFG_NAME], mod[MANIFEST_MODULE_MAX];

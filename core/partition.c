@@ -95,6 +95,7 @@ int partition_guest_mods(const struct manifest_part *mp, struct guest_module *mo
 {
 	gm->mod = mods;
 	gm->count = 0;
+	gm->initrd = NULL;
 	for (uint32_t i = 0; i < mp->nmods && i < MANIFEST_MODS_MAX; i++) {
 		const struct mb2_module *m = find_module(manifest_module_name(mp, i, missing));
 
@@ -104,6 +105,18 @@ int partition_guest_mods(const struct manifest_part *mp, struct guest_module *mo
 		mods[i].size = m->end - m->start;
 		mods[i].string = manifest_module(mp, i);
 		gm->count = i + 1;
+	}
+	if (mp->initrd[0]) {
+		const struct mb2_module *m = find_module(mp->initrd);
+		if (!m) {
+			ksnprintf(missing, MANIFEST_MODULE_MAX, "%s", mp->initrd);
+			return -E_NOENT;
+		}
+		/* the slot after the last multiboot module holds it */
+		mods[MANIFEST_MODS_MAX] =
+			(struct guest_module){ (const uint8_t *)(uintptr_t)m->start,
+					       m->end - m->start, mp->initrd };
+		gm->initrd = &mods[MANIFEST_MODS_MAX];
 	}
 	missing[0] = '\0';
 	return 0;
@@ -270,7 +283,7 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 				   mp->kernel };
 	struct guest_mem gm = { (uint8_t *)(uintptr_t)vm->mem_hpa, vm->mem_size };
 	struct guest_boot gb;
-	struct guest_module mods[MANIFEST_MODS_MAX];
+	struct guest_module mods[MANIFEST_MODS_MAX + 1];
 	struct guest_mods gmods;
 	char missing[MANIFEST_MODULE_MAX];
 	if (partition_guest_mods(mp, mods, &gmods, missing) < 0) {
@@ -299,6 +312,8 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 		destroy_vm(vm);
 		return NULL;
 	}
+	if (vm->acpi_gpa)
+		guest_linux_set_rsdp(&gm, &gb, vm->acpi_gpa);
 	vm->timeout_ms = mp->timeout_set ? mp->timeout_ms : default_timeout_ms;
 	vm->weight = mp->weight ? mp->weight : 1;
 	vm->slice_us = mp->slice_us;
@@ -318,7 +333,8 @@ static struct vm *create_vm(const struct manifest_part *mp, const struct plan *p
 	if (!vm->lpm)
 		goto nomem;
 	vm->vcpu[0]->boot_entry = gb.entry;
-	vm->vcpu[0]->boot_mbi = gb.mbi;
+	vm->vcpu[0]->boot_mbi = gb.is_linux ? gb.zero_page : gb.mbi;
+	vm->vcpu[0]->boot_linux = gb.is_linux;
 	vm->vcpu[0]->start_boot = true;
 	return vm;
 nomem:
@@ -367,7 +383,7 @@ static void check_kernels(struct manifest *m)
 			continue; /* manifest_assign() names a missing module */
 		struct guest_image img = { (const uint8_t *)(uintptr_t)mod->start,
 					   mod->end - mod->start, mp->kernel };
-		struct guest_module mods[MANIFEST_MODS_MAX];
+		struct guest_module mods[MANIFEST_MODS_MAX + 1];
 		struct guest_mods gmods;
 		char missing[MANIFEST_MODULE_MAX];
 		if (partition_guest_mods(mp, mods, &gmods, missing) < 0)

@@ -58,7 +58,8 @@ const struct mb2_module *partition_module(const char *name);
 
 /*
  * The boot modules mp's `module =` lines name, in order, as the loader
- * takes them: entries in mods[MANIFEST_MODS_MAX], *gm pointing at them; each
+ * takes them, and its `initrd =` module: entries in
+ * mods[MANIFEST_MODS_MAX + 1] (the initrd last), *gm pointing at them; each
  * string is mp's, so mp must outlive *gm. Returns 0, or -E_NOENT when a
  * module is not among the boot modules, with its name in
  * missing[MANIFEST_MODULE_MAX] (nothing printed).

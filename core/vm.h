@@ -84,7 +84,8 @@ struct vcpu {
 	uint16_t vpid;
 	bool launched;
 	uint64_t vmcs_pa;
-	uint32_t boot_entry, boot_mbi; /* multiboot entry state (vCPU 0) */
+	uint32_t boot_entry, boot_mbi; /* entry state (vCPU 0): EIP, and EBX or ESI */
+	bool boot_linux;	       /* Linux 32-bit boot protocol: boot_mbi is ESI */
 	bool bad_entry;		       /* testing hook: make the first VM entry fail */
 	uint64_t xcr0;		       /* the guest's XCR0, 0 without XSAVE */
 	struct vlapic lapic;	       /* its virtual local APIC */

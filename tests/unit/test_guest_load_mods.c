@@ -85,7 +85,7 @@ static struct mb1_module entry(uint32_t i)
 
 static int load(const struct guest_image *gi, const struct guest_module *mods, uint32_t n)
 {
-	struct guest_mods gmods = { mods, n };
+	struct guest_mods gmods = { mods, n, NULL };
 
 	console_capture_reset();
 	return guest_load(gi, &gm, "mods=x", NULL, &gmods, &boot);
@@ -103,7 +103,7 @@ static bool all_zero(void)
 static void expect_refused(const struct guest_image *gi, const struct guest_module *mods,
 			   uint32_t n, int err, const char *line)
 {
-	struct guest_mods gmods = { mods, n };
+	struct guest_mods gmods = { mods, n, NULL };
 
 	memset(gm.base, 0, gm.size);
 	assert_int_equal(load(gi, mods, n), err);
@@ -120,7 +120,7 @@ static void expect_refused(const struct guest_image *gi, const struct guest_modu
 static void test_no_modules(void **state)
 {
 	struct guest_image gi = kernel_at(0x100000);
-	struct guest_mods none = { NULL, 0 };
+	struct guest_mods none = { NULL, 0, NULL };
 
 	(void)state;
 	mem_setup(MiB(4));
@@ -304,7 +304,7 @@ static void test_largest_info_block(void **state)
 	struct guest_image gi = kernel_at(0x100000);
 	static struct guest_module m[GUEST_MODS_MAX];
 	static char s[GUEST_MODSTR_MAX + 1], cmdline[GUEST_CMDLINE_MAX + 1];
-	struct guest_mods gmods = { m, GUEST_MODS_MAX };
+	struct guest_mods gmods = { m, GUEST_MODS_MAX, NULL };
 	static uint8_t d[1];
 
 	(void)state;

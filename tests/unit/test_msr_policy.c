@@ -168,6 +168,15 @@ static void test_mtrr(void **state)
 	assert_false(msr_mtrr_valid(0x210, 0, 40));
 }
 
+/* Skylake-X standard-format XSAVE layout (SDM 1 table 13-1 via CPUID 0xD):
+ * AVX 576+256, MPX 960/1024 (hidden), opmask 1088+64, ZMM_Hi256 1152+512,
+ * Hi16_ZMM 1664+1024, PKRU 2688+8. */
+static const struct xsave_layout skx = {
+	.off = { [2] = 576, [3] = 960, [4] = 1024, [5] = 1088, [6] = 1152, [7] = 1664, [9] = 2688 },
+	.len = { [2] = 256, [3] = 64, [4] = 64, [5] = 64, [6] = 512, [7] = 1024, [9] = 8 },
+	.align64 = 0,
+};
+
 static const struct cpuid_view base = {
 	.nvcpus = 4,
 	.apic_id = 2,
@@ -176,6 +185,8 @@ static const struct cpuid_view base = {
 	.misc_enable = MISC_RESET,
 	.proc2 = VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID | VMX_PROC2_XSAVES,
 	.xcr0_allowed = 0x2e7, /* Bochs's 0x2ff without MPX */
+	.xcr0 = 0x7,	       /* x87, SSE, AVX */
+	.xsave = &skx,
 	.pat = true,
 };
 
@@ -214,9 +225,12 @@ static void test_cpuid_hidden(void **state)
 	assert_true(r.ecx & CPUID_7_ECX_RDPID);
 	r = filt(&base, 7, 1);
 	assert_false(r.eax & CPUID_BIT(17)); /* FRED */
+	r = filt(&base, 6, 0);		     /* ARAT only */
+	assert_int_equal(r.eax, CPUID_6_EAX_ARAT);
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
 	for (uint32_t leaf = 5; leaf <= 0x14; leaf++) {
-		if (leaf != 5 && leaf != 6 && leaf != 0xa && leaf != 0xf && leaf != 0x10 &&
-		    leaf != 0x12 && leaf != 0x14)
+		if (leaf != 5 && leaf != 0xa && leaf != 0xf && leaf != 0x10 && leaf != 0x12 &&
+		    leaf != 0x14)
 			continue;
 		r = filt(&base, leaf, 0);
 		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
@@ -224,6 +238,23 @@ static void test_cpuid_hidden(void **state)
 	r = filt(&base, 0xd, 0);
 	assert_int_equal(r.eax, 0x2e7);
 	assert_int_equal(r.edx, 0);
+	assert_int_equal(r.ebx, 832);  /* the guest's XCR0: x87, SSE, AVX */
+	assert_int_equal(r.ecx, 2696); /* all it may enable: up to PKRU, past the MPX gap */
+	struct cpuid_view z = base;
+	z.xcr0 = 0xe7; /* AVX-512 on: the end of Hi16_ZMM, not the sum of sizes */
+	assert_int_equal(filt(&z, 0xd, 0).ebx, 2688);
+	assert_int_equal(filt(&z, 0xd, 1).ebx, 2432); /* compacted: 576+256+64+512+1024 */
+	z.xcr0 = 0x2e7;
+	assert_int_equal(filt(&z, 0xd, 1).ebx, 2440); /* and PKRU */
+	struct xsave_layout al = skx;
+	al.align64 = 1ULL << 9; /* PKRU 64-aligned: starts at 2432+0 -> stays, ends 2440 */
+	al.len[7] = 1000;	/* Hi16_ZMM 1000 bytes: PKRU moves from 2408 to 2432 */
+	z.xsave = &al;
+	assert_int_equal(filt(&z, 0xd, 1).ebx, 2440);
+	z.xsave = &skx;
+	z.xcr0 = 0x3;
+	assert_int_equal(filt(&z, 0xd, 0).ebx, 576);
+	assert_int_equal(filt(&z, 0xd, 1).ebx, 576);
 	r = filt(&base, 0xd, 1);
 	assert_false(r.eax & CPUID_BIT(4)); /* XFD: no IA32_XFD */
 	assert_true(r.eax & CPUID_BIT(3));  /* XSAVES with its control */

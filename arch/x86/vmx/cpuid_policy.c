@@ -68,17 +68,42 @@ static void leaf7(const struct cpuid_view *s, uint32_t sub, struct cpuid_out *r)
 		r->ecx |= CPUID_7_ECX_OSPKE;
 }
 
+/* XSAVE area size for components `mask` (SDM 1 13.4.3): the legacy area
+ * and header (576 bytes), then in the standard format up to the end of the
+ * last component, in the compacted format each in turn, some 64-aligned. */
+static uint32_t xsave_size(const struct cpuid_view *s, uint64_t mask, bool compacted)
+{
+	const struct xsave_layout *x = s->xsave;
+	uint32_t end = 576;
+
+	for (uint32_t i = 2; i < 64 && x; i++) {
+		if (!((mask >> i) & 1))
+			continue;
+		if (!compacted) {
+			end = MAX(end, (uint32_t)x->off[i] + x->len[i]);
+			continue;
+		}
+		if ((x->align64 >> i) & 1)
+			end = ALIGN_UP(end, 64u);
+		end += x->len[i];
+	}
+	return end;
+}
+
 static void leafd(const struct cpuid_view *s, uint32_t sub, struct cpuid_out *r)
 {
 	if (sub == 0) {
 		r->eax = (uint32_t)s->xcr0_allowed;
 		r->edx = (uint32_t)(s->xcr0_allowed >> 32);
+		r->ebx = xsave_size(s, s->xcr0 & s->xcr0_allowed, false);
+		r->ecx = xsave_size(s, s->xcr0_allowed, false);
 	} else if (sub == 1) {
 		r->eax &= ~HIDE_D_1_EAX;
 		/* XSAVES raises #UD unless its control is on (SDM 3C 25.6.2). */
 		if (!(s->proc2 & VMX_PROC2_XSAVES))
 			r->eax &= ~BIT(3);
 		r->ecx = r->edx = 0; /* no supervisor state: IA32_XSS is 0 only */
+		r->ebx = xsave_size(s, s->xcr0 & s->xcr0_allowed, true);
 	} else if (sub < 64 && !((s->xcr0_allowed >> sub) & 1)) {
 		zero(r); /* a component the guest cannot enable */
 	}
@@ -119,8 +144,11 @@ void cpuid_policy_filter(const struct cpuid_view *s, uint32_t leaf, uint32_t sub
 		if (r->eax & 0x1f)
 			r->eax = (r->eax & 0x03ffffff) | (((s->nvcpus - 1) & 0x3f) << 26);
 		break;
+	case 6: /* thermal and power management: not ours to give, but ARAT (rule 4) */
+		zero(r);
+		r->eax = CPUID_6_EAX_ARAT;
+		break;
 	case 5:	   /* MONITOR/MWAIT */
-	case 6:	   /* thermal and power management: not ours to give */
 	case 0xa:  /* architectural performance monitoring */
 	case 0xf:  /* RDT monitoring */
 	case 0x10: /* RDT allocation */

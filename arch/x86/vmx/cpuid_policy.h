@@ -24,12 +24,22 @@
  *  3. Mirrors of guest state: OSXSAVE = CR4.OSXSAVE, OSPKE = CR4.PKE,
  *     APIC = IA32_APIC_BASE.EN, NX = !MISC_ENABLE.XD_DISABLE, leaf 0 EAX
  *     <= 2 under MISC_ENABLE.LIMIT_CPUID, initial APIC IDs (leaf 1 EBX
- *     31:24, leaves 0xB/0x1F EDX) = the vCPU's.
+ *     31:24, leaves 0xB/0x1F EDX) = the vCPU's; the XSAVE area sizes
+ *     (leaf 0xD.0 EBX for the guest's XCR0, ECX for every component it
+ *     may enable; 0xD.1 EBX, compacted, for its XCR0 since IA32_XSS is 0)
+ *     computed from the components' offsets, sizes and alignment, not
+ *     taken from the CPU, whose XCR0 is the host's during the exit (and
+ *     Bochs 2.7 gets both wrong: it sums the standard sizes and reports
+ *     the standard size as the compacted one).
+ *  4. Leaf 6 reports ARAT only (EAX[2]): the virtual LAPIC timer runs in
+ *     every idle state, so a guest needs no broadcast timer (Linux then
+ *     needs no PIT, apic_needs_pit()).
  * Environment: pure code, any core; also built hosted for unit tests.
  */
 #ifndef ARCH_X86_VMX_CPUID_POLICY_H
 #define ARCH_X86_VMX_CPUID_POLICY_H
 
+#include "arch/x86/vmx/guest_check.h"
 #include "lib/types.h"
 
 #define CPUID_BIT(n) (1U << (n))
@@ -55,6 +65,7 @@
 
 #define CPUID_7_EBX_TSC_ADJUST CPUID_BIT(1)
 #define CPUID_7_ECX_PKU	       CPUID_BIT(3)
+#define CPUID_6_EAX_ARAT       CPUID_BIT(2)
 #define CPUID_7_ECX_OSPKE      CPUID_BIT(4)
 #define CPUID_7_ECX_RDPID      CPUID_BIT(22)
 
@@ -65,14 +76,16 @@ struct cpuid_out {
 
 /* What the filter needs to know of the vCPU asking. */
 struct cpuid_view {
-	uint32_t nvcpus;       /* vCPUs of its partition */
-	uint32_t apic_id;      /* its APIC ID (= its index) */
-	uint64_t cr4;	       /* CR4 as the guest believes it */
-	bool apic_enabled;     /* IA32_APIC_BASE[11] */
-	uint64_t misc_enable;  /* its IA32_MISC_ENABLE */
-	uint32_t proc2;	       /* the secondary processor-based controls in use */
-	uint64_t xcr0_allowed; /* guest_caps.xcr0_allowed */
-	bool pat;	       /* the VMCS loads and saves the guest's IA32_PAT */
+	uint32_t nvcpus;		  /* vCPUs of its partition */
+	uint32_t apic_id;		  /* its APIC ID (= its index) */
+	uint64_t cr4;			  /* CR4 as the guest believes it */
+	bool apic_enabled;		  /* IA32_APIC_BASE[11] */
+	uint64_t misc_enable;		  /* its IA32_MISC_ENABLE */
+	uint32_t proc2;			  /* the secondary processor-based controls in use */
+	uint64_t xcr0_allowed;		  /* guest_caps.xcr0_allowed */
+	uint64_t xcr0;			  /* the guest's XCR0 */
+	const struct xsave_layout *xsave; /* &guest_caps.xsave */
+	bool pat;			  /* the VMCS loads and saves the guest's IA32_PAT */
 };
 
 /* Turn the host's answer r for (leaf, sub) into the guest's (rules 1-3). */

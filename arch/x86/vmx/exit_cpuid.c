@@ -28,6 +28,8 @@ static void view(const struct vcpu *v, struct cpuid_view *s)
 	s->misc_enable = v->msr.misc_enable;
 	s->proc2 = vmx_controls.proc2;
 	s->xcr0_allowed = guest_caps.xcr0_allowed;
+	s->xcr0 = v->xcr0;
+	s->xsave = &guest_caps.xsave;
 	s->pat = vcpu_pat_switched();
 }
 

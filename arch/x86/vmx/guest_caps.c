@@ -77,6 +77,15 @@ void guest_caps_init(void)
 		struct cpuid_regs d = cpuid(0xd, 0);
 		c->xcr0_allowed = (((uint64_t)d.edx << 32) | d.eax) & ~HIDE_XCR0;
 	}
+	c->xsave = (struct xsave_layout){ 0 };
+	for (uint32_t i = 2; i < 64; i++) {
+		if (!((c->xcr0_allowed >> i) & 1))
+			continue;
+		struct cpuid_regs d = cpuid(0xd, i);
+		c->xsave.off[i] = (uint16_t)MIN(d.ebx, 0xffffu);
+		c->xsave.len[i] = (uint16_t)MIN(d.eax, 0xffffu);
+		c->xsave.align64 |= (uint64_t)((d.ecx >> 1) & 1) << i;
+	}
 	/* EFER: SCE with SYSCALL (80000001H:EDX[11]), LME/LMA with LM (29), NXE with NX (20). */
 	c->efer_allowed = 0;
 	if ((e1.edx >> 11) & 1)

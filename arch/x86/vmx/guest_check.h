@@ -13,6 +13,15 @@
 
 #include "lib/types.h"
 
+/* Where each user state component i >= 2 sits in an XSAVE area
+ * (CPUID.(0DH,i), SDM 1 13.4): standard-format offset (EBX) and size
+ * (EAX), and whether a compacted area aligns it to 64 bytes (ECX[1]).
+ * Zero for components a guest may not enable. */
+struct xsave_layout {
+	uint16_t off[64], len[64];
+	uint64_t align64;
+};
+
 /* Results: 0 = accept, else the exception vector to raise in the guest. */
 #define GCHECK_OK 0
 #define GCHECK_UD 6
@@ -52,6 +61,7 @@ struct guest_caps {
 	bool ds;      /* CPUID.1:EDX[21]: IA32_DS_AREA */
 	bool tsc_aux; /* RDTSCP (80000001H:EDX[27]) or RDPID (7.0:ECX[22]): IA32_TSC_AUX */
 	bool xsaves;  /* CPUID.(0DH,1):EAX[3]: IA32_XSS */
+	struct xsave_layout xsave; /* the components of xcr0_allowed */
 };
 
 /* The guest's state a check depends on, as the guest believes it. */

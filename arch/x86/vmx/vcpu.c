@@ -10,6 +10,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "arch/x86/vmx/xapic.h"
+#include "core/guest_load.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -202,6 +203,18 @@ static void guest_state(struct vcpu *v, uint32_t entry, uint32_t mbi, int *bad)
 	w(VMCS_GUEST_PENDING_DBG, 0, bad);
 	w(VMCS_LINK_POINTER, ~0ULL, bad);
 	memset(&v->regs, 0, sizeof(v->regs));
+	if (v->boot_linux) {
+		/* Linux 32-bit boot protocol (core/guest_load.h): __BOOT_CS and
+		 * __BOOT_DS selectors, ESI = zero page, EBX = EBP = EDI = 0. */
+		segment(VMCS_GUEST_CS_SEL, LX_BOOT_CS, AR_CODE32, bad);
+		static const enum vmcs_field data[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL,
+							VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL,
+							VMCS_GUEST_SS_SEL };
+		for (size_t i = 0; i < ARRAY_SIZE(data); i++)
+			segment(data[i], LX_BOOT_DS, AR_DATA32, bad);
+		v->regs.rsi = mbi;
+		return;
+	}
 	v->regs.rax = MULTIBOOT_MAGIC;
 	v->regs.rbx = mbi;
 }
