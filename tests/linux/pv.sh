@@ -7,7 +7,8 @@
 #
 # Rules (what a reviewer can check against the code and the console):
 # 1. Each check prints one "cylinux-pv: ..." line; the script ends with exactly one
-#    "VERDICT cypress-ko: SUCCESS" or "VERDICT cypress-ko: FAILURE (first problem)".
+#    "VERDICT cypress-ko: SUCCESS" (exit 0) or "VERDICT cypress-ko: FAILURE (first
+#    problem)" (exit 1).
 # 2. Kernel command-line words steer it: cypress.sa_limit_us=US (insmod's sa_limit_us),
 #    cypress.peer=KERNEL (the boot module a ballooned peer partition runs; without it,
 #    or when the partition is not ballooned, the balloon check is skipped and says so),
@@ -51,13 +52,14 @@ waitfor() {
 }
 WAIT_S=60
 
+# The exit status tells tests/linux/init too (its rule 4): 0 only with SUCCESS.
 verdict() {
 	if [ -z "$fail" ]; then
 		echo "VERDICT cypress-ko: SUCCESS"
-	else
-		echo "VERDICT cypress-ko: FAILURE ($fail)"
+		exit 0
 	fi
-	exit 0
+	echo "VERDICT cypress-ko: FAILURE ($fail)"
+	exit 1
 }
 
 sa_limit="" peer="" lease=1
