@@ -8,7 +8,7 @@ LINUX_VERSION ?= 6.1.0-57-amd64
 $(BUILD)/linux/cypress.ko: $(wildcard guest-abi/linux/*.c guest-abi/linux/*.h) \
 		guest-abi/linux/Kbuild guest-abi/cypress.h
 	@$(MAKE) --no-print-directory -C guest-abi/linux VERSION=$(LINUX_VERSION) \
-		OUT=$(abspath $(BUILD)/linux)
+		OBJ=$(abspath $(BUILD)/linux/ko) KO=$(abspath $@)
 
 linux-module: $(BUILD)/linux/cypress.ko
 
