@@ -21,7 +21,10 @@
  *     still goes, so the vCPU is not held to the hard limit for nothing.
  *  4. The task's own affinity comes back after CY_SA_RESTORE_MS (delayed work):
  *     Linux has no "migrate once" for a module, so for that long the task is
- *     kept off the preempted vCPU. A user's own sched_setaffinity meanwhile wins.
+ *     kept off the preempted vCPU. An upcall meanwhile that finds the task on
+ *     its new CPU narrows from its own affinity again (the pending restore's
+ *     copy), so a narrowed task is not "pinned" for the next upcall. A user's
+ *     sched_setaffinity in that window is overwritten by the restore.
  */
 #include <linux/cpu.h>
 #include <linux/sched.h>
@@ -51,11 +54,36 @@ static void cy_sa_restore_fn(struct work_struct *w)
 	struct cy_sa_restore *r = container_of(to_delayed_work(w), struct cy_sa_restore, dw);
 
 	set_cpus_allowed_ptr(r->task, r->mask);
-	put_task_struct(r->task);
-	free_cpumask_var(r->mask);
 	spin_lock(&cy_sa_restores_lock);
 	r->done = true; /* freed by cy_sa_reap, never here: cancel_*_sync may still look at it */
 	spin_unlock(&cy_sa_restores_lock);
+	/* Not needed by cy_sa_own_mask once done (it skips done entries under the lock). */
+	put_task_struct(r->task);
+	free_cpumask_var(r->mask);
+}
+
+/*
+ * The task's own affinity into `mask`: from a restore still pending for it (an
+ * earlier upcall narrowed it: rule 4), else its current one. true if pending.
+ */
+static bool cy_sa_own_mask(struct task_struct *t, struct cpumask *mask)
+{
+	struct cy_sa_restore *r;
+	bool pending = false;
+
+	spin_lock(&cy_sa_restores_lock);
+	list_for_each_entry(r, &cy_sa_restores, link)
+	{
+		if (r->task == t && !r->done) {
+			cpumask_copy(mask, r->mask);
+			pending = true;
+			break;
+		}
+	}
+	spin_unlock(&cy_sa_restores_lock);
+	if (!pending)
+		cpumask_copy(mask, t->cpus_ptr);
+	return pending;
 }
 
 /* Free the restores that ran (process context); `all` waits for the others first. */
@@ -110,24 +138,35 @@ static void cy_sa_run(unsigned int cpu)
 {
 	struct task_struct *t = this_cpu_read(cy_sa_victim);
 	struct cy_sa_restore *r = NULL;
-	bool moved = false;
+	cpumask_var_t own, to;
+	bool moved = false, pending = false;
 
-	if (t != current && t->nr_cpus_allowed > 1 && !(t->flags & (PF_KTHREAD | PF_EXITING)))
-		r = kzalloc(sizeof(*r), GFP_ATOMIC);
-	if (r && zalloc_cpumask_var(&r->mask, GFP_ATOMIC)) {
-		cpumask_var_t to;
-
-		cpumask_copy(r->mask, t->cpus_ptr);
-		if (zalloc_cpumask_var(&to, GFP_ATOMIC)) {
-			cpumask_and(to, r->mask, cpu_online_mask);
+	if (t != current && !(t->flags & (PF_KTHREAD | PF_EXITING)) &&
+	    zalloc_cpumask_var(&own, GFP_KERNEL)) {
+		if (zalloc_cpumask_var(&to, GFP_KERNEL)) {
+			pending = cy_sa_own_mask(t, own);
+			cpumask_and(to, own, cpu_online_mask);
 			cpumask_clear_cpu(cpu, to);
-			if (!cpumask_empty(to) && !set_cpus_allowed_ptr(t, to))
-				moved = true;
+			if (!pending && !cpumask_empty(to)) {
+				r = kzalloc(sizeof(*r), GFP_KERNEL);
+				if (r && !zalloc_cpumask_var(&r->mask, GFP_KERNEL)) {
+					kfree(r);
+					r = NULL;
+				}
+			}
+			if (!cpumask_empty(to) && (pending || r))
+				moved = !set_cpus_allowed_ptr(t, to);
+			if (r)
+				cpumask_copy(r->mask, own); /* what the restore gives back */
 			free_cpumask_var(to);
 		}
+		free_cpumask_var(own);
 	}
-	if (moved) {
+	if (moved)
 		this_cpu_inc(cy_pcpu.sa_moved);
+	else
+		this_cpu_inc(cy_pcpu.sa_stuck);
+	if (r && moved) {
 		r->task = t; /* the reference taken by the IRQ goes with it */
 		INIT_DELAYED_WORK(&r->dw, cy_sa_restore_fn);
 		spin_lock(&cy_sa_restores_lock);
@@ -135,7 +174,7 @@ static void cy_sa_run(unsigned int cpu)
 		spin_unlock(&cy_sa_restores_lock);
 		schedule_delayed_work(&r->dw, msecs_to_jiffies(CY_SA_RESTORE_MS));
 	} else {
-		this_cpu_inc(cy_pcpu.sa_stuck);
+		/* Narrowed again under a pending restore, or not moved: no new restore. */
 		if (r)
 			free_cpumask_var(r->mask);
 		kfree(r);
