@@ -2,8 +2,9 @@
 # Top-level fragment: `make linux-module` builds build/linux/cypress.ko, `make linux-pv`
 # the initramfs of the tests/linux/pv suite.
 # Environment: included by the top-level Makefile (host make); LINUX_VERSION
-# names the Debian kernel whose headers are installed.
-LINUX_VERSION ?= 6.1.0-57-amd64
+# names the Debian kernel whose headers are installed: the one tools/linux-fetch
+# fetched (build/linux/VERSION), else 6.1.0-57-amd64.
+LINUX_VERSION ?= $(shell cat $(BUILD)/linux/VERSION 2>/dev/null || echo 6.1.0-57-amd64)
 
 $(BUILD)/linux/cypress.ko: $(wildcard guest-abi/linux/*.c guest-abi/linux/*.h) \
 		guest-abi/linux/Kbuild guest-abi/cypress.h
