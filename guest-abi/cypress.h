@@ -10,7 +10,11 @@
 #ifndef CYPRESS_GUEST_ABI_H
 #define CYPRESS_GUEST_ABI_H
 
+#ifdef __KERNEL__
+#include <linux/types.h> /* a Linux module (guest-abi/linux/): no <stdint.h> there */
+#else
 #include <stdint.h>
+#endif
 
 #define CYPRESS_ABI_VERSION 1003 /* 1.3: the papers' mechanisms */
 
