@@ -125,6 +125,8 @@ test-linux:
 	@tools/deps all
 	@tools/deps linux
 	$(MAKE) all guests linux
+	tools/linux-fetch --headers
+	$(MAKE) linux-pv
 	VMX_SUITE_DIR=tests/linux tests/vmx/run-all
 
 # One Linux partition (tests/linux/run.manifest), its console on the terminal; no time
@@ -182,6 +184,7 @@ format-check:
 
 # ---- fuzzing (tests/fuzz/fuzz.mk, README "Fuzzing"): harnesses run one after another ----
 include tests/fuzz/fuzz.mk
+include guest-abi/linux/module.mk
 FUZZ_TIME ?= 300
 
 fuzz: deps-check-fuzz fuzz-bins

@@ -7,8 +7,9 @@
 #
 # Rules (what a reviewer can check against the code and the console):
 # 1. Each check prints one "cylinux-pv: ..." line; the script ends with exactly one
-#    "VERDICT cypress-ko: SUCCESS" (exit 0) or "VERDICT cypress-ko: FAILURE (first
-#    problem)" (exit 1).
+#    "cylinux-pv: result SUCCESS" (exit 0) or "cylinux-pv: result FAILURE (first
+#    problem)" (exit 1). It prints no VERDICT line: a partition prints one, and
+#    tests/linux/init's verdict is FAILURE when this script's exit status is not 0.
 # 2. Kernel command-line words steer it: cypress.sa_limit_us=US (insmod's sa_limit_us),
 #    cypress.peer=KERNEL (the boot module a ballooned peer partition runs; without it,
 #    or when the partition is not ballooned, the balloon check is skipped and says so),
@@ -55,10 +56,10 @@ WAIT_S=60
 # The exit status tells tests/linux/init too (its rule 4): 0 only with SUCCESS.
 verdict() {
 	if [ -z "$fail" ]; then
-		echo "VERDICT cypress-ko: SUCCESS"
+		echo "cylinux-pv: result SUCCESS"
 		exit 0
 	fi
-	echo "VERDICT cypress-ko: FAILURE ($fail)"
+	echo "cylinux-pv: result FAILURE ($fail)"
 	exit 1
 }
 
