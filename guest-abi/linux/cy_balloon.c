@@ -70,60 +70,53 @@ static unsigned long cy_lookup(const char *name)
 	return lookup ? lookup(name) : 0;
 }
 
-static int cy_offline_one(void)
+/* Take cpu offline (up false) or bring it online, timed: the figure VCPU-Bal
+ * compares with (tens of ms on hardware), in the statistics and in dmesg. */
+static int cy_hotplug(unsigned int cpu, bool up)
 {
-	unsigned int cpu, victim = nr_cpu_ids;
-	ktime_t t0;
-	s64 us;
-	int err;
+	ktime_t t0 = ktime_get();
+	int err = up ? add_cpu(cpu) : remove_cpu(cpu);
+	s64 us = ktime_us_delta(ktime_get(), t0);
 
-	for_each_online_cpu(cpu)
-		if (cpu != 0)
-			victim = cpu;
-	if (victim >= nr_cpu_ids)
-		return -EBUSY;
-	t0 = ktime_get();
-	err = remove_cpu(victim);
-	us = ktime_us_delta(ktime_get(), t0);
 	mutex_lock(&cy_bal_lock);
 	if (err) {
 		cy_bal.failures++;
 		cy_bal.last_err = err;
+	} else if (up) {
+		cy_bal.onlines++;
+		cy_bal.last_on_us = us;
+		cy_bal.total_on_us += us;
 	} else {
 		cy_bal.offlines++;
 		cy_bal.last_off_us = us;
 		cy_bal.total_off_us += us;
 	}
 	mutex_unlock(&cy_bal_lock);
-	pr_info(CY_NAME ": balloon: cpu %u offline in %lld us (%d)\n", victim, us, err);
+	pr_info(CY_NAME ": balloon: cpu %u %s in %lld us (%d)\n", cpu, up ? "online" : "offline",
+		us, err);
 	return err;
+}
+
+static int cy_offline_one(void)
+{
+	unsigned int cpu, victim = nr_cpu_ids;
+
+	for_each_online_cpu(cpu)
+		if (cpu != 0)
+			victim = cpu;
+	if (victim >= nr_cpu_ids)
+		return -EBUSY;
+	return cy_hotplug(victim, false);
 }
 
 static int cy_online_one(void)
 {
 	unsigned int cpu;
-	ktime_t t0;
-	s64 us;
-	int err;
 
 	for_each_present_cpu(cpu) if (!cpu_online(cpu)) break;
 	if (cpu >= nr_cpu_ids)
 		return -ENOENT;
-	t0 = ktime_get();
-	err = add_cpu(cpu);
-	us = ktime_us_delta(ktime_get(), t0);
-	mutex_lock(&cy_bal_lock);
-	if (err) {
-		cy_bal.failures++;
-		cy_bal.last_err = err;
-	} else {
-		cy_bal.onlines++;
-		cy_bal.last_on_us = us;
-		cy_bal.total_on_us += us;
-	}
-	mutex_unlock(&cy_bal_lock);
-	pr_info(CY_NAME ": balloon: cpu %u online in %lld us (%d)\n", cpu, us, err);
-	return err;
+	return cy_hotplug(cpu, true);
 }
 
 /* Rule 1. */
