@@ -22,6 +22,7 @@
 #include "core/guest_load.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
+#include "tests/unit/guest_mem_fixture.h"
 
 #define SETUP_SECTS 3u
 #define CODE_BYTES  0x3000u
@@ -29,39 +30,14 @@
 #define PREF	    0x1000000u
 #define INIT_SIZE   0x20000u
 
-static uint8_t *mem;
-static struct guest_mem gm;
 static struct guest_boot boot;
 static uint8_t img[IMG_BYTES];
 static uint8_t rd[0x2345];
-
-static void mem_setup(uint64_t size)
-{
-	free(mem);
-	mem = calloc(1, size);
-	assert_non_null(mem);
-	gm.base = mem;
-	gm.size = size;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(mem);
-	mem = NULL;
-	return 0;
-}
 
 static void w16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
-}
-
-static void w32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint32_t r32(const uint8_t *p)
@@ -80,18 +56,18 @@ static struct guest_image bzimage(void)
 	memset(img, 0, sizeof(img));
 	img[0x1f1] = SETUP_SECTS;
 	w16(img + 0x1fe, 0xAA55);
-	img[0x200] = 0xeb;	      /* jmp */
-	img[0x201] = 0x6a;	      /* header ends at 0x202 + 0x6a = 0x26c */
-	w32(img + 0x202, 0x53726448); /* "HdrS" */
+	img[0x200] = 0xeb;	       /* jmp */
+	img[0x201] = 0x6a;	       /* header ends at 0x202 + 0x6a = 0x26c */
+	wr32(img + 0x202, 0x53726448); /* "HdrS" */
 	w16(img + 0x206, 0x020f);
-	img[0x211] = 0x01 | 0x40;     /* LOADED_HIGH, KEEP_SEGMENTS (cleared by the loader) */
-	w32(img + 0x22c, 0x7fffffff); /* initrd_addr_max */
-	w32(img + 0x230, 0x200000);   /* kernel_alignment */
-	img[0x234] = 1;		      /* relocatable */
-	w16(img + 0x236, 0x1);	      /* XLF_KERNEL_64 */
-	w32(img + 0x238, 2047);	      /* cmdline_size */
-	w32(img + 0x258, PREF);	      /* pref_address (low half) */
-	w32(img + 0x260, INIT_SIZE);
+	img[0x211] = 0x01 | 0x40;      /* LOADED_HIGH, KEEP_SEGMENTS (cleared by the loader) */
+	wr32(img + 0x22c, 0x7fffffff); /* initrd_addr_max */
+	wr32(img + 0x230, 0x200000);   /* kernel_alignment */
+	img[0x234] = 1;		       /* relocatable */
+	w16(img + 0x236, 0x1);	       /* XLF_KERNEL_64 */
+	wr32(img + 0x238, 2047);       /* cmdline_size */
+	wr32(img + 0x258, PREF);       /* pref_address (low half) */
+	wr32(img + 0x260, INIT_SIZE);
 	for (uint32_t i = 0; i < CODE_BYTES; i++)
 		img[(SETUP_SECTS + 1) * 512 + i] = (uint8_t)(i * 7 + 1);
 	return (struct guest_image){ img, sizeof(img), "vmlinuz" };
@@ -177,7 +153,7 @@ static void test_not_relocatable_loads_at_1mib(void **state)
 	assert_int_equal(r32(mem + LX_ZERO_PAGE + 0x218), 0); /* no initrd */
 	/* pref_address past the memory's end: 1 MiB too */
 	k = bzimage();
-	w32(img + 0x258, 0x3000000);
+	wr32(img + 0x258, 0x3000000);
 	mem_setup(MiB(32));
 	assert_int_equal(guest_load(&k, &gm, NULL, NULL, NULL, &boot), 0);
 	assert_int_equal(boot.entry, 0x100000);
@@ -219,10 +195,10 @@ static void test_refusals(void **state)
 	refused(&k, MiB(32), "", &mods, -E_INVAL, "`module =` lines are for multiboot kernels");
 	refused(&k, MiB(8), "", NULL, -E_RANGE, "needs at least 16 MiB");
 	img[0x234] = 0;
-	w32(img + 0x260, MiB(40)); /* init_size beyond the partition's memory */
+	wr32(img + 0x260, MiB(40)); /* init_size beyond the partition's memory */
 	refused(&k, MiB(32), "", NULL, -E_RANGE, "Linux needs 40 MiB from 0x100000");
 	k = bzimage();
-	w32(img + 0x238, 4);
+	wr32(img + 0x238, 4);
 	refused(&k, MiB(32), "12345", NULL, -E_RANGE, "command line of 5 bytes");
 	k = bzimage();
 	k.size = 0x263; /* "HdrS" there, init_size cut off */
@@ -231,7 +207,7 @@ static void test_refusals(void **state)
 	img[0x1f1] = 200; /* setup_sects past the file's end */
 	refused(&k, MiB(32), "", NULL, -E_INVAL, "outside the file");
 	k = bzimage();
-	w32(img + 0x22c, PREF + INIT_SIZE + 0x1000); /* initrd_addr_max below where it fits */
+	wr32(img + 0x22c, PREF + INIT_SIZE + 0x1000); /* initrd_addr_max below where it fits */
 	mods = (struct guest_mods){ NULL, 0, &r };
 	refused(&k, MiB(32), "", &mods, -E_RANGE, "the initrd (8 KiB) does not fit");
 }
@@ -244,9 +220,9 @@ static void test_initrd_for_multiboot_refused(void **state)
 
 	(void)state;
 	memset(mb, 0, sizeof(mb));
-	w32(mb, MB1_HEADER_MAGIC);
-	w32(mb + 4, 0);
-	w32(mb + 8, (uint32_t) - (int32_t)MB1_HEADER_MAGIC);
+	wr32(mb, MB1_HEADER_MAGIC);
+	wr32(mb + 4, 0);
+	wr32(mb + 8, (uint32_t) - (int32_t)MB1_HEADER_MAGIC);
 	struct guest_image k = { mb, sizeof(mb), "mb.elf" };
 	refused(&k, MiB(32), "", &m, -E_INVAL, "`initrd =` is for Linux kernels");
 }

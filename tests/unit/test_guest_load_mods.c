@@ -20,34 +20,10 @@
 #include "core/guest_load.h"
 #include "lib/errno.h"
 #include "tests/unit/fake_console.h"
+#include "tests/unit/guest_mem_fixture.h"
 
-static uint8_t *mem;
-static struct guest_mem gm;
 static struct guest_boot boot;
 static uint8_t kern[0x1800];
-
-static void mem_setup(uint64_t size)
-{
-	free(mem);
-	mem = calloc(1, size);
-	assert_non_null(mem);
-	gm.base = mem;
-	gm.size = size;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(mem);
-	mem = NULL;
-	return 0;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* An a.out-kludge kernel of sizeof(kern) bytes loaded at load_addr (header at
  * offset 0, entry just after it), so its image ends at load_addr + 0x1800. */
