@@ -387,6 +387,12 @@ static int plan_load(const struct guest_image *img, const char *name, const stru
 {
 	int err;
 
+	if (mods && mods->initrd) {
+		kprintf("guest: '%s': `initrd =` is for Linux kernels; a multiboot kernel takes "
+			"`module =` lines\n",
+			name);
+		return -E_INVAL;
+	}
 	if (mem->size < GUEST_MIN_MEM) {
 		kprintf("guest: '%s': partition memory is %llu %s, less than the 2 MiB minimum\n",
 			name, size_num(mem->size), size_unit(mem->size));
@@ -434,12 +440,6 @@ int guest_check(const struct guest_image *img, uint64_t mem_size, const char *cm
 	}
 	if (guest_is_linux(img))
 		return guest_linux_check(img, mem_size, cmdline, mods);
-	if (mods && mods->initrd) {
-		kprintf("guest: '%s': `initrd =` is for Linux kernels; a multiboot kernel takes "
-			"`module =` lines\n",
-			img->name ? img->name : "guest");
-		return -E_INVAL;
-	}
 	return plan_load(img, img->name ? img->name : "guest", &mem, cmdline ? cmdline : "",
 			 "Cypress", mods, &pl, &out);
 }
@@ -460,12 +460,6 @@ int guest_load(const struct guest_image *img, struct guest_mem *mem, const char 
 	}
 	if (guest_is_linux(img))
 		return guest_linux_load(img, mem, cmdline, mods, out);
-	if (mods && mods->initrd) {
-		kprintf("guest: '%s': `initrd =` is for Linux kernels; a multiboot kernel takes "
-			"`module =` lines\n",
-			name);
-		return -E_INVAL;
-	}
 	cmdline = cmdline ? cmdline : "";
 	loader_name = loader_name ? loader_name : "Cypress";
 	err = plan_load(img, name, mem, cmdline, loader_name, mods, &pl, out);
