@@ -131,26 +131,23 @@ static const char *const unsup_kind[] = {
 void vm_unsupported(struct vm *vm, enum vm_unsup_kind kind, uint32_t id, const char *detail)
 {
 	uint64_t key = (uint64_t)kind << 32 | id;
-	bool first = true, last = false;
+	uint32_t kept;
+	bool seen = false;
 
+	/* unsup_n counts the reported keys, and one more once the table is full. */
 	spin_lock(&vm->pc_lock);
-	for (uint32_t i = 0; i < vm->unsup_n && i < VM_UNSUP_MAX; i++)
-		if (vm->unsup_seen[i] == key)
-			first = false;
-	if (first && vm->unsup_n <= VM_UNSUP_MAX) {
-		if (vm->unsup_n < VM_UNSUP_MAX)
-			vm->unsup_seen[vm->unsup_n] = key;
-		last = vm->unsup_n == VM_UNSUP_MAX;
-		vm->unsup_n++;
-	} else {
-		first = false;
-	}
+	kept = MIN(vm->unsup_n, (uint32_t)VM_UNSUP_MAX);
+	for (uint32_t i = 0; i < kept && !seen; i++)
+		seen = vm->unsup_seen[i] == key;
+	uint32_t n = seen || vm->unsup_n > VM_UNSUP_MAX ? 0 : ++vm->unsup_n;
+	if (n && n <= VM_UNSUP_MAX)
+		vm->unsup_seen[n - 1] = key;
 	spin_unlock(&vm->pc_lock);
-	if (last)
+	if (n > VM_UNSUP_MAX)
 		kprintf("vm %s: unsupported: more than %u kinds of operation; further ones are not "
 			"reported\n",
 			vm->name, VM_UNSUP_MAX);
-	else if (first)
+	else if (n)
 		kprintf("vm %s: unsupported: %s 0x%x (%s)\n", vm->name, unsup_kind[kind], id,
 			detail);
 }
