@@ -147,9 +147,9 @@ static int plan_header(const struct guest_image *img, const char *name, uint64_t
 	    align && (align & (align - 1)) == 0 && (pref & (align - 1)) == 0)
 		p->load = (uint32_t)pref;
 	if ((uint64_t)p->load + p->init > mem_size) {
-		kprintf("guest: '%s': Linux needs %u MiB from 0x%x (init_size); the partition has "
-			"%llu MiB\n",
-			name, (p->init + 0xFFFFFu) >> 20, p->load,
+		kprintf("guest: '%s': Linux needs %llu MiB from 0x%x (init_size); the partition "
+			"has %llu MiB\n",
+			name, (unsigned long long)(((uint64_t)p->init + 0xFFFFF) >> 20), p->load,
 			(unsigned long long)(mem_size >> 20));
 		return -E_RANGE;
 	}
