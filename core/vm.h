@@ -35,6 +35,9 @@
 struct guest_regs {
 	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	/* Not a guest register: the HOST_RSP entry.S last wrote into this
+	 * vCPU's VMCS, so an entry from the same stack skips the VMWRITE. */
+	uint64_t host_rsp;
 };
 
 enum vcpu_state {
@@ -123,6 +126,13 @@ struct vcpu {
 	uint32_t moves;	      /* times it arrived on another core (owner writes; CORE_INFO reads) */
 	uint64_t perf_ctl;    /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
 	struct vcpu_msrs msr; /* TSC_ADJUST (= TSC offset), MISC_ENABLE, ...: owner writes */
+	/* Answers to CPUID leaves that do not mirror the guest's state,
+	 * keyed by everything they depend on (arch/x86/vmx/exit_cpuid.c). */
+	struct cpuid_memo {
+		uint32_t leaf, sub, cpu, nvcpus;
+		uint64_t misc_enable, xcr0;
+		uint32_t eax, ebx, ecx, edx;
+	} cpuid_memo[8];
 	/* Scheduler activations (core/sa.c), owned by the core in pcpu. */
 	struct irs_vcpu irs;
 	uint32_t sa_gen;	  /* vm->sa_gen irs was set up for */
@@ -137,9 +147,11 @@ struct vcpu {
 	uint32_t run_seq;	      /* odd while the two above change (LOAD_GET retries) */
 	uint64_t steal_ticks;	      /* TSC it spent runnable while another vCPU ran */
 	uint64_t wait_since;	      /* TSC it became runnable and not running, 0 = not waiting */
-	uint64_t entries;	      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
+#ifdef VMCS_COUNT
+	uint64_t vmcs_hist[EXIT_REASONS][24]; /* arch/x86/vmx/vmcs_count.h */
+#endif
 	/* The micro-sliced pool (core/pool.c). Owner writes; others read the
 	 * ones marked "hint" without a lock and the owner checks again. */
 	uint64_t last_rip;   /* guest RIP at its last exit (hint) */

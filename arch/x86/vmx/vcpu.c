@@ -129,7 +129,7 @@ static void host_state(int *bad)
 	if (vmx_controls.exit & VMX_EXIT_LOAD_PAT)
 		w(VMCS_HOST_PAT, rdmsr(MSR_PAT), bad);
 	w(VMCS_HOST_RIP, (uint64_t)vmx_exit, bad);
-	/* HOST_RSP is written by vmx_enter() on every entry. */
+	/* HOST_RSP is written by vmx_run() (entry.S) for a VMCS not launched yet. */
 }
 
 static void segment_full(enum vmcs_field sel, uint16_t s, uint64_t base, uint32_t limit,
