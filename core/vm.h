@@ -99,16 +99,13 @@ struct vcpu {
 	bool nmi_pending;	       /* an NMI IPI waits for injection */
 	bool nmi_window;	       /* NMI-window exiting is on in its VMCS */
 	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
-	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
-	uint32_t eoi_gen;  /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
-	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
-	bool vid_valid;				  /* vid_* mirror the page */
-	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
-	uint16_t vid_status; /* guest interrupt status (SVI:RVI) as last written or read */
-	uint32_t vapic_gen;  /* lapic.gen when its registers were last published to the page */
-	bool init_seen;	     /* INIT arrived while idle: a STARTUP may start it */
-	bool offline_req;    /* VCPU_OFFLINE: its core takes it offline after this exit */
-	bool offline;	     /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
+	uint64_t vapic_pa;  /* lapic's register page; the VMCS's virtual-APIC page (TPR shadow) */
+	uint32_t eoi_gen;   /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
+	uint32_t vid_gen;   /* lapic.intr_gen when RVI/SVI were last written to the VMCS */
+	uint32_t vapic_gen; /* lapic.gen when its registers were last published to the page */
+	bool init_seen;	    /* INIT arrived while idle: a STARTUP may start it */
+	bool offline_req;   /* VCPU_OFFLINE: its core takes it offline after this exit */
+	bool offline;	    /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
 	/* Scheduling (core/vcore.c), owned by the core in pcpu. */
 	struct sched_vcpu sv; /* runqueue entry, weight, vruntime */
 	bool blocked;	      /* in HLT, off the runqueue until an interrupt wakes it */

@@ -262,12 +262,8 @@ static void controls(struct vcpu *v, int *bad)
 	 * rebuilt VMCS (STARTUP after VCPU_OFFLINE) gets it back from here. */
 	w(VMCS_TSC_OFFSET, v->msr.tsc_adjust, bad);
 	if (vmx_controls.proc & VMX_PROC_TPR_SHADOW) {
-		if (!v->vapic_pa)
-			v->vapic_pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
-		if (!v->vapic_pa) {
-			(*bad)++;
-			return;
-		}
+		/* The vLAPIC's own register page (vcpu_ctx_init()): the CPU reads
+		 * and writes the model's TPR, IRR and ISR in place. */
 		w(VMCS_VIRTUAL_APIC, v->vapic_pa, bad);
 		w(VMCS_TPR_THRESHOLD, 0, bad);
 		v->vapic_gen = v->lapic.gen - 1; /* publish the registers before entry */
@@ -280,7 +276,9 @@ static void controls(struct vcpu *v, int *bad)
 		w(VMCS_EOI_EXIT_BITMAP1, 0, bad);
 		w(VMCS_EOI_EXIT_BITMAP2, 0, bad);
 		w(VMCS_EOI_EXIT_BITMAP3, 0, bad);
+		/* RVI/SVI from the model at the first entry (vid_status_write()). */
 		w(VMCS_GUEST_INTR_STATUS, 0, bad);
+		v->vid_gen = v->lapic.intr_gen - 1;
 	}
 }
 
@@ -328,14 +326,10 @@ void vcpu_vmcs_discard(struct vcpu *v)
 		frame_free(v->vmcs_pa, 1);
 		v->vmcs_pa = 0;
 	}
-	if (v->vapic_pa)
-		memset((void *)(uintptr_t)v->vapic_pa, 0, PAGE_SIZE);
+	/* The virtual-APIC page is the vLAPIC's storage and outlives the
+	 * VMCS; the next VMCS gets its published registers and RVI/SVI anew. */
 	v->vapic_gen = v->lapic.gen - 1;
-	memset(v->vid_irr, 0, sizeof(v->vid_irr));
-	memset(v->vid_isr, 0, sizeof(v->vid_isr));
-	v->vid_tpr = 0;
-	v->vid_valid = v->vid_may_deliver = false;
-	v->vid_status = 0;
+	v->vid_gen = v->lapic.intr_gen - 1;
 	v->eoi_gen = 0; /* a new VMCS starts with an all-zero EOI-exit bitmap */
 	v->launched = v->moved = false;
 	v->nmi_pending = v->nmi_window = false;

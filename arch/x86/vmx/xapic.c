@@ -104,7 +104,7 @@ void xapic_publish(struct vcpu *v)
 	if (!apic_access_pa || v->lapic.gen == v->vapic_gen)
 		return;
 	pull_icr_high(v, page);
-	vlapic_page_publish(&v->lapic, page, false);
+	vlapic_page_publish(&v->lapic, false);
 	v->vapic_gen = v->lapic.gen;
 }
 
