@@ -327,6 +327,10 @@ static inline __attribute__((always_inline)) int exit_common(struct vcpu *v, str
 	case EXIT_WRMSR: /* x2APIC guests: ICR, EOI, TSC deadline */
 		read_insn_exit(x, false);
 		return vmexit_wrmsr(v, x);
+	case EXIT_EXTERNAL_INTERRUPT: /* IPIs from other cores, the host timer */
+		x->fields = 0;
+		reinject_vectoring(x); /* it may have cut an event's delivery short */
+		return vmexit_external_interrupt(v, x);
 	default:
 		return exit_by_table(v, x->reason);
 	}
@@ -338,9 +342,10 @@ static inline __attribute__((always_inline)) int exit_common(struct vcpu *v, str
  * next entry; 0 enters the guest again at once (entry.S), anything else
  * returns from vmx_run() to vcpu_enter(), which returns it.
  *
- * The exits guests take most (hypercalls, CPUID, port I/O, WRMSR) go ahead of the
- * table, straight to their handlers, with only the VMREADs they need; the
- * table has the same handlers for every other way in.
+ * The exits guests take most (hypercalls, CPUID, port I/O, WRMSR, external
+ * interrupts) go ahead of the table, straight to their handlers, with only
+ * the VMREADs they need; the table has the same handlers for every other
+ * way in.
  */
 int vmexit_handle(struct guest_regs *regs);
 int vmexit_handle(struct guest_regs *regs)
