@@ -81,6 +81,8 @@ void vcpu_lapic_init(struct vcpu *v)
 	/* The register page is the VMCS's virtual-APIC page (vcpu_ctx_init()). */
 	vlapic_init(&v->lapic, (uint32_t *)(uintptr_t)v->vapic_pa, v->id, tsc_khz, &v->lapic_ops);
 	v->lapic.owner = v->vm->name;
+	if (v->id == 0)
+		xapic_vm_init(v->vm); /* its EPT and MSR bitmap exist by now */
 }
 
 enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
@@ -278,6 +280,8 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 	}
 	if (__builtin_expect(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY, 1)) {
 		/* Each is one compare when nothing changed: no VMCS access. */
+		if (__builtin_expect(v->lapic.x2apic != v->vx2, 0))
+			xapic_mode_switch(v);
 		if (__builtin_expect(v->lapic.gen != v->vapic_gen, 0))
 			xapic_publish(v);
 		vcpu_ioapic_eoi_exits(v);
