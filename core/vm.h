@@ -95,6 +95,7 @@ struct vcpu {
 	volatile bool timer_due;       /* the host timer for the vLAPIC fired */
 	bool nmi_pending;	       /* an NMI IPI waits for injection */
 	bool nmi_window;	       /* NMI-window exiting is on in its VMCS */
+	bool intr_window;	       /* interrupt-window exiting is on in its VMCS */
 	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
 	uint64_t vapic_pa;  /* lapic's register page; the VMCS's virtual-APIC page (TPR shadow) */
 	uint32_t eoi_gen;   /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
