@@ -98,10 +98,12 @@ struct vcpu {
 	volatile bool timer_due;       /* the host timer for the vLAPIC fired */
 	bool nmi_pending;	       /* an NMI IPI waits for injection */
 	bool nmi_window;	       /* NMI-window exiting is on in its VMCS */
+	bool intr_window;	       /* interrupt-window exiting is on in its VMCS */
 	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
 	uint64_t vapic_pa;  /* lapic's register page; the VMCS's virtual-APIC page (TPR shadow) */
 	uint32_t eoi_gen;   /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
 	uint32_t vid_gen;   /* lapic.intr_gen when RVI/SVI were last written to the VMCS */
+	bool vx2;	    /* its VMCS's controls are for x2APIC mode (xapic_mode_switch()) */
 	uint32_t vapic_gen; /* lapic.gen when its registers were last published to the page */
 	bool init_seen;	    /* INIT arrived while idle: a STARTUP may start it */
 	bool offline_req;   /* VCPU_OFFLINE: its core takes it offline after this exit */
@@ -189,6 +191,11 @@ struct vm {
 
 	uint64_t msr_bitmap_pa;
 	uint64_t io_bitmap_pa[2];
+	/* x2APIC virtualization (arch/x86/vmx/xapic.h), 0 without: the VM's own
+	 * APIC-access page, and msr_bitmap_pa's copy that lets the x2APIC TPR
+	 * and EOI writes through to virtual-interrupt delivery. */
+	uint64_t apic_access_pa;
+	uint64_t x2apic_msr_bitmap_pa;
 
 	/* Planning (core/partition.c, the GPM on cpu 0). */
 	uint32_t weight;	 /* manifest weight: each vCPU's share on a time-shared core */

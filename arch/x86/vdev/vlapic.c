@@ -391,7 +391,12 @@ static int reg_write(struct vlapic *a, uint32_t idx, bool x2, uint32_t val, uint
 		return !x2 && r && (r->acc & XR) ? 0 : -E_INVAL; /* xAPIC: RO writes ignored */
 	if (x2 && (val & ~r->x2_valid))
 		return -E_INVAL;
-	a->gen++;
+	/* Only registers outside the page are published (xapic_publish()):
+	 * TPR and EOI change the page's own, and in x2APIC mode the page shows
+	 * none of them (vlapic_page_publish()), so those writes, the frequent
+	 * ones, leave the publish alone. */
+	if (!x2 && idx != 0x08 && idx != 0x0b)
+		a->gen++;
 	val &= r->wmask;
 	if (idx >= 0x32 && idx <= 0x37 && !(a->svr & VLAPIC_SVR_ENABLE))
 		val |= VLAPIC_LVT_MASKED; /* cannot unmask while software disabled */

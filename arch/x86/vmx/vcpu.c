@@ -269,7 +269,9 @@ static void controls(struct vcpu *v, int *bad)
 		v->vapic_gen = v->lapic.gen - 1; /* publish the registers before entry */
 	}
 	if (xapic_virtualized())
-		w(VMCS_APIC_ACCESS, xapic_access_page(), bad);
+		w(VMCS_APIC_ACCESS, xapic_access_page(vm), bad);
+	v->vx2 = false;		/* xAPIC controls: xapic_mode_switch() at entry if need be */
+	v->intr_window = false; /* VMX_PROC_INTR_WINDOW_EXIT is clear in vmx_controls.proc */
 	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
 		/* Edge-triggered interrupts only: no EOI needs to exit. */
 		w(VMCS_EOI_EXIT_BITMAP0, 0, bad);

@@ -16,6 +16,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/xapic.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -106,6 +107,9 @@ void vcpu_ctx_fini(struct vcpu *v)
 	v->vapic_pa = 0;
 	if (v->lapic.regs)
 		v->lapic.regs = dead_page;
+	/* vCPU 0 holds the VM's x2APIC pages (vcpu_lapic_init()). */
+	if (v->id == 0 && v->vm)
+		xapic_vm_fini(v->vm);
 }
 
 void vcpu_ctx_save(struct vcpu *v)

@@ -81,6 +81,8 @@ void vcpu_lapic_init(struct vcpu *v)
 	/* The register page is the VMCS's virtual-APIC page (vcpu_ctx_init()). */
 	vlapic_init(&v->lapic, (uint32_t *)(uintptr_t)v->vapic_pa, v->id, tsc_khz, &v->lapic_ops);
 	v->lapic.owner = v->vm->name;
+	if (v->id == 0)
+		xapic_vm_init(v->vm); /* its EPT and MSR bitmap exist by now */
 }
 
 enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
@@ -123,8 +125,13 @@ static void proc_ctl(uint32_t bit, bool on)
 		vmwrite(VMCS_PROC_CTLS, want);
 }
 
-static void window_exiting(bool on)
+/* Interrupt-window exiting (SDM 3C 25.6.2), tracked so that an entry with
+ * nothing pending need not read the controls. */
+static void window_exiting(struct vcpu *v, bool on)
 {
+	if (v->intr_window == on)
+		return;
+	v->intr_window = on;
 	proc_ctl(VMX_PROC_INTR_WINDOW_EXIT, on);
 }
 
@@ -278,6 +285,8 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 	}
 	if (__builtin_expect(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY, 1)) {
 		/* Each is one compare when nothing changed: no VMCS access. */
+		if (__builtin_expect(v->lapic.x2apic != v->vx2, 0))
+			xapic_mode_switch(v);
 		if (__builtin_expect(v->lapic.gen != v->vapic_gen, 0))
 			xapic_publish(v);
 		vcpu_ioapic_eoi_exits(v);
@@ -287,25 +296,28 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 			nmi_inject(v);
 		return;
 	}
-	nmi_inject(v);
+	if (__builtin_expect(v->nmi_pending | v->nmi_window, 0))
+		nmi_inject(v);
+	int vec = vlapic_pending(&v->lapic);
+	if (vec < 0 && !v->intr_window)
+		return; /* nothing to inject, no window open: no VMCS access */
 	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) {
 		/* An event is already going in: come back for the interrupt
 		 * once the guest can take it. */
-		window_exiting(vlapic_pending(&v->lapic) >= 0);
+		window_exiting(v, vec >= 0);
 		return;
 	}
-	int vec = vlapic_pending(&v->lapic);
 	if (vec < 0) {
-		window_exiting(false);
+		window_exiting(v, false);
 		return;
 	}
 	if (can_take_interrupt()) {
 		/* Type 0 = external interrupt (SDM 3C 26.6.1.1). */
 		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (uint32_t)vec);
 		vlapic_ack(&v->lapic, (uint8_t)vec);
-		window_exiting(false);
+		window_exiting(v, false);
 	} else {
-		window_exiting(true);
+		window_exiting(v, true);
 	}
 }
 
@@ -329,8 +341,7 @@ int vmexit_nmi_window(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x)
 {
-	(void)v;
 	(void)x;
-	window_exiting(false); /* prepare_entry injects now that the window is open */
+	window_exiting(v, false); /* prepare_entry injects now that the window is open */
 	return VMEXIT_RESUME;
 }
