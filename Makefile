@@ -103,6 +103,7 @@ test:
 	tests/boot/run-all
 	tests/guests/run-qemu
 	tests/vmx/run-all
+	tools/vmcs-budget
 	tests/tools/trace-plot.test
 	$(MAKE) sim-test
 
@@ -155,6 +156,7 @@ bench:
 	$(MAKE) all guests
 	tools/bench-boot
 	tools/bench-vmx
+	tools/vmcs-budget --report
 	tools/bench-runtime
 	tools/bench-papers
 
