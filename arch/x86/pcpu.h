@@ -100,6 +100,7 @@ struct pcpu {
 	struct vcore *vcore; /* this core's runqueue and hosted vCPUs, NULL until first used */
 	bool resched;	     /* a message asked the core to decide again (pcpu_resched) */
 	bool timeshared;     /* more than one vCPU lives here */
+	bool vcore_parked;   /* an offline vCPU is parked here (core/vcore.c notice_unneeded) */
 	uint32_t slice_us;   /* the time slice when timeshared (CPUID 0x40000002) */
 	uint64_t slice_end;  /* TSC at which the running vCPU leaves the guest, 0 = none;
 			      * 1 after pcpu_resched(): at its next exit */
