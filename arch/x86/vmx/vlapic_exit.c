@@ -2,9 +2,12 @@
 /*
  * The virtual LAPIC's side effects. IPIs between vCPUs travel as
  * cross-core messages (core/msg.h), so only a vCPU's own core ever touches
- * its vLAPIC; interrupts are injected by event injection at VM entry
+ * its vLAPIC. With virtual-interrupt delivery the CPU delivers them from
+ * the vLAPIC's own register page, the VMCS's virtual-APIC page (SDM 3C
+ * 30.2); without it they are injected by event injection at VM entry
  * (SDM 3C 26.6), with interrupt-window exiting when the guest cannot take
- * them yet (SDM 3C 25.7.5).
+ * them yet (SDM 3C 25.7.5). Either way an entry with nothing new to
+ * deliver reads and writes no VMCS field.
  * Environment: VMX root, the vCPU's own core, interrupts off.
  */
 #include "arch/x86/cpu.h"

@@ -29,10 +29,20 @@ void vcpu_lapic_init(struct vcpu *v);
 enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
 				      uint8_t *sipi_vec);
 
-/* Before each VM entry: expire timers, inject the highest pending interrupt or ask for a window. */
+/*
+ * Before each VM entry: take posted interrupts, expire timers; with
+ * virtual-interrupt delivery rewrite RVI/SVI if the model moved an IRR or
+ * ISR bit, else inject the highest pending interrupt or ask for a window.
+ * No VMREAD/VMWRITE when nothing is pending or new (no post, timer, NMI,
+ * window, mode change or model change).
+ */
 void vcpu_lapic_prepare_entry(struct vcpu *v);
 
-/* After each VM exit: take back what virtual-interrupt delivery changed. */
+/*
+ * After each VM exit: nothing (the CPU's changes under virtual-interrupt
+ * delivery are in the model's own page). Kept so exit.c need not change;
+ * the call may be dropped.
+ */
 void vcpu_lapic_after_exit(struct vcpu *v);
 
 /* True when a halted vCPU must wake: an interrupt it can take is pending
