@@ -59,6 +59,7 @@ enum vcpu_state {
 struct vcpu_post {
 	uint32_t irr[8];  /* fixed and lowest-priority vectors */
 	uint32_t tmr[8];  /* of those, level-triggered (vIOAPIC): set before the irr bit */
+	uint32_t words;	  /* bit i: irr[i] may hold vectors (set after them, taken before) */
 	uint32_t flags;	  /* VCPU_POST_* */
 	uint32_t pending; /* nonzero: something was posted since the owner last looked */
 };

@@ -177,25 +177,25 @@ __noreturn void fatal_stop(const char *why, const struct trap_frame *f)
 }
 
 /* Run the handler of interrupt f->vector (>= 32) and EOI it. */
-static void irq_run(struct trap_frame *f)
+static void irq_run(uint64_t vector, struct trap_frame *f)
 {
-	irq_handler_t h = irq_handlers[f->vector];
+	irq_handler_t h = irq_handlers[vector];
 
-	if (f->vector == VEC_SPURIOUS)
+	if (vector == VEC_SPURIOUS)
 		return; /* SDM 11.9: no EOI for spurious interrupts */
 	if (h)
 		h(f);
 	else
-		kprintf("irq: unexpected vector %llu ignored\n", (unsigned long long)f->vector);
+		kprintf("irq: unexpected vector %llu ignored\n", (unsigned long long)vector);
 	apic_eoi();
 }
 
 void irq_dispatch_vector(uint8_t vec)
 {
-	struct trap_frame f = { .vector = vec };
-
+	/* Taken by a VM exit: no frame (irq_handler_t), so nothing to build
+	 * on the IPI path. */
 	if (vec >= 32)
-		irq_run(&f);
+		irq_run(vec, NULL);
 }
 
 void trap_dispatch(struct trap_frame *f)
@@ -205,5 +205,5 @@ void trap_dispatch(struct trap_frame *f)
 		ksnprintf(why, sizeof(why), "exception %s", exc_names[f->vector]);
 		fatal_stop(why, f);
 	}
-	irq_run(f);
+	irq_run(f->vector, f);
 }

@@ -17,7 +17,9 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Interrupt handler for a vector >= 32; runs with interrupts off, EOI done after. */
+/* Interrupt handler for a vector >= 32; runs with interrupts off, EOI done after.
+ * f is the interrupted host state, or NULL for an interrupt a VM exit took
+ * (irq_dispatch_vector). */
 typedef void (*irq_handler_t)(struct trap_frame *f);
 
 /*

@@ -119,6 +119,27 @@ static void test_cpu_changes_are_the_models(void **state)
 	assert_int_equal(vlapic_pending(&a), 0x50);
 }
 
+/* RVI and SVI for every vector alone, and with a lower one beside it:
+ * vec_highest() searches the half that holds the highest first. */
+static void test_intr_status_every_vector(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a);
+	for (uint32_t v = 16; v < 256; v++) {
+		for (int i = 0; i < 8; i++)
+			page[VLAPIC_REG_IRR0 / 4 + 4 * i] = page[VLAPIC_REG_ISR0 / 4 + 4 * i] = 0;
+		assert_int_equal(vlapic_intr_status(&a), 0);
+		page[VLAPIC_REG_IRR0 / 4 + 4 * (v / 32)] |= 1u << (v % 32);
+		page[VLAPIC_REG_ISR0 / 4 + 4 * (v / 32)] |= 1u << (v % 32);
+		assert_int_equal(vlapic_intr_status(&a), v << 8 | v);
+		page[VLAPIC_REG_IRR0 / 4] |= 1u << 16;	       /* vector 16, in the lowest word */
+		page[VLAPIC_REG_ISR0 / 4 + 4 * 7] |= 1u << 31; /* vector 255 */
+		assert_int_equal(vlapic_intr_status(&a), 255u << 8 | v);
+	}
+}
+
 static void test_intr_gen_moves_with_the_model(void **state)
 {
 	struct vlapic a;
@@ -211,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_init_clears_the_page),
 		cmocka_unit_test(test_layout_is_the_xapic_page),
 		cmocka_unit_test(test_cpu_changes_are_the_models),
+		cmocka_unit_test(test_intr_status_every_vector),
 		cmocka_unit_test(test_intr_gen_moves_with_the_model),
 		cmocka_unit_test(test_gen_only_for_published_registers),
 		cmocka_unit_test(test_publish_keeps_the_storage),

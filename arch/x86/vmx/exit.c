@@ -357,7 +357,6 @@ int vmexit_handle(struct guest_regs *regs)
 
 	vmcs_count_exit_begin(p);
 	v->launched = true; /* an exit: the VMCS was launched */
-	vcpu_lapic_after_exit(v);
 	x.reason = (uint32_t)vmread(VMCS_EXIT_REASON) & 0xffff;
 	if (__builtin_expect(x.reason < EXIT_REASONS, 1))
 		v->exits[x.reason]++;

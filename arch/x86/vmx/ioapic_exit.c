@@ -152,13 +152,11 @@ void vcpu_ioapic_level_eoi(void *ctx, uint8_t vector)
 	deliver(v, &b);
 }
 
-void vcpu_ioapic_eoi_exits(struct vcpu *v)
+void vcpu_ioapic_eoi_exits_update(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	uint32_t map[8];
 
-	if (__builtin_expect(__atomic_load_n(&vm->ioapic_gen, __ATOMIC_ACQUIRE) == v->eoi_gen, 1))
-		return;
 	spin_lock(&vm->ioapic_lock);
 	memcpy(map, vm->ioapic.level_map, sizeof(map));
 	v->eoi_gen = vm->ioapic.level_gen;

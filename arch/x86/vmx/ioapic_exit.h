@@ -27,7 +27,15 @@ void vcpu_ioapic_level_eoi(void *ctx, uint8_t vector);
  * level-triggered vectors changed since v last looked, write them into v's
  * EOI-exit bitmap, so the CPU exits on their EOIs (SDM 3C 30.1.4).
  */
-void vcpu_ioapic_eoi_exits(struct vcpu *v);
+void vcpu_ioapic_eoi_exits_update(struct vcpu *v);
+
+static inline void vcpu_ioapic_eoi_exits(struct vcpu *v)
+{
+	/* Inline: one compare on every entry (vcpu_lapic_prepare_entry). */
+	if (__builtin_expect(__atomic_load_n(&v->vm->ioapic_gen, __ATOMIC_ACQUIRE) != v->eoi_gen,
+			     0))
+		vcpu_ioapic_eoi_exits_update(v);
+}
 
 /* Virtualized EOI of a vector whose EOI-exit bit is set (basic reason 45). */
 int vmexit_virt_eoi(struct vcpu *v, const struct vmexit *x);

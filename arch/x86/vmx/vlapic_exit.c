@@ -59,6 +59,15 @@ static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorth
 	if (delivery != DELIVERY_FIXED && delivery != DELIVERY_LOWEST && delivery != DELIVERY_NMI &&
 	    delivery != DELIVERY_INIT && delivery != DELIVERY_SIPI)
 		return; /* SMI: no SMM in guests */
+	if (shorthand == 0 && dest_mode == 0 && dest != (v->lapic.x2apic ? 0xffffffffu : 0xffu)) {
+		/* Physical destination, not a broadcast: APIC IDs are the
+		 * vCPUs' indices and read-only (vlapic_init), so only vCPU
+		 * `dest` can match; no walk over the partition. */
+		struct vcpu *t = dest < vm->nvcpus ? vm->vcpu[dest] : NULL;
+		if (t && vlapic_match_dest(&t->lapic, dest, 0, v->lapic.x2apic))
+			send_one(v, t, delivery, vector);
+		return;
+	}
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = vm->vcpu[i];
 		bool hit = shorthand == 1 ? t == v :
@@ -196,13 +205,6 @@ static void vid_status_write(struct vcpu *v)
 	vmwrite(VMCS_GUEST_INTR_STATUS, vlapic_intr_status(&v->lapic));
 }
 
-void vcpu_lapic_after_exit(struct vcpu *v)
-{
-	/* Nothing to take back: the CPU's changes are already in the model's
-	 * own page (vid_status_write()). Kept for exit.c's call. */
-	(void)v;
-}
-
 enum vlapic_action vcpu_post_take(struct vcpu *v)
 {
 	struct vcpu_post *q = &v->post;
@@ -225,11 +227,16 @@ enum vlapic_action vcpu_post_take(struct vcpu *v)
 	}
 	if (f & VCPU_POST_NMI)
 		v->nmi_pending = true;
-	for (int i = 0; i < 8; i++) {
-		/* A plain load first: most words are empty, and an exchange is a
-		 * locked instruction. */
-		if (!__atomic_load_n(&q->irr[i], __ATOMIC_RELAXED))
-			continue;
+	/* Only the words the senders marked: a sender sets the irr bit, then
+	 * the word's bit, then pending, so a word marked after this exchange
+	 * comes with pending set again and is taken next time; a word taken
+	 * empty (its vectors went with an earlier mark) costs nothing. */
+	uint32_t words = __atomic_load_n(&q->words, __ATOMIC_RELAXED) ?
+				 __atomic_exchange_n(&q->words, 0, __ATOMIC_ACQ_REL) :
+				 0;
+	while (words) {
+		int i = __builtin_ctz(words);
+		words &= words - 1;
 		uint32_t bits = __atomic_exchange_n(&q->irr[i], 0, __ATOMIC_ACQ_REL);
 		/* The sender set the tmr bit before the irr bit: take only
 		 * those of vectors taken here, so a later post keeps its own. */
@@ -254,6 +261,7 @@ void vcpu_post(struct vcpu *to, uint8_t delivery, uint8_t vector)
 	case DELIVERY_FIXED:
 	case DELIVERY_LOWEST:
 		__atomic_fetch_or(&q->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+		__atomic_fetch_or(&q->words, 1u << (vector / 32), __ATOMIC_RELEASE);
 		break;
 	case DELIVERY_NMI:
 		__atomic_fetch_or(&q->flags, VCPU_POST_NMI, __ATOMIC_RELEASE);
@@ -278,7 +286,7 @@ void vcpu_post(struct vcpu *to, uint8_t delivery, uint8_t vector)
 	__atomic_store_n(&q->pending, 1, __ATOMIC_RELEASE);
 }
 
-void vcpu_lapic_prepare_entry(struct vcpu *v)
+void vcpu_lapic_prepare_entry_work(struct vcpu *v)
 {
 	if (__builtin_expect(__atomic_load_n(&v->post.pending, __ATOMIC_RELAXED), 0))
 		vcpu_post_take(v); /* a started vCPU ignores STARTUP: nothing to act on */

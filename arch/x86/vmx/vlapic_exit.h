@@ -9,6 +9,7 @@
 #define ARCH_X86_VMX_VLAPIC_EXIT_H
 
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/vcpu.h"
 
 #define XAPIC_MMIO_BASE 0xfee00000ULL
 
@@ -36,14 +37,21 @@ enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t 
  * No VMREAD/VMWRITE when nothing is pending or new (no post, timer, NMI,
  * window, mode change or model change).
  */
-void vcpu_lapic_prepare_entry(struct vcpu *v);
+void vcpu_lapic_prepare_entry_work(struct vcpu *v);
 
-/*
- * After each VM exit: nothing (the CPU's changes under virtual-interrupt
- * delivery are in the model's own page). Kept so exit.c need not change;
- * the call may be dropped.
- */
-void vcpu_lapic_after_exit(struct vcpu *v);
+static inline void vcpu_lapic_prepare_entry(struct vcpu *v)
+{
+	/* Inline, on every entry: with virtual-interrupt delivery the usual
+	 * answer is "nothing new", a few compares and no call; the first
+	 * thing new (most often a posted interrupt) goes to the work. */
+	if (__builtin_expect(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY, 1) &&
+	    !__atomic_load_n(&v->post.pending, __ATOMIC_RELAXED) &&
+	    v->lapic.intr_gen == v->vid_gen && !v->timer_due && v->lapic.gen == v->vapic_gen &&
+	    __atomic_load_n(&v->vm->ioapic_gen, __ATOMIC_ACQUIRE) == v->eoi_gen &&
+	    v->lapic.x2apic == v->vx2 && !v->nmi_pending && !v->nmi_window)
+		return;
+	vcpu_lapic_prepare_entry_work(v);
+}
 
 /* True when a halted vCPU must wake: an interrupt it can take is pending
  * (with RFLAGS.IF as it was at its HLT). Its owner core, VMCS not needed. */
