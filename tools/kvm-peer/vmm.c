@@ -284,6 +284,7 @@ static uint8_t com1_io(uint16_t reg, int write, uint8_t v)
 
 struct vcpu {
 	int fd, id;
+	int stats_fd; /* taken before the vCPU runs: see create_vcpu() */
 	struct kvm_run *run;
 	pthread_t thread;
 };
@@ -398,6 +399,10 @@ static void create_vcpu(struct vcpu *v, unsigned int id)
 	if (ioctl(v->fd, KVM_SET_CPUID2, c))
 		die("KVM_SET_CPUID2 on vcpu %u: %s", id, strerror(errno));
 	free(c);
+	/* Every vCPU ioctl but a few waits for the vCPU's mutex, which KVM_RUN holds while
+	 * the guest runs or halts: a vCPU parked in HLT at the end would block
+	 * KVM_GET_STATS_FD forever. The fd, once open, is read without that mutex. */
+	v->stats_fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
 	/* APs sit in wait-for-SIPI inside KVM (api.rst 4.38): the guest's INIT-SIPI-SIPI
 	 * starts them with no help from here. */
 	struct kvm_mp_state mp = { id ? KVM_MP_STATE_UNINITIALIZED : KVM_MP_STATE_RUNNABLE };
@@ -510,11 +515,11 @@ static const char *const stat_names[] = {
 static void print_stats(struct vcpu *v)
 {
 	struct kvm_stats_header h;
-	int fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+	int fd = v->stats_fd;
 
 	printf("kvm-peer-vmm: vcpu %d", v->id);
 	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		printf(" stats unavailable (KVM_GET_STATS_FD: %s)\n", strerror(errno));
+		printf(" stats unavailable (KVM_GET_STATS_FD failed)\n");
 		return;
 	}
 	size_t dsize = sizeof(struct kvm_stats_desc) + h.name_size;
@@ -536,7 +541,6 @@ static void print_stats(struct vcpu *v)
 		}
 	printf("\n");
 	free(descs);
-	close(fd);
 }
 
 static void usage(void)
