@@ -23,6 +23,11 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-I. -I$(BUILD)/gen -MMD -MP
 KASFLAGS := -I. -I$(BUILD)/gen -MMD -MP -D__ASSEMBLY__
+# The checking build (tools/vmcs-budget): every VMREAD/VMWRITE counted per exit reason.
+ifneq ($(VMCS_COUNT),)
+KCFLAGS += -DVMCS_COUNT
+KASFLAGS += -DVMCS_COUNT
+endif
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
 	-Wl,--build-id=none -Wl,-z,norelro
 
@@ -98,6 +103,7 @@ test:
 	tests/boot/run-all
 	tests/guests/run-qemu
 	tests/vmx/run-all
+	tools/vmcs-budget
 	tests/tools/trace-plot.test
 	$(MAKE) sim-test
 
@@ -151,6 +157,7 @@ bench:
 	$(MAKE) all guests
 	tools/bench-boot
 	tools/bench-vmx
+	tools/vmcs-budget --report
 	tools/bench-runtime
 	tools/bench-papers
 

@@ -21,6 +21,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
+#include "arch/x86/vmx/vmcs_count.h"
 #include "arch/x86/vmx/xapic.h"
 #include "core/balloon.h"
 #include "core/control.h"
@@ -596,6 +597,7 @@ static void report(const struct vm *vm)
 	}
 	kprintf("summary: vm %s: %llu exits:%s\n", vm->name, (unsigned long long)total,
 		n ? line : " none");
+	vmcs_count_report(vm);
 	sa_report(vm);
 	lease_report(vm);
 	balloon_report(vm);

@@ -35,6 +35,9 @@
 struct guest_regs {
 	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	/* Not a guest register: the HOST_RSP entry.S last wrote into this
+	 * vCPU's VMCS, so an entry from the same stack skips the VMWRITE. */
+	uint64_t host_rsp;
 };
 
 enum vcpu_state {
@@ -95,17 +98,16 @@ struct vcpu {
 	volatile bool timer_due;       /* the host timer for the vLAPIC fired */
 	bool nmi_pending;	       /* an NMI IPI waits for injection */
 	bool nmi_window;	       /* NMI-window exiting is on in its VMCS */
+	bool intr_window;	       /* interrupt-window exiting is on in its VMCS */
 	volatile bool halted;	       /* in HLT waiting for an interrupt (for the watchdog line) */
-	uint64_t vapic_pa; /* virtual-APIC page with virtual-interrupt delivery, else 0 */
-	uint32_t eoi_gen;  /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
-	uint32_t vid_irr[8], vid_isr[8], vid_tpr; /* what the page holds, as last written */
-	bool vid_valid;				  /* vid_* mirror the page */
-	bool vid_may_deliver;			  /* RVI was nonzero at the last entry */
-	uint16_t vid_status; /* guest interrupt status (SVI:RVI) as last written or read */
-	uint32_t vapic_gen;  /* lapic.gen when its registers were last published to the page */
-	bool init_seen;	     /* INIT arrived while idle: a STARTUP may start it */
-	bool offline_req;    /* VCPU_OFFLINE: its core takes it offline after this exit */
-	bool offline;	     /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
+	uint64_t vapic_pa;  /* lapic's register page; the VMCS's virtual-APIC page (TPR shadow) */
+	uint32_t eoi_gen;   /* vm->ioapic_gen its EOI-exit bitmap holds (0: bitmap all 0) */
+	uint32_t vid_gen;   /* lapic.intr_gen when RVI/SVI were last written to the VMCS */
+	bool vx2;	    /* its VMCS's controls are for x2APIC mode (xapic_mode_switch()) */
+	uint32_t vapic_gen; /* lapic.gen when its registers were last published to the page */
+	bool init_seen;	    /* INIT arrived while idle: a STARTUP may start it */
+	bool offline_req;   /* VCPU_OFFLINE: its core takes it offline after this exit */
+	bool offline;	    /* went offline by VCPU_OFFLINE, not restarted yet (owner writes) */
 	/* Scheduling (core/vcore.c), owned by the core in pcpu. */
 	struct sched_vcpu sv; /* runqueue entry, weight, vruntime */
 	bool blocked;	      /* in HLT, off the runqueue until an interrupt wakes it */
@@ -123,6 +125,13 @@ struct vcpu {
 	uint32_t moves;	      /* times it arrived on another core (owner writes; CORE_INFO reads) */
 	uint64_t perf_ctl;    /* the guest's IA32_PERF_CTL: a hint, never the hardware's */
 	struct vcpu_msrs msr; /* TSC_ADJUST (= TSC offset), MISC_ENABLE, ...: owner writes */
+	/* Answers to CPUID leaves that do not mirror the guest's state,
+	 * keyed by everything they depend on (arch/x86/vmx/exit_cpuid.c). */
+	struct cpuid_memo {
+		uint32_t leaf, sub, cpu, nvcpus;
+		uint64_t misc_enable, xcr0;
+		uint32_t eax, ebx, ecx, edx;
+	} cpuid_memo[8];
 	/* Scheduler activations (core/sa.c), owned by the core in pcpu. */
 	struct irs_vcpu irs;
 	uint32_t sa_gen;	  /* vm->sa_gen irs was set up for */
@@ -137,9 +146,11 @@ struct vcpu {
 	uint32_t run_seq;	      /* odd while the two above change (LOAD_GET retries) */
 	uint64_t steal_ticks;	      /* TSC it spent runnable while another vCPU ran */
 	uint64_t wait_since;	      /* TSC it became runnable and not running, 0 = not waiting */
-	uint64_t entries;	      /* VM entries, for statistics */
 	uint64_t exits[EXIT_REASONS]; /* by basic reason */
 	uint64_t exits_other;	      /* reasons beyond the table */
+#ifdef VMCS_COUNT
+	uint64_t vmcs_hist[EXIT_REASONS][24]; /* arch/x86/vmx/vmcs_count.h */
+#endif
 	/* The micro-sliced pool (core/pool.c). Owner writes; others read the
 	 * ones marked "hint" without a lock and the owner checks again. */
 	uint64_t last_rip;   /* guest RIP at its last exit (hint) */
@@ -180,6 +191,11 @@ struct vm {
 
 	uint64_t msr_bitmap_pa;
 	uint64_t io_bitmap_pa[2];
+	/* x2APIC virtualization (arch/x86/vmx/xapic.h), 0 without: the VM's own
+	 * APIC-access page, and msr_bitmap_pa's copy that lets the x2APIC TPR
+	 * and EOI writes through to virtual-interrupt delivery. */
+	uint64_t apic_access_pa;
+	uint64_t x2apic_msr_bitmap_pa;
 
 	/* Planning (core/partition.c, the GPM on cpu 0). */
 	uint32_t weight;	 /* manifest weight: each vCPU's share on a time-shared core */

@@ -48,6 +48,7 @@ bool vuart_irq_take(struct vuart *u, bool *pulsed)
 {
 	*pulsed = u->irq_pulsed;
 	u->irq_pulsed = false;
+	u->irq_taken = u->irq;
 	return u->irq;
 }
 

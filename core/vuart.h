@@ -19,6 +19,7 @@ struct vuart {
 	bool thr_ipending; /* THR-empty interrupt pending (cleared by an IIR read) */
 	bool irq;	   /* the interrupt output now */
 	bool irq_pulsed;   /* it went low and high again since vuart_irq_take() */
+	bool irq_taken;	   /* the output vuart_irq_take() last reported */
 	uint32_t len;
 	char line[VUART_LINE_MAX];
 	uint64_t bytes; /* bytes the guest sent */
@@ -41,6 +42,14 @@ uint8_t vuart_read(struct vuart *u, uint32_t off);
  * interrupt controller sees as a new edge.
  */
 bool vuart_irq_take(struct vuart *u, bool *pulsed);
+
+/* Whether vuart_irq_take() has news: a pulse, or an output unlike the last
+ * one it reported. Without news the interrupt controller need not hear of
+ * the access (most are LSR polls and scratch writes). */
+static inline bool vuart_irq_news(const struct vuart *u)
+{
+	return u->irq_pulsed || u->irq != u->irq_taken;
+}
 
 /* A byte on the guest's debug port (0xE9): same line assembly as COM1. */
 void vuart_putc(struct vuart *u, uint8_t c);

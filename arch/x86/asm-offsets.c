@@ -38,5 +38,6 @@ void asm_offsets(void)
 	DEFINE(G_R13, offsetof(struct guest_regs, r13));
 	DEFINE(G_R14, offsetof(struct guest_regs, r14));
 	DEFINE(G_R15, offsetof(struct guest_regs, r15));
+	DEFINE(G_HOST_RSP, offsetof(struct guest_regs, host_rsp));
 	DEFINE(VCPU_REGS, offsetof(struct vcpu, regs));
 }

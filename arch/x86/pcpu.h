@@ -94,6 +94,7 @@ struct pcpu {
 	uint64_t vmxon_phys;
 	char vmx_reason[96];
 	uint64_t xcr0; /* XCR0 loaded now: the last vCPU's (arch/x86/vmx/vcpu.c), 0 without XSAVE */
+	uint32_t vmcs_accesses; /* VMREAD/VMWRITEs since the last exit (VMCS_COUNT builds) */
 
 	/* vCPU scheduling (core/vcore.c owns these; the exit handlers read them). */
 	struct vcore *vcore; /* this core's runqueue and hosted vCPUs, NULL until first used */

@@ -203,6 +203,34 @@ static struct cpuid_out filt(const struct cpuid_view *s, uint32_t leaf, uint32_t
 	return r;
 }
 
+/* The CPUID exit keeps answers of leaves that cpuid_leaf_reads_vcpu_state()
+ * says ignore cr4, apic_enabled and pat (exit_cpuid.c): check that every
+ * such leaf indeed gives the same answer whatever those are, and that the
+ * leaves it names do depend on them (else the list would be too wide). */
+static void test_cpuid_state_leaves(void **state)
+{
+	(void)state;
+	struct cpuid_view other = base;
+	other.cr4 = ~0ULL;
+	other.apic_enabled = !base.apic_enabled;
+	other.pat = !base.pat;
+	static const uint32_t ranges[][2] = { { 0, 0x24 }, { 0x80000000, 0x80000008 } };
+	for (unsigned r = 0; r < ARRAY_SIZE(ranges); r++) {
+		for (uint32_t leaf = ranges[r][0]; leaf <= ranges[r][1]; leaf++) {
+			bool differs = false;
+			for (uint32_t sub = 0; sub < 4; sub++) {
+				struct cpuid_out a = filt(&base, leaf, sub),
+						 b = filt(&other, leaf, sub);
+				differs |= memcmp(&a, &b, sizeof(a)) != 0;
+			}
+			if (cpuid_leaf_reads_vcpu_state(leaf))
+				assert_true(differs);
+			else
+				assert_false(differs);
+		}
+	}
+}
+
 /* A host that reports everything: every feature without emulated MSRs is gone. */
 static void test_cpuid_hidden(void **state)
 {
@@ -316,7 +344,8 @@ int main(void)
 		cmocka_unit_test(test_reset),	      cmocka_unit_test(test_tsc_adjust),
 		cmocka_unit_test(test_tsc_deadline),  cmocka_unit_test(test_misc_enable),
 		cmocka_unit_test(test_other_msrs),    cmocka_unit_test(test_cpuid_hidden),
-		cmocka_unit_test(test_cpuid_mirrors), cmocka_unit_test(test_mtrr),
+		cmocka_unit_test(test_cpuid_mirrors), cmocka_unit_test(test_cpuid_state_leaves),
+		cmocka_unit_test(test_mtrr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

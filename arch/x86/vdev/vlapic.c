@@ -68,26 +68,45 @@ void vlapic_warn_once(struct vlapic *a, uint32_t kind, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The 256-bit maps live in the register page as 8 words 16 bytes apart
+ * (vlapic.h): `map` points at word 0, word i is map[4 * i].
+ */
+static uint32_t *irr_map(const struct vlapic *a)
+{
+	return &VLAPIC_IRR(a, 0);
+}
+
+static uint32_t *isr_map(const struct vlapic *a)
+{
+	return &VLAPIC_ISR(a, 0);
+}
+
+static uint32_t *tmr_map(const struct vlapic *a)
+{
+	return &VLAPIC_TMR(a, 0);
+}
+
 static bool vec_test(const uint32_t *map, uint8_t v)
 {
-	return map[v >> 5] & (1u << (v & 31));
+	return map[(v >> 5) * 4] & (1u << (v & 31));
 }
 
 static void vec_set(uint32_t *map, uint8_t v)
 {
-	map[v >> 5] |= 1u << (v & 31);
+	map[(v >> 5) * 4] |= 1u << (v & 31);
 }
 
 static void vec_clear(uint32_t *map, uint8_t v)
 {
-	map[v >> 5] &= ~(1u << (v & 31));
+	map[(v >> 5) * 4] &= ~(1u << (v & 31));
 }
 
 static int vec_highest(const uint32_t *map)
 {
 	for (int i = 7; i >= 0; i--)
-		if (map[i])
-			return i * 32 + 31 - __builtin_clz(map[i]);
+		if (map[4 * i])
+			return i * 32 + 31 - __builtin_clz(map[4 * i]);
 	return -1;
 }
 
@@ -95,10 +114,10 @@ static int vec_highest(const uint32_t *map)
 static void reset_regs(struct vlapic *a)
 {
 	a->gen++;
-	memset(a->irr, 0, sizeof(a->irr));
-	memset(a->isr, 0, sizeof(a->isr));
-	memset(a->tmr, 0, sizeof(a->tmr));
-	a->tpr = 0;
+	a->intr_gen++;
+	for (int i = 0; i < 8; i++)
+		VLAPIC_IRR(a, i) = VLAPIC_ISR(a, i) = VLAPIC_TMR(a, i) = 0;
+	VLAPIC_TPR(a) = 0;
 	a->ldr = 0;
 	a->dfr = 0xffffffffu;
 	a->svr = 0xff;
@@ -109,9 +128,12 @@ static void reset_regs(struct vlapic *a)
 	vlapic_timer_reset(a);
 }
 
-void vlapic_init(struct vlapic *a, uint32_t id, uint64_t tsc_khz, const struct vlapic_ops *ops)
+void vlapic_init(struct vlapic *a, uint32_t *page, uint32_t id, uint64_t tsc_khz,
+		 const struct vlapic_ops *ops)
 {
 	memset(a, 0, sizeof(*a));
+	memset(page, 0, VLAPIC_PAGE_SIZE);
+	a->regs = page;
 	a->id = id;
 	a->ops = ops;
 	a->enabled_hw = true;
@@ -143,8 +165,11 @@ static void set_error(struct vlapic *a, uint32_t bit)
 		a->esr_pending |= VLAPIC_ESR_RECV_ILLEGAL;
 		return;
 	}
-	vec_set(a->irr, v);
-	vec_clear(a->tmr, v);
+	if (!vec_test(irr_map(a), v)) {
+		vec_set(irr_map(a), v);
+		a->intr_gen++;
+	}
+	vec_clear(tmr_map(a), v);
 }
 
 void vlapic_accept(struct vlapic *a, uint8_t vector, bool level)
@@ -162,27 +187,39 @@ void vlapic_accept(struct vlapic *a, uint8_t vector, bool level)
 		set_error(a, VLAPIC_ESR_RECV_ILLEGAL);
 		return;
 	}
-	vec_set(a->irr, vector);
-	if (vec_test(a->tmr, vector) != level) {
+	/* A vector already requested changes nothing (RVI is at least it). */
+	if (!vec_test(irr_map(a), vector)) {
+		vec_set(irr_map(a), vector);
+		a->intr_gen++;
+	}
+	if (vec_test(tmr_map(a), vector) != level) {
 		a->gen++;
 		if (level)
-			vec_set(a->tmr, vector);
+			vec_set(tmr_map(a), vector);
 		else
-			vec_clear(a->tmr, vector);
+			vec_clear(tmr_map(a), vector);
 	}
 }
 
 uint8_t vlapic_ppr(const struct vlapic *a)
 {
-	int isrv = vec_highest(a->isr);
+	int isrv = vec_highest(isr_map(a));
 	uint32_t cls = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+	uint32_t tpr = VLAPIC_TPR(a) & 0xff;
 
-	return (a->tpr & 0xf0) >= cls ? (uint8_t)a->tpr : (uint8_t)cls;
+	return (tpr & 0xf0) >= cls ? (uint8_t)tpr : (uint8_t)cls;
+}
+
+uint16_t vlapic_intr_status(const struct vlapic *a)
+{
+	int rvi = vec_highest(irr_map(a)), svi = vec_highest(isr_map(a));
+
+	return (uint16_t)((svi < 0 ? 0 : (uint32_t)svi << 8) | (rvi < 0 ? 0 : (uint32_t)rvi));
 }
 
 int vlapic_pending(const struct vlapic *a)
 {
-	int irrv = vec_highest(a->irr);
+	int irrv = vec_highest(irr_map(a));
 
 	if (!a->enabled_hw || irrv < 0)
 		return -1;
@@ -191,31 +228,37 @@ int vlapic_pending(const struct vlapic *a)
 
 void vlapic_ack(struct vlapic *a, uint8_t vector)
 {
-	if (!vec_test(a->irr, vector)) {
+	if (!vec_test(irr_map(a), vector)) {
 		vlapic_warn_once(a, VLAPIC_W_ACK,
 				 "vlapic: id %u: ack of vector 0x%x that is not pending, ignored\n",
 				 a->id, vector);
 		return;
 	}
-	vec_clear(a->irr, vector);
-	vec_set(a->isr, vector);
+	vec_clear(irr_map(a), vector);
+	vec_set(isr_map(a), vector);
+	a->intr_gen++;
 }
 
 void vlapic_eoi(struct vlapic *a)
 {
-	int v = vec_highest(a->isr);
+	int v = vec_highest(isr_map(a));
 
 	if (v < 0)
 		return; /* EOI with nothing in service: no effect */
-	vec_clear(a->isr, (uint8_t)v);
-	if (vec_test(a->tmr, (uint8_t)v) && a->ops && a->ops->level_eoi)
+	vec_clear(isr_map(a), (uint8_t)v);
+	a->intr_gen++;
+	if (vec_test(tmr_map(a), (uint8_t)v) && a->ops && a->ops->level_eoi)
 		a->ops->level_eoi(a->ops->ctx, (uint8_t)v);
 }
 
 void vlapic_eoi_done(struct vlapic *a, uint8_t vector)
 {
-	vec_clear(a->isr, vector);
-	if (vec_test(a->tmr, vector) && a->ops && a->ops->level_eoi)
+	/* Normally the CPU already cleared it, and moved SVI itself. */
+	if (vec_test(isr_map(a), vector)) {
+		vec_clear(isr_map(a), vector);
+		a->intr_gen++;
+	}
+	if (vec_test(tmr_map(a), vector) && a->ops && a->ops->level_eoi)
 		a->ops->level_eoi(a->ops->ctx, vector);
 }
 
@@ -294,18 +337,15 @@ static void svr_write(struct vlapic *a, uint32_t val)
 static uint32_t *slot(struct vlapic *a, uint32_t idx)
 {
 	switch (idx) {
-	case 0x08:
-		return &a->tpr;
+	case 0x08:			  /* TPR */
+	case 0x10 ... 0x27:		  /* ISR, TMR, IRR */
+		return &a->regs[idx * 4]; /* the register page (vlapic.h) */
 	case 0x0d:
 		return &a->ldr;
 	case 0x0e:
 		return &a->dfr;
 	case 0x0f:
 		return &a->svr;
-	case 0x10 ... 0x27: /* ISR, TMR, IRR: 8 words each, in struct order */
-		return idx < 0x18 ? &a->isr[idx - 0x10] :
-		       idx < 0x20 ? &a->tmr[idx - 0x18] :
-				    &a->irr[idx - 0x20];
 	case 0x28:
 		return &a->esr;
 	case 0x30: /* delivery status (bit 12) stays 0: IPIs go out at once */
@@ -351,7 +391,12 @@ static int reg_write(struct vlapic *a, uint32_t idx, bool x2, uint32_t val, uint
 		return !x2 && r && (r->acc & XR) ? 0 : -E_INVAL; /* xAPIC: RO writes ignored */
 	if (x2 && (val & ~r->x2_valid))
 		return -E_INVAL;
-	a->gen++;
+	/* Only registers outside the page are published (xapic_publish()):
+	 * TPR and EOI change the page's own, and in x2APIC mode the page shows
+	 * none of them (vlapic_page_publish()), so those writes, the frequent
+	 * ones, leave the publish alone. */
+	if (!x2 && idx != 0x08 && idx != 0x0b)
+		a->gen++;
 	val &= r->wmask;
 	if (idx >= 0x32 && idx <= 0x37 && !(a->svr & VLAPIC_SVR_ENABLE))
 		val |= VLAPIC_LVT_MASKED; /* cannot unmask while software disabled */
@@ -556,15 +601,12 @@ int vlapic_set_apic_base(struct vlapic *a, uint64_t val)
 	return 0;
 }
 
-void vlapic_page_publish(const struct vlapic *a, volatile uint32_t *page, bool with_irr)
+void vlapic_page_publish(struct vlapic *a, bool with_ppr)
 {
 	/* Offsets whose reads APIC-register virtualization serves from the
-	 * page (SDM 3C 30.4.2), but for TPR, PPR, ISR and IRR. */
-	static const uint8_t virt[] = { 0x02, 0x03, 0x0b, 0x0d, 0x0e, 0x0f, 0x18, 0x19, 0x1a,
-					0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x28, 0x30, 0x31, 0x32,
-					0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x3e };
-	static const uint8_t irr[] = { 0x08, 0x0a, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16,
-				       0x17, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27 };
+	 * page (SDM 3C 30.4.2) and that the page does not store itself. */
+	static const uint8_t virt[] = { 0x02, 0x03, 0x0b, 0x0d, 0x0e, 0x0f, 0x28, 0x30, 0x31,
+					0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x3e };
 	bool live = a->enabled_hw && !a->x2apic;
 	uint32_t v;
 
@@ -572,17 +614,11 @@ void vlapic_page_publish(const struct vlapic *a, volatile uint32_t *page, bool w
 		v = 0;
 		/* EOI is write-only: reads of it give 0 on a real xAPIC too. */
 		if (live && virt[i] != 0x0b)
-			reg_read((struct vlapic *)a, virt[i], false, 0, &v);
-		page[virt[i] * 4] = v;
+			reg_read(a, virt[i], false, 0, &v);
+		a->regs[virt[i] * 4] = v;
 	}
-	if (!with_irr)
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(irr); i++) {
-		v = 0;
-		if (live)
-			reg_read((struct vlapic *)a, irr[i], false, 0, &v);
-		page[irr[i] * 4] = v;
-	}
+	if (with_ppr)
+		a->regs[VLAPIC_REG_PPR / 4] = live ? vlapic_ppr(a) : 0;
 }
 
 bool vlapic_match_dest(const struct vlapic *target, uint32_t dest, uint8_t dest_mode,

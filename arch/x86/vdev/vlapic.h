@@ -123,6 +123,26 @@ struct vlapic_ops {
 	void *ctx;
 };
 
+/*
+ * The register page: 4 KiB, laid out as the xAPIC page (SDM 3A 11.4.1,
+ * Table 11-1), which is also the virtual-APIC page's layout (SDM 3C 30.1).
+ * The model keeps TPR, ISR, TMR and IRR there and nowhere else, so with
+ * virtual-interrupt delivery the VMCS's virtual-APIC page is the model's
+ * own storage: what the CPU changes (an interrupt delivered moves an IRR
+ * bit to ISR, a virtualized EOI clears one, a MOV to CR8 sets TPR) the
+ * model sees without a copy, and what the model changes the CPU sees at the
+ * next VM entry. Each 256-bit map is 8 words 16 bytes apart.
+ */
+#define VLAPIC_PAGE_SIZE  4096u
+#define VLAPIC_PAGE_WORDS (VLAPIC_PAGE_SIZE / 4)
+
+/* Word i (vectors 32i..32i+31) of the 256-bit map at xAPIC offset `base`. */
+#define VLAPIC_MAP(a, base, i) ((a)->regs[(base) / 4 + 4 * (i)])
+#define VLAPIC_IRR(a, i)       VLAPIC_MAP(a, VLAPIC_REG_IRR0, i)
+#define VLAPIC_ISR(a, i)       VLAPIC_MAP(a, VLAPIC_REG_ISR0, i)
+#define VLAPIC_TMR(a, i)       VLAPIC_MAP(a, VLAPIC_REG_TMR0, i)
+#define VLAPIC_TPR(a)	       ((a)->regs[VLAPIC_REG_TPR / 4])
+
 struct vlapic {
 	uint32_t id;	 /* x2APIC ID; the xAPIC ID is its low 8 bits (read-only) */
 	bool x2apic;	 /* IA32_APIC_BASE.EXTD */
@@ -130,8 +150,9 @@ struct vlapic {
 	const struct vlapic_ops *ops;
 	const char *owner; /* names the VM in warnings ("vm NAME: vlapic: ..."); may be NULL */
 
-	uint32_t irr[8], isr[8], tmr[8]; /* 256-bit maps, word i = vectors 32i..32i+31 */
-	uint32_t tpr, svr, ldr, dfr;	 /* ldr/dfr: xAPIC values; x2APIC LDR is derived */
+	/* The register page (TPR, ISR, TMR, IRR: see above), 4 KiB aligned. */
+	uint32_t *regs;
+	uint32_t svr, ldr, dfr; /* ldr/dfr: xAPIC values; x2APIC LDR is derived */
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t esr;	      /* what ESR reads: errors latched by the last ESR write */
 	uint32_t esr_pending; /* errors seen since the last ESR write */
@@ -147,22 +168,33 @@ struct vlapic {
 
 	uint32_t warned; /* diagnostic kinds already printed (each once per vLAPIC) */
 	/*
-	 * Bumped on every change a copy of the registers must see (any register
-	 * write, the APIC base, INIT, TMR, ESR), except IRR, ISR and TPR: those
-	 * move with every interrupt and have their own copy path (virtual-
-	 * interrupt delivery's, arch/x86/vmx/vlapic_exit.c).
+	 * Bumped on every change a copy of the registers outside the page must
+	 * see (any register write, the APIC base, INIT, TMR, ESR): the xAPIC
+	 * registers the page does not store are published into it on change
+	 * (arch/x86/vmx/xapic.c).
 	 */
 	uint32_t gen;
+	/*
+	 * Bumped when the model itself sets or clears an IRR or ISR bit (a
+	 * vector accepted, injected or EOIed, a reset): the highest IRR and
+	 * ISR vectors (RVI/SVI, SDM 3C 30.1.2) may have moved. The CPU's own
+	 * changes under virtual-interrupt delivery do not bump it: it keeps
+	 * RVI/SVI itself.
+	 */
+	uint32_t intr_gen;
 };
 
 /*
  * Reset `a` to the power-up state (SDM 11.4.7.1): globally enabled, xAPIC
- * mode, software-disabled, all LVTs masked. `id` is the (x2)APIC ID; tsc_khz
- * (0 if unknown) only sets bus_khz = tsc_khz / VLAPIC_TSC_PER_BUS_TICK.
- * `ops` must stay valid for the vLAPIC's life; it or any callback may be
- * NULL (that action is then dropped). Does not call arm_timer.
+ * mode, software-disabled, all LVTs masked. `page` is the register page
+ * (VLAPIC_PAGE_SIZE bytes, 4 KiB aligned, cleared here), owned by the
+ * caller for the vLAPIC's life. `id` is the (x2)APIC ID; tsc_khz (0 if
+ * unknown) only sets bus_khz = tsc_khz / VLAPIC_TSC_PER_BUS_TICK. `ops`
+ * must stay valid for the vLAPIC's life; it or any callback may be NULL
+ * (that action is then dropped). Does not call arm_timer.
  */
-void vlapic_init(struct vlapic *a, uint32_t id, uint64_t tsc_khz, const struct vlapic_ops *ops);
+void vlapic_init(struct vlapic *a, uint32_t *page, uint32_t id, uint64_t tsc_khz,
+		 const struct vlapic_ops *ops);
 
 /*
  * The vCPU received INIT: registers return to the power-up values but the
@@ -255,6 +287,13 @@ void vlapic_eoi(struct vlapic *a);
  */
 void vlapic_eoi_done(struct vlapic *a, uint8_t vector);
 
+/*
+ * Guest interrupt status for virtual-interrupt delivery (SDM 3C 30.1.2):
+ * SVI (the highest ISR vector, 0 if none) in bits 15:8, RVI (the highest
+ * IRR vector, 0 if none) in bits 7:0, from the register page.
+ */
+uint16_t vlapic_intr_status(const struct vlapic *a);
+
 /* Processor priority: TPR, or the class of the highest in-service vector if higher (11.8.3.1). */
 uint8_t vlapic_ppr(const struct vlapic *a);
 
@@ -277,16 +316,17 @@ void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t deadline, uint64_t now
 uint64_t vlapic_tsc_deadline_read(const struct vlapic *a);
 
 /*
- * Write into `page` (a 4 KiB virtual-APIC page, SDM 3C 30.1) every xAPIC
- * register the CPU may read from it without an exit under APIC-register
- * virtualization (SDM 3C 30.4.2: ID, version, LDR, DFR, SVR, TMR, ESR,
- * ICR, the LVTs, the timer's initial count and divider; EOI reads 0), as
- * a guest read of the xAPIC page returns them. With `with_irr` also TPR,
- * PPR, ISR and IRR (without virtual-interrupt delivery nothing else keeps
- * those in the page). In x2APIC mode or globally disabled the page is not
- * the APIC's (SDM 3A 11.12.2): it then reads as zeros.
+ * Write into the register page every xAPIC register the CPU may read from
+ * it without an exit under APIC-register virtualization (SDM 3C 30.4.2)
+ * that the page does not already store: ID, version, LDR, DFR, SVR, ESR,
+ * ICR, the LVTs, the timer's initial count and divider (EOI reads 0), as a
+ * guest read of the xAPIC page returns them. With `with_ppr` also PPR
+ * (virtual-interrupt delivery keeps it itself, SDM 3C 30.1.3). In x2APIC
+ * mode or globally disabled the page is not the APIC's (SDM 3A 11.12.2):
+ * those registers then read as zeros (TPR, ISR, TMR and IRR stay: they
+ * are the model's storage).
  */
-void vlapic_page_publish(const struct vlapic *a, volatile uint32_t *page, bool with_irr);
+void vlapic_page_publish(struct vlapic *a, bool with_ppr);
 
 /* The x2APIC logical ID of `id`: cluster id[31:4] in 31:16, bit id[3:0] in 15:0 (11.12.10.2). */
 uint32_t vlapic_x2apic_ldr(uint32_t id);

@@ -88,6 +88,13 @@ struct cpuid_view {
 	bool pat;			  /* the VMCS loads and saves the guest's IA32_PAT */
 };
 
+/* Only these leaves read cr4, apic_enabled and pat; for the others the
+ * exit handler leaves them 0 and saves reading the guest's state. */
+static inline bool cpuid_leaf_reads_vcpu_state(uint32_t leaf)
+{
+	return leaf == 1 || leaf == 7;
+}
+
 /* Turn the host's answer r for (leaf, sub) into the guest's (rules 1-3). */
 void cpuid_policy_filter(const struct cpuid_view *s, uint32_t leaf, uint32_t sub,
 			 struct cpuid_out *r);

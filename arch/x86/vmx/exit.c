@@ -7,16 +7,20 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
+#include "core/hypercall.h"
 #include "core/msg.h"
 #include "core/sa.h"
 #include "arch/x86/vmx/ioapic_exit.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
+#include "arch/x86/vmx/vmcs_count.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "arch/x86/vmx/xapic.h"
 #include "lib/printf.h"
 
-int vmx_enter(struct guest_regs *regs, int launched);
+/* entry.S: enter the guest and handle exits until vmexit_handle() answers
+ * nonzero (that answer), or -1/-2 when VMLAUNCH/VMRESUME fail. */
+int vmx_run(struct guest_regs *regs, int launched);
 
 static const vmexit_handler_t vmexit_table[EXIT_REASONS] = {
 	[EXIT_EXCEPTION_NMI] = vmexit_exception_nmi,
@@ -147,23 +151,16 @@ const char *vmx_exit_name(uint32_t reason)
 	return reason < EXIT_REASONS ? exit_names[reason] : "OUT_OF_RANGE";
 }
 
-void vmexit_complete_insn(uint64_t next_rip)
+void vmexit_complete_insn_slow(uint64_t intr, uint64_t rflags)
 {
-	vmwrite(VMCS_GUEST_RIP, next_rip);
 	/* Completing an instruction ends STI/MOV-SS blocking (SDM 3C 25.4.2). */
-	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & 3)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
 	/* Under RFLAGS.TF the instruction ends with a single-step trap: BS in
 	 * the pending debug exceptions delivers it after entry (SDM 3C 25.4.2,
 	 * 27.7.3). */
-	if (vmread(VMCS_GUEST_RFLAGS) & (1ULL << 8))
+	if (rflags & RFLAGS_TF)
 		vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | (1ULL << 14));
-}
-
-void vmexit_skip_insn(const struct vmexit *x)
-{
-	vmexit_complete_insn(x->rip + x->insn_len);
 }
 
 void vmexit_inject_exception(uint8_t vec, bool has_err, uint32_t err)
@@ -201,9 +198,11 @@ static void reinject_vectoring(const struct vmexit *x)
 	vmwrite(VMCS_ENTRY_INTR_INFO, info & 0x80000fffu);
 	if (info & (1u << 11))
 		vmwrite(VMCS_ENTRY_EXC_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
-	/* Software interrupts and exceptions need the instruction length (SDM 3C 26.6.1.3). */
+	/* Software interrupts and exceptions need the instruction length (SDM
+	 * 3C 26.6.1.3); an exit that reads no length reads it here. */
 	if (type == 4 || type == 5 || type == 6)
-		vmwrite(VMCS_ENTRY_INSN_LEN, x->insn_len);
+		vmwrite(VMCS_ENTRY_INSN_LEN,
+			x->fields & XF_LEN ? x->insn_len : vmread(VMCS_EXIT_INSN_LEN));
 }
 
 static void unhandled(struct vcpu *v, const struct vmexit *x)
@@ -222,54 +221,195 @@ static void unhandled(struct vcpu *v, const struct vmexit *x)
 	vm_fail(v->vm, x->rip, "unhandled VM exit %u (%s)", x->reason, vmx_exit_name(x->reason));
 }
 
-int vcpu_enter(struct vcpu *v)
-{
-	struct pcpu *p = this_cpu();
+/*
+ * The exit information each reason's handler reads (struct vmexit); the
+ * others stay unread, so the common exits cost only the VMREADs they need.
+ * A reason not listed reads all three. Handlers of listed reasons must not
+ * use a field their entry leaves out (the checking build poisons them).
+ */
+static const uint8_t exit_fields[EXIT_REASONS] = {
+	[EXIT_EXTERNAL_INTERRUPT] = XF_NONE, [EXIT_INTERRUPT_WINDOW] = XF_NONE,
+	[EXIT_NMI_WINDOW] = XF_NONE,	     [EXIT_PREEMPTION_TIMER] = XF_NONE,
+	[EXIT_CPUID] = XF_RIP | XF_LEN,	     [EXIT_HLT] = XF_RIP | XF_LEN,
+	[EXIT_VMCALL] = XF_RIP | XF_LEN,     [EXIT_RDMSR] = XF_RIP | XF_LEN,
+	[EXIT_WRMSR] = XF_RIP | XF_LEN,	     [EXIT_PAUSE] = XF_RIP | XF_LEN,
+	[EXIT_XSETBV] = XF_RIP | XF_LEN,     [EXIT_APIC_WRITE] = XF_QUAL,
+	[EXIT_VIRT_EOI] = XF_QUAL,
+};
 
-	for (;;) {
-		if (vm_ended(v->vm))
-			return VMEXIT_STOP;
-		vcpu_lapic_prepare_entry(v);
-		int rc = vmx_enter(&v->regs, v->launched);
-		if (rc) {
-			vm_fail(v->vm, vmread(VMCS_GUEST_RIP),
-				"VM entry failed: VMfail%s, VM-instruction error %llu",
-				rc == 1 ? "Invalid" : "Valid",
-				(unsigned long long)(rc == 2 ? vmread(VMCS_INSN_ERROR) : 0));
-			return VMEXIT_STOP;
-		}
-		v->launched = true;
-		v->entries++;
-		vcpu_lapic_after_exit(v);
-		struct vmexit x = {
-			.reason = (uint32_t)vmread(VMCS_EXIT_REASON) & 0xffff,
-			.qual = vmread(VMCS_EXIT_QUALIFICATION),
-			.rip = vmread(VMCS_GUEST_RIP),
-			.insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN),
-		};
-		v->last_rip = x.rip; /* the micro-sliced pool's symbol lookups (core/pool.c) */
-		reinject_vectoring(&x);
-		vmexit_handler_t h = x.reason < EXIT_REASONS ? vmexit_table[x.reason] : NULL;
-		if (x.reason < EXIT_REASONS)
-			v->exits[x.reason]++;
-		else
-			v->exits_other++;
-		if (!h) {
-			unhandled(v, &x);
-			return VMEXIT_STOP;
-		}
-		int r = h(v, &x);
-		if (r != VMEXIT_RESUME)
-			return r;
-		/* Messages wait for no particular exit: an IPI is not the only
-		 * way to get here (Bochs delivers none while the guest has IF=0),
-		 * and a handler may ask this core to decide again. */
-		if (__builtin_expect(mbox_has_mail(&p->shared.mbox), 0))
-			msg_poll();
-		/* One test on the common path: the TSC only on a time-shared
-		 * core, or after pcpu_resched() (slice_end 1). */
-		if (__builtin_expect(p->slice_end != 0, 0) && rdtsc() >= p->slice_end &&
-		    sa_preempt(v, p) != VMEXIT_RESUME)
+static void read_exit(struct vmexit *x)
+{
+	uint32_t f = x->reason < EXIT_REASONS && exit_fields[x->reason] ?
+			     exit_fields[x->reason] & XF_ALL :
+			     XF_ALL;
+
+	x->fields = f;
+	if (f & XF_QUAL)
+		x->qual = vmread(VMCS_EXIT_QUALIFICATION);
+	if (f & XF_RIP)
+		x->rip = vmread(VMCS_GUEST_RIP);
+	if (f & XF_LEN)
+		x->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+#ifdef VMCS_COUNT
+	/* A handler that reads a field its entry above leaves out gets
+	 * nonsense the suites notice, not a plausible stale value. */
+	if (!(f & XF_QUAL))
+		x->qual = 0xdead0000dead0000ULL;
+	if (!(f & XF_RIP))
+		x->rip = 0xdead0000dead0000ULL;
+	if (!(f & XF_LEN))
+		x->insn_len = 0xdead;
+#endif
+}
+
+/* The hypercall ABI (docs/guest-abi.md): number in EAX, arguments in EBX,
+ * ECX, EDX, the answer in EAX. */
+static inline __attribute__((always_inline)) int vmcall(struct vcpu *v, const struct vmexit *x)
+{
+	struct hc_args a = {
+		.nr = (uint32_t)v->regs.rax,
+		.a1 = (uint32_t)v->regs.rbx,
+		.a2 = (uint32_t)v->regs.rcx,
+		.a3 = (uint32_t)v->regs.rdx,
+	};
+	struct hc_result r = hypercall_dispatch(v, &a);
+
+	if (r.stop)
+		return VMEXIT_STOP;
+	v->regs.rax = (uint32_t)(int32_t)r.ret;
+	vmexit_skip_insn(x);
+	return r.sched;
+}
+
+int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
+{
+	return vmcall(v, x);
+}
+
+/* Any exit, by the table (style rule 2). */
+static __attribute__((noinline)) int exit_by_table(struct vcpu *v, uint32_t reason)
+{
+	struct vmexit x = { .reason = reason };
+	vmexit_handler_t h = reason < EXIT_REASONS ? vmexit_table[reason] : NULL;
+
+	read_exit(&x);
+	reinject_vectoring(&x);
+	if (!h) {
+		unhandled(v, &x);
+		return VMEXIT_STOP;
+	}
+	return h(v, &x);
+}
+
+/* An instruction exit's information: no IDT-vectoring information to
+ * re-inject (EXIT_MAY_INTERRUPT_DELIVERY), the qualification if asked. */
+static inline __attribute__((always_inline)) void read_insn_exit(struct vmexit *x, bool qual)
+{
+	x->fields = XF_RIP | XF_LEN;
+	if (qual) {
+		x->fields |= XF_QUAL;
+		x->qual = vmread(VMCS_EXIT_QUALIFICATION);
+	}
+	x->rip = vmread(VMCS_GUEST_RIP);
+	x->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+}
+
+/* The other exits that go ahead of the table (vmexit_handle()). */
+static inline __attribute__((always_inline)) int exit_common(struct vcpu *v, struct vmexit *x)
+{
+	switch (x->reason) {
+	case EXIT_CPUID:
+		read_insn_exit(x, false);
+		return vmexit_cpuid(v, x);
+	case EXIT_IO:
+		read_insn_exit(x, true);
+		return vmexit_io(v, x);
+	case EXIT_WRMSR: /* x2APIC guests: ICR, EOI, TSC deadline */
+		read_insn_exit(x, false);
+		return vmexit_wrmsr(v, x);
+	case EXIT_EXTERNAL_INTERRUPT: /* IPIs from other cores, the host timer */
+		x->fields = 0;
+		reinject_vectoring(x); /* it may have cut an event's delivery short */
+		return vmexit_external_interrupt(v, x);
+	default:
+		return exit_by_table(v, x->reason);
+	}
+}
+
+/*
+ * Called by entry.S on every VM exit, with the guest's registers saved in
+ * `regs` (the first member of its vCPU). Handles the exit and prepares the
+ * next entry; 0 enters the guest again at once (entry.S), anything else
+ * returns from vmx_run() to vcpu_enter(), which returns it.
+ *
+ * The exits guests take most (hypercalls, CPUID, port I/O, WRMSR, external
+ * interrupts) go ahead of the table, straight to their handlers, with only
+ * the VMREADs they need; the table has the same handlers for every other
+ * way in.
+ */
+int vmexit_handle(struct guest_regs *regs);
+int vmexit_handle(struct guest_regs *regs)
+{
+	struct vcpu *v = (struct vcpu *)regs; /* regs is the vCPU's first member */
+	struct pcpu *p = this_cpu();
+	struct vmexit x;
+	int r;
+
+	vmcs_count_exit_begin(p);
+	v->launched = true; /* an exit: the VMCS was launched */
+	vcpu_lapic_after_exit(v);
+	x.reason = (uint32_t)vmread(VMCS_EXIT_REASON) & 0xffff;
+	if (__builtin_expect(x.reason < EXIT_REASONS, 1))
+		v->exits[x.reason]++;
+	else
+		v->exits_other++;
+	if (x.reason == EXIT_VMCALL) { /* the most frequent: tested first */
+		read_insn_exit(&x, false);
+		r = vmcall(v, &x);
+	} else {
+		r = exit_common(v, &x);
+	}
+	if (r != VMEXIT_RESUME)
+		return r;
+	/* Messages wait for no particular exit: an IPI is not the only
+	 * way to get here (Bochs delivers none while the guest has IF=0),
+	 * and a handler may ask this core to decide again. */
+	if (__builtin_expect(mbox_has_mail(&p->shared.mbox), 0)) {
+		msg_poll();
+		/* entry.S resumes the current VMCS; one a message cleared
+		 * (vcpu_vmcs_unload) goes back through the runqueue. */
+		if (!v->launched)
 			return VMEXIT_YIELD;
 	}
+	/* One test on the common path: the TSC only on a time-shared
+	 * core, or after pcpu_resched() (slice_end 1). */
+	if (__builtin_expect(p->slice_end != 0, 0) && rdtsc() >= p->slice_end &&
+	    sa_preempt(v, p) != VMEXIT_RESUME)
+		return VMEXIT_YIELD;
+	if (__builtin_expect(vm_ended(v->vm), 0))
+		return VMEXIT_STOP;
+	vcpu_lapic_prepare_entry(v);
+	vmcs_count_exit_end(v, p, x.reason);
+	return VMEXIT_RESUME;
+}
+
+int vcpu_enter(struct vcpu *v)
+{
+	_Static_assert(offsetof(struct vcpu, regs) == 0, "entry.S finds the vCPU from its regs");
+	if (vm_ended(v->vm))
+		return VMEXIT_STOP;
+	vcpu_lapic_prepare_entry(v);
+	int rc = vmx_run(&v->regs, v->launched);
+	if (rc < 0) {
+		vm_fail(v->vm, vmread(VMCS_GUEST_RIP),
+			"VM entry failed: VMfail%s, VM-instruction error %llu",
+			rc == -1 ? "Invalid" : "Valid",
+			(unsigned long long)(rc == -2 ? vmread(VMCS_INSN_ERROR) : 0));
+		return VMEXIT_STOP;
+	}
+	/* Where the vCPU stopped, for the micro-sliced pool's symbol lookups
+	 * (core/pool.c): they ask about vCPUs that are not running, and one
+	 * that leaves the guest passes here. */
+	__atomic_store_n(&v->last_rip, vmread(VMCS_GUEST_RIP), __ATOMIC_RELAXED);
+	return rc;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The smaller exit handlers: VMCALL, HLT, EPT faults, triple fault,
+ * The smaller exit handlers: HLT, EPT faults, triple fault,
  * interrupts and NMIs, the preemption timer, failed VM entries, and
  * instructions the guest must see as undefined.
  * Environment: VMX root, the vCPU's core, interrupts off.
@@ -13,27 +13,9 @@
 #include "arch/x86/vmx/vlapic_exit.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "arch/x86/vmx/xapic.h"
-#include "core/hypercall.h"
 #include "core/msg.h"
 #include "core/pool.h"
 #include "lib/printf.h"
-
-int vmexit_vmcall(struct vcpu *v, const struct vmexit *x)
-{
-	struct hc_args a = {
-		.nr = (uint32_t)v->regs.rax,
-		.a1 = (uint32_t)v->regs.rbx,
-		.a2 = (uint32_t)v->regs.rcx,
-		.a3 = (uint32_t)v->regs.rdx,
-	};
-	struct hc_result r = hypercall_dispatch(v, &a);
-
-	if (r.stop)
-		return VMEXIT_STOP;
-	v->regs.rax = (uint32_t)(int32_t)r.ret;
-	vmexit_skip_insn(x);
-	return r.sched;
-}
 
 int vmexit_hlt(struct vcpu *v, const struct vmexit *x)
 {

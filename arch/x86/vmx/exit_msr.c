@@ -380,23 +380,23 @@ static bool is_x2apic_msr(uint32_t msr)
  * storage, the rest to `allow`. */
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	const struct msr_desc *d = find(msr);
-
+	/* The x2APIC range first: ICR, EOI and timer writes are most of an
+	 * x2APIC guest's MSR exits, and the `allow` search costs ~180 ticks. */
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_read(&v->lapic, msr, rdtsc(), val) == 0;
 	if (msr_mtrr_slot(msr) >= 0)
 		return rd_mtrr(v, msr, val);
+	const struct msr_desc *d = find(msr);
 	return d && d->read && d->read(v, d, val);
 }
 
 static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	const struct msr_desc *d = find(msr);
-
-	if (is_x2apic_msr(msr))
+	if (is_x2apic_msr(msr)) /* first, as in msr_read() */
 		return vlapic_msr_write(&v->lapic, msr, val, rdtsc()) == 0;
 	if (msr_mtrr_slot(msr) >= 0)
 		return wr_mtrr(v, msr, val);
+	const struct msr_desc *d = find(msr);
 	return d && d->write && d->write(v, d, val);
 }
 

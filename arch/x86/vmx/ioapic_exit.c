@@ -201,6 +201,10 @@ uint8_t vcpu_com1_read(struct vcpu *v, uint32_t off)
 
 	spin_lock(&vm->uart_lock);
 	uint8_t r = vuart_read(&vm->uart, off);
+	if (!vuart_irq_news(&vm->uart)) {
+		spin_unlock(&vm->uart_lock);
+		return r; /* the IOAPIC's line is as it was */
+	}
 	com1_irq(vm, &b);
 	spin_unlock(&vm->uart_lock);
 	deliver(v, &b);
@@ -214,6 +218,10 @@ void vcpu_com1_write(struct vcpu *v, uint32_t off, uint8_t val)
 
 	spin_lock(&vm->uart_lock);
 	vuart_write(&vm->uart, off, val);
+	if (!vuart_irq_news(&vm->uart)) {
+		spin_unlock(&vm->uart_lock);
+		return; /* the IOAPIC's line is as it was */
+	}
 	com1_irq(vm, &b);
 	spin_unlock(&vm->uart_lock);
 	deliver(v, &b);

@@ -129,7 +129,7 @@ static void host_state(int *bad)
 	if (vmx_controls.exit & VMX_EXIT_LOAD_PAT)
 		w(VMCS_HOST_PAT, rdmsr(MSR_PAT), bad);
 	w(VMCS_HOST_RIP, (uint64_t)vmx_exit, bad);
-	/* HOST_RSP is written by vmx_enter() on every entry. */
+	/* HOST_RSP is written by vmx_run() (entry.S) for a VMCS not launched yet. */
 }
 
 static void segment_full(enum vmcs_field sel, uint16_t s, uint64_t base, uint32_t limit,
@@ -262,25 +262,25 @@ static void controls(struct vcpu *v, int *bad)
 	 * rebuilt VMCS (STARTUP after VCPU_OFFLINE) gets it back from here. */
 	w(VMCS_TSC_OFFSET, v->msr.tsc_adjust, bad);
 	if (vmx_controls.proc & VMX_PROC_TPR_SHADOW) {
-		if (!v->vapic_pa)
-			v->vapic_pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
-		if (!v->vapic_pa) {
-			(*bad)++;
-			return;
-		}
+		/* The vLAPIC's own register page (vcpu_ctx_init()): the CPU reads
+		 * and writes the model's TPR, IRR and ISR in place. */
 		w(VMCS_VIRTUAL_APIC, v->vapic_pa, bad);
 		w(VMCS_TPR_THRESHOLD, 0, bad);
 		v->vapic_gen = v->lapic.gen - 1; /* publish the registers before entry */
 	}
 	if (xapic_virtualized())
-		w(VMCS_APIC_ACCESS, xapic_access_page(), bad);
+		w(VMCS_APIC_ACCESS, xapic_access_page(vm), bad);
+	v->vx2 = false;		/* xAPIC controls: xapic_mode_switch() at entry if need be */
+	v->intr_window = false; /* VMX_PROC_INTR_WINDOW_EXIT is clear in vmx_controls.proc */
 	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
 		/* Edge-triggered interrupts only: no EOI needs to exit. */
 		w(VMCS_EOI_EXIT_BITMAP0, 0, bad);
 		w(VMCS_EOI_EXIT_BITMAP1, 0, bad);
 		w(VMCS_EOI_EXIT_BITMAP2, 0, bad);
 		w(VMCS_EOI_EXIT_BITMAP3, 0, bad);
+		/* RVI/SVI from the model at the first entry (vid_status_write()). */
 		w(VMCS_GUEST_INTR_STATUS, 0, bad);
+		v->vid_gen = v->lapic.intr_gen - 1;
 	}
 }
 
@@ -328,14 +328,10 @@ void vcpu_vmcs_discard(struct vcpu *v)
 		frame_free(v->vmcs_pa, 1);
 		v->vmcs_pa = 0;
 	}
-	if (v->vapic_pa)
-		memset((void *)(uintptr_t)v->vapic_pa, 0, PAGE_SIZE);
+	/* The virtual-APIC page is the vLAPIC's storage and outlives the
+	 * VMCS; the next VMCS gets its published registers and RVI/SVI anew. */
 	v->vapic_gen = v->lapic.gen - 1;
-	memset(v->vid_irr, 0, sizeof(v->vid_irr));
-	memset(v->vid_isr, 0, sizeof(v->vid_isr));
-	v->vid_tpr = 0;
-	v->vid_valid = v->vid_may_deliver = false;
-	v->vid_status = 0;
+	v->vid_gen = v->lapic.intr_gen - 1;
 	v->eoi_gen = 0; /* a new VMCS starts with an all-zero EOI-exit bitmap */
 	v->launched = v->moved = false;
 	v->nmi_pending = v->nmi_window = false;

@@ -16,6 +16,7 @@
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vmexit.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/xapic.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -78,8 +79,21 @@ int vcpu_ctx_init(struct vcpu *v)
 	*(uint32_t *)(a + FPU_MXCSR_OFF) = FPU_MXCSR_INIT;
 	v->ctx.fpu = a;
 	msr_state_reset(&v->msr);
+	/* The vLAPIC's register page (arch/x86/vdev/vlapic.h), which is also
+	 * the VMCS's virtual-APIC page: allocated with the vCPU, before
+	 * vcpu_lapic_init(), so the model always has its storage. */
+	if (!v->vapic_pa)
+		v->vapic_pa = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
+	if (!v->vapic_pa) {
+		vcpu_ctx_fini(v);
+		return -E_NOMEM;
+	}
 	return 0;
 }
+
+/* Where a released vCPU's vLAPIC points: nothing reads it once its VM has
+ * ended, but a stray access must not reach a freed frame. */
+static uint32_t dead_page[VLAPIC_PAGE_WORDS] __attribute__((aligned(PAGE_SIZE)));
 
 void vcpu_ctx_fini(struct vcpu *v)
 {
@@ -87,6 +101,15 @@ void vcpu_ctx_fini(struct vcpu *v)
 		frame_free((uint64_t)(uintptr_t)v->ctx.fpu,
 			   (fpu_area_size() + PAGE_SIZE - 1) / PAGE_SIZE);
 	v->ctx.fpu = NULL;
+	/* release_pages() (core/partition.c) may have freed it already. */
+	if (v->vapic_pa)
+		frame_free(v->vapic_pa, 1);
+	v->vapic_pa = 0;
+	if (v->lapic.regs)
+		v->lapic.regs = dead_page;
+	/* vCPU 0 holds the VM's x2APIC pages (vcpu_lapic_init()). */
+	if (v->id == 0 && v->vm)
+		xapic_vm_fini(v->vm);
 }
 
 void vcpu_ctx_save(struct vcpu *v)

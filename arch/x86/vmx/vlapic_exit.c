@@ -78,8 +78,11 @@ void vcpu_lapic_init(struct vcpu *v)
 					    .arm_timer = arm_timer,
 					    .level_eoi = vcpu_ioapic_level_eoi,
 					    .ctx = v };
-	vlapic_init(&v->lapic, v->id, tsc_khz, &v->lapic_ops);
+	/* The register page is the VMCS's virtual-APIC page (vcpu_ctx_init()). */
+	vlapic_init(&v->lapic, (uint32_t *)(uintptr_t)v->vapic_pa, v->id, tsc_khz, &v->lapic_ops);
 	v->lapic.owner = v->vm->name;
+	if (v->id == 0)
+		xapic_vm_init(v->vm); /* its EPT and MSR bitmap exist by now */
 }
 
 enum vlapic_action vcpu_lapic_deliver(struct vcpu *v, uint8_t delivery, uint8_t vector,
@@ -122,8 +125,13 @@ static void proc_ctl(uint32_t bit, bool on)
 		vmwrite(VMCS_PROC_CTLS, want);
 }
 
-static void window_exiting(bool on)
+/* Interrupt-window exiting (SDM 3C 25.6.2), tracked so that an entry with
+ * nothing pending need not read the controls. */
+static void window_exiting(struct vcpu *v, bool on)
 {
+	if (v->intr_window == on)
+		return;
+	v->intr_window = on;
 	proc_ctl(VMX_PROC_INTR_WINDOW_EXIT, on);
 }
 
@@ -168,80 +176,28 @@ static bool can_take_interrupt(void)
 	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
 }
 
-/* Highest set bit of a 256-bit map, or 0 if none (vector 0 is never valid). */
-static uint8_t highest(const uint32_t map[8])
-{
-	for (int i = 7; i >= 0; i--)
-		if (map[i])
-			return (uint8_t)(i * 32 + 31 - __builtin_clz(map[i]));
-	return 0;
-}
-
 /*
- * Virtual-interrupt delivery: the vLAPIC model stays the authority, and its
- * TPR, IRR and ISR are copied into the virtual-APIC page (offsets 0x80,
- * 0x200 + 16i, 0x100 + 16i: SDM 3C 30.1) with RVI/SVI before entry, and
- * read back after exit, since the CPU moves IRR bits to ISR when it
- * delivers and clears ISR bits on virtualized EOIs.
+ * Virtual-interrupt delivery: the model's register page is the VMCS's
+ * virtual-APIC page (vlapic.h), so IRR, ISR and TPR need no copy either
+ * way. What the CPU cannot see in the page is RVI/SVI, the highest IRR and
+ * ISR vectors in the guest interrupt status (SDM 3C 30.1.2): the CPU keeps
+ * them itself as it delivers and completes EOIs, and they are rewritten
+ * only when the model moved a bit (lapic.intr_gen), e.g. a vector accepted
+ * from an IPI or the timer, or an EOI emulated at an x2APIC MSR exit. The
+ * entry after that then evaluates pending virtual interrupts against the
+ * page's TPR and ISR (SDM 3C 27.3.2.5, 30.2.1).
  */
-static void vid_sync_in(struct vcpu *v)
+static void vid_status_write(struct vcpu *v)
 {
-	volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)v->vapic_pa;
-	struct vlapic *a = &v->lapic;
-
-	/* Most exits change nothing here: skip the page and the VMWRITE. */
-	uint32_t diff = v->vid_valid ? v->vid_tpr ^ a->tpr : 1;
-	for (int i = 0; i < 8; i++)
-		diff |= (v->vid_irr[i] ^ a->irr[i]) | (v->vid_isr[i] ^ a->isr[i]);
-	if (!diff)
-		return;
-	page[0x80 / 4] = a->tpr;
-	for (int i = 0; i < 8; i++) {
-		page[(0x200 + 16 * i) / 4] = a->irr[i];
-		page[(0x100 + 16 * i) / 4] = a->isr[i];
-	}
-	uint8_t rvi = highest(a->irr);
-	v->vid_status = (uint16_t)(rvi | highest(a->isr) << 8);
-	vmwrite(VMCS_GUEST_INTR_STATUS, v->vid_status);
-	for (int i = 0; i < 8; i++) {
-		v->vid_irr[i] = a->irr[i];
-		v->vid_isr[i] = a->isr[i];
-	}
-	v->vid_tpr = a->tpr;
-	v->vid_valid = true;
-	v->vid_may_deliver = rvi != 0;
+	v->vid_gen = v->lapic.intr_gen;
+	vmwrite(VMCS_GUEST_INTR_STATUS, vlapic_intr_status(&v->lapic));
 }
 
 void vcpu_lapic_after_exit(struct vcpu *v)
 {
-	volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)v->vapic_pa;
-	struct vlapic *a = &v->lapic;
-
-	if (!v->vapic_pa || !(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY))
-		return;
-	/* The guest may move its TPR (MOV to CR8) without an exit. */
-	a->tpr = v->vid_tpr = page[0x80 / 4] & 0xff;
-	/* IRR and ISR change only when the CPU delivered an interrupt, which
-	 * needs RVI != 0, unless the guest writes the xAPIC page: then EOIs
-	 * and self-IPIs complete in the CPU too (SDM 3C 30.4.3.2). Each of
-	 * those moves RVI or SVI when RVI was 0 (an EOI clears the highest
-	 * ISR bit, which is SVI; a self-IPI raises RVI from 0), so one VMREAD
-	 * of the guest interrupt status tells whether to read the page back. */
-	if (!v->vid_may_deliver) {
-		if (!xapic_virtualized() || !a->enabled_hw || a->x2apic)
-			return;
-		uint16_t st = (uint16_t)vmread(VMCS_GUEST_INTR_STATUS);
-		if (st == v->vid_status)
-			return;
-		v->vid_status = st;
-	} else if (xapic_virtualized()) {
-		v->vid_status = (uint16_t)vmread(VMCS_GUEST_INTR_STATUS);
-	}
-	for (int i = 0; i < 8; i++) {
-		a->irr[i] = v->vid_irr[i] = page[(0x200 + 16 * i) / 4];
-		a->isr[i] = v->vid_isr[i] = page[(0x100 + 16 * i) / 4];
-	}
-	v->vid_may_deliver = highest(a->irr) != 0;
+	/* Nothing to take back: the CPU's changes are already in the model's
+	 * own page (vid_status_write()). Kept for exit.c's call. */
+	(void)v;
 }
 
 enum vlapic_action vcpu_post_take(struct vcpu *v)
@@ -327,32 +283,41 @@ void vcpu_lapic_prepare_entry(struct vcpu *v)
 		v->timer_due = false;
 		vlapic_timer_expired(&v->lapic, rdtsc());
 	}
-	if (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) {
-		xapic_publish(v);
+	if (__builtin_expect(vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY, 1)) {
+		/* Each is one compare when nothing changed: no VMCS access. */
+		if (__builtin_expect(v->lapic.x2apic != v->vx2, 0))
+			xapic_mode_switch(v);
+		if (__builtin_expect(v->lapic.gen != v->vapic_gen, 0))
+			xapic_publish(v);
 		vcpu_ioapic_eoi_exits(v);
-		vid_sync_in(v);
-		nmi_inject(v);
+		if (__builtin_expect(v->lapic.intr_gen != v->vid_gen, 0))
+			vid_status_write(v);
+		if (__builtin_expect(v->nmi_pending | v->nmi_window, 0))
+			nmi_inject(v);
 		return;
 	}
-	nmi_inject(v);
+	if (__builtin_expect(v->nmi_pending | v->nmi_window, 0))
+		nmi_inject(v);
+	int vec = vlapic_pending(&v->lapic);
+	if (vec < 0 && !v->intr_window)
+		return; /* nothing to inject, no window open: no VMCS access */
 	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31)) {
 		/* An event is already going in: come back for the interrupt
 		 * once the guest can take it. */
-		window_exiting(vlapic_pending(&v->lapic) >= 0);
+		window_exiting(v, vec >= 0);
 		return;
 	}
-	int vec = vlapic_pending(&v->lapic);
 	if (vec < 0) {
-		window_exiting(false);
+		window_exiting(v, false);
 		return;
 	}
 	if (can_take_interrupt()) {
 		/* Type 0 = external interrupt (SDM 3C 26.6.1.1). */
 		vmwrite(VMCS_ENTRY_INTR_INFO, (1u << 31) | (uint32_t)vec);
 		vlapic_ack(&v->lapic, (uint8_t)vec);
-		window_exiting(false);
+		window_exiting(v, false);
 	} else {
-		window_exiting(true);
+		window_exiting(v, true);
 	}
 }
 
@@ -376,8 +341,7 @@ int vmexit_nmi_window(struct vcpu *v, const struct vmexit *x)
 
 int vmexit_interrupt_window(struct vcpu *v, const struct vmexit *x)
 {
-	(void)v;
 	(void)x;
-	window_exiting(false); /* prepare_entry injects now that the window is open */
+	window_exiting(v, false); /* prepare_entry injects now that the window is open */
 	return VMEXIT_RESUME;
 }

@@ -248,9 +248,18 @@ static inline bool vmptrld(uint64_t pa)
 	return !bad;
 }
 
+#ifdef VMCS_COUNT
+/* The checking build counts every access (arch/x86/vmx/vmcs_count.h). */
+void vmcs_count_access(void);
+#define VMCS_COUNTED() vmcs_count_access()
+#else
+#define VMCS_COUNTED() ((void)0)
+#endif
+
 static inline uint64_t vmread(enum vmcs_field f)
 {
 	uint64_t v;
+	VMCS_COUNTED();
 	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"((uint64_t)f) : "cc");
 	return v;
 }
@@ -259,6 +268,7 @@ static inline uint64_t vmread(enum vmcs_field f)
 static inline bool vmwrite(enum vmcs_field f, uint64_t v)
 {
 	uint8_t bad;
+	VMCS_COUNTED();
 	__asm__ volatile("vmwrite %2, %1; setna %0"
 			 : "=qm"(bad)
 			 : "r"((uint64_t)f), "rm"(v)

@@ -13,8 +13,11 @@
 #include "arch/x86/vmx/mmio.h"
 #include "arch/x86/vmx/vcpu.h"
 #include "arch/x86/vmx/vlapic_exit.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_ctl.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 #include "mm/frame.h"
 
 #define APICV_CTLS (VMX_PROC2_VIRT_APIC_ACCESS | VMX_PROC2_APIC_REG_VIRT)
@@ -71,9 +74,80 @@ int xapic_ept_map(struct ept *e)
 		       false);
 }
 
-uint64_t xapic_access_page(void)
+uint64_t xapic_access_page(const struct vm *vm)
 {
-	return apic_access_pa;
+	return vm->apic_access_pa ? vm->apic_access_pa : apic_access_pa;
+}
+
+/* x2APIC MSRs whose writes virtual-interrupt delivery completes (SDM 3C
+ * 30.5): TPR and EOI. SELF IPI (0x83f) keeps exiting, as do all reads. */
+#define MSR_X2APIC_TPR 0x808u
+#define MSR_X2APIC_EOI 0x80bu
+
+/* Write bit of a low MSR (0..0x1fff) in an MSR bitmap: bytes 2048-3071 (SDM 3C 25.6.9). */
+static void msr_write_pass(uint8_t *bm, uint32_t msr)
+{
+	bm[2048 + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
+}
+
+void xapic_vm_init(struct vm *vm)
+{
+	/* Bit 4 of the allowed-1 half of IA32_VMX_PROCBASED_CTLS2 (SDM 3D A.3.3). */
+	bool can = apic_access_pa && vm->msr_bitmap_pa &&
+		   (vmx_controls.proc2 & VMX_PROC2_VIRT_INTR_DELIVERY) &&
+		   ((vmx_caps.procbased2 >> 32) & VMX_PROC2_VIRT_X2APIC);
+
+	if (!can || vm->apic_access_pa)
+		return;
+	uint64_t page = frame_alloc_zeroed(1, PAGE_SIZE, UINT64_MAX);
+	uint64_t bm = frame_alloc(1, PAGE_SIZE, UINT64_MAX);
+	if (!page || !bm)
+		goto undo;
+	memcpy((void *)(uintptr_t)bm, (const void *)(uintptr_t)vm->msr_bitmap_pa, PAGE_SIZE);
+	msr_write_pass((uint8_t *)(uintptr_t)bm, MSR_X2APIC_TPR);
+	msr_write_pass((uint8_t *)(uintptr_t)bm, MSR_X2APIC_EOI);
+	/* The VM has not run: no core holds translations of its EPT yet. */
+	if (ept_unmap(&vm->ept, XAPIC_MMIO_BASE, PAGE_SIZE) < 0)
+		goto undo;
+	if (ept_map(&vm->ept, XAPIC_MMIO_BASE, page, PAGE_SIZE, EPT_R | EPT_W, EPT_MT_UC, false) <
+	    0) {
+		if (xapic_ept_map(&vm->ept) < 0)
+			kprintf("vm %s: xAPIC page lost from the EPT\n", vm->name);
+		goto undo;
+	}
+	vm->apic_access_pa = page;
+	vm->x2apic_msr_bitmap_pa = bm;
+	return;
+undo:
+	if (page)
+		frame_free(page, 1);
+	if (bm)
+		frame_free(bm, 1);
+}
+
+void xapic_vm_fini(struct vm *vm)
+{
+	if (vm->apic_access_pa)
+		frame_free(vm->apic_access_pa, 1);
+	if (vm->x2apic_msr_bitmap_pa)
+		frame_free(vm->x2apic_msr_bitmap_pa, 1);
+	vm->apic_access_pa = vm->x2apic_msr_bitmap_pa = 0;
+}
+
+void xapic_mode_switch(struct vcpu *v)
+{
+	const struct vm *vm = v->vm;
+
+	v->vx2 = v->lapic.x2apic;
+	if (!vm->x2apic_msr_bitmap_pa)
+		return; /* x2APIC MSRs exit, the xAPIC page stays virtualized */
+	uint64_t p2 = vmread(VMCS_PROC2_CTLS);
+	if (v->vx2)
+		p2 = (p2 & ~(uint64_t)VMX_PROC2_VIRT_APIC_ACCESS) | VMX_PROC2_VIRT_X2APIC;
+	else
+		p2 = (p2 & ~(uint64_t)VMX_PROC2_VIRT_X2APIC) | VMX_PROC2_VIRT_APIC_ACCESS;
+	vmwrite(VMCS_MSR_BITMAP, v->vx2 ? vm->x2apic_msr_bitmap_pa : vm->msr_bitmap_pa);
+	vmwrite(VMCS_PROC2_CTLS, p2);
 }
 
 static bool page_is_apic(const struct vcpu *v)
@@ -104,7 +178,7 @@ void xapic_publish(struct vcpu *v)
 	if (!apic_access_pa || v->lapic.gen == v->vapic_gen)
 		return;
 	pull_icr_high(v, page);
-	vlapic_page_publish(&v->lapic, page, false);
+	vlapic_page_publish(&v->lapic, false);
 	v->vapic_gen = v->lapic.gen;
 }
 
