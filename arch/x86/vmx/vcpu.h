@@ -73,9 +73,10 @@ void vcpu_vmcs_unload(struct vcpu *v);
  */
 void vcpu_vmcs_discard(struct vcpu *v);
 
-/* Allocate v's extended-state area in its reset state: -E_NOMEM or 0. Any core. */
+/* Allocate v's extended-state area in its reset state and its vLAPIC register
+ * page (vapic_pa, the VMCS virtual-APIC page): -E_NOMEM or 0. Any core. */
 int vcpu_ctx_init(struct vcpu *v);
-/* Free it (v runs nowhere). */
+/* Free them, and for vCPU 0 the VM's x2APIC pages (v runs nowhere). */
 void vcpu_ctx_fini(struct vcpu *v);
 /* Save the registers outside the VMCS that the core holds for v (CR2, DR0-3,
  * DR6, syscall MSRs, x87/SSE/AVX state). */
