@@ -408,7 +408,9 @@ int vcpu_enter(struct vcpu *v)
 	}
 	/* Where the vCPU stopped, for the micro-sliced pool's symbol lookups
 	 * (core/pool.c): they ask about vCPUs that are not running, and one
-	 * that leaves the guest passes here. */
-	__atomic_store_n(&v->last_rip, vmread(VMCS_GUEST_RIP), __ATOMIC_RELAXED);
+	 * that leaves the guest passes here. Not when a message cleared its
+	 * VMCS (vmexit_handle): there is no current VMCS to read then. */
+	if (v->launched)
+		__atomic_store_n(&v->last_rip, vmread(VMCS_GUEST_RIP), __ATOMIC_RELAXED);
 	return rc;
 }
