@@ -237,6 +237,22 @@ static const uint8_t exit_fields[EXIT_REASONS] = {
 	[EXIT_VIRT_EOI] = XF_QUAL,
 };
 
+/* In the checking build, a handler that reads a field its exit left unread
+ * (x->fields) gets nonsense the suites notice, not a plausible stale value. */
+static inline void poison_unread(struct vmexit *x)
+{
+#ifdef VMCS_COUNT
+	if (!(x->fields & XF_QUAL))
+		x->qual = 0xdead0000dead0000ULL;
+	if (!(x->fields & XF_RIP))
+		x->rip = 0xdead0000dead0000ULL;
+	if (!(x->fields & XF_LEN))
+		x->insn_len = 0xdead;
+#else
+	(void)x;
+#endif
+}
+
 static void read_exit(struct vmexit *x)
 {
 	uint32_t f = x->reason < EXIT_REASONS && exit_fields[x->reason] ?
@@ -250,16 +266,7 @@ static void read_exit(struct vmexit *x)
 		x->rip = vmread(VMCS_GUEST_RIP);
 	if (f & XF_LEN)
 		x->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
-#ifdef VMCS_COUNT
-	/* A handler that reads a field its entry above leaves out gets
-	 * nonsense the suites notice, not a plausible stale value. */
-	if (!(f & XF_QUAL))
-		x->qual = 0xdead0000dead0000ULL;
-	if (!(f & XF_RIP))
-		x->rip = 0xdead0000dead0000ULL;
-	if (!(f & XF_LEN))
-		x->insn_len = 0xdead;
-#endif
+	poison_unread(x);
 }
 
 /* The hypercall ABI (docs/guest-abi.md): number in EAX, arguments in EBX,
@@ -312,6 +319,7 @@ static inline __attribute__((always_inline)) void read_insn_exit(struct vmexit *
 	}
 	x->rip = vmread(VMCS_GUEST_RIP);
 	x->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+	poison_unread(x);
 }
 
 /* The other exits that go ahead of the table (vmexit_handle()). */
@@ -329,6 +337,7 @@ static inline __attribute__((always_inline)) int exit_common(struct vcpu *v, str
 		return vmexit_wrmsr(v, x);
 	case EXIT_EXTERNAL_INTERRUPT: /* IPIs from other cores, the host timer */
 		x->fields = 0;
+		poison_unread(x);
 		reinject_vectoring(x); /* it may have cut an event's delivery short */
 		return vmexit_external_interrupt(v, x);
 	default:
