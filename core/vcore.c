@@ -163,7 +163,8 @@ static void repolicy(struct vcore *c)
 	}
 	us = us ? us : VCORE_SLICE_US_DEFAULT;
 	uint64_t slice = tsc_from_us(us);
-	p->timeshared = active > 1;
+	/* Read by senders on other cores as hints (notice_unneeded()). */
+	__atomic_store_n(&p->timeshared, active > 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->vcore_parked, c->nparked != 0, __ATOMIC_RELAXED);
 	p->slice_us = us;
 	if (c->sc.ops == want && (want != &sched_fair_ops || c->sc.slice == slice))
