@@ -934,6 +934,15 @@ static void test_icr_x2apic(void **state)
 	assert_int_equal(mrd(&a, 0x823), 1u << 0x17);
 	assert_int_equal(vlapic_msr_write(&a, VLAPIC_MSR_SELF_IPI, 0x178, T0), -E_INVAL);
 	assert_int_equal(mrd(&a, 0x823), 1u << 0x17);
+	/* The plain IPI's one-test path (icr_send) ends where the checks
+	 * begin: vector 0x10 is sent, 0x0f is not and sets ESR bit 5. */
+	mwr(&a, 0x828, 0);
+	mwr(&a, VLAPIC_MSR_ICR, 5ull << 32 | 0x0010);
+	expect_ipi(11, 5, 0, 0, VLAPIC_DM_FIXED, 0x10);
+	mwr(&a, VLAPIC_MSR_ICR, 5ull << 32 | 0x000f);
+	assert_int_equal(rec.nipi, 12);
+	mwr(&a, 0x828, 0);
+	assert_int_equal(mrd(&a, 0x828), VLAPIC_ESR_SEND_ILLEGAL);
 }
 
 /* ---- logical IDs and destination matching ---- */

@@ -343,6 +343,13 @@ uint32_t vlapic_x2apic_ldr(uint32_t id);
 bool vlapic_match_dest(const struct vlapic *target, uint32_t dest, uint8_t dest_mode,
 		       bool x2apic_sender);
 
+/* vlapic_match_dest() for a physical `dest` that is not the broadcast:
+ * the target's APIC ID, all 32 bits in x2APIC mode, 8 in xAPIC mode. */
+static inline bool vlapic_match_phys(const struct vlapic *target, uint32_t dest)
+{
+	return target->enabled_hw && dest == (target->x2apic ? target->id : target->id & 0xff);
+}
+
 /* ---- Internal to vlapic.c / vlapic_timer.c; not for other callers. ---- */
 
 /* Diagnostic kinds for vlapic_warn_once(). */

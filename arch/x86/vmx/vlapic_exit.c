@@ -49,25 +49,13 @@ static void send_one(struct vcpu *from, struct vcpu *to, uint8_t delivery, uint8
 	vcore_post_ipi(to, delivery, vector);
 }
 
-static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorthand,
-		     uint8_t delivery, uint8_t vector, bool level_assert)
+/* Shorthands, logical and broadcast destinations: every vCPU of the VM is a candidate. */
+static __attribute__((noinline)) void send_ipi_many(struct vcpu *v, uint32_t dest,
+						    uint8_t dest_mode, uint8_t shorthand,
+						    uint8_t delivery, uint8_t vector)
 {
-	struct vcpu *v = ctx;
 	struct vm *vm = v->vm;
 
-	(void)level_assert;
-	if (delivery != DELIVERY_FIXED && delivery != DELIVERY_LOWEST && delivery != DELIVERY_NMI &&
-	    delivery != DELIVERY_INIT && delivery != DELIVERY_SIPI)
-		return; /* SMI: no SMM in guests */
-	if (shorthand == 0 && dest_mode == 0 && dest != (v->lapic.x2apic ? 0xffffffffu : 0xffu)) {
-		/* Physical destination, not a broadcast: APIC IDs are the
-		 * vCPUs' indices and read-only (vlapic_init), so only vCPU
-		 * `dest` can match; no walk over the partition. */
-		struct vcpu *t = dest < vm->nvcpus ? vm->vcpu[dest] : NULL;
-		if (t && vlapic_match_dest(&t->lapic, dest, 0, v->lapic.x2apic))
-			send_one(v, t, delivery, vector);
-		return;
-	}
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = vm->vcpu[i];
 		bool hit = shorthand == 1 ? t == v :
@@ -82,6 +70,31 @@ static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorth
 		if (delivery == DELIVERY_LOWEST && shorthand == 0)
 			break;
 	}
+}
+
+#define DELIVERIES_SENT                                                            \
+	((1u << DELIVERY_FIXED) | (1u << DELIVERY_LOWEST) | (1u << DELIVERY_NMI) | \
+	 (1u << DELIVERY_INIT) | (1u << DELIVERY_SIPI))
+
+static void send_ipi(void *ctx, uint32_t dest, uint8_t dest_mode, uint8_t shorthand,
+		     uint8_t delivery, uint8_t vector, bool level_assert)
+{
+	struct vcpu *v = ctx;
+	struct vm *vm = v->vm;
+
+	(void)level_assert;
+	if (delivery > 7 || !((DELIVERIES_SENT >> delivery) & 1))
+		return; /* SMI: no SMM in guests */
+	if (shorthand == 0 && dest_mode == 0 && dest != (v->lapic.x2apic ? 0xffffffffu : 0xffu)) {
+		/* Physical destination, not a broadcast: APIC IDs are the
+		 * vCPUs' indices and read-only (vlapic_init), so only vCPU
+		 * `dest` can match; no walk over the partition. */
+		struct vcpu *t = dest < vm->nvcpus ? vm->vcpu[dest] : NULL;
+		if (t && vlapic_match_phys(&t->lapic, dest))
+			send_one(v, t, delivery, vector);
+		return;
+	}
+	send_ipi_many(v, dest, dest_mode, shorthand, delivery, vector);
 }
 
 void vcpu_lapic_init(struct vcpu *v)
