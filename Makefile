@@ -161,12 +161,12 @@ bench:
 	tools/bench-runtime
 	tools/bench-papers
 
-# The KVM-API VMM tools/bench-peer runs inside Debian's Linux: static, as the initramfs
-# holds no libc.
-$(BUILD)/kvm-peer/vmm: tools/kvm-peer/vmm.c
+# The KVM-API VMM tools/bench-peer runs inside Debian's Linux, also its /init: static, as
+# the initramfs holds no libc.
+$(BUILD)/kvm-peer/vmm: tools/kvm-peer/vmm.c tools/kvm-peer/init.c tools/kvm-peer/init.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@ (static)"
-	@$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -static -pthread -o $@ $<
+	@$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -static -pthread -o $@ $(filter %.c,$^)
 
 # The exit path of Cypress next to Linux KVM's in the same Bochs (issue 14): one table.
 bench-peer:
