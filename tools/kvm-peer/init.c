@@ -129,7 +129,7 @@ static void print_dmesg_tail(int lines)
 	if (n <= 0)
 		return;
 	log[n] = '\0';
-	if (n > 0 && log[n - 1] == '\n')
+	if (log[n - 1] == '\n')
 		log[--n] = '\0';
 	p = log + n;
 	for (int k = 0; k < lines && p > log; k++)
